@@ -1,0 +1,113 @@
+# Transcendence — build, run and test. `make run` and `make test` are the two commands.
+.DEFAULT_GOAL := build
+SHELL := /bin/bash
+
+CC      ?= cc
+PKGS    := libwebsockets openssl jansson zlib
+CSTD    := -std=c17 -D_GNU_SOURCE
+WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla
+CFLAGS_COMMON := $(CSTD) $(WARN) -g -pthread -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread
+CFLAGS_REL  := $(CFLAGS_COMMON) -O2
+CFLAGS_ASAN := $(CFLAGS_COMMON) -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+
+SRC     := $(wildcard src/*.c)
+LIB_SRC := $(filter-out src/main.c,$(SRC))
+HDRS    := $(wildcard src/*.h)
+OBJ      := $(SRC:src/%.c=build/obj/%.o)
+ASAN_OBJ := $(SRC:src/%.c=build/asan/obj/%.o)
+
+UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=build/unit/%)
+UNIT_ASAN := $(UNIT_SRC:tests/unit/%.c=build/asan/unit/%)
+FUZZ_SRC  := $(wildcard fuzz/fuzz_*.c)
+FUZZ_BIN  := $(FUZZ_SRC:fuzz/%.c=build/fuzz/%)
+
+.PHONY: build deps deps-test web run test unit unit-asan integration integration-asan integration-pg browser fuzz fuzz-short bench clean asan
+
+deps:
+	@scripts/deps.sh build
+
+deps-test:
+	@scripts/deps.sh test
+
+build: build/pongd
+
+build/pongd: $(OBJ)
+	$(CC) $(CFLAGS_REL) -o $@ $^ $(LDLIBS)
+
+build/obj/%.o: src/%.c $(HDRS) | build/obj
+	$(CC) $(CFLAGS_REL) -c -o $@ $<
+
+asan: build/asan/pongd
+
+build/asan/pongd: $(ASAN_OBJ)
+	$(CC) $(CFLAGS_ASAN) -o $@ $^ $(LDLIBS)
+
+build/asan/obj/%.o: src/%.c $(HDRS) | build/asan/obj
+	$(CC) $(CFLAGS_ASAN) -c -o $@ $<
+
+build/obj build/asan/obj build/unit build/asan/unit build/fuzz:
+	@mkdir -p $@
+
+# ---- web app ----
+WEB_SRC := $(shell find web/src web/index.html web/build.mjs web/public -type f 2>/dev/null)
+web: web/dist/index.html
+web/dist/index.html: $(WEB_SRC) package-lock.json
+	node web/build.mjs
+
+# ---- run ----
+run: deps build web
+	build/pongd
+
+# ---- tests ----
+# Unit tests link every module except main.c (cmocka).
+build/unit/%: tests/unit/%.c $(LIB_SRC:src/%.c=build/obj/%.o) | build/unit
+	$(CC) $(CFLAGS_REL) -o $@ $^ $(LDLIBS) -lcmocka
+
+build/asan/unit/%: tests/unit/%.c $(LIB_SRC:src/%.c=build/asan/obj/%.o) | build/asan/unit
+	$(CC) $(CFLAGS_ASAN) -o $@ $^ $(LDLIBS) -lcmocka
+
+unit: $(UNIT_BIN)
+	@scripts/run-unit.sh $(UNIT_BIN)
+
+unit-asan: $(UNIT_ASAN)
+	@scripts/run-unit.sh $(UNIT_ASAN)
+
+integration: build web
+	node --test --test-concurrency=1 tests/integration/
+
+integration-asan: build/asan/pongd web
+	PONGD_BIN=build/asan/pongd ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 node --test --test-concurrency=1 tests/integration/
+
+browser: build web
+	node --test --test-concurrency=1 tests/browser/
+
+# libFuzzer targets (clang): each parser of network input, with a committed corpus.
+FUZZ_LIB := $(filter-out src/main.c src/server.c,$(SRC))
+build/fuzz/%: fuzz/%.c $(FUZZ_LIB) $(HDRS) | build/fuzz
+	clang $(CSTD) -g -O1 -Isrc -fsanitize=fuzzer,address,undefined $(shell pkg-config --cflags jansson openssl) \
+	  -o $@ $< $(FUZZ_LIB) $(LDLIBS)
+
+FUZZ_SECONDS ?= 60
+fuzz: $(FUZZ_BIN)
+	@for f in $(FUZZ_BIN); do n=$$(basename $$f); mkdir -p build/fuzz/corpus-$$n; \
+	  echo "fuzz: $$n for $(FUZZ_SECONDS)s"; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=70000 build/fuzz/corpus-$$n fuzz/corpus/$$n || exit 1; done
+
+fuzz-short: $(FUZZ_BIN)
+	@for f in $(FUZZ_BIN); do n=$$(basename $$f); \
+	  $$f -runs=20000 -max_len=70000 fuzz/corpus/$$n >build/fuzz/$$n.log 2>&1 || { cat build/fuzz/$$n.log; exit 1; }; \
+	  echo "fuzz: $$n 20000 runs + corpus: ok"; done
+
+# Every layer; any failure fails the whole.
+test: deps-test build web
+	@scripts/test-all.sh
+
+bench: deps build web
+	@scripts/deps.sh bench
+	bench/run-all.sh
+
+clean:
+	rm -rf build web/dist

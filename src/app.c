@@ -1,0 +1,184 @@
+#include "app.h"
+#include "pongd_limits.h"
+#include "mime.h"
+#include "path.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef void (*api_fn)(app_t *a, http_req_t *r);
+
+typedef struct {
+    http_method_t method;
+    const char *path;       /* exact, no trailing slash (one is tolerated) */
+    const char *summary;
+    api_fn fn;              /* NULL: listed only (served elsewhere) */
+} api_route_t;
+
+static void api_index(app_t *a, http_req_t *r) {
+    http_resp_header(r, "cache-control", "no-cache");
+    http_respond(r, 200, "application/json", a->api_index, a->api_index_len, HTTP_BODY_BORROW);
+}
+
+static void api_healthz(app_t *a, http_req_t *r) {
+    char body[128];
+    int n = snprintf(body, sizeof body, "{\"status\":\"ok\",\"uptime_seconds\":%llu}",
+                     (unsigned long long)((now_wall_ms() - a->metrics->started_ms) / 1000));
+    http_resp_header(r, "cache-control", "no-store");
+    http_respond(r, 200, "application/json", body, (size_t)n, HTTP_BODY_COPY);
+}
+
+static void api_metrics(app_t *a, http_req_t *r) {
+    buf_t b;
+    buf_init(&b, 1 << 16);
+    metrics_render(&b, a->metrics, now_wall_ms(), metrics_rss_bytes(), rooms_count(a->rooms),
+                   a->pool ? pool_queued(a->pool) : 0);
+    http_resp_header(r, "cache-control", "no-store");
+    http_respond(r, 200, "text/plain; version=0.0.4; charset=utf-8", b.ptr, b.len, HTTP_BODY_TAKE);
+}
+
+static const api_route_t ROUTES[] = {
+    { HTTP_GET, "/api", "This index of the API", api_index },
+    { HTTP_GET, "/healthz", "Liveness: {\"status\":\"ok\"}", api_healthz },
+    { HTTP_GET, "/metrics", "Prometheus text metrics", api_metrics },
+    { HTTP_GET, "/ws/chat/{room}", "WebSocket room chat (wss://); room is [A-Za-z0-9_-]{1,64}", NULL },
+};
+
+void app_init(app_t *a) {
+    json_t *eps = json_array();
+    for (size_t i = 0; i < sizeof ROUTES / sizeof ROUTES[0]; i++) {
+        char path[96];
+        snprintf(path, sizeof path, "%s/", ROUTES[i].path);
+        json_array_append_new(eps, json_pack("{s:s, s:s, s:s}", "method", ROUTES[i].method == HTTP_GET ? "GET" : "POST",
+                                             "path", strcmp(ROUTES[i].path, "/api") == 0 || ROUTES[i].fn == NULL ? path : ROUTES[i].path,
+                                             "description", ROUTES[i].summary));
+    }
+    json_t *root = json_pack("{s:s, s:s, s:o}", "name", "transcendence", "version", PONGD_VERSION, "endpoints", eps);
+    a->api_index = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    a->api_index_len = strlen(a->api_index);
+    json_decref(root);
+}
+
+void app_fini(app_t *a) { free(a->api_index); }
+
+/* A route matches path exactly, or with one trailing slash. */
+static bool route_matches(const char *route, span_t path) {
+    size_t n = strlen(route);
+    if (path.len == n || (path.len == n + 1 && path.ptr[n] == '/')) return memcmp(route, path.ptr, n) == 0;
+    return false;
+}
+
+static void dispatch_api(app_t *a, http_req_t *r) {
+    span_t path = http_req_path(r);
+    http_method_t m = http_req_method(r);
+    for (size_t i = 0; i < sizeof ROUTES / sizeof ROUTES[0]; i++) {
+        if (!ROUTES[i].fn || !route_matches(ROUTES[i].path, path)) continue;
+        if (m == ROUTES[i].method || (m == HTTP_HEAD && ROUTES[i].method == HTTP_GET)) {
+            ROUTES[i].fn(a, r);
+        } else {
+            http_resp_header(r, "allow", ROUTES[i].method == HTTP_GET ? "GET, HEAD" : "POST");
+            http_respond_error(r, 405, "method_not_allowed", "This endpoint does not accept that method.");
+        }
+        return;
+    }
+    http_respond_error(r, 404, "not_found", "No such API endpoint.");
+}
+
+static void serve_file(http_req_t *r, const static_file_t *f, bool fallback) {
+    http_method_t m = http_req_method(r);
+    if (m != HTTP_GET && m != HTTP_HEAD) {
+        http_resp_header(r, "allow", "GET, HEAD");
+        http_respond(r, 405, "text/plain; charset=utf-8", "Method Not Allowed\n", 19, HTTP_BODY_BORROW);
+        return;
+    }
+    bool gz = f->gz && path_accepts_gzip(http_req_header(r, HDR_ACCEPT_ENCODING));
+    const char *etag = gz ? f->etag_gz : f->etag;
+    http_resp_header(r, "etag", etag);
+    http_resp_header(r, "cache-control", f->immutable && !fallback ? "public, max-age=31536000, immutable" : "no-cache");
+    if (f->gz) http_resp_header(r, "vary", "Accept-Encoding");
+    if (mime_etag_matches(http_req_header(r, HDR_IF_NONE_MATCH), etag)) {
+        http_respond(r, 304, NULL, NULL, 0, HTTP_BODY_BORROW);
+        return;
+    }
+    if (gz) {
+        http_resp_header(r, "content-encoding", "gzip");
+        http_respond(r, 200, f->ctype, f->gz, f->gz_len, HTTP_BODY_BORROW);
+    } else {
+        http_respond(r, 200, f->ctype, f->data, f->len, HTTP_BODY_BORROW);
+    }
+}
+
+static void not_found_plain(http_req_t *r) {
+    http_respond(r, 404, "text/plain; charset=utf-8", "Not Found\n", 10, HTTP_BODY_BORROW);
+}
+
+static void on_http(void *ap, http_req_t *r) {
+    app_t *a = ap;
+    span_t path = http_req_path(r);
+    switch (path_route(path)) {
+    case ROUTE_API:
+    case ROUTE_HEALTHZ:
+    case ROUTE_METRICS:
+        dispatch_api(a, r);
+        return;
+    case ROUTE_WS:
+        http_resp_header(r, "upgrade", "websocket");
+        http_respond_error(r, 426, "upgrade_required", "This path only accepts WebSocket connections.");
+        return;
+    case ROUTE_STATIC:
+    case ROUTE_OTHER: {
+        const static_file_t *f = span_eq(path, "/") ? static_find(a->files, SPAN_LIT("/index.html"))
+                                                    : static_find(a->files, path);
+        if (f) { serve_file(r, f, span_eq(path, "/")); return; }
+        http_method_t m = http_req_method(r);
+        if (path_route(path) == ROUTE_STATIC || (m != HTTP_GET && m != HTTP_HEAD) ||
+            !path_accepts_html(http_req_header(r, HDR_ACCEPT))) {
+            not_found_plain(r);
+            return;
+        }
+        const static_file_t *index = static_find(a->files, SPAN_LIT("/index.html"));
+        if (!index) {
+            static const char msg[] = "The web app is not built: run `make web` (or `make run`).\n";
+            http_respond(r, 404, "text/plain; charset=utf-8", msg, sizeof msg - 1, HTTP_BODY_BORROW);
+            return;
+        }
+        serve_file(r, index, true);
+        return;
+    }
+    }
+}
+
+static int ws_route(void *ap, span_t path) {
+    (void)ap;
+    span_t room;
+    return path_chat_room(path, &room) ? 0 : 404;
+}
+
+static void ws_open(void *ap, ws_conn_t *c) {
+    app_t *a = ap;
+    span_t room;
+    if (path_chat_room(ws_path(c), &room)) chat_on_open(a->chat, c, room);
+    else ws_close(c, 1008, "no such endpoint");
+}
+
+static void ws_message(void *ap, ws_conn_t *c, span_t data) {
+    app_t *a = ap;
+    chat_on_message(a->chat, c, data);
+}
+
+static void ws_close_cb(void *ap, ws_conn_t *c) {
+    app_t *a = ap;
+    chat_on_close(a->chat, c);
+}
+
+static const srv_handlers_t HANDLERS = {
+    .on_http = on_http,
+    .ws_route = ws_route,
+    .ws_open = ws_open,
+    .ws_message = ws_message,
+    .ws_close = ws_close_cb,
+};
+
+const srv_handlers_t *app_handlers(void) { return &HANDLERS; }

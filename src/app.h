@@ -1,0 +1,33 @@
+/* The application: routes requests to the API, the static files and the single-page
+ * fallback, and WebSockets to the chat. Uses only http.h and ws.h. */
+#ifndef PONGD_APP_H
+#define PONGD_APP_H
+
+#include "chat.h"
+#include "config.h"
+#include "metrics.h"
+#include "pool.h"
+#include "room.h"
+#include "server.h"
+#include "static.h"
+
+#define PONGD_VERSION "0.1.0"
+
+typedef struct {
+    const config_t *cfg;
+    static_cache_t *files;
+    metrics_t *metrics;
+    rooms_t *rooms;
+    chat_t *chat;
+    pool_t *pool;
+    char *api_index;        /* JSON, built once */
+    size_t api_index_len;
+} app_t;
+
+/* Builds what app needs beyond the fields the caller set (the API index). */
+void app_init(app_t *a);
+void app_fini(app_t *a);
+/* The handler table for srv_create(), with app_t as the context. */
+const srv_handlers_t *app_handlers(void);
+
+#endif

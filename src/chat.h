@@ -1,0 +1,41 @@
+/* Room chat over /ws/chat/<room>/ (the Django Channels tutorial protocol):
+ * in  {"message":"<text>"}
+ * out {"message":"<text>","room":"<room>","at":<ms>} to every socket of the room,
+ *     {"error":{"code":"…","message":"…"}} to the sender on bad input. */
+#ifndef PONGD_CHAT_H
+#define PONGD_CHAT_H
+
+#include <stdint.h>
+#include "metrics.h"
+#include "room.h"
+#include "util.h"
+#include "ws.h"
+
+typedef enum {
+    CHAT_OK = 0,
+    CHAT_ERR_JSON,          /* not JSON, or not valid UTF-8 */
+    CHAT_ERR_INVALID,       /* JSON, but not {"message": "<non-empty text>"} */
+    CHAT_ERR_TOO_LONG,      /* more than LIM_CHAT_MESSAGE_CHARS code points */
+    CHAT_ERR_RATE,          /* sending too fast */
+} chat_err_t;
+
+/* Parses one client frame (len bytes, bounded by the transport at 64 KB) and appends the
+ * message text to text (cleared first). Never reads past len. */
+chat_err_t chat_parse(const char *data, size_t len, buf_t *text);
+
+/* Builds the broadcast JSON for text in room at time at_ms into out (cleared first). */
+int chat_render(buf_t *out, span_t text, span_t room, uint64_t at_ms);
+
+/* The error frame payload for an error code (a static string). */
+span_t chat_error_json(chat_err_t e);
+
+typedef struct chat chat_t;
+chat_t *chat_create(rooms_t *rooms, int rate_per_sec);
+void chat_destroy(chat_t *c);
+
+/* Connection events, called by the application's ws handlers for /ws/chat/ paths. */
+void chat_on_open(chat_t *c, ws_conn_t *conn, span_t room);
+void chat_on_message(chat_t *c, ws_conn_t *conn, span_t data);
+void chat_on_close(chat_t *c, ws_conn_t *conn);
+
+#endif

@@ -1,0 +1,252 @@
+#include "config.h"
+#include "pongd_limits.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    const char *name, *def, *help;
+} var_doc_t;
+
+static const var_doc_t VARS[] = {
+    { "HTTPS_PORT", "4443", "HTTPS and WSS port" },
+    { "HTTP_PORT", "4444", "plain-HTTP port that only redirects to HTTPS (0 disables it)" },
+    { "BIND_ADDRESS", "(all)", "address to listen on, e.g. 127.0.0.1" },
+    { "TLS_CERT", "(generated)", "PEM certificate chain; unset: self-signed, kept in $VAR_DIR/tls/" },
+    { "TLS_KEY", "(generated)", "PEM private key for TLS_CERT (set both or neither)" },
+    { "VAR_DIR", "var", "directory for runtime data (certificate, later the database)" },
+    { "WEB_ROOT", "web/dist", "built single-page app, served as static files" },
+    { "ALLOWED_ORIGINS", "(own origin)", "comma-separated origins allowed to open WebSockets" },
+    { "MAX_BODY_BYTES", "1048576", "largest request body in bytes (larger: 413)" },
+    { "WORKER_THREADS", "4", "threads in the worker pool (1-64)" },
+    { "HEADER_TIMEOUT", "10", "seconds allowed for a complete request head (1-300)" },
+    { "WS_PING_INTERVAL", "30", "seconds between WebSocket pings (1-3600)" },
+    { "WS_QUEUE_MAX_BYTES", "1048576", "output queue limit per WebSocket (slower readers: close 1008)" },
+    { "CHAT_RATE", "20", "chat messages per second per socket, burst 2x (0: unlimited)" },
+    { "ACCESS_LOG", "1", "1 logs each request and WebSocket to stdout, 0 does not" },
+    { "ENV_FILE", ".env", "file read for variables not set in the environment" },
+};
+
+void config_print_help(void *stream) {
+    FILE *f = stream;
+    fprintf(f,
+            "Usage: pongd [--help] [--version]\n\n"
+            "Transcendence server: the single-page app, its API and live chat over HTTPS/WSS.\n"
+            "Configured by environment variables, or by a .env file for those not set:\n\n");
+    for (size_t i = 0; i < sizeof VARS / sizeof VARS[0]; i++)
+        fprintf(f, "  %-20s %-14s %s\n", VARS[i].name, VARS[i].def, VARS[i].help);
+    fprintf(f, "\nAn invalid value stops the start with a message naming the variable (exit code 2).\n");
+}
+
+static int fail(char *err, size_t errlen, const char *name, const char *why, const char *val) {
+    snprintf(err, errlen, "%s: %s (got '%.80s')", name, why, val);
+    return ERR_INVALID;
+}
+
+static int get_long(config_lookup_fn lookup, void *ctx, const char *name, long def, long lo, long hi,
+                    long *out, char *err, size_t errlen) {
+    const char *v = lookup(ctx, name);
+    if (!v || !*v) { *out = def; return 0; }
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (errno || end == v || *end != '\0' || !isdigit((unsigned char)v[0])) {
+        char why[96];
+        snprintf(why, sizeof why, "expected a whole number from %ld to %ld", lo, hi);
+        return fail(err, errlen, name, why, v);
+    }
+    if (n < lo || n > hi) {
+        char why[96];
+        snprintf(why, sizeof why, "must be from %ld to %ld", lo, hi);
+        return fail(err, errlen, name, why, v);
+    }
+    *out = n;
+    return 0;
+}
+
+static int get_str(config_lookup_fn lookup, void *ctx, const char *name, const char *def, char *out,
+                   size_t cap, char *err, size_t errlen) {
+    const char *v = lookup(ctx, name);
+    if (!v) v = def;
+    if (strlen(v) >= cap) return fail(err, errlen, name, "too long", v);
+    memcpy(out, v, strlen(v) + 1);
+    return 0;
+}
+
+/* scheme://host[:port], no path, query or userinfo. */
+static bool origin_valid(const char *o, size_t n) {
+    const char *rest;
+    if (n > 8 && strncmp(o, "https://", 8) == 0) rest = o + 8;
+    else if (n > 7 && strncmp(o, "http://", 7) == 0) rest = o + 7;
+    else return false;
+    size_t rn = n - (size_t)(rest - o);
+    if (rn == 0) return false;
+    for (size_t i = 0; i < rn; i++) {
+        unsigned char c = (unsigned char)rest[i];
+        if (!(isalnum(c) || c == '.' || c == '-' || c == ':' || c == '[' || c == ']')) return false;
+    }
+    return true;
+}
+
+int config_load(config_t *cfg, config_lookup_fn lookup, void *ctx, char *err, size_t errlen) {
+    long n;
+    memset(cfg, 0, sizeof *cfg);
+    err[0] = '\0';
+#define LONG(var, def, lo, hi, field)                                                   \
+    do {                                                                                \
+        if (get_long(lookup, ctx, var, def, lo, hi, &n, err, errlen) < 0) return ERR_INVALID; \
+        cfg->field = n;                                                                 \
+    } while (0)
+    LONG("HTTPS_PORT", 4443, 1, 65535, https_port);
+    LONG("HTTP_PORT", 4444, 0, 65535, http_port);
+    LONG("MAX_BODY_BYTES", LIM_HTTP_BODY_DEFAULT, 0, LIM_HTTP_BODY_MAX, max_body_bytes);
+    LONG("WORKER_THREADS", LIM_POOL_THREADS_DEFAULT, 1, LIM_POOL_THREADS_MAX, worker_threads);
+    LONG("HEADER_TIMEOUT", LIM_HTTP_HEADER_TIMEOUT_S, 1, 300, header_timeout_s);
+    LONG("WS_PING_INTERVAL", LIM_WS_PING_DEFAULT_S, 1, 3600, ws_ping_interval_s);
+    LONG("WS_QUEUE_MAX_BYTES", LIM_WS_QUEUE_DEFAULT, 4096, 1073741824L, ws_queue_max_bytes);
+    LONG("CHAT_RATE", LIM_CHAT_RATE_DEFAULT, 0, 100000, chat_rate);
+    LONG("ACCESS_LOG", 1, 0, 1, access_log);
+#undef LONG
+    if (cfg->http_port == cfg->https_port)
+        return fail(err, errlen, "HTTP_PORT", "must differ from HTTPS_PORT", lookup(ctx, "HTTP_PORT") ? lookup(ctx, "HTTP_PORT") : "4444");
+
+    if (get_str(lookup, ctx, "BIND_ADDRESS", "", cfg->bind_address, sizeof cfg->bind_address, err, errlen) < 0 ||
+        get_str(lookup, ctx, "TLS_CERT", "", cfg->tls_cert, sizeof cfg->tls_cert, err, errlen) < 0 ||
+        get_str(lookup, ctx, "TLS_KEY", "", cfg->tls_key, sizeof cfg->tls_key, err, errlen) < 0 ||
+        get_str(lookup, ctx, "VAR_DIR", "var", cfg->var_dir, sizeof cfg->var_dir, err, errlen) < 0 ||
+        get_str(lookup, ctx, "WEB_ROOT", "web/dist", cfg->web_root, sizeof cfg->web_root, err, errlen) < 0)
+        return ERR_INVALID;
+    for (const char *p = cfg->bind_address; *p; p++)
+        if (!(isxdigit((unsigned char)*p) || *p == '.' || *p == ':'))
+            return fail(err, errlen, "BIND_ADDRESS", "expected an IPv4 or IPv6 address", cfg->bind_address);
+    if (!cfg->var_dir[0]) return fail(err, errlen, "VAR_DIR", "must not be empty", "");
+    if (!cfg->web_root[0]) return fail(err, errlen, "WEB_ROOT", "must not be empty", "");
+    if (!cfg->tls_cert[0] != !cfg->tls_key[0])
+        return fail(err, errlen, cfg->tls_cert[0] ? "TLS_KEY" : "TLS_CERT",
+                    "TLS_CERT and TLS_KEY must be set together", cfg->tls_cert[0] ? cfg->tls_cert : cfg->tls_key);
+
+    const char *origins = lookup(ctx, "ALLOWED_ORIGINS");
+    if (origins && *origins) {
+        const char *p = origins;
+        while (*p) {
+            while (*p == ' ' || *p == ',') p++;
+            if (!*p) break;
+            const char *q = p;
+            while (*q && *q != ',' && *q != ' ') q++;
+            size_t len = (size_t)(q - p);
+            while (len && p[len - 1] == '/') len--; /* tolerate a trailing slash */
+            if (cfg->n_allowed_origins == CONFIG_MAX_ORIGINS)
+                return fail(err, errlen, "ALLOWED_ORIGINS", "at most 16 origins", origins);
+            if (len >= sizeof cfg->allowed_origins[0] || !origin_valid(p, len))
+                return fail(err, errlen, "ALLOWED_ORIGINS",
+                            "expected comma-separated origins like https://example.com:4443", origins);
+            memcpy(cfg->allowed_origins[cfg->n_allowed_origins], p, len);
+            cfg->allowed_origins[cfg->n_allowed_origins++][len] = '\0';
+            p = q;
+        }
+    }
+    return 0;
+}
+
+/* ---- .env files ---- */
+
+static void env_add(config_env_t *env, const char *name, size_t nlen, const char *val, size_t vlen) {
+    for (size_t i = 0; i < env->n; i++)
+        if (strlen(env->names[i]) == nlen && memcmp(env->names[i], name, nlen) == 0) {
+            free(env->values[i]);
+            env->values[i] = xstrndup(val, vlen);
+            return;
+        }
+    env->names = xrealloc(env->names, (env->n + 1) * sizeof *env->names);
+    env->values = xrealloc(env->values, (env->n + 1) * sizeof *env->values);
+    env->names[env->n] = xstrndup(name, nlen);
+    env->values[env->n] = xstrndup(val, vlen);
+    env->n++;
+}
+
+int config_env_parse(config_env_t *env, const char *text, size_t len, char *err, size_t errlen) {
+    memset(env, 0, sizeof *env);
+    size_t line = 0, i = 0;
+    while (i < len) {
+        line++;
+        size_t end = i;
+        while (end < len && text[end] != '\n') end++;
+        const char *s = text + i, *e = text + end;
+        i = end + 1;
+        while (s < e && (*s == ' ' || *s == '\t')) s++;
+        while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r')) e--;
+        if (s == e || *s == '#') continue;
+        if ((size_t)(e - s) > 7 && strncmp(s, "export ", 7) == 0) s += 7;
+        const char *eq = memchr(s, '=', (size_t)(e - s));
+        const char *ne = eq;
+        while (ne && ne > s && (ne[-1] == ' ' || ne[-1] == '\t')) ne--;
+        bool ok = eq && ne > s && (isalpha((unsigned char)*s) || *s == '_');
+        for (const char *p = s; ok && p < ne; p++)
+            if (!(isalnum((unsigned char)*p) || *p == '_')) ok = false;
+        if (!ok) {
+            snprintf(err, errlen, "line %zu: expected NAME=value", line);
+            config_env_free(env);
+            return ERR_INVALID;
+        }
+        const char *v = eq + 1;
+        while (v < e && (*v == ' ' || *v == '\t')) v++;
+        if (e - v >= 2 && (*v == '"' || *v == '\'') && e[-1] == *v) { v++; e--; }
+        else if (v < e && (*v == '"' || *v == '\'')) {
+            snprintf(err, errlen, "line %zu: unterminated quote", line);
+            config_env_free(env);
+            return ERR_INVALID;
+        }
+        env_add(env, s, (size_t)(ne - s), v, (size_t)(e - v));
+    }
+    return 0;
+}
+
+int config_env_read(config_env_t *env, const char *path, char *err, size_t errlen) {
+    memset(env, 0, sizeof *env);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        if (errno == ENOENT) return 0;
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return ERR_IO;
+    }
+    buf_t b;
+    buf_init(&b, 1 << 20);
+    char chunk[4096];
+    size_t n;
+    int rc = 0;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        if (buf_append(&b, chunk, n) < 0) { rc = ERR_LIMIT; break; }
+    fclose(f);
+    if (rc < 0) {
+        snprintf(err, errlen, "%s: larger than 1 MiB", path);
+        buf_free(&b);
+        return rc;
+    }
+    char perr[128];
+    rc = config_env_parse(env, b.ptr ? b.ptr : "", b.len, perr, sizeof perr);
+    if (rc < 0) snprintf(err, errlen, "%s: %s", path, perr);
+    buf_free(&b);
+    return rc;
+}
+
+const char *config_env_get(const config_env_t *env, const char *name) {
+    for (size_t i = 0; env && i < env->n; i++)
+        if (strcmp(env->names[i], name) == 0) return env->values[i];
+    return NULL;
+}
+
+void config_env_free(config_env_t *env) {
+    for (size_t i = 0; i < env->n; i++) { free(env->names[i]); free(env->values[i]); }
+    free(env->names);
+    free(env->values);
+    memset(env, 0, sizeof *env);
+}
+
+const char *config_lookup_env_then_file(void *ctx, const char *name) {
+    const char *v = getenv(name);
+    return v ? v : config_env_get(ctx, name);
+}

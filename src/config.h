@@ -1,0 +1,53 @@
+/* Configuration from environment variables and an optional .env file.
+ * Immutable after config_load(); shared read-only by every module. */
+#ifndef PONGD_CONFIG_H
+#define PONGD_CONFIG_H
+
+#include <stddef.h>
+#include <stdbool.h>
+
+#define CONFIG_MAX_ORIGINS 16
+
+typedef struct {
+    int https_port;
+    int http_port;              /* 0: no redirect listener */
+    char bind_address[64];      /* "" = all interfaces */
+    char tls_cert[512];         /* "" = generated under var_dir */
+    char tls_key[512];
+    char var_dir[512];
+    char web_root[512];
+    char allowed_origins[CONFIG_MAX_ORIGINS][256];
+    int n_allowed_origins;      /* 0: only https://<Host of the request> */
+    size_t max_body_bytes;
+    int worker_threads;
+    int header_timeout_s;
+    int ws_ping_interval_s;
+    size_t ws_queue_max_bytes;
+    int chat_rate;              /* messages/s per socket; 0 = unlimited */
+    bool access_log;
+} config_t;
+
+/* Looks a variable up; returns NULL when unset. */
+typedef const char *(*config_lookup_fn)(void *ctx, const char *name);
+
+/* Fills cfg from lookup(). On an invalid value returns ERR_INVALID and writes a message
+ * naming the variable into err (always NUL-terminated). */
+int config_load(config_t *cfg, config_lookup_fn lookup, void *ctx, char *err, size_t errlen);
+
+/* A .env file parsed into name/value pairs (KEY=VALUE lines, '#' comments, optional
+ * "export ", single or double quotes). Owns its strings. */
+typedef struct { char **names, **values; size_t n; } config_env_t;
+/* Parses text of length len. ERR_INVALID with line number in err on a malformed line. */
+int config_env_parse(config_env_t *env, const char *text, size_t len, char *err, size_t errlen);
+/* Reads and parses a file; a missing file is not an error (empty result). */
+int config_env_read(config_env_t *env, const char *path, char *err, size_t errlen);
+const char *config_env_get(const config_env_t *env, const char *name);
+void config_env_free(config_env_t *env);
+
+/* Lookup that consults the process environment first, then the parsed .env (ctx). */
+const char *config_lookup_env_then_file(void *ctx, const char *name);
+
+/* Writes the --help text (every variable, its default and meaning). */
+void config_print_help(void *stream);
+
+#endif

@@ -1,0 +1,114 @@
+/* pongd: configuration, start-up, signals and shutdown. */
+#include "app.h"
+#include "config.h"
+#include "pongd_limits.h"
+#include "log.h"
+#include "server.h"
+#include "tlsgen.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The only mutable global: the signal handler needs to reach the loop. */
+static srv_t *g_srv;
+
+static void on_signal(int sig) {
+    (void)sig;
+    if (g_srv) srv_request_stop(g_srv);
+}
+
+int main(int argc, char **argv) {
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            config_print_help(stdout);
+            return 0;
+        }
+        if (!strcmp(argv[i], "--version")) {
+            printf("pongd %s\n", PONGD_VERSION);
+            return 0;
+        }
+        fprintf(stderr, "pongd: unknown argument '%s' (try --help)\n", argv[i]);
+        return 2;
+    }
+
+    char err[512] = "";
+    const char *env_file = getenv("ENV_FILE");
+    if (!env_file || !*env_file) env_file = ".env";
+    config_env_t env;
+    if (config_env_read(&env, env_file, err, sizeof err) < 0) {
+        fprintf(stderr, "pongd: ENV_FILE %s\n", err);
+        return 2;
+    }
+    static config_t cfg;
+    if (config_load(&cfg, config_lookup_env_then_file, &env, err, sizeof err) < 0) {
+        fprintf(stderr, "pongd: invalid configuration: %s\n", err);
+        config_env_free(&env);
+        return 2;
+    }
+    config_env_free(&env);
+
+    signal(SIGPIPE, SIG_IGN);
+    setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+
+    char cert[1100], key[1100];
+    if (cfg.tls_cert[0]) {
+        snprintf(cert, sizeof cert, "%s", cfg.tls_cert);
+        snprintf(key, sizeof key, "%s", cfg.tls_key);
+    } else {
+        int generated = 0;
+        if (tlsgen_ensure(cfg.var_dir, cert, sizeof cert, key, sizeof key, &generated, err, sizeof err) < 0) {
+            log_msg("error", "%s", err);
+            return 1;
+        }
+        if (generated) log_msg("info", "generated a self-signed certificate: %s", cert);
+    }
+
+    static metrics_t metrics;
+    metrics.started_ms = now_wall_ms();
+    app_t app = { .cfg = &cfg, .metrics = &metrics };
+    if (static_load(&app.files, cfg.web_root, err, sizeof err) < 0) {
+        log_msg("error", "WEB_ROOT %s: %s", cfg.web_root, err);
+        return 1;
+    }
+    if (!static_find(app.files, SPAN_LIT("/index.html")))
+        log_msg("warn", "WEB_ROOT %s has no index.html: run `make web`", cfg.web_root);
+    app.rooms = rooms_create();
+    app.chat = chat_create(app.rooms, cfg.chat_rate);
+    app_init(&app);
+
+    srv_t *srv;
+    if (srv_create(&srv, &cfg, cert, key, app_handlers(), &app, &metrics, err, sizeof err) < 0) {
+        log_msg("error", "%s", err);
+        return 1;
+    }
+    app.pool = pool_create(cfg.worker_threads, LIM_POOL_QUEUE, srv_wake, srv);
+    if (!app.pool) {
+        log_msg("error", "could not start %d worker threads", cfg.worker_threads);
+        return 1;
+    }
+    srv_set_pool(srv, app.pool);
+
+    g_srv = srv;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    log_msg("info", "pongd %s listening on https://%s:%d%s%.0d; web root %s (%zu files)", PONGD_VERSION,
+            cfg.bind_address[0] ? cfg.bind_address : "localhost", cfg.https_port,
+            cfg.http_port ? ", redirecting http port " : "", cfg.http_port, cfg.web_root, static_count(app.files));
+    srv_run(srv);
+    log_msg("info", "shutting down");
+    pool_destroy(app.pool);
+    srv_destroy(srv);
+    g_srv = NULL;
+    chat_destroy(app.chat);
+    rooms_destroy(app.rooms);
+    static_free(app.files);
+    app_fini(&app);
+    log_flush();
+    return 0;
+}

@@ -1,0 +1,31 @@
+/* Counters for /metrics. Written by the loop thread only; no locking. */
+#ifndef PONGD_METRICS_H
+#define PONGD_METRICS_H
+
+#include <stdint.h>
+#include "util.h"
+
+typedef struct {
+    uint64_t started_ms;          /* wall clock at start */
+    int64_t http_open;            /* open HTTP connections */
+    int64_t ws_open;              /* open WebSockets */
+    uint64_t http_requests[6];    /* by status class: [1]=1xx .. [5]=5xx, [0]=other */
+    uint64_t ws_in;               /* complete messages received */
+    uint64_t ws_out;              /* messages queued to sockets */
+    uint64_t bytes_out;           /* HTTP body and WebSocket frame bytes written */
+    uint64_t ws_slow_closed;      /* closed for a full output queue */
+} metrics_t;
+
+static inline void metrics_count_status(metrics_t *m, int status) {
+    int c = status / 100;
+    m->http_requests[c >= 1 && c <= 5 ? c : 0]++;
+}
+
+/* Appends the Prometheus text exposition. rss_bytes: resident memory now. */
+int metrics_render(buf_t *out, const metrics_t *m, uint64_t now_ms, uint64_t rss_bytes,
+                   uint64_t rooms, uint64_t pool_queued);
+
+/* Resident set size of this process from /proc/self/statm, 0 if unknown. */
+uint64_t metrics_rss_bytes(void);
+
+#endif

@@ -1,0 +1,37 @@
+/* Worker pool: a few threads run blocking work (database queries, password hashing, image
+ * decoding) and hand the results back to the event-loop thread as completions.
+ *
+ * Threading: pool_submit(), pool_run_completions() and pool_destroy() are called from the
+ * loop thread only. work() runs on a worker thread and must not touch loop-owned state;
+ * done() runs on the loop thread, inside pool_run_completions(). */
+#ifndef PONGD_POOL_H
+#define PONGD_POOL_H
+
+#include <stddef.h>
+
+typedef struct pool pool_t;
+
+typedef void (*pool_work_fn)(void *arg);
+/* status: 0 after work() ran; ERR_AGAIN when the pool was destroyed before it ran. */
+typedef void (*pool_done_fn)(void *arg, int status);
+
+/* wake(wake_arg) is called from a worker thread after it queues a completion; it must be
+ * thread-safe and make the loop call pool_run_completions() soon (lws_cancel_service). */
+pool_t *pool_create(int threads, size_t max_queued, void (*wake)(void *), void *wake_arg);
+
+/* Queues a job. ERR_FULL when max_queued jobs are already waiting: the caller answers
+ * "busy" (503) instead of queueing without end. done() is always called exactly once for
+ * an accepted job. */
+int pool_submit(pool_t *p, pool_work_fn work, pool_done_fn done, void *arg);
+
+/* Runs done() for every finished job; returns how many ran. */
+size_t pool_run_completions(pool_t *p);
+
+size_t pool_queued(const pool_t *p);   /* jobs waiting for a thread */
+size_t pool_inflight(const pool_t *p); /* accepted jobs whose done() has not run yet */
+
+/* Stops the threads after their current job, then calls done(arg, ERR_AGAIN) for jobs that
+ * never ran and done(arg, 0) for finished ones, and frees the pool. */
+void pool_destroy(pool_t *p);
+
+#endif

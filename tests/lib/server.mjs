@@ -1,0 +1,93 @@
+// Starts a real pongd on free loopback ports with a fresh var directory, for the
+// integration and browser suites. Every test file gets its own server.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import net from 'node:net';
+import https from 'node:https';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+// PONGD_BIN lets `make test` run the same suites against the ASan+UBSan build.
+export const PONGD_BIN = process.env.PONGD_BIN || join(ROOT, 'build/pongd');
+
+/** Asks the kernel for a free TCP port on 127.0.0.1. */
+export function freePort() {
+  return new Promise((res, rej) => {
+    const s = net.createServer();
+    s.unref();
+    s.on('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+  });
+}
+
+function get(url) {
+  return new Promise((res, rej) => {
+    const req = https.get(url, { rejectUnauthorized: false, timeout: 1000 }, (r) => {
+      r.resume();
+      r.on('end', () => res(r.statusCode));
+    });
+    req.on('error', rej);
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+  });
+}
+
+/**
+ * Starts pongd. `env` adds or overrides variables (WEB_ROOT, ALLOWED_ORIGINS, ...).
+ * Resolves to { httpsPort, httpPort, origin, base, varDir, proc, logs(), stop() }.
+ * stop() sends SIGTERM and resolves to { code, signal } once the process has exited.
+ */
+export async function startServer(env = {}) {
+  const httpsPort = await freePort();
+  const httpPort = await freePort();
+  const varDir = mkdtempSync(join(tmpdir(), 'pongd-test-'));
+  let out = '';
+  const proc = spawn(PONGD_BIN, [], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH,
+      ASAN_OPTIONS: process.env.ASAN_OPTIONS || '',
+      UBSAN_OPTIONS: process.env.UBSAN_OPTIONS || '',
+      ENV_FILE: '/dev/null',
+      BIND_ADDRESS: '127.0.0.1',
+      HTTPS_PORT: String(httpsPort),
+      HTTP_PORT: String(httpPort),
+      VAR_DIR: varDir,
+      WEB_ROOT: join(ROOT, 'web/dist'),
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  proc.stdout.on('data', (d) => { out += d; });
+  proc.stderr.on('data', (d) => { out += d; });
+  const exited = new Promise((res) => proc.on('exit', (code, signal) => res({ code, signal })));
+  const base = `https://127.0.0.1:${httpsPort}`;
+  const deadline = Date.now() + 15000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`pongd exited early (${proc.exitCode}):\n${out}`);
+    try {
+      if ((await get(`${base}/healthz`)) === 200) break;
+    } catch { /* not up yet */ }
+    if (Date.now() > deadline) { proc.kill('SIGKILL'); throw new Error(`pongd did not start:\n${out}`); }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  let stopped = null;
+  return {
+    httpsPort, httpPort, varDir, proc, base,
+    origin: base,
+    logs: () => out,
+    exited,
+    async stop() {
+      if (!stopped) {
+        if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+        const t = setTimeout(() => proc.kill('SIGKILL'), 10000);
+        stopped = exited.then((r) => { clearTimeout(t); rmSync(varDir, { recursive: true, force: true }); return r; });
+      }
+      return stopped;
+    },
+  };
+}
