@@ -29,7 +29,7 @@ struct http_req {
     char *query;
     char *hdr[HDR__COUNT];
     buf_t body;
-    char peer[48];
+    char peer[64];
     uint64_t t0_us;
     /* response */
     int status;
@@ -50,7 +50,7 @@ struct ws_conn {
     void *data;
     char path[LIM_CHAT_ROOM_NAME + 32];
     size_t path_len;
-    char peer[48];
+    char peer[64];
     uint64_t t0_us;
     buf_t rx;                   /* a fragmented message being assembled */
     int close_code;             /* ours, pending; 0 = none */
@@ -95,9 +95,9 @@ static const char *const SECURITY_HEADERS[][2] = {
 
 /* Client address without the IPv4-mapped prefix. */
 static void peer_of(struct lws *wsi, char *out, size_t cap) {
-    char tmp[64];
+    char tmp[64] = "";
     if (!lws_get_peer_simple(wsi, tmp, sizeof tmp)) tmp[0] = '\0';
-    snprintf(out, cap, "%s", strncmp(tmp, "::ffff:", 7) == 0 ? tmp + 7 : tmp);
+    snprintf(out, cap, "%.63s", strncmp(tmp, "::ffff:", 7) == 0 ? tmp + 7 : tmp);
 }
 
 /* ---- HTTP requests ---- */
@@ -669,7 +669,7 @@ static int cb_redirect(struct lws *wsi, enum lws_callback_reasons reason, void *
     }
     metrics_count_status(s->m, 301);
     if (s->cfg->access_log) {
-        char peer[48];
+        char peer[64];
         peer_of(wsi, peer, sizeof peer);
         log_access("http %s %s %s 301 %zu 0.000ms", peer, m >= 0 ? METHOD_NAMES[method_of(m)] : "OTHER", path,
                    m == LWSHUMETH_HEAD ? (size_t)0 : sizeof body - 1);
