@@ -9,6 +9,7 @@
 
 #include <limits.h>
 #include <libwebsockets.h>
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -519,6 +520,9 @@ static int ws_receive(srv_t *s, struct ws_conn *c, struct lws *wsi, const void *
 
 /* ---- the protocol callbacks ---- */
 
+static srv_t *g_srv_for_log; /* the log hook's way to the metrics; set once at create */
+static void tls_msg_cb(int write_p, int version, int content_type, const void *buf, size_t len, SSL *ssl, void *arg);
+
 static int cb_main(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len) {
     struct lws_context *ctx = lws_get_context(wsi);
     srv_t *s = ctx ? lws_context_user(ctx) : NULL;
@@ -527,6 +531,7 @@ static int cb_main(struct lws *wsi, enum lws_callback_reasons reason, void *user
     case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS:
         /* idle TLS connections give their read/write buffers back (about 32 KB each) */
         SSL_CTX_set_mode((SSL_CTX *)user, SSL_MODE_RELEASE_BUFFERS);
+        SSL_CTX_set_msg_callback((SSL_CTX *)user, tls_msg_cb);
         return 0;
     case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
         return s && s->shutting_down ? -1 : 0;
@@ -695,7 +700,43 @@ static void flush_timer(lws_sorted_usec_list_t *sul) {
     lws_sul_schedule(s->ctx, 0, &s->flush_sul, flush_timer, 250 * LWS_US_PER_MS);
 }
 
+/* libwebsockets 4.1 closes a connection whose request head overflows its header buffer
+ * without answering, and says so only in its log, synchronously, while parsing that head.
+ * To answer 431 instead, the OpenSSL message callback remembers which TLS connection the loop
+ * read from last (all on the loop thread), and the log hook writes the 431 to it before lws
+ * shuts it down. Loop thread only. */
+static SSL *g_last_read_ssl;
+
+static void tls_msg_cb(int write_p, int version, int content_type, const void *buf, size_t len, SSL *ssl, void *arg) {
+    (void)version; (void)content_type; (void)buf; (void)len; (void)arg;
+    if (!write_p) g_last_read_ssl = ssl;
+}
+
+static void answer_header_overflow(void) {
+    SSL *ssl = g_last_read_ssl;
+    g_last_read_ssl = NULL;
+    if (!ssl) return;
+    static const char resp[] =
+        "HTTP/1.1 431 Request Header Fields Too Large\r\n"
+        "content-type: application/json\r\n"
+        "strict-transport-security: max-age=31536000\r\n"
+        "x-content-type-options: nosniff\r\n"
+        "connection: close\r\n"
+        "content-length: 77\r\n\r\n"
+        "{\"error\":{\"code\":\"headers_too_large\",\"message\":\"Request headers over 8 KB.\"}}";
+    ERR_clear_error();
+    if (SSL_write(ssl, resp, (int)sizeof resp - 1) <= 0) ERR_clear_error();
+    if (g_srv_for_log) {
+        metrics_count_status(g_srv_for_log->m, 431);
+        if (g_srv_for_log->cfg->access_log) log_access("http - - (request head over 8 KB) 431 77 0.000ms");
+    }
+}
+
 static void lws_log_to_ours(int level, const char *line) {
+    if (strstr(line, "Ran out of header data space")) {
+        answer_header_overflow();
+        return;
+    }
     log_msg(level == LLL_ERR ? "error" : "warn", "lws: %s", line);
 }
 
@@ -706,6 +747,7 @@ int srv_create(srv_t **out, const config_t *cfg, const char *cert, const char *k
     s->h = *h;
     s->app = app;
     s->m = metrics;
+    g_srv_for_log = s;
     lws_set_log_level(getenv("PONGD_LWS_LOG") ? atoi(getenv("PONGD_LWS_LOG")) : LLL_ERR, lws_log_to_ours);
 
     struct lws_context_creation_info info;
