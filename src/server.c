@@ -24,7 +24,7 @@ struct http_req {
     srv_t *srv;
     struct conn *conn;          /* NULL once the client has gone */
     http_method_t method;
-    bool held, answered, close_after;
+    bool held, answered, close_after, in_dispatch;
     char path[LIM_HTTP_URI_BYTES + 1];
     size_t path_len;
     char *query;
@@ -169,44 +169,52 @@ static void access_log_http(srv_t *s, http_req_t *r) {
 /* Writes what is pending of r's response; when complete, logs it and (if owned) frees it.
  * Returns -1 to close the connection. */
 static int resp_write(srv_t *s, struct lws *wsi, http_req_t *r, bool owned) {
+    /* The head and the first body chunk go out in one write (one TLS record, one syscall). */
+    unsigned char *start = s->scratch + LWS_PRE, *p = start;
+    unsigned char *end = s->scratch + sizeof s->scratch - 1;
     if (!r->headers_sent) {
-        unsigned char hb[LWS_PRE + 4096];
-        unsigned char *start = hb + LWS_PRE, *p = start, *end = hb + sizeof hb - 1;
-        if (lws_add_http_header_status(wsi, (unsigned int)r->status, &p, end)) return -1;
+        unsigned char *hend = start + 8192; /* the head never needs more */
+        if (lws_add_http_header_status(wsi, (unsigned int)r->status, &p, hend)) return -1;
         for (size_t i = 0; i < sizeof SECURITY_HEADERS / sizeof SECURITY_HEADERS[0]; i++)
             if (lws_add_http_header_by_name(wsi, (const unsigned char *)SECURITY_HEADERS[i][0],
                                             (const unsigned char *)SECURITY_HEADERS[i][1],
-                                            (int)strlen(SECURITY_HEADERS[i][1]), &p, end))
+                                            (int)strlen(SECURITY_HEADERS[i][1]), &p, hend))
                 return -1;
         if (r->ctype[0] && lws_add_http_header_by_name(wsi, (const unsigned char *)"content-type:",
-                                                       (const unsigned char *)r->ctype, (int)strlen(r->ctype), &p, end))
+                                                       (const unsigned char *)r->ctype, (int)strlen(r->ctype), &p, hend))
             return -1;
         for (int i = 0; i < r->n_rh; i++)
             if (lws_add_http_header_by_name(wsi, (const unsigned char *)r->rh_names[i],
                                             (const unsigned char *)r->rh_values[i], (int)strlen(r->rh_values[i]),
-                                            &p, end))
+                                            &p, hend))
                 return -1;
         if (r->close_after &&
-            lws_add_http_header_by_name(wsi, (const unsigned char *)"connection:", (const unsigned char *)"close", 5, &p, end))
+            lws_add_http_header_by_name(wsi, (const unsigned char *)"connection:", (const unsigned char *)"close", 5, &p, hend))
             return -1;
-        if (lws_add_http_header_content_length(wsi, r->out_len, &p, end)) return -1;
-        if (lws_finalize_write_http_header(wsi, start, &p, end)) return -1;
+        /* by name, not lws_add_http_header_content_length(): lws must not account the body,
+         * since the head and body share writes */
+        char cl[24];
+        int cln = snprintf(cl, sizeof cl, "%zu", r->out_len);
+        if (lws_add_http_header_by_name(wsi, (const unsigned char *)"content-length:", (unsigned char *)cl, cln, &p, hend))
+            return -1;
+        if (lws_finalize_http_header(wsi, &p, hend)) return -1;
         r->headers_sent = true;
         if (r->method == HTTP_HEAD) r->out_len = r->out_sent = 0;
     }
-    if (r->out_sent < r->out_len) {
-        size_t n = r->out_len - r->out_sent;
-        if (n > LIM_HTTP_CHUNK_BYTES) n = LIM_HTTP_CHUNK_BYTES;
-        unsigned char *b = s->scratch + LWS_PRE;
-        memcpy(b, r->out + r->out_sent, n);
-        bool last = r->out_sent + n == r->out_len;
-        if (lws_write(wsi, b, n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != (int)n) return -1;
-        r->out_sent += n;
+    size_t head = (size_t)(p - start);
+    size_t n = r->out_len - r->out_sent;
+    size_t room = (size_t)(end - p) < LIM_HTTP_CHUNK_BYTES ? (size_t)(end - p) : LIM_HTTP_CHUNK_BYTES;
+    if (n > room) n = room;
+    if (n) memcpy(p, r->out + r->out_sent, n);
+    bool last = r->out_sent + n == r->out_len;
+    if (head + n) {
+        if (lws_write(wsi, start, head + n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != (int)(head + n)) return -1;
         s->m->bytes_out += n;
-        if (!last) {
-            lws_callback_on_writable(wsi);
-            return 0;
-        }
+    }
+    r->out_sent += n;
+    if (!last) {
+        lws_callback_on_writable(wsi);
+        return 0;
     }
     /* complete */
     access_log_http(s, r);
@@ -244,7 +252,7 @@ void http_respond(http_req_t *r, int status, const char *ctype, const void *body
         req_free(r);
         return;
     }
-    lws_callback_on_writable(r->conn->ws.wsi);
+    if (!r->in_dispatch) lws_callback_on_writable(r->conn->ws.wsi);
 }
 
 void http_respond_error(http_req_t *r, int status, const char *code, const char *message) {
@@ -281,8 +289,14 @@ static http_method_t method_of(int m) {
     return m >= 0 && m <= LWSHUMETH_HEAD ? (http_method_t)m : HTTP_OTHER;
 }
 
-static void dispatch(srv_t *s, http_req_t *r) {
+/* Runs the application's handler. An answer given before it returns is written at once (no
+ * poll round trip); a later one (held request) is written from WRITEABLE. */
+static int dispatch(srv_t *s, struct lws *wsi, http_req_t *r) {
+    r->in_dispatch = true;
     s->h.on_http(s->app, r);
+    r->in_dispatch = false;
+    if (r->answered) return resp_write(s, wsi, r, true);
+    return 0;
 }
 
 /* LWS_CALLBACK_HTTP: a request head has arrived. */
@@ -351,8 +365,7 @@ static int on_http(srv_t *s, conn_t *c, struct lws *wsi, const char *uri) {
         return 0;
     }
     if (clen > 0 || chunked) return 0; /* wait for LWS_CALLBACK_HTTP_BODY_COMPLETION */
-    dispatch(s, r);
-    return 0;
+    return dispatch(s, wsi, r);
 }
 
 /* ---- WebSocket connections ---- */
@@ -562,7 +575,7 @@ static int cb_main(struct lws *wsi, enum lws_callback_reasons reason, void *user
         }
         return 0;
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-        if (c && c->req && !c->req->answered) dispatch(s, c->req);
+        if (c && c->req && !c->req->answered) return dispatch(s, wsi, c->req);
         return 0;
     case LWS_CALLBACK_HTTP_WRITEABLE:
         if (c && c->req && c->req->answered) return resp_write(s, wsi, c->req, true);
