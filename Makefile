@@ -57,7 +57,10 @@ web/dist/index.html: $(WEB_SRC) package-lock.json
 	node web/build.mjs
 
 # ---- run ----
-run: deps build web
+# deps first, then a fresh make that sees the installed pkg-config files
+run:
+	@scripts/deps.sh build
+	@$(MAKE) --no-print-directory build web
 	build/pongd
 
 # ---- tests ----
@@ -102,11 +105,14 @@ fuzz-short: $(FUZZ_BIN)
 	  echo "fuzz: $$n 20000 runs + corpus: ok"; done
 
 # Every layer; any failure fails the whole.
-test: deps-test build web
+test:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory build web
 	@scripts/test-all.sh
 
-bench: deps build web
+bench:
 	@scripts/deps.sh bench
+	@$(MAKE) --no-print-directory build web
 	bench/run-all.sh
 
 clean:
