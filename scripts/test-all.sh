@@ -32,6 +32,7 @@ layer() { # name, command...
 layer unit             make -s unit
 layer unit-asan        make -s unit-asan
 layer fuzz             make -s fuzz-short
+layer web-unit         node --test tests/web/
 layer integration      make -s integration
 layer integration-asan make -s integration-asan
 layer browser          make -s browser

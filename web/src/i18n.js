@@ -1,0 +1,74 @@
+// Translations: dictionaries, language choice (stored > browser > English) and t().
+import en from './i18n/en.js';
+import fr from './i18n/fr.js';
+import ru from './i18n/ru.js';
+
+export const DICTIONARIES = Object.freeze({ en, fr, ru });
+export const SUPPORTED = Object.freeze(Object.keys(DICTIONARIES));
+export const FALLBACK = 'en';
+export const STORAGE_KEY = 'lang';
+
+/**
+ * Picks the first supported language from a list of BCP 47 tags ("fr-CA" → "fr").
+ * Returns FALLBACK when none matches.
+ */
+export function pickLanguage(tags) {
+  for (const tag of tags || []) {
+    const base = String(tag).toLowerCase().split('-')[0];
+    if (SUPPORTED.includes(base)) return base;
+  }
+  return FALLBACK;
+}
+
+/** Replaces `{name}` placeholders with values from `params`; unknown names stay as they are. */
+export function interpolate(text, params) {
+  if (!params) return text;
+  return text.replace(/\{(\w+)\}/g, (m, name) => (name in params ? String(params[name]) : m));
+}
+
+function readStored(storage) {
+  try {
+    return storage?.getItem(STORAGE_KEY) ?? null;
+  } catch {
+    return null; // storage disabled (privacy mode): behave as if nothing was stored
+  }
+}
+
+/**
+ * Creates the translation service.
+ * `storage` is a Web Storage (localStorage) or null; `languages` is navigator.languages.
+ * Returns { lang, t(key, params), setLanguage(lang), onChange(fn) → unsubscribe }.
+ * A missing key falls back to English, then to the key itself, so a gap never throws.
+ */
+export function createI18n({ storage = null, languages = [] } = {}) {
+  const stored = readStored(storage);
+  let lang = stored && SUPPORTED.includes(stored) ? stored : pickLanguage(languages);
+  const listeners = new Set();
+
+  function t(key, params) {
+    const text = DICTIONARIES[lang][key] ?? DICTIONARIES[FALLBACK][key] ?? key;
+    return interpolate(text, params);
+  }
+
+  function setLanguage(next) {
+    if (!SUPPORTED.includes(next) || next === lang) return false;
+    lang = next;
+    try {
+      storage?.setItem(STORAGE_KEY, next);
+    } catch { /* not remembered, still switched */ }
+    for (const fn of [...listeners]) fn(lang);
+    return true;
+  }
+
+  function onChange(fn) {
+    listeners.add(fn);
+    return () => listeners.delete(fn);
+  }
+
+  return {
+    get lang() { return lang; },
+    t,
+    setLanguage,
+    onChange,
+  };
+}

@@ -1,0 +1,31 @@
+// Home: what the site offers, with links into the app.
+import { h } from '../dom.js';
+
+/** View factory (see router.js). */
+export function homeView({ ctx }) {
+  const { t } = ctx.i18n;
+  return {
+    title: () => t('home.title'),
+    render(root) {
+      const card = (titleKey, textKey, footer) => h('div', { class: 'col-md-4' },
+        h('section', { class: 'card h-100 shadow-sm' },
+          h('div', { class: 'card-body d-flex flex-column' },
+            h('h2', { class: 'h5 card-title' }, t(titleKey)),
+            h('p', { class: 'card-text flex-grow-1' }, t(textKey)),
+            footer)));
+      root.replaceChildren(
+        h('div', { class: 'hero p-4 p-md-5 mb-4 rounded-3' },
+          h('h1', { class: 'display-6 fw-bold' }, t('home.heading')),
+          h('p', { class: 'lead mb-0' }, t('home.lead'))),
+        h('div', { class: 'row g-4' },
+          card('home.play.title', 'home.play.text',
+            h('div', {}, h('span', { class: 'badge text-bg-secondary' }, t('home.play.badge')))),
+          card('home.chat.title', 'home.chat.text',
+            h('div', {}, h('a', { class: 'btn btn-primary', href: '/chat' }, t('home.chat.cta')))),
+          card('home.about.title', 'home.about.text',
+            h('div', {}, h('a', { class: 'btn btn-outline-primary', href: '/about' }, t('home.about.cta'))))),
+      );
+    },
+    destroy() {},
+  };
+}
