@@ -123,10 +123,16 @@ static void on_http(void *ap, http_req_t *r) {
     case ROUTE_METRICS:
         dispatch_api(a, r);
         return;
-    case ROUTE_WS:
+    case ROUTE_WS: {
+        span_t room;
+        if (!path_chat_room(path, &room)) {
+            http_respond_error(r, 404, "not_found", "No WebSocket endpoint here.");
+            return;
+        }
         http_resp_header(r, "upgrade", "websocket");
         http_respond_error(r, 426, "upgrade_required", "This path only accepts WebSocket connections.");
         return;
+    }
     case ROUTE_STATIC:
     case ROUTE_OTHER: {
         const static_file_t *f = span_eq(path, "/") ? static_find(a->files, SPAN_LIT("/index.html"))

@@ -19,7 +19,7 @@ typedef struct {
 chat_err_t chat_parse(const char *data, size_t len, buf_t *text) {
     text->len = 0;
     json_error_t jerr;
-    json_t *root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *root = json_loadb(data, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     if (!root) return CHAT_ERR_JSON;
     chat_err_t rc = CHAT_ERR_INVALID;
     json_t *msg = json_is_object(root) ? json_object_get(root, "message") : NULL;

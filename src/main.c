@@ -7,6 +7,7 @@
 #include "tlsgen.h"
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,8 +98,9 @@ int main(int argc, char **argv) {
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 
-    log_msg("info", "pongd %s listening on https://%s:%d%s%.0d; web root %s (%zu files)", PONGD_VERSION,
-            cfg.bind_address[0] ? cfg.bind_address : "localhost", cfg.https_port,
+    bool v6 = strchr(cfg.bind_address, ':') != NULL;
+    log_msg("info", "pongd %s listening on https://%s%s%s:%d%s%.0d; web root %s (%zu files)", PONGD_VERSION,
+            v6 ? "[" : "", cfg.bind_address[0] ? cfg.bind_address : "localhost", v6 ? "]" : "", cfg.https_port,
             cfg.http_port ? ", redirecting http port " : "", cfg.http_port, cfg.web_root, static_count(app.files));
     srv_run(srv);
     log_msg("info", "shutting down");

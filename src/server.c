@@ -83,12 +83,14 @@ struct srv {
     unsigned char scratch[LWS_PRE + LIM_WS_COALESCE_BYTES + LIM_HTTP_CHUNK_BYTES];
 };
 
+#define CSP                                                                                                  \
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data: blob:; " \
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "            \
+    "frame-ancestors 'none'"
+
 static const char *const SECURITY_HEADERS[][2] = {
     { "strict-transport-security:", "max-age=31536000" },
-    { "content-security-policy:",
-      "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data: blob:; "
-      "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
-      "frame-ancestors 'none'" },
+    { "content-security-policy:", CSP },
     { "x-content-type-options:", "nosniff" },
     { "referrer-policy:", "strict-origin-when-cross-origin" },
     { "x-frame-options:", "DENY" },
@@ -341,6 +343,15 @@ static int on_http(srv_t *s, conn_t *c, struct lws *wsi, const char *uri) {
         if (lws_hdr_copy(wsi, r->query, qlen + 1, WSI_TOKEN_HTTP_URI_ARGS) < 0) r->query[0] = '\0';
     }
     for (int i = 0; i < HDR__COUNT; i++) r->hdr[i] = hdr_dup(wsi, HDR_TOKENS[i]);
+    if (!r->hdr[HDR_HOST] && lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_COLON_AUTHORITY) <= 0) {
+        char ver[16] = "";
+        lws_hdr_copy(wsi, ver, sizeof ver, WSI_TOKEN_HTTP);
+        if (strcmp(ver, "HTTP/1.0") != 0) { /* HTTP/1.1 requires Host (RFC 9112 3.2) */
+            http_resp_close(r);
+            http_respond_error(r, 400, "bad_request", "Missing Host header.");
+            return 0;
+        }
+    }
 
     /* a body is coming? */
     char cl[32];
@@ -733,7 +744,10 @@ static void answer_header_overflow(void) {
         "HTTP/1.1 431 Request Header Fields Too Large\r\n"
         "content-type: application/json\r\n"
         "strict-transport-security: max-age=31536000\r\n"
+        "content-security-policy: " CSP "\r\n"
         "x-content-type-options: nosniff\r\n"
+        "referrer-policy: strict-origin-when-cross-origin\r\n"
+        "x-frame-options: DENY\r\n"
         "connection: close\r\n"
         "content-length: 77\r\n\r\n"
         "{\"error\":{\"code\":\"headers_too_large\",\"message\":\"Request headers over 8 KB.\"}}";
@@ -783,13 +797,16 @@ int srv_create(srv_t **out, const config_t *cfg, const char *cert, const char *k
     s->retry.secs_since_valid_ping = (uint16_t)cfg->ws_ping_interval_s;
     s->retry.secs_since_valid_hangup = (uint16_t)(cfg->ws_ping_interval_s * 2 + 10);
 
+    /* An IPv4 BIND_ADDRESS needs an IPv4 socket, or lws binds the IPv6 wildcard instead. */
+    unsigned long long v4only = cfg->bind_address[0] && !strchr(cfg->bind_address, ':') ? LWS_SERVER_OPTION_DISABLE_IPV6 : 0;
+
     /* HTTPS + WSS */
     memset(&info, 0, sizeof info);
     info.vhost_name = "https";
     info.port = cfg->https_port;
     info.iface = cfg->bind_address[0] ? cfg->bind_address : NULL;
     info.protocols = PROTOCOLS_MAIN;
-    info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+    info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | v4only;
     info.ssl_cert_filepath = cert;
     info.ssl_private_key_filepath = key;
     info.ssl_cipher_list = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
@@ -816,6 +833,7 @@ int srv_create(srv_t **out, const config_t *cfg, const char *cert, const char *k
         info.port = cfg->http_port;
         info.iface = cfg->bind_address[0] ? cfg->bind_address : NULL;
         info.protocols = PROTOCOLS_REDIRECT;
+        info.options = v4only;
         info.keepalive_timeout = 5;
         info.timeout_secs = (unsigned int)cfg->header_timeout_s;
         s->vh_redirect = lws_create_vhost(s->ctx, &info);

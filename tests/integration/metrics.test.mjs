@@ -1,0 +1,124 @@
+// /metrics: Prometheus text with every metric of interface.md, and the counters move.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  startServer, buildWebRoot, getMetrics, get, rawTls, buildRequest, openWs, nextMessage, sendJson, waitFor,
+  waitClose, assertSecurityHeaders,
+} from './helpers.mjs';
+
+let server;
+let fixture;
+let port;
+
+before(async () => {
+  fixture = buildWebRoot();
+  server = await startServer({ WEB_ROOT: fixture.root });
+  port = server.httpsPort;
+});
+
+after(async () => {
+  await server?.stop();
+  fixture?.cleanup();
+});
+
+const NAMES = [
+  'pongd_http_connections_open', 'pongd_ws_connections_open', 'pongd_ws_messages_in_total',
+  'pongd_ws_messages_out_total', 'pongd_bytes_out_total', 'pongd_resident_memory_bytes', 'pongd_uptime_seconds',
+];
+const cls = (c) => `pongd_http_requests_total{class="${c}"}`;
+
+test('every metric of interface.md is present with a numeric value', async () => {
+  const { res, values } = await getMetrics(port);
+  assert.match(res.headers['content-type'] || '', /^text\/plain\b/);
+  assertSecurityHeaders(assert, res.headers, '/metrics');
+  for (const n of NAMES) {
+    assert.ok(n in values, `${n} missing from /metrics:\n${res.body}`);
+    assert.ok(Number.isFinite(values[n]), `${n} is not a number`);
+  }
+  for (const c of ['2xx', '3xx', '4xx', '5xx']) {
+    assert.ok(cls(c) in values, `${cls(c)} missing from /metrics`);
+  }
+  assert.ok(values.pongd_resident_memory_bytes > 1024 * 1024, 'resident memory should be at least 1 MB');
+  assert.ok(values.pongd_uptime_seconds >= 0);
+  assert.ok(values.pongd_http_connections_open >= 1, 'the connection asking for /metrics is open');
+});
+
+test('request counters move by status class', async () => {
+  const before = (await getMetrics(port)).values;
+  for (let i = 0; i < 3; i++) assert.equal((await get(port, '/healthz')).status, 200);
+  for (let i = 0; i < 2; i++) assert.equal((await get(port, '/api/nope')).status, 404);
+  const etag = (await get(port, '/static/plain.js')).headers.etag;
+  assert.equal((await get(port, '/static/plain.js', { 'If-None-Match': etag })).status, 304);
+  const after = (await getMetrics(port)).values;
+  const d = (c) => after[cls(c)] - before[cls(c)];
+  assert.ok(d('2xx') >= 4 && d('2xx') <= 6, `2xx moved by ${d('2xx')}, expected 4..6`);
+  assert.equal(d('4xx'), 2);
+  assert.equal(d('3xx'), 1);
+  assert.equal(d('5xx'), 0);
+});
+
+test('bytes out grows by at least the size of a served file', async () => {
+  const before = (await getMetrics(port)).values.pongd_bytes_out_total;
+  const r = await get(port, '/img.png');
+  assert.equal(r.body.length, fixture.files['/img.png'].length);
+  const after = (await getMetrics(port)).values.pongd_bytes_out_total;
+  assert.ok(after - before >= fixture.files['/img.png'].length, `bytes_out moved by ${after - before}`);
+});
+
+test('uptime goes up', async () => {
+  const a = (await getMetrics(port)).values.pongd_uptime_seconds;
+  await new Promise((r) => setTimeout(r, 1200));
+  const b = (await getMetrics(port)).values.pongd_uptime_seconds;
+  assert.ok(b > a, `uptime ${a} → ${b}`);
+});
+
+test('http connections gauge follows open connections', { timeout: 20000 }, async () => {
+  const base = (await getMetrics(port)).values.pongd_http_connections_open;
+  const conns = [];
+  try {
+    for (let i = 0; i < 3; i++) {
+      const c = await rawTls(port);
+      conns.push(c);
+      await c.send(buildRequest('GET', '/healthz'));
+      assert.equal((await c.readResponse()).status, 200);
+    }
+    const during = (await getMetrics(port)).values.pongd_http_connections_open;
+    assert.ok(during >= base + 3, `gauge ${base} → ${during} with 3 more keep-alive connections`);
+  } finally {
+    for (const c of conns) c.destroy();
+  }
+  await waitFor(async () => (await getMetrics(port)).values.pongd_http_connections_open <= base, 10000,
+    'the gauge to come back down after closing');
+});
+
+test('ws gauge and message counters move', { timeout: 20000 }, async () => {
+  const url = `wss://127.0.0.1:${port}/ws/chat/metricsRoom/`;
+  const before = (await getMetrics(port)).values;
+  const a = await openWs(url, { origin: server.origin });
+  const b = await openWs(url, { origin: server.origin });
+  try {
+    await waitFor(async () => (await getMetrics(port)).values.pongd_ws_connections_open === before.pongd_ws_connections_open + 2,
+      5000, 'ws gauge +2');
+    sendJson(a, { message: 'count me' });
+    assert.equal((await nextMessage(a)).message, 'count me');
+    assert.equal((await nextMessage(b)).message, 'count me');
+    const mid = (await getMetrics(port)).values;
+    assert.equal(mid.pongd_ws_messages_in_total - before.pongd_ws_messages_in_total, 1, 'one message in');
+    assert.ok(mid.pongd_ws_messages_out_total - before.pongd_ws_messages_out_total >= 2, 'two broadcasts out');
+  } finally {
+    a.close(1000);
+    b.close(1000);
+  }
+  await waitClose(a);
+  await waitClose(b);
+  await waitFor(async () => (await getMetrics(port)).values.pongd_ws_connections_open === before.pongd_ws_connections_open,
+    10000, 'ws gauge back down');
+});
+
+test('ws gauge comes back down after an abrupt disconnect (no close frame)', { timeout: 20000 }, async () => {
+  const base = (await getMetrics(port)).values.pongd_ws_connections_open;
+  const a = await openWs(`wss://127.0.0.1:${port}/ws/chat/abruptRoom/`, { origin: server.origin });
+  await waitFor(async () => (await getMetrics(port)).values.pongd_ws_connections_open === base + 1, 5000, 'ws gauge +1');
+  a.terminate();
+  await waitFor(async () => (await getMetrics(port)).values.pongd_ws_connections_open === base, 10000, 'ws gauge back down');
+});

@@ -1,0 +1,40 @@
+// WS_PING_INTERVAL: idle sockets are pinged; a peer that never answers is dropped.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, buildWebRoot, openWs, rawWs, withTimeout, nextMessage, sendJson } from './helpers.mjs';
+
+let server;
+let fixture;
+
+before(async () => {
+  fixture = buildWebRoot();
+  server = await startServer({ WEB_ROOT: fixture.root, WS_PING_INTERVAL: '1' });
+});
+
+after(async () => {
+  await server?.stop();
+  fixture?.cleanup();
+});
+
+test('a peer that never answers pings is dropped within ~15 s; a live peer stays', { timeout: 40000 }, async () => {
+  const live = await openWs(`wss://127.0.0.1:${server.httpsPort}/ws/chat/pingRoom/`, { origin: server.origin });
+  let livePings = 0;
+  live.on('ping', () => { livePings += 1; });
+  const dead = await rawWs(server.httpsPort, '/ws/chat/pingRoom/', { origin: server.origin });
+  try {
+    assert.equal(dead.response.status, 101);
+    const started = Date.now();
+    await withTimeout(dead.closed, 20000, 'server to drop the silent peer');
+    const pings = dead.frames.filter((f) => f.opcode === 0x9);
+    assert.ok(pings.length >= 1, 'the server must ping an idle socket');
+    assert.ok(Date.now() - started < 20000);
+    // The ws client answers pings automatically, so it must still be connected.
+    assert.equal(live.readyState, live.OPEN, 'a peer that answers pings must not be dropped');
+    assert.ok(livePings >= 1, 'the live socket must have been pinged too');
+    sendJson(live, { message: 'still here' });
+    assert.equal((await nextMessage(live)).message, 'still here');
+  } finally {
+    dead.destroy();
+    live.terminate();
+  }
+});

@@ -1,0 +1,74 @@
+// CHAT_RATE: per-socket message rate limit with burst 2x; excess gets rate_limited frames.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, buildWebRoot, openWs, nextMessage, sendJson, sleep } from './helpers.mjs';
+
+let server;
+let fixture;
+let base;
+
+before(async () => {
+  fixture = buildWebRoot();
+  server = await startServer({ WEB_ROOT: fixture.root, CHAT_RATE: '2' });
+  base = `wss://127.0.0.1:${server.httpsPort}/ws/chat`;
+});
+
+after(async () => {
+  await server?.stop();
+  fixture?.cleanup();
+});
+
+/** Reads frames until `quietMs` pass without one. */
+async function drain(ws, quietMs = 700) {
+  const got = [];
+  for (;;) {
+    try { got.push(await nextMessage(ws, quietMs)); } catch (e) {
+      if (/timeout/.test(e.message)) return got;
+      throw e;
+    }
+  }
+}
+
+test('a burst of 20 messages gets rate_limited frames; connection stays open; later messages work', { timeout: 30000 }, async () => {
+  const a = await openWs(`${base}/rateRoom/`, { origin: server.origin });
+  const b = await openWs(`${base}/rateRoom/`, { origin: server.origin });
+  try {
+    for (let i = 0; i < 20; i++) sendJson(a, { message: `burst ${i}` });
+    const got = await drain(a);
+    const limited = got.filter((m) => m.error?.code === 'rate_limited');
+    const echoed = got.filter((m) => typeof m.message === 'string');
+    assert.ok(limited.length >= 1, `expected rate_limited frames, got ${JSON.stringify(got.slice(0, 5))}…`);
+    assert.equal(typeof limited[0].error.message, 'string');
+    assert.ok(echoed.length >= 1, 'the first messages of the burst must go through');
+    assert.ok(echoed.length <= 8, `CHAT_RATE=2 (burst 4) let ${echoed.length} of 20 through`);
+    assert.equal(limited.length + echoed.length, 20, 'every message gets either a broadcast or an error');
+    // The other socket saw only the accepted messages, no error frames.
+    const seenByB = await drain(b, 300);
+    assert.equal(seenByB.length, echoed.length);
+    assert.ok(seenByB.every((m) => typeof m.message === 'string'));
+    assert.equal(a.readyState, a.OPEN, 'rate limiting must not close the connection');
+
+    await sleep(2500); // tokens refill
+    sendJson(a, { message: 'after the pause' });
+    assert.equal((await nextMessage(a)).message, 'after the pause');
+  } finally {
+    a.terminate();
+    b.terminate();
+  }
+});
+
+test('the limit is per socket: another socket is not limited by a noisy neighbour', { timeout: 30000 }, async () => {
+  const noisy = await openWs(`${base}/rate2/`, { origin: server.origin });
+  const quiet = await openWs(`${base}/rate2/`, { origin: server.origin });
+  try {
+    for (let i = 0; i < 20; i++) sendJson(noisy, { message: `noise ${i}` });
+    await drain(noisy);
+    await drain(quiet, 200);
+    sendJson(quiet, { message: 'quiet one' });
+    const m = await nextMessage(quiet);
+    assert.equal(m.message, 'quiet one', `got ${JSON.stringify(m)}`);
+  } finally {
+    noisy.terminate();
+    quiet.terminate();
+  }
+});
