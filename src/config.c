@@ -2,6 +2,7 @@
 #include "pongd_limits.h"
 #include "util.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -120,9 +121,10 @@ int config_load(config_t *cfg, config_lookup_fn lookup, void *ctx, char *err, si
         get_str(lookup, ctx, "VAR_DIR", "var", cfg->var_dir, sizeof cfg->var_dir, err, errlen) < 0 ||
         get_str(lookup, ctx, "WEB_ROOT", "web/dist", cfg->web_root, sizeof cfg->web_root, err, errlen) < 0)
         return ERR_INVALID;
-    for (const char *p = cfg->bind_address; *p; p++)
-        if (!(isxdigit((unsigned char)*p) || *p == '.' || *p == ':'))
-            return fail(err, errlen, "BIND_ADDRESS", "expected an IPv4 or IPv6 address", cfg->bind_address);
+    unsigned char addr[sizeof(struct in6_addr)];
+    if (cfg->bind_address[0] && inet_pton(AF_INET, cfg->bind_address, addr) != 1 &&
+        inet_pton(AF_INET6, cfg->bind_address, addr) != 1)
+        return fail(err, errlen, "BIND_ADDRESS", "expected an IPv4 or IPv6 address", cfg->bind_address);
     if (!cfg->var_dir[0]) return fail(err, errlen, "VAR_DIR", "must not be empty", "");
     if (!cfg->web_root[0]) return fail(err, errlen, "WEB_ROOT", "must not be empty", "");
     if (!cfg->tls_cert[0] != !cfg->tls_key[0])

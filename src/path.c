@@ -20,12 +20,15 @@ int path_normalise(const char *in, size_t len, char *out, size_t cap) {
         if (seg == 0) break; /* only slashes were left */
         if ((seg == 1 && in[start] == '.') || (seg == 2 && in[start] == '.' && in[start + 1] == '.'))
             return ERR_INVALID;
-        if (o + 1 + seg + 1 >= cap) return ERR_LIMIT;
+        if (o + 1 + seg + 1 > cap) return ERR_LIMIT; /* '/' + segment + NUL */
         out[o++] = '/';
         memcpy(out + o, in + start, seg);
         o += seg;
     }
-    if (o == 0 || in[len - 1] == '/') out[o++] = '/'; /* root, or keep the trailing slash */
+    if (o == 0 || in[len - 1] == '/') { /* root, or keep the trailing slash */
+        if (o + 2 > cap) return ERR_LIMIT;
+        out[o++] = '/';
+    }
     out[o] = '\0';
     return (int)o;
 }
@@ -88,9 +91,11 @@ bool path_host_name(span_t host, char *out, size_t cap) {
         const char *rb = memchr(h, ']', n);
         if (!rb) return false;
         end = (size_t)(rb - h) + 1;
+        if (end < 4) return false; /* at least "[::]" */
         for (size_t i = 1; i + 1 < end; i++)
             if (!(isxdigit((unsigned char)h[i]) || h[i] == ':' || h[i] == '.')) return false;
     } else {
+        if (!isalnum((unsigned char)h[0])) return false;
         end = 0;
         while (end < n && h[end] != ':') {
             unsigned char c = (unsigned char)h[end];
@@ -143,6 +148,7 @@ static int list_has(const char *list, const char *what) {
 
 bool path_accepts_html(const char *accept) {
     if (!accept || !*accept) return true;
+    if (list_has(accept, "text/html") == 0) return false; /* explicitly refused */
     return list_has(accept, "text/html") == 1 || list_has(accept, "text/*") == 1 ||
            list_has(accept, "*/*") == 1;
 }

@@ -97,7 +97,7 @@ static int add_file(static_cache_t *c, const char *urlpath, int fd, size_t size,
 }
 
 static int walk(static_cache_t *c, int dirfd, char *urlpath, size_t ulen, int depth, char *err, size_t errlen) {
-    if (depth > LIM_STATIC_DEPTH) return 0;
+    if (depth > LIM_STATIC_DEPTH) { close(dirfd); return 0; }
     DIR *d = fdopendir(dirfd);
     if (!d) { close(dirfd); return 0; }
     struct dirent *e;

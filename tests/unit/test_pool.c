@@ -1,0 +1,285 @@
+/* pool: jobs run on workers, completions on the calling thread, bounded queue, shutdown.
+ * Waits are bounded (condition variables with a deadline); no sleep decides a result. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "pool.h"
+#include "util.h"
+
+#define WAIT_S 10
+
+typedef struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    unsigned wakes;          /* wake() calls */
+    bool blocker_started, release;
+    pthread_t loop;          /* the thread that calls pool_* */
+    atomic_int worked;
+    int done_calls;
+} ctx_t;
+
+typedef struct {
+    ctx_t *ctx;
+    pthread_t worker;
+    atomic_int work_runs;
+    int done_calls;
+    int status;
+    bool done_on_loop;
+} job_t;
+
+static void ctx_init(ctx_t *c) {
+    memset(c, 0, sizeof *c);
+    pthread_mutex_init(&c->mu, NULL);
+    pthread_cond_init(&c->cv, NULL);
+    c->loop = pthread_self();
+}
+
+static void ctx_fini(ctx_t *c) {
+    pthread_mutex_destroy(&c->mu);
+    pthread_cond_destroy(&c->cv);
+}
+
+static struct timespec deadline(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += WAIT_S;
+    return ts;
+}
+
+static void wake(void *arg) {
+    ctx_t *c = arg;
+    pthread_mutex_lock(&c->mu);
+    c->wakes++;
+    pthread_cond_broadcast(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+}
+
+static void work(void *arg) {
+    job_t *j = arg;
+    j->worker = pthread_self();
+    atomic_fetch_add(&j->work_runs, 1);
+    atomic_fetch_add(&j->ctx->worked, 1);
+}
+
+static void done(void *arg, int status) {
+    job_t *j = arg;
+    j->done_calls++;
+    j->status = status;
+    j->done_on_loop = pthread_equal(pthread_self(), j->ctx->loop);
+    j->ctx->done_calls++;
+}
+
+/* Blocks its worker until ctx->release. */
+static void block_work(void *arg) {
+    job_t *j = arg;
+    ctx_t *c = j->ctx;
+    j->worker = pthread_self();
+    atomic_fetch_add(&j->work_runs, 1);
+    pthread_mutex_lock(&c->mu);
+    c->blocker_started = true;
+    pthread_cond_broadcast(&c->cv);
+    while (!c->release) pthread_cond_wait(&c->cv, &c->mu);
+    pthread_mutex_unlock(&c->mu);
+}
+
+/* The loop: runs completions until ctx->done_calls reaches want, sleeping on wake(). */
+static void run_until(pool_t *p, ctx_t *c, int want) {
+    struct timespec dl = deadline();
+    for (;;) {
+        pthread_mutex_lock(&c->mu);
+        unsigned seen = c->wakes;
+        pthread_mutex_unlock(&c->mu);
+        pool_run_completions(p);
+        if (c->done_calls >= want) return;
+        pthread_mutex_lock(&c->mu);
+        int rc = 0;
+        while (c->wakes == seen && rc != ETIMEDOUT) rc = pthread_cond_timedwait(&c->cv, &c->mu, &dl);
+        pthread_mutex_unlock(&c->mu);
+        if (rc == ETIMEDOUT) fail_msg("timed out: %d of %d completions", c->done_calls, want);
+    }
+}
+
+static void wait_blocker_started(ctx_t *c) {
+    struct timespec dl = deadline();
+    pthread_mutex_lock(&c->mu);
+    int rc = 0;
+    while (!c->blocker_started && rc != ETIMEDOUT) rc = pthread_cond_timedwait(&c->cv, &c->mu, &dl);
+    pthread_mutex_unlock(&c->mu);
+    if (rc == ETIMEDOUT) fail_msg("the blocking job never started");
+}
+
+static void release(ctx_t *c) {
+    pthread_mutex_lock(&c->mu);
+    c->release = true;
+    pthread_cond_broadcast(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+}
+
+static void test_all_jobs_complete(void **state) {
+    (void)state;
+    enum { N = 200 };
+    ctx_t c;
+    ctx_init(&c);
+    job_t *jobs = calloc(N, sizeof *jobs);
+    pool_t *p = pool_create(4, N, wake, &c);
+    assert_non_null(p);
+    assert_int_equal(pool_inflight(p), 0);
+    for (int i = 0; i < N; i++) {
+        jobs[i].ctx = &c;
+        assert_int_equal(pool_submit(p, work, done, &jobs[i]), 0);
+    }
+    assert_int_equal(pool_inflight(p), N); /* no done() can have run yet */
+    run_until(p, &c, N);
+    assert_int_equal(pool_inflight(p), 0);
+    assert_int_equal(pool_queued(p), 0);
+    assert_int_equal(atomic_load(&c.worked), N);
+    assert_true(c.wakes >= 1);
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(atomic_load(&jobs[i].work_runs), 1);
+        assert_int_equal(jobs[i].done_calls, 1);
+        assert_int_equal(jobs[i].status, 0);
+        assert_true(jobs[i].done_on_loop);
+        assert_false(pthread_equal(jobs[i].worker, c.loop)); /* work ran elsewhere */
+    }
+    assert_int_equal(pool_run_completions(p), 0);
+    pool_destroy(p);
+    for (int i = 0; i < N; i++) assert_int_equal(jobs[i].done_calls, 1); /* not again */
+    free(jobs);
+    ctx_fini(&c);
+}
+
+static void test_done_may_be_null_and_no_wake(void **state) {
+    (void)state;
+    ctx_t c;
+    ctx_init(&c);
+    job_t j = { .ctx = &c };
+    pool_t *p = pool_create(0, 4, NULL, NULL); /* 0 threads: at least one is started */
+    assert_non_null(p);
+    assert_int_equal(pool_submit(p, work, NULL, &j), 0);
+    pool_destroy(p); /* either ran (done NULL) or never ran: no crash, no leak */
+    assert_true(atomic_load(&j.work_runs) <= 1);
+    pool_destroy(NULL);
+    ctx_fini(&c);
+}
+
+static void test_full_queue(void **state) {
+    (void)state;
+    ctx_t c;
+    ctx_init(&c);
+    job_t blocker = { .ctx = &c }, j[3] = { { .ctx = &c }, { .ctx = &c }, { .ctx = &c } };
+    pool_t *p = pool_create(1, 2, wake, &c);
+    assert_non_null(p);
+    assert_int_equal(pool_submit(p, block_work, done, &blocker), 0);
+    wait_blocker_started(&c);
+    assert_int_equal(pool_queued(p), 0); /* the running job is not waiting */
+    assert_int_equal(pool_submit(p, work, done, &j[0]), 0);
+    assert_int_equal(pool_submit(p, work, done, &j[1]), 0);
+    assert_int_equal(pool_queued(p), 2);
+    assert_int_equal(pool_submit(p, work, done, &j[2]), ERR_FULL);
+    assert_int_equal(pool_queued(p), 2);
+    assert_int_equal(pool_inflight(p), 3);
+    release(&c);
+    run_until(p, &c, 3);
+    assert_int_equal(pool_inflight(p), 0);
+    assert_int_equal(blocker.done_calls, 1);
+    assert_int_equal(j[0].done_calls, 1);
+    assert_int_equal(j[1].done_calls, 1);
+    assert_int_equal(j[2].done_calls, 0);             /* refused: never called */
+    assert_int_equal(atomic_load(&j[2].work_runs), 0);
+    /* room again once drained */
+    assert_int_equal(pool_submit(p, work, done, &j[2]), 0);
+    run_until(p, &c, 4);
+    assert_int_equal(j[2].done_calls, 1);
+    pool_destroy(p);
+    ctx_fini(&c);
+}
+
+typedef struct { ctx_t *c; atomic_bool *destroying; } releaser_t;
+
+/* Releases the blocker once the loop thread has entered pool_destroy(). The delay only
+ * orders the release after pool_destroy() marks the pool stopping. */
+static void *releaser(void *arg) {
+    releaser_t *r = arg;
+    while (!atomic_load(r->destroying)) sched_yield();
+    struct timespec ts = { 0, 100 * 1000 * 1000 };
+    nanosleep(&ts, NULL);
+    release(r->c);
+    return NULL;
+}
+
+static void test_destroy_cancels_waiting_jobs(void **state) {
+    (void)state;
+    ctx_t c;
+    ctx_init(&c);
+    job_t blocker = { .ctx = &c }, j[3] = { { .ctx = &c }, { .ctx = &c }, { .ctx = &c } };
+    pool_t *p = pool_create(1, 16, wake, &c);
+    assert_non_null(p);
+    assert_int_equal(pool_submit(p, block_work, done, &blocker), 0);
+    wait_blocker_started(&c);
+    for (int i = 0; i < 3; i++) assert_int_equal(pool_submit(p, work, done, &j[i]), 0);
+    assert_int_equal(pool_inflight(p), 4);
+
+    atomic_bool destroying = false;
+    releaser_t r = { &c, &destroying };
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, releaser, &r), 0);
+    atomic_store(&destroying, true);
+    pool_destroy(p);
+    pthread_join(t, NULL);
+
+    assert_int_equal(blocker.done_calls, 1);  /* ran: done(0) */
+    assert_int_equal(blocker.status, 0);
+    assert_true(blocker.done_on_loop);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(atomic_load(&j[i].work_runs), 0);
+        assert_int_equal(j[i].done_calls, 1); /* never ran: done(ERR_AGAIN) once */
+        assert_int_equal(j[i].status, ERR_AGAIN);
+        assert_true(j[i].done_on_loop);
+    }
+    ctx_fini(&c);
+}
+
+static void test_destroy_runs_finished_completions(void **state) {
+    (void)state;
+    ctx_t c;
+    ctx_init(&c);
+    job_t j = { .ctx = &c };
+    pool_t *p = pool_create(2, 4, wake, &c);
+    assert_int_equal(pool_submit(p, work, done, &j), 0);
+    /* wait for the work (not its completion) */
+    struct timespec dl = deadline();
+    pthread_mutex_lock(&c.mu);
+    int rc = 0;
+    while (c.wakes == 0 && rc != ETIMEDOUT) rc = pthread_cond_timedwait(&c.cv, &c.mu, &dl);
+    pthread_mutex_unlock(&c.mu);
+    assert_int_not_equal(rc, ETIMEDOUT);
+    assert_int_equal(j.done_calls, 0);
+    assert_int_equal(pool_inflight(p), 1);
+    pool_destroy(p);
+    assert_int_equal(j.done_calls, 1);
+    assert_int_equal(j.status, 0);
+    ctx_fini(&c);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_all_jobs_complete),
+        cmocka_unit_test(test_done_may_be_null_and_no_wake),
+        cmocka_unit_test(test_full_queue),
+        cmocka_unit_test(test_destroy_cancels_waiting_jobs),
+        cmocka_unit_test(test_destroy_runs_finished_completions),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
