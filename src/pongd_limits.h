@@ -29,6 +29,9 @@
 #define LIM_WS_COALESCE_BYTES     16000u    /* frames gathered into one write (one TLS record) */
 #define LIM_WS_PING_DEFAULT_S     30        /* WS_PING_INTERVAL default */
 #define LIM_WS_CLOSE_GRACE_S      5         /* a closing peer gets this long to drain */
+#define LIM_WS_LOAD_WINDOW_US     100000    /* broadcast load is judged per 100 ms window */
+#define LIM_WS_BUSY_DELIVERIES    5000u     /* > 50,000 deliveries/s: pace writes */
+#define LIM_WS_PACE_US            10000     /* paced: each socket written at most every 10 ms */
 
 /* Chat */
 #define LIM_CHAT_ROOM_NAME        64u       /* [A-Za-z0-9_-]{1,64} */

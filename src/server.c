@@ -59,6 +59,8 @@ struct ws_conn {
     int peer_close_code;
     bool opened;
     struct ws_conn *prev, *next;
+    struct ws_conn *pace_prev, *pace_next; /* on the paced-flush list */
+    bool pace_pending;
 };
 
 typedef struct conn {
@@ -79,6 +81,11 @@ struct srv {
     bool shutting_down;
     struct ws_conn *ws_all;     /* every open WebSocket, for shutdown */
     lws_sorted_usec_list_t flush_sul;
+    /* Write pacing under heavy broadcast load (see ws_send). */
+    lws_sorted_usec_list_t load_sul, pace_sul;
+    uint32_t window_deliveries;         /* queued in the current load window */
+    bool busy, pace_scheduled;
+    struct ws_conn *pace_head;
     lws_retry_bo_t retry;
     unsigned char scratch[LWS_PRE + LIM_WS_COALESCE_BYTES + LIM_HTTP_CHUNK_BYTES];
 };
@@ -381,6 +388,60 @@ static int on_http(srv_t *s, conn_t *c, struct lws *wsi, const char *uri) {
 
 /* ---- WebSocket connections ---- */
 
+/* Write pacing. Each write costs about the same whether it carries one frame or twenty (a TLS
+ * record and a syscall, and on loopback the receiver's TCP work too), so under heavy broadcast
+ * load it pays to let frames gather. Light load: a connection with new frames asks for
+ * WRITEABLE at once (lowest latency). Busy (more than LIM_WS_BUSY_DELIVERIES queued in the last
+ * load window): it joins the paced list, which asks for WRITEABLE for all of its members once
+ * per LIM_WS_PACE_US, so each write carries more frames. */
+static void pace_timer(lws_sorted_usec_list_t *sul) {
+    srv_t *s = lws_container_of(sul, srv_t, pace_sul);
+    s->pace_scheduled = false;
+    struct ws_conn *c = s->pace_head;
+    s->pace_head = NULL;
+    while (c) {
+        struct ws_conn *next = c->pace_next;
+        c->pace_pending = false;
+        c->pace_prev = c->pace_next = NULL;
+        lws_callback_on_writable(c->wsi);
+        c = next;
+    }
+}
+
+static void pace_unlink(srv_t *s, struct ws_conn *c) {
+    if (!c->pace_pending) return;
+    if (c->pace_prev) c->pace_prev->pace_next = c->pace_next; else s->pace_head = c->pace_next;
+    if (c->pace_next) c->pace_next->pace_prev = c->pace_prev;
+    c->pace_prev = c->pace_next = NULL;
+    c->pace_pending = false;
+}
+
+static void load_timer(lws_sorted_usec_list_t *sul) {
+    srv_t *s = lws_container_of(sul, srv_t, load_sul);
+    /* hysteresis: busy above the threshold, calm again below 60 % of it */
+    if (s->window_deliveries > LIM_WS_BUSY_DELIVERIES) s->busy = true;
+    else if (s->window_deliveries < LIM_WS_BUSY_DELIVERIES * 6 / 10) s->busy = false;
+    s->window_deliveries = 0;
+    lws_sul_schedule(s->ctx, 0, &s->load_sul, load_timer, LIM_WS_LOAD_WINDOW_US);
+}
+
+static void request_write(srv_t *s, struct ws_conn *c) {
+    if (!s->busy) {
+        lws_callback_on_writable(c->wsi);
+        return;
+    }
+    if (c->pace_pending) return;
+    c->pace_pending = true;
+    c->pace_prev = NULL;
+    c->pace_next = s->pace_head;
+    if (s->pace_head) s->pace_head->pace_prev = c;
+    s->pace_head = c;
+    if (!s->pace_scheduled) {
+        s->pace_scheduled = true;
+        lws_sul_schedule(s->ctx, 0, &s->pace_sul, pace_timer, LIM_WS_PACE_US);
+    }
+}
+
 int ws_send(ws_conn_t *c, wsmsg_t *m) {
     if (c->close_code) return ERR_AGAIN;
     if (outq_push(&c->q, m, c->srv->cfg->ws_queue_max_bytes, LIM_WS_QUEUE_MSGS) < 0) {
@@ -394,7 +455,8 @@ int ws_send(ws_conn_t *c, wsmsg_t *m) {
         return ERR_FULL;
     }
     c->srv->m->ws_out++;
-    if (outq_len(&c->q) == 1) lws_callback_on_writable(c->wsi);
+    c->srv->window_deliveries++;
+    if (outq_len(&c->q) == 1) request_write(c->srv, c);
     return 0;
 }
 
@@ -503,6 +565,7 @@ static void ws_open(srv_t *s, conn_t *cc, struct lws *wsi) {
 static void ws_closed(srv_t *s, struct ws_conn *c) {
     if (!c->opened) return;
     c->opened = false;
+    pace_unlink(s, c);
     s->h.ws_close(s->app, c);
     if (c->member.room) {
         /* the application normally leaves; make sure no dangling member stays */
@@ -845,6 +908,7 @@ int srv_create(srv_t **out, const config_t *cfg, const char *cert, const char *k
         }
     }
     lws_sul_schedule(s->ctx, 0, &s->flush_sul, flush_timer, 250 * LWS_US_PER_MS);
+    lws_sul_schedule(s->ctx, 0, &s->load_sul, load_timer, LIM_WS_LOAD_WINDOW_US);
     *out = s;
     return 0;
 }
@@ -877,6 +941,8 @@ int srv_run(srv_t *s) {
 void srv_destroy(srv_t *s) {
     if (!s) return;
     lws_sul_cancel(&s->flush_sul);
+    lws_sul_cancel(&s->load_sul);
+    lws_sul_cancel(&s->pace_sul);
     lws_context_destroy(s->ctx);
     free(s);
 }
