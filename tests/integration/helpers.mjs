@@ -2,6 +2,7 @@
 // a fixture web root, WebSocket helpers (ws library and a hand-rolled raw client),
 // Prometheus text parsing and process helpers. Every wait has a timeout and rejects
 // instead of hanging.
+import { before, after } from 'node:test';
 import tls from 'node:tls';
 import net from 'node:net';
 import { spawn } from 'node:child_process';
@@ -42,6 +43,28 @@ export async function startServer(env = {}) {
     }
   });
   return s;
+}
+
+/**
+ * The setup most test files share: registers a `before` hook that builds a fixture web root
+ * and starts pongd on it (`env` is added to WEB_ROOT), and an `after` hook that stops the
+ * server and removes the fixture. Returns { server, fixture }, filled in by the `before` hook,
+ * so read them inside tests and hooks, not at module top level. `onStarted(ctx)`, if given,
+ * runs in the same hook once the server is up: derive per-file values (ports, URLs) there, not
+ * in a separate top-level `before`, which Node 20 starts without waiting for this one.
+ */
+export function useServer(env = {}, onStarted = null) {
+  const ctx = { server: undefined, fixture: undefined };
+  before(async () => {
+    ctx.fixture = buildWebRoot();
+    ctx.server = await startServer({ WEB_ROOT: ctx.fixture.root, ...env });
+    await onStarted?.(ctx);
+  });
+  after(async () => {
+    await ctx.server?.stop();
+    ctx.fixture?.cleanup();
+  });
+  return ctx;
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -1,20 +1,9 @@
 // Plain-HTTP listener: every request gets 301 to the HTTPS origin, nothing else.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, buildWebRoot, plainRequest, buildRequest, rawTcp, INDEX_MARKER } from './helpers.mjs';
+import { useServer, plainRequest, buildRequest, rawTcp, INDEX_MARKER } from './helpers.mjs';
 
-let server;
-let fixture;
-
-before(async () => {
-  fixture = buildWebRoot();
-  server = await startServer({ WEB_ROOT: fixture.root });
-});
-
-after(async () => {
-  await server?.stop();
-  fixture?.cleanup();
-});
+const ctx = useServer();
 
 function assertRedirect(res, location) {
   assert.equal(res.status, 301, `status line: ${res.statusLine}`);
@@ -23,65 +12,65 @@ function assertRedirect(res, location) {
 }
 
 test('GET on the HTTP port → 301 to the HTTPS origin, path and query kept', async () => {
-  const res = await plainRequest(server.httpPort, 'GET', '/chat/room1?x=1',
-    { headers: { Host: `127.0.0.1:${server.httpPort}` } });
-  assertRedirect(res, `https://127.0.0.1:${server.httpsPort}/chat/room1?x=1`);
+  const res = await plainRequest(ctx.server.httpPort, 'GET', '/chat/room1?x=1',
+    { headers: { Host: `127.0.0.1:${ctx.server.httpPort}` } });
+  assertRedirect(res, `https://127.0.0.1:${ctx.server.httpsPort}/chat/room1?x=1`);
 });
 
 // The reason phrase is libwebsockets' own ("Redirect"); RFC 9112 makes it informational only.
 test('the redirect status line is HTTP/1.1 301', async () => {
   for (const [method, extra] of [['GET', {}], ['HEAD', {}], ['POST', { body: 'a=1' }]]) {
-    const res = await plainRequest(server.httpPort, method, '/x', { headers: { Host: `127.0.0.1:${server.httpPort}` }, ...extra });
+    const res = await plainRequest(ctx.server.httpPort, method, '/x', { headers: { Host: `127.0.0.1:${ctx.server.httpPort}` }, ...extra });
     assert.match(res.statusLine, /^HTTP\/1\.1 301 /, `${method}`);
   }
 });
 
 test('HEAD on the HTTP port → 301 with Location and no body', async () => {
-  const c = await rawTcp(server.httpPort);
+  const c = await rawTcp(ctx.server.httpPort);
   try {
     // HEAD then GET on one connection: if HEAD carried a body, the second parse would fail.
-    await c.send(buildRequest('HEAD', '/chat/room1?x=1', {}, null, `127.0.0.1:${server.httpPort}`));
+    await c.send(buildRequest('HEAD', '/chat/room1?x=1', {}, null, `127.0.0.1:${ctx.server.httpPort}`));
     const head = await c.readResponse({ head: true });
-    assertRedirect(head, `https://127.0.0.1:${server.httpsPort}/chat/room1?x=1`);
-    await c.send(buildRequest('GET', '/b', { Connection: 'close' }, null, `127.0.0.1:${server.httpPort}`));
+    assertRedirect(head, `https://127.0.0.1:${ctx.server.httpsPort}/chat/room1?x=1`);
+    await c.send(buildRequest('GET', '/b', { Connection: 'close' }, null, `127.0.0.1:${ctx.server.httpPort}`));
     const second = await c.readResponse();
-    assertRedirect(second, `https://127.0.0.1:${server.httpsPort}/b`);
+    assertRedirect(second, `https://127.0.0.1:${ctx.server.httpsPort}/b`);
   } finally {
     c.destroy();
   }
 });
 
 test('POST on the HTTP port → 301', async () => {
-  const res = await plainRequest(server.httpPort, 'POST', '/api/things?y=2',
-    { headers: { Host: `127.0.0.1:${server.httpPort}`, 'Content-Type': 'application/json' }, body: '{"a":1}' });
-  assertRedirect(res, `https://127.0.0.1:${server.httpsPort}/api/things?y=2`);
+  const res = await plainRequest(ctx.server.httpPort, 'POST', '/api/things?y=2',
+    { headers: { Host: `127.0.0.1:${ctx.server.httpPort}`, 'Content-Type': 'application/json' }, body: '{"a":1}' });
+  assertRedirect(res, `https://127.0.0.1:${ctx.server.httpsPort}/api/things?y=2`);
 });
 
 test('the host of the Location comes from the Host header (port replaced by HTTPS_PORT)', async () => {
-  let res = await plainRequest(server.httpPort, 'GET', '/x?q=1', { headers: { Host: `example.test:${server.httpPort}` } });
-  assertRedirect(res, `https://example.test:${server.httpsPort}/x?q=1`);
-  res = await plainRequest(server.httpPort, 'GET', '/', { headers: { Host: 'pong.example.org' } });
-  assertRedirect(res, `https://pong.example.org:${server.httpsPort}/`);
-  res = await plainRequest(server.httpPort, 'GET', '/v6', { headers: { Host: `[::1]:${server.httpPort}` } });
-  assertRedirect(res, `https://[::1]:${server.httpsPort}/v6`);
+  let res = await plainRequest(ctx.server.httpPort, 'GET', '/x?q=1', { headers: { Host: `example.test:${ctx.server.httpPort}` } });
+  assertRedirect(res, `https://example.test:${ctx.server.httpsPort}/x?q=1`);
+  res = await plainRequest(ctx.server.httpPort, 'GET', '/', { headers: { Host: 'pong.example.org' } });
+  assertRedirect(res, `https://pong.example.org:${ctx.server.httpsPort}/`);
+  res = await plainRequest(ctx.server.httpPort, 'GET', '/v6', { headers: { Host: `[::1]:${ctx.server.httpPort}` } });
+  assertRedirect(res, `https://[::1]:${ctx.server.httpsPort}/v6`);
 });
 
 test('nothing else is served on the HTTP port (no 200 on any path)', async () => {
   for (const path of ['/', '/index.html', '/healthz', '/metrics', '/api/', '/static/plain.js',
     '/static/app-ABCD1234.js', '/favicon.ico', '/ws/chat/room1/']) {
     for (const method of ['GET', 'HEAD']) {
-      const res = await plainRequest(server.httpPort, method, path, { headers: { Host: `127.0.0.1:${server.httpPort}` } });
-      assertRedirect(res, `https://127.0.0.1:${server.httpsPort}${path}`);
+      const res = await plainRequest(ctx.server.httpPort, method, path, { headers: { Host: `127.0.0.1:${ctx.server.httpPort}` } });
+      assertRedirect(res, `https://127.0.0.1:${ctx.server.httpsPort}${path}`);
     }
   }
 });
 
 test('a WebSocket upgrade on the HTTP port is not accepted', async () => {
-  const res = await plainRequest(server.httpPort, 'GET', '/ws/chat/room1/', {
+  const res = await plainRequest(ctx.server.httpPort, 'GET', '/ws/chat/room1/', {
     headers: {
-      Host: `127.0.0.1:${server.httpPort}`, Upgrade: 'websocket', Connection: 'Upgrade',
-      'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version': '13', Origin: server.origin,
+      Host: `127.0.0.1:${ctx.server.httpPort}`, Upgrade: 'websocket', Connection: 'Upgrade',
+      'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version': '13', Origin: ctx.server.origin,
     },
   });
-  assertRedirect(res, `https://127.0.0.1:${server.httpsPort}/ws/chat/room1/`);
+  assertRedirect(res, `https://127.0.0.1:${ctx.server.httpsPort}/ws/chat/room1/`);
 });

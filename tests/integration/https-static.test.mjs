@@ -1,27 +1,17 @@
 // HTTPS: status line, HEAD, keep-alive, security headers, static files, content types,
 // ETag/304, Cache-Control, gzip, single-page fallback, /api/, /healthz, 405, ALPN.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gunzipSync } from 'node:zlib';
 import tls from 'node:tls';
 import {
-  startServer, buildWebRoot, rawTls, buildRequest, request, get, parseJson, assertSecurityHeaders,
+  useServer, rawTls, buildRequest, request, get, parseJson, assertSecurityHeaders,
   INDEX_MARKER, withTimeout,
 } from './helpers.mjs';
 
-let server;
-let fixture;
 let port;
-
-before(async () => {
-  fixture = buildWebRoot();
-  server = await startServer({ WEB_ROOT: fixture.root });
-  port = server.httpsPort;
-});
-
-after(async () => {
-  await server?.stop();
-  fixture?.cleanup();
+const ctx = useServer({}, () => {
+  port = ctx.server.httpsPort;
 });
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
@@ -64,7 +54,7 @@ test('HEAD has no body but the same Content-Length as GET', async () => {
       await c.send(buildRequest('GET', '/data.json', { Connection: 'close' }));
       const next = await c.readResponse();
       assert.equal(next.statusLine, 'HTTP/1.1 200 OK', `request after HEAD ${path}`);
-      assert.deepEqual(next.body, fixture.files['/data.json']);
+      assert.deepEqual(next.body, ctx.fixture.files['/data.json']);
     } finally {
       c.destroy();
     }
@@ -77,12 +67,12 @@ test('keep-alive: two requests on one TLS connection are both answered', async (
     await c.send(buildRequest('GET', '/static/plain.js'));
     const a = await c.readResponse();
     assert.equal(a.status, 200);
-    assert.deepEqual(a.body, fixture.files['/static/plain.js']);
+    assert.deepEqual(a.body, ctx.fixture.files['/static/plain.js']);
     assert.ok(!c.closed, 'connection must stay open after an HTTP/1.1 response');
     await c.send(buildRequest('GET', '/data.json'));
     const b = await c.readResponse();
     assert.equal(b.status, 200);
-    assert.deepEqual(b.body, fixture.files['/data.json']);
+    assert.deepEqual(b.body, ctx.fixture.files['/data.json']);
   } finally {
     c.destroy();
   }
@@ -99,9 +89,9 @@ test('pipelined requests in one write are answered in order', async () => {
     const a = await c.readResponse();
     const b = await c.readResponse();
     const d = await c.readResponse();
-    assert.deepEqual(a.body, fixture.files['/static/plain.js']);
-    assert.deepEqual(b.body, fixture.files['/data.json']);
-    assert.deepEqual(d.body, fixture.files['/icon.svg']);
+    assert.deepEqual(a.body, ctx.fixture.files['/static/plain.js']);
+    assert.deepEqual(b.body, ctx.fixture.files['/data.json']);
+    assert.deepEqual(d.body, ctx.fixture.files['/icon.svg']);
   } finally {
     c.destroy();
   }
@@ -144,7 +134,7 @@ test('content types', async () => {
     const r = await get(port, path);
     assert.equal(r.status, 200, `GET ${path}`);
     assert.match(r.headers['content-type'] || '', re, `Content-Type of ${path}`);
-    if (path !== '/index.html') assert.deepEqual(r.body, fixture.files[path], `body of ${path}`);
+    if (path !== '/index.html') assert.deepEqual(r.body, ctx.fixture.files[path], `body of ${path}`);
   }
 });
 
@@ -152,8 +142,8 @@ test('binary files are served byte-exact (200 KB png)', async () => {
   const r = await get(port, '/img.png');
   assert.equal(r.status, 200);
   assert.equal(r.headers['content-encoding'], undefined);
-  assert.equal(r.body.length, fixture.files['/img.png'].length);
-  assert.ok(r.body.equals(fixture.files['/img.png']), 'png bytes differ');
+  assert.equal(r.body.length, ctx.fixture.files['/img.png'].length);
+  assert.ok(r.body.equals(ctx.fixture.files['/img.png']), 'png bytes differ');
 });
 
 test('ETag present; If-None-Match with it → 304 without body; another tag → 200', async () => {
@@ -174,7 +164,7 @@ test('ETag present; If-None-Match with it → 304 without body; another tag → 
       await c.send(buildRequest('GET', path, { 'If-None-Match': '"definitely-not-the-tag"', Connection: 'close' }));
       const other = await c.readResponse();
       assert.equal(other.statusLine, 'HTTP/1.1 200 OK', `a different tag on ${path}`);
-      if (path !== '/') assert.deepEqual(other.body, fixture.files[path]);
+      if (path !== '/') assert.deepEqual(other.body, ctx.fixture.files[path]);
     } finally {
       c.destroy();
     }
@@ -205,7 +195,7 @@ test('Cache-Control: immutable for content-hashed names only', async () => {
 });
 
 test('gzip: accepted → gzip body that inflates to the original; otherwise identity; Vary', async () => {
-  const original = fixture.files['/static/big.js'];
+  const original = ctx.fixture.files['/static/big.js'];
   const gz = await get(port, '/static/big.js', { 'Accept-Encoding': 'gzip, deflate, br' });
   assert.equal(gz.status, 200);
   assert.equal(gz.headers['content-encoding'], 'gzip');
@@ -247,7 +237,7 @@ test('non-text types are not gzip-encoded', async () => {
   const r = await get(port, '/img.png', { 'Accept-Encoding': 'gzip' });
   assert.equal(r.status, 200);
   assert.ok(!r.headers['content-encoding'] || r.headers['content-encoding'] === 'identity');
-  assert.ok(r.body.equals(fixture.files['/img.png']));
+  assert.ok(r.body.equals(ctx.fixture.files['/img.png']));
 });
 
 test('SPA fallback: HTML requests for unknown paths get index.html, 200, no-cache', async () => {
@@ -374,7 +364,7 @@ test('Connection: close is honoured', async () => {
 
 // ALPN offers http/1.1 only (docs/interface.md): WebSockets and pre-framed writes never ride on h2.
 test('ALPN negotiates http/1.1 even when the client prefers h2', async () => {
-  const sock = tls.connect({ host: '127.0.0.1', port: server.httpsPort, rejectUnauthorized: false, ALPNProtocols: ['h2', 'http/1.1'] });
+  const sock = tls.connect({ host: '127.0.0.1', port: ctx.server.httpsPort, rejectUnauthorized: false, ALPNProtocols: ['h2', 'http/1.1'] });
   try {
     await withTimeout(new Promise((res, rej) => { sock.once('secureConnect', res); sock.once('error', rej); }), 5000, 'tls connect');
     assert.equal(sock.alpnProtocol, 'http/1.1');

@@ -1,24 +1,14 @@
 // Request limits (431, 414, 413, 400), header timeout against trickling clients, robustness.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startServer, buildWebRoot, rawTls, rawTcp, buildRequest, request, get, parseJson, assertSecurityHeaders,
+  useServer, rawTls, rawTcp, buildRequest, request, get, parseJson, assertSecurityHeaders,
   INDEX_MARKER, sleep, tlsConnect,
 } from './helpers.mjs';
 
-let server;
-let fixture;
 let port;
-
-before(async () => {
-  fixture = buildWebRoot();
-  server = await startServer({ WEB_ROOT: fixture.root, HEADER_TIMEOUT: '2', MAX_BODY_BYTES: '1024' });
-  port = server.httpsPort;
-});
-
-after(async () => {
-  await server?.stop();
-  fixture?.cleanup();
+const ctx = useServer({ HEADER_TIMEOUT: '2', MAX_BODY_BYTES: '1024' }, () => {
+  port = ctx.server.httpsPort;
 });
 
 /** Sends raw bytes; returns the response, tolerating a close right after it. */
@@ -230,5 +220,5 @@ test('robustness: clients vanishing mid-response do not hurt the server', async 
   }
   const r = await get(port, '/img.png');
   assert.equal(r.status, 200);
-  assert.ok(r.body.equals(fixture.files['/img.png']));
+  assert.ok(r.body.equals(ctx.fixture.files['/img.png']));
 });

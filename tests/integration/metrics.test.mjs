@@ -1,24 +1,14 @@
 // /metrics: Prometheus text with every metric of interface.md, and the counters move.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startServer, buildWebRoot, getMetrics, get, rawTls, buildRequest, openWs, nextMessage, sendJson, waitFor,
+  useServer, getMetrics, get, rawTls, buildRequest, openWs, nextMessage, sendJson, waitFor,
   waitClose, assertSecurityHeaders,
 } from './helpers.mjs';
 
-let server;
-let fixture;
 let port;
-
-before(async () => {
-  fixture = buildWebRoot();
-  server = await startServer({ WEB_ROOT: fixture.root });
-  port = server.httpsPort;
-});
-
-after(async () => {
-  await server?.stop();
-  fixture?.cleanup();
+const ctx = useServer({}, () => {
+  port = ctx.server.httpsPort;
 });
 
 const NAMES = [
@@ -60,9 +50,9 @@ test('request counters move by status class', async () => {
 test('bytes out grows by at least the size of a served file', async () => {
   const before = (await getMetrics(port)).values.pongd_bytes_out_total;
   const r = await get(port, '/img.png');
-  assert.equal(r.body.length, fixture.files['/img.png'].length);
+  assert.equal(r.body.length, ctx.fixture.files['/img.png'].length);
   const after = (await getMetrics(port)).values.pongd_bytes_out_total;
-  assert.ok(after - before >= fixture.files['/img.png'].length, `bytes_out moved by ${after - before}`);
+  assert.ok(after - before >= ctx.fixture.files['/img.png'].length, `bytes_out moved by ${after - before}`);
 });
 
 test('uptime goes up', async () => {
@@ -94,8 +84,8 @@ test('http connections gauge follows open connections', { timeout: 20000 }, asyn
 test('ws gauge and message counters move', { timeout: 20000 }, async () => {
   const url = `wss://127.0.0.1:${port}/ws/chat/metricsRoom/`;
   const before = (await getMetrics(port)).values;
-  const a = await openWs(url, { origin: server.origin });
-  const b = await openWs(url, { origin: server.origin });
+  const a = await openWs(url, { origin: ctx.server.origin });
+  const b = await openWs(url, { origin: ctx.server.origin });
   try {
     await waitFor(async () => (await getMetrics(port)).values.pongd_ws_connections_open === before.pongd_ws_connections_open + 2,
       5000, 'ws gauge +2');
@@ -117,7 +107,7 @@ test('ws gauge and message counters move', { timeout: 20000 }, async () => {
 
 test('ws gauge comes back down after an abrupt disconnect (no close frame)', { timeout: 20000 }, async () => {
   const base = (await getMetrics(port)).values.pongd_ws_connections_open;
-  const a = await openWs(`wss://127.0.0.1:${port}/ws/chat/abruptRoom/`, { origin: server.origin });
+  const a = await openWs(`wss://127.0.0.1:${port}/ws/chat/abruptRoom/`, { origin: ctx.server.origin });
   await waitFor(async () => (await getMetrics(port)).values.pongd_ws_connections_open === base + 1, 5000, 'ws gauge +1');
   a.terminate();
   await waitFor(async () => (await getMetrics(port)).values.pongd_ws_connections_open === base, 10000, 'ws gauge back down');

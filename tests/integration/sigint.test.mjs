@@ -1,25 +1,14 @@
 // SIGINT shuts down as cleanly as SIGTERM (Ctrl-C in a terminal).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, buildWebRoot, openWs, waitClose, withTimeout } from './helpers.mjs';
+import { useServer, openWs, waitClose, withTimeout } from './helpers.mjs';
 
-let server;
-let fixture;
-
-before(async () => {
-  fixture = buildWebRoot();
-  server = await startServer({ WEB_ROOT: fixture.root });
-});
-
-after(async () => {
-  await server?.stop();
-  fixture?.cleanup();
-});
+const ctx = useServer();
 
 test('SIGINT: WebSocket gets 1001 and the process exits 0', { timeout: 30000 }, async () => {
-  const a = await openWs(`wss://127.0.0.1:${server.httpsPort}/ws/chat/intRoom/`, { origin: server.origin });
-  server.expectExit(); server.proc.kill('SIGINT');
+  const a = await openWs(`wss://127.0.0.1:${ctx.server.httpsPort}/ws/chat/intRoom/`, { origin: ctx.server.origin });
+  ctx.server.expectExit(); ctx.server.proc.kill('SIGINT');
   assert.equal((await waitClose(a, 5000)).code, 1001);
-  const ex = await withTimeout(server.exited, 5000, 'exit after SIGINT');
+  const ex = await withTimeout(ctx.server.exited, 5000, 'exit after SIGINT');
   assert.equal(ex.code, 0, JSON.stringify(ex));
 });

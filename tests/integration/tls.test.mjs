@@ -1,25 +1,14 @@
 // TLS: versions and cipher suites (TLS 1.2/1.3, forward-secret AEAD only).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import tls from 'node:tls';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, buildWebRoot, withTimeout } from './helpers.mjs';
+import { useServer, withTimeout } from './helpers.mjs';
 
-let server;
-let fixture;
-
-before(async () => {
-  fixture = buildWebRoot();
-  server = await startServer({ WEB_ROOT: fixture.root });
-});
-
-after(async () => {
-  await server?.stop();
-  fixture?.cleanup();
-});
+const ctx = useServer();
 
 /** Resolves { ok: true, protocol, cipher } or { ok: false, error }. */
 function tryTls(port, opts) {
@@ -60,15 +49,15 @@ test('control: this client can negotiate TLS 1.1 with a permissive server', asyn
 
 test('TLS 1.0 and 1.1 are refused', async () => {
   for (const v of ['TLSv1', 'TLSv1.1']) {
-    const r = await tryTls(server.httpsPort, { ...LEGACY, minVersion: v, maxVersion: v });
+    const r = await tryTls(ctx.server.httpsPort, { ...LEGACY, minVersion: v, maxVersion: v });
     assert.equal(r.ok, false, `${v} must be refused, negotiated ${r.protocol} ${r.cipher?.name}`);
   }
-  const both = await tryTls(server.httpsPort, { ...LEGACY, minVersion: 'TLSv1', maxVersion: 'TLSv1.1' });
+  const both = await tryTls(ctx.server.httpsPort, { ...LEGACY, minVersion: 'TLSv1', maxVersion: 'TLSv1.1' });
   assert.equal(both.ok, false);
 });
 
 test('TLS 1.2 works with an ECDHE AEAD suite', async () => {
-  const r = await tryTls(server.httpsPort, { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' });
+  const r = await tryTls(ctx.server.httpsPort, { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' });
   assert.equal(r.ok, true, r.error);
   assert.equal(r.protocol, 'TLSv1.2');
   assert.match(r.cipher.name, /^ECDHE-/, `key exchange must be ECDHE: ${r.cipher.name}`);
@@ -76,20 +65,20 @@ test('TLS 1.2 works with an ECDHE AEAD suite', async () => {
 });
 
 test('TLS 1.3 works with an AEAD suite', async () => {
-  const r = await tryTls(server.httpsPort, { minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3' });
+  const r = await tryTls(ctx.server.httpsPort, { minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3' });
   assert.equal(r.ok, true, r.error);
   assert.equal(r.protocol, 'TLSv1.3');
   assert.match(r.cipher.name, /^TLS_(AES_128_GCM|AES_256_GCM|CHACHA20_POLY1305)_SHA(256|384)$/);
 });
 
 test('default negotiation picks TLS 1.3', async () => {
-  const r = await tryTls(server.httpsPort, {});
+  const r = await tryTls(ctx.server.httpsPort, {});
   assert.equal(r.ok, true, r.error);
   assert.equal(r.protocol, 'TLSv1.3');
 });
 
 test('TLS 1.2 without forward secrecy (static RSA key exchange) is refused', async () => {
-  const r = await tryTls(server.httpsPort, {
+  const r = await tryTls(ctx.server.httpsPort, {
     ...LEGACY, minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2',
     ciphers: 'AES128-GCM-SHA256:AES256-GCM-SHA384:AES128-SHA256:AES128-SHA:@SECLEVEL=0',
   });
@@ -97,7 +86,7 @@ test('TLS 1.2 without forward secrecy (static RSA key exchange) is refused', asy
 });
 
 test('TLS 1.2 CBC (non-AEAD) suites are refused even with ECDHE', async () => {
-  const r = await tryTls(server.httpsPort, {
+  const r = await tryTls(ctx.server.httpsPort, {
     ...LEGACY, minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2',
     ciphers: 'ECDHE-RSA-AES128-SHA:ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES256-SHA384:ECDHE-ECDSA-AES256-SHA384:'
       + 'ECDHE-RSA-AES128-SHA256:ECDHE-ECDSA-AES128-SHA256:@SECLEVEL=0',

@@ -1,25 +1,14 @@
 // Path traversal: nothing outside WEB_ROOT is ever served. Targets are sent verbatim over a
 // raw TLS socket so no client library normalises them.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, buildWebRoot, rawTls, buildRequest, get, INDEX_MARKER, SECRET_MARKER } from './helpers.mjs';
+import { useServer, rawTls, buildRequest, get, INDEX_MARKER, SECRET_MARKER } from './helpers.mjs';
 
-let server;
-let fixture;
-
-before(async () => {
-  fixture = buildWebRoot();
-  server = await startServer({ WEB_ROOT: fixture.root });
-});
-
-after(async () => {
-  await server?.stop();
-  fixture?.cleanup();
-});
+const ctx = useServer();
 
 /** Sends one raw request; returns the parsed response, or null if the server just closed. */
 async function rawGet(target, extra = {}) {
-  const c = await rawTls(server.httpsPort);
+  const c = await rawTls(ctx.server.httpsPort);
   try {
     await c.send(buildRequest('GET', target, { Accept: 'text/html', Connection: 'close', ...extra }));
     try {
@@ -45,7 +34,7 @@ function assertSafe(res, target) {
 test('control: the files exist and the raw sender reaches real files', async () => {
   const r = await rawGet('/static/plain.js');
   assert.equal(r.status, 200);
-  assert.deepEqual(r.body, fixture.files['/static/plain.js']);
+  assert.deepEqual(r.body, ctx.fixture.files['/static/plain.js']);
 });
 
 const TARGETS = [
@@ -107,8 +96,8 @@ test('traversal targets with Accept: */* are safe too', async () => {
 // what matters here is that nothing leaks and nothing is served.
 test('relative and absolute-form request targets are refused without a leak', async () => {
   const wrong = [];
-  for (const target of ['../secret.txt', 'secret.txt', '..', `https://127.0.0.1:${server.httpsPort}/../../secret.txt`,
-    `https://127.0.0.1:${server.httpsPort}/static/%2e%2e/%2e%2e/etc/passwd`]) {
+  for (const target of ['../secret.txt', 'secret.txt', '..', `https://127.0.0.1:${ctx.server.httpsPort}/../../secret.txt`,
+    `https://127.0.0.1:${ctx.server.httpsPort}/static/%2e%2e/%2e%2e/etc/passwd`]) {
     const r = await rawGet(target);
     try {
       if (r && r.status === 403) {
@@ -123,7 +112,7 @@ test('relative and absolute-form request targets are refused without a leak', as
 });
 
 test('a raw NUL byte in the request line → 400 (or closed), no leak', async () => {
-  const c = await rawTls(server.httpsPort);
+  const c = await rawTls(ctx.server.httpsPort);
   try {
     await c.send(Buffer.concat([Buffer.from('GET /static/plain.js'), Buffer.from([0]), Buffer.from('/../../../secret.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')]));
     let r = null;
@@ -138,6 +127,6 @@ test('a raw NUL byte in the request line → 400 (or closed), no leak', async ()
 });
 
 test('the server is still healthy after the traversal attempts', async () => {
-  const r = await get(server.httpsPort, '/healthz');
+  const r = await get(ctx.server.httpsPort, '/healthz');
   assert.equal(r.status, 200);
 });

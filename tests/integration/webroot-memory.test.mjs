@@ -1,41 +1,30 @@
 // WEB_ROOT is loaded into memory at start: later changes on disk do not change what is served.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, buildWebRoot, get, INDEX_MARKER } from './helpers.mjs';
+import { useServer, get, INDEX_MARKER } from './helpers.mjs';
 
-let server;
-let fixture;
-
-before(async () => {
-  fixture = buildWebRoot();
-  server = await startServer({ WEB_ROOT: fixture.root });
-});
-
-after(async () => {
-  await server?.stop();
-  fixture?.cleanup();
-});
+const ctx = useServer();
 
 test('files changed, deleted or added after start do not change the answers', async () => {
-  const before = await get(server.httpsPort, '/static/plain.js');
-  assert.deepEqual(before.body, fixture.files['/static/plain.js']);
+  const before = await get(ctx.server.httpsPort, '/static/plain.js');
+  assert.deepEqual(before.body, ctx.fixture.files['/static/plain.js']);
 
-  writeFileSync(join(fixture.root, 'static/plain.js'), 'console.log("changed on disk");\n');
-  rmSync(join(fixture.root, 'data.json'));
-  writeFileSync(join(fixture.root, 'static/new-file.js'), 'console.log("new");\n');
+  writeFileSync(join(ctx.fixture.root, 'static/plain.js'), 'console.log("changed on disk");\n');
+  rmSync(join(ctx.fixture.root, 'data.json'));
+  writeFileSync(join(ctx.fixture.root, 'static/new-file.js'), 'console.log("new");\n');
 
-  const changed = await get(server.httpsPort, '/static/plain.js');
+  const changed = await get(ctx.server.httpsPort, '/static/plain.js');
   assert.equal(changed.status, 200);
-  assert.deepEqual(changed.body, fixture.files['/static/plain.js'], 'served content must be the one loaded at start');
+  assert.deepEqual(changed.body, ctx.fixture.files['/static/plain.js'], 'served content must be the one loaded at start');
   assert.equal(changed.headers.etag, before.headers.etag);
 
-  const deleted = await get(server.httpsPort, '/data.json');
+  const deleted = await get(ctx.server.httpsPort, '/data.json');
   assert.equal(deleted.status, 200);
-  assert.deepEqual(deleted.body, fixture.files['/data.json']);
+  assert.deepEqual(deleted.body, ctx.fixture.files['/data.json']);
 
-  const added = await get(server.httpsPort, '/static/new-file.js');
+  const added = await get(ctx.server.httpsPort, '/static/new-file.js');
   assert.equal(added.status, 404, 'a file added after start is not served');
   assert.ok(!added.body.toString().includes(INDEX_MARKER));
 });

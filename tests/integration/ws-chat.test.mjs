@@ -1,30 +1,25 @@
 // WebSocket room chat: broadcast, rooms, validation, error frames, size limits, origins.
-import { test, before, after } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startServer, buildWebRoot, openWs, expectWsRefused, nextMessage, noMessageWithin, waitClose, sendJson,
+  useServer, openWs, expectWsRefused, nextMessage, noMessageWithin, waitClose, sendJson,
   rawWs, assertSecurityHeaders, withTimeout, sleep, get,
 } from './helpers.mjs';
 
-let server;
-let fixture;
 let wsBase;
 const open = [];
 
-before(async () => {
-  fixture = buildWebRoot();
-  server = await startServer({ WEB_ROOT: fixture.root });
-  wsBase = `wss://127.0.0.1:${server.httpsPort}`;
+// Registered before useServer's after(), so the sockets are closed before pongd is stopped.
+after(() => {
+  for (const ws of open) ws.terminate();
 });
 
-after(async () => {
-  for (const ws of open) ws.terminate();
-  await server?.stop();
-  fixture?.cleanup();
+const ctx = useServer({}, () => {
+  wsBase = `wss://127.0.0.1:${ctx.server.httpsPort}`;
 });
 
 async function join(room, opts = {}) {
-  const ws = await openWs(`${wsBase}/ws/chat/${room}/`, { origin: server.origin, ...opts });
+  const ws = await openWs(`${wsBase}/ws/chat/${room}/`, { origin: ctx.server.origin, ...opts });
   open.push(ws);
   return ws;
 }
@@ -77,7 +72,7 @@ test('messages from one sender arrive in order', async () => {
 });
 
 test('trailing slash is optional and both spellings are the same room', async () => {
-  const noSlash = await openWs(`${wsBase}/ws/chat/slashRoom`, { origin: server.origin });
+  const noSlash = await openWs(`${wsBase}/ws/chat/slashRoom`, { origin: ctx.server.origin });
   open.push(noSlash);
   const slash = await join('slashRoom');
   sendJson(noSlash, { message: 'via no slash' });
@@ -99,7 +94,7 @@ test('room names: all allowed characters and 64 characters accepted', async () =
 test('invalid room names and other /ws/ paths are refused with 404', async () => {
   for (const path of ['/ws/chat/bad.name/', `/ws/chat/${'r'.repeat(65)}/`, '/ws/chat/', '/ws/chat',
     '/ws/chat/a%20b/', '/ws/chat/room/extra/', '/ws/chat/..', '/ws/other/', '/ws/', '/ws/chat/%2e%2e/']) {
-    const r = await expectWsRefused(`${wsBase}${path}`, { origin: server.origin });
+    const r = await expectWsRefused(`${wsBase}${path}`, { origin: ctx.server.origin });
     assert.equal(r.statusCode, 404, `${path}: got ${r.statusCode}`);
   }
 });
@@ -209,7 +204,7 @@ test('client ping gets a pong; clean close is echoed with 1000', async () => {
 
 
 test('handshake response: 101 with the correct Sec-WebSocket-Accept', async () => {
-  const raw = await rawWs(server.httpsPort, '/ws/chat/hsRoom/', { origin: server.origin });
+  const raw = await rawWs(ctx.server.httpsPort, '/ws/chat/hsRoom/', { origin: ctx.server.origin });
   try {
     assert.equal(raw.response.status, 101);
     assert.equal(raw.response.headers['sec-websocket-accept'], raw.expectAccept);
@@ -235,10 +230,10 @@ test('foreign Origin → handshake refused with 403', async () => {
 
 test('near-miss origins are refused too', async () => {
   for (const origin of [
-    `http://127.0.0.1:${server.httpsPort}`,
+    `http://127.0.0.1:${ctx.server.httpsPort}`,
     'https://127.0.0.1',
-    `https://127.0.0.1:${server.httpsPort}.evil.example`,
-    `https://127.0.0.1:${server.httpsPort + 1}`,
+    `https://127.0.0.1:${ctx.server.httpsPort}.evil.example`,
+    `https://127.0.0.1:${ctx.server.httpsPort + 1}`,
     'null',
   ]) {
     const r = await expectWsRefused(`${wsBase}/ws/chat/roomA/`, { origin });
@@ -247,5 +242,5 @@ test('near-miss origins are refused too', async () => {
 });
 
 test('the server still answers HTTP after all of that', async () => {
-  assert.equal((await get(server.httpsPort, '/healthz')).status, 200);
+  assert.equal((await get(ctx.server.httpsPort, '/healthz')).status, 200);
 });

@@ -1,24 +1,11 @@
 // ALLOWED_ORIGINS: a custom list replaces the default "own origin" rule.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, buildWebRoot, openWs, expectWsRefused, nextMessage, sendJson } from './helpers.mjs';
+import { useServer, openWs, expectWsRefused, nextMessage, sendJson } from './helpers.mjs';
 
-let server;
-let fixture;
 let url;
-
-before(async () => {
-  fixture = buildWebRoot();
-  server = await startServer({
-    WEB_ROOT: fixture.root,
-    ALLOWED_ORIGINS: 'https://app.example,https://other.example:8443',
-  });
-  url = `wss://127.0.0.1:${server.httpsPort}/ws/chat/originRoom/`;
-});
-
-after(async () => {
-  await server?.stop();
-  fixture?.cleanup();
+const ctx = useServer({ ALLOWED_ORIGINS: 'https://app.example,https://other.example:8443' }, () => {
+  url = `wss://127.0.0.1:${ctx.server.httpsPort}/ws/chat/originRoom/`;
 });
 
 test('each listed origin is accepted', async () => {
@@ -34,7 +21,7 @@ test('each listed origin is accepted', async () => {
 });
 
 test('the default own origin is refused once ALLOWED_ORIGINS is set', async () => {
-  const r = await expectWsRefused(url, { origin: server.origin });
+  const r = await expectWsRefused(url, { origin: ctx.server.origin });
   assert.equal(r.statusCode, 403);
 });
 

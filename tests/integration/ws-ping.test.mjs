@@ -1,26 +1,15 @@
 // WS_PING_INTERVAL: idle sockets are pinged; a peer that never answers is dropped.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, buildWebRoot, openWs, rawWs, withTimeout, nextMessage, sendJson } from './helpers.mjs';
+import { useServer, openWs, rawWs, withTimeout, nextMessage, sendJson } from './helpers.mjs';
 
-let server;
-let fixture;
-
-before(async () => {
-  fixture = buildWebRoot();
-  server = await startServer({ WEB_ROOT: fixture.root, WS_PING_INTERVAL: '1' });
-});
-
-after(async () => {
-  await server?.stop();
-  fixture?.cleanup();
-});
+const ctx = useServer({ WS_PING_INTERVAL: '1' });
 
 test('a peer that never answers pings is dropped within ~15 s; a live peer stays', { timeout: 40000 }, async () => {
-  const live = await openWs(`wss://127.0.0.1:${server.httpsPort}/ws/chat/pingRoom/`, { origin: server.origin });
+  const live = await openWs(`wss://127.0.0.1:${ctx.server.httpsPort}/ws/chat/pingRoom/`, { origin: ctx.server.origin });
   let livePings = 0;
   live.on('ping', () => { livePings += 1; });
-  const dead = await rawWs(server.httpsPort, '/ws/chat/pingRoom/', { origin: server.origin });
+  const dead = await rawWs(ctx.server.httpsPort, '/ws/chat/pingRoom/', { origin: ctx.server.origin });
   try {
     assert.equal(dead.response.status, 101);
     const started = Date.now();

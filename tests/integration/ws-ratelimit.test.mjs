@@ -1,21 +1,11 @@
 // CHAT_RATE: per-socket message rate limit with burst 2x; excess gets rate_limited frames.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, buildWebRoot, openWs, nextMessage, sendJson, sleep } from './helpers.mjs';
+import { useServer, openWs, nextMessage, sendJson, sleep } from './helpers.mjs';
 
-let server;
-let fixture;
 let base;
-
-before(async () => {
-  fixture = buildWebRoot();
-  server = await startServer({ WEB_ROOT: fixture.root, CHAT_RATE: '2' });
-  base = `wss://127.0.0.1:${server.httpsPort}/ws/chat`;
-});
-
-after(async () => {
-  await server?.stop();
-  fixture?.cleanup();
+const ctx = useServer({ CHAT_RATE: '2' }, () => {
+  base = `wss://127.0.0.1:${ctx.server.httpsPort}/ws/chat`;
 });
 
 /** Reads frames until `quietMs` pass without one. */
@@ -30,8 +20,8 @@ async function drain(ws, quietMs = 700) {
 }
 
 test('a burst of 20 messages gets rate_limited frames; connection stays open; later messages work', { timeout: 30000 }, async () => {
-  const a = await openWs(`${base}/rateRoom/`, { origin: server.origin });
-  const b = await openWs(`${base}/rateRoom/`, { origin: server.origin });
+  const a = await openWs(`${base}/rateRoom/`, { origin: ctx.server.origin });
+  const b = await openWs(`${base}/rateRoom/`, { origin: ctx.server.origin });
   try {
     for (let i = 0; i < 20; i++) sendJson(a, { message: `burst ${i}` });
     const got = await drain(a);
@@ -58,8 +48,8 @@ test('a burst of 20 messages gets rate_limited frames; connection stays open; la
 });
 
 test('the limit is per socket: another socket is not limited by a noisy neighbour', { timeout: 30000 }, async () => {
-  const noisy = await openWs(`${base}/rate2/`, { origin: server.origin });
-  const quiet = await openWs(`${base}/rate2/`, { origin: server.origin });
+  const noisy = await openWs(`${base}/rate2/`, { origin: ctx.server.origin });
+  const quiet = await openWs(`${base}/rate2/`, { origin: ctx.server.origin });
   try {
     for (let i = 0; i < 20; i++) sendJson(noisy, { message: `noise ${i}` });
     await drain(noisy);

@@ -1,26 +1,15 @@
 // WS_QUEUE_MAX_BYTES: a reader that stops reading is closed (1008) while the others keep going.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, buildWebRoot, openWs, waitFor, withTimeout, get } from './helpers.mjs';
+import { useServer, openWs, waitFor, withTimeout, get } from './helpers.mjs';
 
-let server;
-let fixture;
-
-before(async () => {
-  fixture = buildWebRoot();
-  server = await startServer({ WEB_ROOT: fixture.root, WS_QUEUE_MAX_BYTES: '65536', CHAT_RATE: '0' });
-});
-
-after(async () => {
-  await server?.stop();
-  fixture?.cleanup();
-});
+const ctx = useServer({ WS_QUEUE_MAX_BYTES: '65536', CHAT_RATE: '0' });
 
 test('a paused reader is closed; the fast reader gets every message', { timeout: 120000 }, async () => {
-  const url = `wss://127.0.0.1:${server.httpsPort}/ws/chat/floodRoom/`;
-  const slow = await openWs(url, { origin: server.origin });
-  const fast = await openWs(url, { origin: server.origin });
-  const sender = await openWs(url, { origin: server.origin });
+  const url = `wss://127.0.0.1:${ctx.server.httpsPort}/ws/chat/floodRoom/`;
+  const slow = await openWs(url, { origin: ctx.server.origin });
+  const fast = await openWs(url, { origin: ctx.server.origin });
+  const sender = await openWs(url, { origin: ctx.server.origin });
   try {
     // Count without keeping 12 MB of strings around.
     let fastCount = 0; let fastOrdered = true; let senderCount = 0; let slowCount = 0;
@@ -73,5 +62,5 @@ test('a paused reader is closed; the fast reader gets every message', { timeout:
     fast.terminate();
     sender.terminate();
   }
-  assert.equal((await get(server.httpsPort, '/healthz')).status, 200);
+  assert.equal((await get(ctx.server.httpsPort, '/healthz')).status, 200);
 });
