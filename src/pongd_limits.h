@@ -23,7 +23,7 @@
 
 /* WebSocket */
 #define LIM_WS_MESSAGE_BYTES      65536u    /* one message, all fragments; more -> 1009 */
-#define LIM_WS_RX_CHUNK           4096u     /* lws receive buffer per connection */
+#define LIM_WS_RX_CHUNK           1024u     /* lws receive buffer per connection; longer messages arrive in pieces */
 #define LIM_WS_QUEUE_DEFAULT      1048576u  /* WS_QUEUE_MAX_BYTES default */
 #define LIM_WS_QUEUE_MSGS         8192u     /* queued messages per connection */
 #define LIM_WS_COALESCE_BYTES     16000u    /* frames gathered into one write (one TLS record) */

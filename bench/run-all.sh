@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# `make bench`: builds the load generator, then runs the HTTP and WSS benchmarks.
+# Results: bench/results/ (git-ignored); figures worth keeping go to docs/performance.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bench/build.sh
+bench/http.sh
+bench/ws.sh
