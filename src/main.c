@@ -90,6 +90,7 @@ int main(int argc, char **argv) {
         return 1;
     }
     srv_set_pool(srv, app.pool);
+    srv_set_rooms(srv, app.rooms);
 
     g_srv = srv;
     struct sigaction sa;

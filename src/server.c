@@ -77,6 +77,7 @@ struct srv {
     void *app;
     metrics_t *m;
     pool_t *pool;
+    rooms_t *rooms;
     volatile sig_atomic_t stop;
     bool shutting_down;
     struct ws_conn *ws_all;     /* every open WebSocket, for shutdown */
@@ -567,11 +568,7 @@ static void ws_closed(srv_t *s, struct ws_conn *c) {
     c->opened = false;
     pace_unlink(s, c);
     s->h.ws_close(s->app, c);
-    if (c->member.room) {
-        /* the application normally leaves; make sure no dangling member stays */
-        room_member_t *m = &c->member;
-        (void)m;
-    }
+    if (c->member.room && s->rooms) rooms_leave(s->rooms, &c->member); /* never leave a dangling member */
     if (c->prev) c->prev->next = c->next; else s->ws_all = c->next;
     if (c->next) c->next->prev = c->prev;
     outq_clear(&c->q);
@@ -842,8 +839,7 @@ int srv_create(srv_t **out, const config_t *cfg, const char *cert, const char *k
 
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof info);
-    info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT |
-                   LWS_SERVER_OPTION_DISABLE_IPV6 * 0;
+    info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
     info.user = s;
     info.max_http_header_data = LIM_HTTP_HEADER_BYTES;
     info.max_http_header_pool = LIM_HTTP_HEADER_POOL;
@@ -914,6 +910,7 @@ int srv_create(srv_t **out, const config_t *cfg, const char *cert, const char *k
 }
 
 void srv_set_pool(srv_t *s, pool_t *pool) { s->pool = pool; }
+void srv_set_rooms(srv_t *s, rooms_t *rooms) { s->rooms = rooms; }
 
 void srv_wake(void *sp) {
     srv_t *s = sp;

@@ -29,6 +29,9 @@ int srv_create(srv_t **out, const config_t *cfg, const char *cert, const char *k
                const srv_handlers_t *h, void *app, metrics_t *metrics, char *err, size_t errlen);
 /* The worker pool whose completions the loop runs; set before srv_run(). */
 void srv_set_pool(srv_t *s, pool_t *pool);
+/* The room registry that ws_member() slots join; a closing connection still in a room is taken
+ * out of it after the application's ws_close handler. Set before srv_run(). */
+void srv_set_rooms(srv_t *s, rooms_t *rooms);
 /* Runs the loop until srv_request_stop(); then closes WebSockets with 1001 and returns. */
 int srv_run(srv_t *s);
 /* Async-signal-safe. */
