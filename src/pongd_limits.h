@@ -13,6 +13,7 @@
 #define LIM_HTTP_KEEPALIVE_S      30        /* idle keep-alive connection lifetime */
 #define LIM_HTTP_RESP_HEADERS     16        /* extra response headers per response */
 #define LIM_HTTP_CHUNK_BYTES      16384u    /* body bytes written per writeable callback */
+#define LIM_TX_PACKET_BYTES       32768u    /* largest single send (head + a body chunk, or coalesced frames) */
 
 /* Static files (loaded into memory at start) */
 #define LIM_STATIC_FILE_BYTES     (32u * 1048576u)

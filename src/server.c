@@ -770,7 +770,8 @@ static int cb_redirect(struct lws *wsi, enum lws_callback_reasons reason, void *
 }
 
 static const struct lws_protocols PROTOCOLS_MAIN[] = {
-    { "pongd", cb_main, sizeof(conn_t), LIM_WS_RX_CHUNK, 0, NULL, 0 },
+    /* tx_packet_size must be set: 0 would cap every send at rx_buffer_size */
+    { "pongd", cb_main, sizeof(conn_t), LIM_WS_RX_CHUNK, 0, NULL, LIM_TX_PACKET_BYTES },
     { NULL, NULL, 0, 0, 0, NULL, 0 },
 };
 static const struct lws_protocols PROTOCOLS_REDIRECT[] = {
