@@ -1,28 +1,16 @@
 // Chat room view against the real server: rooms isolate, text stays text, limits,
 // sockets are released when the view is left, reconnect after a drop or a restart.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  requireDist, startServer, stopServer, launchBrowser, openPage, withScreenshots, eventually, waitHeading,
+  useServerAndBrowser, startServer, stopServer, openPage, withScreenshots, eventually, waitHeading,
   openWebSockets, startProxy, TIMEOUT,
 } from './lib.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  requireDist();
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await stopServer(server);
-});
+const ctx = useServerAndBrowser();
 
 async function openRoom(base, room, options = {}) {
-  const opened = await openPage(browser, { locale: 'en-US', ...options });
+  const opened = await openPage(ctx.browser, { locale: 'en-US', ...options });
   await opened.page.goto(`${base}/chat/${room}`);
   await waitHeading(opened.page, `Room ${room}`);
   await opened.page.waitForSelector('#chat-status[data-state="connected"]');
@@ -43,9 +31,9 @@ async function waitForText(page, text) {
 }
 
 test('two pages in a room see each other; another room sees nothing', async (t) => {
-  const a = await openRoom(server.base, 'lobby1');
-  const b = await openRoom(server.base, 'lobby1');
-  const c = await openRoom(server.base, 'elsewhere');
+  const a = await openRoom(ctx.server.base, 'lobby1');
+  const b = await openRoom(ctx.server.base, 'lobby1');
+  const c = await openRoom(ctx.server.base, 'elsewhere');
   await withScreenshots(t, async (track) => {
     [a, b, c].forEach((p) => track(p.page));
     await send(a.page, 'hello from A');
@@ -74,8 +62,8 @@ test('two pages in a room see each other; another room sees nothing', async (t) 
 });
 
 test('HTML in a message is shown as literal text', async (t) => {
-  const a = await openRoom(server.base, 'xss');
-  const b = await openRoom(server.base, 'xss');
+  const a = await openRoom(ctx.server.base, 'xss');
+  const b = await openRoom(ctx.server.base, 'xss');
   const payload = '<img src=x onerror=alert(1)>';
   await withScreenshots(t, async (track) => {
     track(a.page);
@@ -94,7 +82,7 @@ test('HTML in a message is shown as literal text', async (t) => {
 });
 
 test('the form counts characters, refuses empty and over-long messages', async (t) => {
-  const a = await openRoom(server.base, 'limits');
+  const a = await openRoom(ctx.server.base, 'limits');
   await withScreenshots(t, async (track) => {
     const { page } = a;
     track(page);
@@ -132,26 +120,26 @@ test('the form counts characters, refuses empty and over-long messages', async (
 });
 
 test('leaving the room closes its socket', async (t) => {
-  const a = await openPage(browser, { locale: 'en-US' });
+  const a = await openPage(ctx.browser, { locale: 'en-US' });
   await withScreenshots(t, async (track) => {
     const { page } = a;
     track(page);
-    await eventually(async () => (await openWebSockets(server.base)) === 0, { message: 'no sockets before' });
-    await page.goto(`${server.base}/chat/leaving`);
+    await eventually(async () => (await openWebSockets(ctx.server.base)) === 0, { message: 'no sockets before' });
+    await page.goto(`${ctx.server.base}/chat/leaving`);
     await page.waitForSelector('#chat-status[data-state="connected"]');
-    await eventually(async () => (await openWebSockets(server.base)) === 1, { message: 'one socket open' });
+    await eventually(async () => (await openWebSockets(ctx.server.base)) === 1, { message: 'one socket open' });
 
     await page.click('#nav-about');
     await waitHeading(page, 'About Transcendence');
-    await eventually(async () => (await openWebSockets(server.base)) === 0, { message: 'socket closed on leaving' });
+    await eventually(async () => (await openWebSockets(ctx.server.base)) === 0, { message: 'socket closed on leaving' });
 
     // Back into the room and out again through history: still one socket at most.
     await page.goBack();
     await page.waitForSelector('#chat-status[data-state="connected"]');
-    await eventually(async () => (await openWebSockets(server.base)) === 1, { message: 'one socket after Back' });
+    await eventually(async () => (await openWebSockets(ctx.server.base)) === 1, { message: 'one socket after Back' });
     await page.goForward();
     await waitHeading(page, 'About Transcendence');
-    await eventually(async () => (await openWebSockets(server.base)) === 0, { message: 'closed after Forward' });
+    await eventually(async () => (await openWebSockets(ctx.server.base)) === 0, { message: 'closed after Forward' });
     assert.deepEqual(a.problems, []);
   });
   await a.context.close();
@@ -174,10 +162,10 @@ async function reconnectingText(page) {
 const wsFailure = /WebSocket connection to .* failed/;
 
 test('a dropped connection shows the reconnecting state and comes back', async (t) => {
-  const proxy = await startProxy(server.httpsPort);
+  const proxy = await startProxy(ctx.server.httpsPort);
   try {
     const a = await openRoom(proxy.base, 'reconnect');
-    const b = await openRoom(server.base, 'reconnect');
+    const b = await openRoom(ctx.server.base, 'reconnect');
     await withScreenshots(t, async (track) => {
       track(a.page);
       await send(a.page, 'before the drop');

@@ -1,25 +1,13 @@
 // Languages: default from the browser, switcher, persistence across reloads, live
 // re-render of the chat room without dropping its socket, translated server errors.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  requireDist, startServer, stopServer, launchBrowser, openPage, withScreenshots, eventually, waitHeading, openWebSockets,
+  useServerAndBrowser, openPage, withScreenshots, eventually, waitHeading, openWebSockets,
 } from './lib.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  requireDist();
-  // A low chat rate so a burst of messages gets a rate_limited error frame.
-  server = await startServer({ CHAT_RATE: '1' });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await stopServer(server);
-});
+// A low chat rate so a burst of messages gets a rate_limited error frame.
+const ctx = useServerAndBrowser({ CHAT_RATE: '1' });
 
 async function navTexts(page) {
   return page.locator('.navbar-nav .nav-link').allTextContents();
@@ -32,10 +20,10 @@ test('the default language comes from the browser, English otherwise', async (t)
     ['de-DE', 'en', ['Home', 'Chat', 'About'], 'Real-time Pong, in your browser', 'Home · Transcendence'],
   ];
   for (const [locale, lang, nav, title, docTitle] of cases) {
-    const { context, page, problems } = await openPage(browser, { locale });
+    const { context, page, problems } = await openPage(ctx.browser, { locale });
     await withScreenshots(t, async (track) => {
       track(page);
-      await page.goto(`${server.base}/`);
+      await page.goto(`${ctx.server.base}/`);
       await waitHeading(page, title);
       assert.deepEqual(await navTexts(page), nav, locale);
       assert.equal(await page.getAttribute('html', 'lang'), lang);
@@ -48,10 +36,10 @@ test('the default language comes from the browser, English otherwise', async (t)
 });
 
 test('switching language re-renders without reload and is remembered', async (t) => {
-  const { context, page, problems } = await openPage(browser, { locale: 'en-US' });
+  const { context, page, problems } = await openPage(ctx.browser, { locale: 'en-US' });
   await withScreenshots(t, async (track) => {
     track(page);
-    await page.goto(`${server.base}/chat`);
+    await page.goto(`${ctx.server.base}/chat`);
     await waitHeading(page, 'Chat rooms');
     await page.evaluate(() => { window.__marker = 1; });
     await page.fill('#room-name', 'typed');
@@ -86,7 +74,7 @@ test('switching language re-renders without reload and is remembered', async (t)
     await page.reload();
     await waitHeading(page, 'Понг в реальном времени прямо в браузере');
     assert.equal(await page.getAttribute('html', 'lang'), 'ru');
-    await page.goto(`${server.base}/nowhere`);
+    await page.goto(`${ctx.server.base}/nowhere`);
     await waitHeading(page, 'Страница не найдена');
     assert.deepEqual(problems, []);
   });
@@ -94,11 +82,11 @@ test('switching language re-renders without reload and is remembered', async (t)
 });
 
 test('switching language in a chat room keeps the socket and the messages', async (t) => {
-  const { context, page, problems } = await openPage(browser, { locale: 'en-US' });
+  const { context, page, problems } = await openPage(ctx.browser, { locale: 'en-US' });
   await withScreenshots(t, async (track) => {
     track(page);
-    await eventually(async () => (await openWebSockets(server.base)) === 0, { message: 'no sockets before' });
-    await page.goto(`${server.base}/chat/polyglot`);
+    await eventually(async () => (await openWebSockets(ctx.server.base)) === 0, { message: 'no sockets before' });
+    await page.goto(`${ctx.server.base}/chat/polyglot`);
     await page.waitForSelector('#chat-status[data-state="connected"]');
     await page.fill('#chat-input', 'bonjour');
     await page.press('#chat-input', 'Enter');
@@ -114,17 +102,17 @@ test('switching language in a chat room keeps the socket and the messages', asyn
     assert.equal(await page.inputValue('#chat-input'), 'draft text');
     assert.deepEqual(await page.locator('#chat-log .chat-text').allTextContents(), ['bonjour']);
     assert.equal(await page.title(), 'Комната polyglot · Transcendence');
-    assert.equal(await openWebSockets(server.base), 1, 'the switch must not open another socket');
+    assert.equal(await openWebSockets(ctx.server.base), 1, 'the switch must not open another socket');
     assert.deepEqual(problems, []);
   });
   await context.close();
 });
 
 test('server error frames are shown translated', async (t) => {
-  const { context, page, problems } = await openPage(browser, { locale: 'fr-FR' });
+  const { context, page, problems } = await openPage(ctx.browser, { locale: 'fr-FR' });
   await withScreenshots(t, async (track) => {
     track(page);
-    await page.goto(`${server.base}/chat/flood`);
+    await page.goto(`${ctx.server.base}/chat/flood`);
     await page.waitForSelector('#chat-status[data-state="connected"]');
     // CHAT_RATE=1 with a burst of 2: a quick series gets refused at some point.
     for (let i = 0; i < 8; i += 1) {

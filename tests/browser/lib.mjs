@@ -4,6 +4,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import net from 'node:net';
 import https from 'node:https';
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 import { ROOT, startServer } from '../lib/server.mjs';
 
@@ -188,4 +189,23 @@ export async function waitHeading(page, text) {
   } catch {
     throw new Error(`heading is ${JSON.stringify(await heading(page).catch(() => null))}, expected ${JSON.stringify(text)}`);
   }
+}
+
+/**
+ * Registers this file's before/after hooks: checks web/dist, starts a pongd (extra env) and
+ * launches Chromium; after, closes both. Returns ctx, whose .server and .browser the before
+ * hook fills in (read them inside tests, not at module level).
+ */
+export function useServerAndBrowser(env = {}) {
+  const ctx = {};
+  before(async () => {
+    requireDist();
+    ctx.server = await startServer(env);
+    ctx.browser = await launchBrowser();
+  });
+  after(async () => {
+    await ctx.browser?.close();
+    await stopServer(ctx.server);
+  });
+  return ctx;
 }

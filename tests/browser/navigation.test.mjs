@@ -1,34 +1,22 @@
 // Router: link clicks without reload, Back/Forward, deep links, not-found, lobby form,
 // phone-sized navigation, headers and CSP-clean pages.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  requireDist, startServer, stopServer, launchBrowser, openPage, withScreenshots, clickNav, waitHeading, fetchText,
+  useServerAndBrowser, openPage, withScreenshots, clickNav, waitHeading, fetchText,
 } from './lib.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  requireDist();
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await stopServer(server);
-});
+const ctx = useServerAndBrowser();
 
 async function englishPage() {
-  return openPage(browser, { locale: 'en-US' });
+  return openPage(ctx.browser, { locale: 'en-US' });
 }
 
 test('link clicks change the view without reloading the page', async (t) => {
   const { context, page, problems } = await englishPage();
   await withScreenshots(t, async (track) => {
     track(page);
-    await page.goto(`${server.base}/`);
+    await page.goto(`${ctx.server.base}/`);
     await waitHeading(page, 'Real-time Pong, in your browser');
     assert.equal(await page.title(), 'Home · Transcendence');
     await page.evaluate(() => { window.__marker = 1; });
@@ -58,7 +46,7 @@ test('Back and Forward move between visited views', async (t) => {
   const { context, page, problems } = await englishPage();
   await withScreenshots(t, async (track) => {
     track(page);
-    await page.goto(`${server.base}/`);
+    await page.goto(`${ctx.server.base}/`);
     await waitHeading(page, 'Real-time Pong, in your browser');
     await page.evaluate(() => { window.__marker = 1; });
     await clickNav(page, 'nav-chat');
@@ -87,7 +75,7 @@ test('a deep link to a chat room loads and survives a reload', async (t) => {
   const { context, page, problems } = await englishPage();
   await withScreenshots(t, async (track) => {
     track(page);
-    const res = await page.goto(`${server.base}/chat/room1`);
+    const res = await page.goto(`${ctx.server.base}/chat/room1`);
     assert.equal(res.status(), 200);
     await waitHeading(page, 'Room room1');
     await page.waitForSelector('#chat-status[data-state="connected"]');
@@ -100,7 +88,7 @@ test('a deep link to a chat room loads and survives a reload', async (t) => {
 
     // Other app routes load directly too.
     for (const [path, title] of [['/about', 'About Transcendence'], ['/chat', 'Chat rooms'], ['/chat/room1/', 'Room room1']]) {
-      await page.goto(`${server.base}${path}`);
+      await page.goto(`${ctx.server.base}${path}`);
       await waitHeading(page, title);
     }
     assert.equal(new URL(page.url()).pathname, '/chat/room1', 'trailing slash is dropped');
@@ -114,7 +102,7 @@ test('unknown routes show the not-found view', async (t) => {
   await withScreenshots(t, async (track) => {
     track(page);
     for (const path of ['/no/such/page', '/chat/bad!room', `/chat/${'a'.repeat(65)}`, '/profile']) {
-      await page.goto(`${server.base}${path}`);
+      await page.goto(`${ctx.server.base}${path}`);
       await waitHeading(page, 'Page not found');
       assert.equal(await page.title(), 'Page not found · Transcendence');
       assert.equal(await page.locator('[data-view="notfound"] code').textContent(), new URL(page.url()).pathname);
@@ -130,7 +118,7 @@ test('the room form validates the name and opens the room', async (t) => {
   const { context, page, problems } = await englishPage();
   await withScreenshots(t, async (track) => {
     track(page);
-    await page.goto(`${server.base}/chat`);
+    await page.goto(`${ctx.server.base}/chat`);
     await waitHeading(page, 'Chat rooms');
     await page.evaluate(() => { window.__marker = 1; });
 
@@ -157,10 +145,10 @@ test('the room form validates the name and opens the room', async (t) => {
 });
 
 test('on a phone-sized screen the menu collapses and works by keyboard', async (t) => {
-  const { context, page, problems } = await openPage(browser, { locale: 'en-US', viewport: { width: 375, height: 740 } });
+  const { context, page, problems } = await openPage(ctx.browser, { locale: 'en-US', viewport: { width: 375, height: 740 } });
   await withScreenshots(t, async (track) => {
     track(page);
-    await page.goto(`${server.base}/`);
+    await page.goto(`${ctx.server.base}/`);
     await waitHeading(page, 'Real-time Pong, in your browser');
     assert.equal(await page.isVisible('#nav-chat'), false, 'menu should start collapsed');
     assert.equal(await page.getAttribute('.navbar-toggler', 'aria-label'), 'Toggle navigation');
@@ -187,7 +175,7 @@ test('on a phone-sized screen the menu collapses and works by keyboard', async (
 });
 
 test('the built page is served with its assets and the CSP', async () => {
-  const res = await fetchText(`${server.base}/`);
+  const res = await fetchText(`${ctx.server.base}/`);
   assert.equal(res.status, 200);
   assert.match(res.headers['content-security-policy'] ?? '', /script-src 'self'/);
   assert.match(res.body, /<script type="module" src="\/static\/app-[A-Z0-9]{8,}\.js"><\/script>/);
@@ -195,5 +183,5 @@ test('the built page is served with its assets and the CSP', async () => {
   assert.match(res.body, /<meta name="viewport"/);
   assert.match(res.body, /<main id="app"/);
   assert.doesNotMatch(res.body, /<script>|<style|style="/);
-  assert.equal((await fetchText(`${server.base}/favicon.ico`)).status, 200);
+  assert.equal((await fetchText(`${ctx.server.base}/favicon.ico`)).status, 200);
 });
