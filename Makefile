@@ -23,7 +23,7 @@ UNIT_ASAN := $(UNIT_SRC:tests/unit/%.c=build/asan/unit/%)
 FUZZ_SRC  := $(wildcard fuzz/fuzz_*.c)
 FUZZ_BIN  := $(FUZZ_SRC:fuzz/%.c=build/fuzz/%)
 
-.PHONY: build deps deps-test web run test unit unit-asan integration integration-asan integration-pg browser fuzz fuzz-short bench clean asan
+.PHONY: build deps deps-test web wasm tools ai-table run test unit unit-asan integration integration-asan integration-pg browser game-test fuzz fuzz-short bench clean asan
 
 deps:
 	@scripts/deps.sh build
@@ -47,13 +47,39 @@ build/asan/pongd: $(ASAN_OBJ)
 build/asan/obj/%.o: src/%.c $(HDRS) | build/asan/obj
 	$(CC) $(CFLAGS_ASAN) -c -o $@ $<
 
-build/obj build/asan/obj build/unit build/asan/unit build/fuzz:
+build/obj build/asan/obj build/unit build/asan/unit build/fuzz build/wasm build/tools build/asan/tools:
 	@mkdir -p $@
+
+# ---- the game simulation: natively for tools, in WebAssembly for the browser ----
+# game.c and ai.c are pure (no libc), so the same files build for wasm32 without a libc.
+GAME_SRC := src/game.c src/ai.c
+GAME_HDR := src/game.h src/ai.h
+WASM_FLAGS := --target=wasm32 $(CSTD) -O2 -ffreestanding -nostdlib -fno-builtin -ffp-contract=off $(WARN) -Isrc \
+  -Wl,--no-entry -Wl,--strip-all -Wl,-z,stack-size=65536 -Wl,--initial-memory=262144
+wasm: build/wasm/pong.wasm
+build/wasm/pong.wasm: wasm/pong_wasm.c $(GAME_SRC) $(GAME_HDR) | build/wasm
+	clang $(WASM_FLAGS) -o $@ wasm/pong_wasm.c $(GAME_SRC)
+
+TOOLS := build/tools/gamecheck build/tools/aisim build/tools/gamebench
+tools: $(TOOLS)
+build/tools/%: tools/%.c $(GAME_SRC) $(GAME_HDR) | build/tools
+	$(CC) $(CFLAGS_REL) -o $@ $< $(GAME_SRC)
+build/asan/tools/%: tools/%.c $(GAME_SRC) $(GAME_HDR) | build/asan/tools
+	$(CC) $(CFLAGS_ASAN) -o $@ $< $(GAME_SRC)
+
+# native vs WebAssembly determinism, the AI harness and the AI win-rate table
+game-test: $(TOOLS) build/asan/tools/gamecheck build/wasm/pong.wasm
+	node --test --test-concurrency=1 tests/game/
+
+# docs/ai.md's table: make ai-table [AI_GAMES=1000]
+AI_GAMES ?= 1000
+ai-table: build/tools/aisim
+	build/tools/aisim $(AI_GAMES)
 
 # ---- web app ----
 WEB_SRC := $(shell find web/src web/index.html web/build.mjs web/public -type f 2>/dev/null)
 web: web/dist/index.html
-web/dist/index.html: $(WEB_SRC) package-lock.json
+web/dist/index.html: $(WEB_SRC) package-lock.json build/wasm/pong.wasm
 	node web/build.mjs
 
 # ---- run ----

@@ -8,9 +8,10 @@ what="${1:-build}"
 
 pkgs=(make gcc pkg-config curl openssl ca-certificates
       libwebsockets-dev libssl-dev libjansson-dev zlib1g-dev
+      clang lld
       nodejs npm)
 case "$what" in
-  test)  pkgs+=(clang libclang-rt-14-dev libcmocka-dev chromium) ;;
+  test)  pkgs+=(libclang-rt-14-dev libcmocka-dev chromium) ;;
   bench) pkgs+=(wrk procps) ;;
   build) ;;
   *) echo "deps.sh: unknown set '$what' (build, test or bench)" >&2; exit 2 ;;

@@ -87,6 +87,8 @@ async function build() {
     outdir: STATIC,
     entryNames: '[name]-[hash]',
     assetNames: '[name]-[hash]',
+    loader: { '.wasm': 'file' },        // the simulation: imported as its hashed URL
+    publicPath: '/static/',
     bundle: true,
     format: 'esm',
     minify: true,

@@ -2,8 +2,19 @@
 import en from './i18n/en.js';
 import fr from './i18n/fr.js';
 import ru from './i18n/ru.js';
+import playEn from './i18n/play.en.js';
+import playFr from './i18n/play.fr.js';
+import playRu from './i18n/play.ru.js';
+import tournamentEn from './i18n/tournament.en.js';
+import tournamentFr from './i18n/tournament.fr.js';
+import tournamentRu from './i18n/tournament.ru.js';
 
-export const DICTIONARIES = Object.freeze({ en, fr, ru });
+// One dictionary per language, assembled from one file per area of the app.
+export const DICTIONARIES = Object.freeze({
+  en: { ...en, ...playEn, ...tournamentEn },
+  fr: { ...fr, ...playFr, ...tournamentFr },
+  ru: { ...ru, ...playRu, ...tournamentRu },
+});
 export const SUPPORTED = Object.freeze(Object.keys(DICTIONARIES));
 export const FALLBACK = 'en';
 export const STORAGE_KEY = 'lang';

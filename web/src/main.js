@@ -8,6 +8,8 @@ import { chatView } from './views/chat.js';
 import { chatRoomView } from './views/chatroom.js';
 import { aboutView } from './views/about.js';
 import { notFoundView } from './views/notfound.js';
+import { playView } from './views/play.js';
+import { tournamentView } from './views/tournament.js';
 import { ROOM_PATTERN } from './chatrules.js';
 
 function storage() {
@@ -37,6 +39,8 @@ function start() {
       { path: '/', view: homeView },
       { path: '/chat', view: chatView },
       { path: '/chat/:room', params: { room: ROOM_PATTERN }, view: chatRoomView },
+      { path: '/play', view: playView },
+      { path: '/tournament', view: tournamentView },
       { path: '/about', view: aboutView },
     ],
     notFound: notFoundView,

@@ -5,6 +5,8 @@ import { SUPPORTED } from '../i18n.js';
 
 const LINKS = [
   { href: '/', key: 'nav.home', id: 'nav-home', match: (p) => p === '/' },
+  { href: '/play', key: 'nav.play', id: 'nav-play', match: (p) => p === '/play' },
+  { href: '/tournament', key: 'nav.tournament', id: 'nav-tournament', match: (p) => p === '/tournament' },
   { href: '/chat', key: 'nav.chat', id: 'nav-chat', match: (p) => p === '/chat' || p.startsWith('/chat/') },
   { href: '/about', key: 'nav.about', id: 'nav-about', match: (p) => p === '/about' },
 ];
