@@ -7,11 +7,11 @@ cd "$(dirname "$0")/.."
 what="${1:-build}"
 
 pkgs=(make gcc pkg-config curl openssl ca-certificates
-      libwebsockets-dev libssl-dev libjansson-dev zlib1g-dev
+      libwebsockets-dev libssl-dev libjansson-dev zlib1g-dev libsqlite3-dev libpq-dev
       clang lld
       nodejs npm)
 case "$what" in
-  test)  pkgs+=(libclang-rt-14-dev libcmocka-dev chromium) ;;
+  test)  pkgs+=(libclang-rt-14-dev libcmocka-dev chromium postgresql) ;;
   bench) pkgs+=(wrk procps) ;;
   build) ;;
   *) echo "deps.sh: unknown set '$what' (build, test or bench)" >&2; exit 2 ;;

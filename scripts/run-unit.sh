@@ -9,6 +9,11 @@ for t in "$@"; do
   f=$(echo "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | tail -1)
   pass=$((pass + ${p:-0})); fail=$((fail + ${f:-0}))
   if [ $rc -ne 0 ]; then failed+=("$(basename "$t")"); [ -z "$f" ] && fail=$((fail + 1)); echo "$out" | tail -20; fi
+  # a skipped test is not a pass: it means a service the suite needs was missing
+  sk=$(echo "$out" | sed -n 's/^\[  SKIPPED \] \([0-9]*\) test.*/\1/p' | tail -1)
+  if [ -n "$sk" ] && [ "$sk" -gt 0 ]; then
+    echo "$(basename "$t"): $sk test(s) skipped"; fail=$((fail + sk)); failed+=("$(basename "$t")")
+  fi
 done
 echo "unit: $pass passed, $fail failed"
 [ ${#failed[@]} -eq 0 ]

@@ -1,0 +1,158 @@
+/* db backend: PostgreSQL (libpq). Statements are prepared by name on first use on each
+ * connection (PQprepare) and run with PQexecPrepared; values travel as text (integers in
+ * decimal) except blobs, which are sent and received in binary. */
+#include "db_internal.h"
+#include "util.h"
+
+#include <inttypes.h>
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    db_t base;
+    PGconn *conn;
+    db_cache_t cache;   /* stmt: non-NULL marker once prepared */
+} pg_db_t;
+
+static int fail_result(pg_db_t *p, PGresult *res, const char *what) {
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    int code = DB_EIO;
+    if (PQstatus(p->conn) != CONNECTION_OK) code = DB_ECONN;
+    else if (state && strncmp(state, "23", 2) == 0) code = DB_ECONSTRAINT;          /* integrity violation */
+    else if (state && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 || strcmp(state, "55P03") == 0)) code = DB_EBUSY;
+    char msg[200];
+    snprintf(msg, sizeof msg, "%s", PQerrorMessage(p->conn));
+    size_t n = strlen(msg);
+    while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' ')) msg[--n] = 0;
+    if (res) PQclear(res);
+    return db_fail(&p->base, code, "%s: %s", what, msg);
+}
+
+static int prepare(pg_db_t *p, const db_sql_t *q, int nparams) {
+    db_cache_slot_t *slot = db_cache_slot(&p->cache, q->sql);
+    if (!slot) return db_fail(&p->base, DB_EINVAL, "%s: statement cache full", q->name);
+    if (slot->sql == q->sql) return 0;
+    PGresult *res = PQprepare(p->conn, q->name, q->sql, nparams, NULL);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) return fail_result(p, res, q->name);
+    PQclear(res);
+    slot->sql = q->sql;
+    slot->stmt = (void *)1;
+    return 0;
+}
+
+static int pg_exec(db_t *db, const db_sql_t *q, const db_val_t *params, int nparams, db_rows_t **rows, int64_t *changes) {
+    pg_db_t *p = (pg_db_t *)db;
+    int rc = prepare(p, q, nparams);
+    if (rc != 0) return rc;
+    const char *values[DB_MAX_PARAMS];
+    int lengths[DB_MAX_PARAMS], formats[DB_MAX_PARAMS];
+    char ints[DB_MAX_PARAMS][24];
+    for (int i = 0; i < nparams; i++) {
+        const db_val_t *v = &params[i];
+        formats[i] = 0;
+        lengths[i] = 0;
+        switch (v->type) {
+        case DB_T_INT:
+            snprintf(ints[i], sizeof ints[i], "%" PRId64, v->i);
+            values[i] = ints[i];
+            break;
+        case DB_T_TEXT:
+            /* text parameters must be NUL-free and are read up to the NUL: copy if needed */
+            values[i] = v->p ? v->p : "";
+            if (v->len > INT32_MAX) return db_fail(db, DB_EINVAL, "%s: parameter too long", q->name);
+            lengths[i] = (int)v->len;
+            formats[i] = 1;   /* binary text = the raw bytes, no NUL needed */
+            break;
+        case DB_T_BLOB:
+            values[i] = v->p ? v->p : "";
+            if (v->len > INT32_MAX) return db_fail(db, DB_EINVAL, "%s: parameter too long", q->name);
+            lengths[i] = (int)v->len;
+            formats[i] = 1;
+            break;
+        default: values[i] = NULL; break;
+        }
+    }
+    PGresult *res = PQexecPrepared(p->conn, q->name, nparams, values, lengths, formats, 0);
+    ExecStatusType st = PQresultStatus(res);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        /* a server restart drops prepared statements: forget them so the next call re-prepares */
+        if (PQstatus(p->conn) != CONNECTION_OK) memset(&p->cache, 0, sizeof p->cache);
+        return fail_result(p, res, q->name);
+    }
+    if (rows) {
+        int nr = PQntuples(res), nc = PQnfields(res);
+        db_rows_t *r = db_rows_new(nc);
+        for (int i = 0; i < nr; i++) {
+            db_rows_add_row(r);
+            for (int c = 0; c < nc; c++) {
+                if (PQgetisnull(res, i, c)) {
+                    db_rows_put_null(r, c);
+                } else if (PQftype(res, c) == 17 /* bytea */) {
+                    size_t len;
+                    unsigned char *b = PQunescapeBytea((const unsigned char *)PQgetvalue(res, i, c), &len);
+                    if (!b) abort();
+                    db_rows_put_bytes(r, c, b, len);
+                    PQfreemem(b);
+                } else {
+                    db_rows_put_bytes(r, c, PQgetvalue(res, i, c), (size_t)PQgetlength(res, i, c));
+                }
+            }
+        }
+        *rows = r;
+    }
+    if (changes) {
+        const char *t = PQcmdTuples(res);
+        *changes = t && *t ? strtoll(t, NULL, 10) : 0;
+    }
+    PQclear(res);
+    return 0;
+}
+
+static int pg_script(db_t *db, const char *sql) {
+    pg_db_t *p = (pg_db_t *)db;
+    PGresult *res = PQexec(p->conn, sql);
+    ExecStatusType st = PQresultStatus(res);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) return fail_result(p, res, "script");
+    PQclear(res);
+    return 0;
+}
+
+static void pg_close(db_t *db) {
+    pg_db_t *p = (pg_db_t *)db;
+    PQfinish(p->conn);
+    free(p);
+}
+
+static const db_ops_t OPS = { pg_exec, pg_script, pg_close };
+
+static void quiet_notices(void *arg, const char *message) {
+    (void)arg;
+    (void)message;   /* "relation already exists, skipping" and the like */
+}
+
+int db_pg_open(const char *url, db_t **out, char *err, size_t errlen) {
+    pg_db_t *p = xcalloc(1, sizeof *p);
+    p->base.ops = &OPS;
+    p->base.backend = DB_POSTGRES;
+    p->conn = PQconnectdb(url);
+    if (!p->conn || PQstatus(p->conn) != CONNECTION_OK) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "%s", p->conn ? PQerrorMessage(p->conn) : "out of memory");
+        size_t n = strlen(msg);
+        while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' ')) msg[--n] = 0;
+        snprintf(err, errlen, "cannot connect to PostgreSQL: %s", msg);   /* the URL may hold a password: not echoed */
+        PQfinish(p->conn);
+        free(p);
+        return DB_ECONN;
+    }
+    PQsetNoticeProcessor(p->conn, quiet_notices, NULL);
+    if (pg_script(&p->base, "SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC'") != 0) {
+        snprintf(err, errlen, "cannot set up the PostgreSQL session: %s", p->base.errmsg);
+        pg_close(&p->base);
+        return DB_ECONN;
+    }
+    *out = &p->base;
+    return 0;
+}

@@ -1,0 +1,245 @@
+/* db: both backends through one interface. SQLite always (a temporary file); PostgreSQL
+ * too when PONGD_TEST_DATABASE_URL is set (make test starts one with scripts/pg.sh). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "db_internal.h"
+
+static char sqlite_path[64];
+
+static const db_sql_t Q_INSERT_USER = {
+    "t_ins_user",
+    "INSERT INTO users (username, username_key, email, email_key, display_name, display_key, created_at, updated_at)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+};
+static const db_sql_t Q_GET_USER = { "t_get_user", "SELECT id, username, email, display_name, last_seen_at FROM users WHERE id = $1" };
+static const db_sql_t Q_COUNT_USERS = { "t_count_users", "SELECT COUNT(*) FROM users" };
+static const db_sql_t Q_SET_AVATAR = {
+    "t_set_avatar", "INSERT INTO avatars (user_id, content_type, image, updated_at) VALUES ($1, $2, $3, $4)",
+};
+static const db_sql_t Q_GET_AVATAR = { "t_get_avatar", "SELECT image FROM avatars WHERE user_id = $1" };
+static const db_sql_t Q_TOUCH = { "t_touch", "UPDATE users SET last_seen_at = $1 WHERE id >= $2" };
+static const db_sql_t Q_FORCE_VERSION = { "t_force_version", "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, 0)" };
+static const db_sql_t Q_UNFORCE = { "t_unforce", "DELETE FROM schema_migrations WHERE version = $1" };
+
+/* Opens a fresh, migrated database of the kind `url` names. */
+static db_t *fresh(const char *url) {
+    db_t *db;
+    char err[256];
+    if (db_backend_of(url) == DB_SQLITE) {
+        unlink(url);
+        char wal[80];
+        snprintf(wal, sizeof wal, "%s-wal", url);
+        unlink(wal);
+        snprintf(wal, sizeof wal, "%s-shm", url);
+        unlink(wal);
+    }
+    assert_int_equal(db_open(url, &db, err, sizeof err), 0);
+    if (db_backend(db) == DB_POSTGRES) assert_int_equal(db->ops->script(db, "DROP SCHEMA public CASCADE; CREATE SCHEMA public"), 0);
+    int v = -1;
+    assert_int_equal(db_migrate(db, &v, err, sizeof err), 0);
+    assert_int_equal(v, db_schema_version());
+    return db;
+}
+
+static int64_t add_user(db_t *db, const char *name, const char *email) {
+    char key[128];
+    size_t n = strlen(name);
+    for (size_t i = 0; i <= n && i < sizeof key; i++) key[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] + 32 : name[i]);
+    db_val_t p[7] = {
+        DB_TEXT(name, n), DB_TEXT(key, n), DB_TEXT(email, strlen(email)), DB_TEXT(email, strlen(email)),
+        DB_TEXT(name, n), DB_TEXT(key, n), DB_INT(1700000000000),
+    };
+    db_rows_t *rows;
+    int rc = db_exec(db, &Q_INSERT_USER, p, 7, &rows, NULL);
+    if (rc != 0) return rc;
+    int64_t id = db_rows_int(rows, 0, 0);
+    db_rows_free(rows);
+    return id;
+}
+
+static void run_migrations_twice_and_refuse_newer(const char *url) {
+    db_t *db = fresh(url);
+    char err[256];
+    int v = -1;
+    assert_int_equal(db_migrate(db, &v, err, sizeof err), 0);   /* again: nothing to do */
+    assert_int_equal(v, db_schema_version());
+    db_rows_t *rows;
+    assert_int_equal(db_exec(db, &Q_COUNT_USERS, NULL, 0, &rows, NULL), 0);
+    assert_int_equal(db_rows_int(rows, 0, 0), 0);
+    db_rows_free(rows);
+    /* a database from the future */
+    db_val_t p = DB_INT(db_schema_version() + 5);
+    assert_int_equal(db_exec(db, &Q_FORCE_VERSION, &p, 1, NULL, NULL), 0);
+    err[0] = 0;
+    assert_int_equal(db_migrate(db, &v, err, sizeof err), DB_ESCHEMA);
+    assert_non_null(strstr(err, "newer than this pongd"));
+    assert_int_equal(db_exec(db, &Q_UNFORCE, &p, 1, NULL, NULL), 0);
+    assert_int_equal(db_migrate(db, &v, err, sizeof err), 0);
+    db_close(db);
+}
+
+static void run_values_round_trip(const char *url) {
+    db_t *db = fresh(url);
+    static const char *const nasty[] = {
+        "robert'); DROP TABLE users;--", "a\"b\\c", "' OR '1'='1", "$1 ?1 :x @y", "Zoë 🏓 日本", "--",
+    };
+    for (size_t i = 0; i < sizeof nasty / sizeof nasty[0]; i++) {
+        char email[64];
+        snprintf(email, sizeof email, "u%zu@example.com", i);
+        int64_t id = add_user(db, nasty[i], email);
+        assert_true(id > 0);
+        db_val_t p = DB_INT(id);
+        db_rows_t *rows;
+        assert_int_equal(db_exec(db, &Q_GET_USER, &p, 1, &rows, NULL), 0);
+        assert_int_equal(db_rows_count(rows), 1);
+        assert_int_equal(db_rows_cols(rows), 5);
+        assert_int_equal(db_rows_int(rows, 0, 0), id);
+        size_t len;
+        assert_string_equal(db_rows_text(rows, 0, 1, &len), nasty[i]);
+        assert_int_equal(len, strlen(nasty[i]));
+        assert_string_equal(db_rows_text(rows, 0, 2, NULL), email);
+        assert_true(db_rows_null(rows, 0, 4));         /* last_seen_at */
+        assert_int_equal(db_rows_int(rows, 0, 4), 0);
+        assert_false(db_rows_null(rows, 0, 1));
+        assert_true(db_rows_null(rows, 5, 0));         /* out of range reads as NULL */
+        db_rows_free(rows);
+    }
+    db_rows_t *rows;
+    assert_int_equal(db_exec(db, &Q_COUNT_USERS, NULL, 0, &rows, NULL), 0);
+    assert_int_equal(db_rows_int(rows, 0, 0), 6);   /* the table survived */
+    db_rows_free(rows);
+    /* blobs keep every byte, zeros included */
+    unsigned char img[300];
+    for (size_t i = 0; i < sizeof img; i++) img[i] = (unsigned char)(i * 7);
+    db_val_t a[4] = { DB_INT(1), DB_TEXT("image/webp", 10), DB_BLOB(img, sizeof img), DB_INT(5) };
+    assert_int_equal(db_exec(db, &Q_SET_AVATAR, a, 4, NULL, NULL), 0);
+    db_val_t k = DB_INT(1);
+    assert_int_equal(db_exec(db, &Q_GET_AVATAR, &k, 1, &rows, NULL), 0);
+    size_t len;
+    const char *b = db_rows_text(rows, 0, 0, &len);
+    assert_int_equal(len, sizeof img);
+    assert_memory_equal(b, img, sizeof img);
+    db_rows_free(rows);
+    /* changes */
+    int64_t changes = -1;
+    db_val_t t[2] = { DB_INT(42), DB_INT(3) };
+    assert_int_equal(db_exec(db, &Q_TOUCH, t, 2, NULL, &changes), 0);
+    assert_int_equal(changes, 4);   /* ids 3..6 */
+    db_close(db);
+}
+
+static void run_constraints_and_transactions(const char *url) {
+    db_t *db = fresh(url);
+    assert_true(add_user(db, "alice", "a@x.org") > 0);
+    /* same name in another case: the key column is unique */
+    assert_int_equal(add_user(db, "ALICE", "b@x.org"), DB_ECONSTRAINT);
+    assert_true(strlen(db_errmsg(db)) > 0);
+    /* a foreign key is enforced */
+    unsigned char img[4] = { 1, 2, 3, 4 };
+    db_val_t a[4] = { DB_INT(999), DB_TEXT("image/png", 9), DB_BLOB(img, 4), DB_INT(5) };
+    assert_int_equal(db_exec(db, &Q_SET_AVATAR, a, 4, NULL, NULL), DB_ECONSTRAINT);
+    /* rollback undoes, commit keeps */
+    assert_int_equal(db_begin(db), 0);
+    assert_true(add_user(db, "bob", "bob@x.org") > 0);
+    assert_int_equal(db_rollback(db), 0);
+    assert_int_equal(db_begin(db), 0);
+    assert_true(add_user(db, "carol", "c@x.org") > 0);
+    assert_int_equal(db_commit(db), 0);
+    db_rows_t *rows;
+    assert_int_equal(db_exec(db, &Q_COUNT_USERS, NULL, 0, &rows, NULL), 0);
+    assert_int_equal(db_rows_int(rows, 0, 0), 2);
+    db_rows_free(rows);
+    /* a failed statement inside a transaction, then rollback: the connection is usable */
+    assert_int_equal(db_begin(db), 0);
+    assert_int_equal(add_user(db, "Carol", "d@x.org"), DB_ECONSTRAINT);
+    assert_int_equal(db_rollback(db), 0);
+    assert_int_equal(db_rollback(db), 0);   /* no transaction: harmless */
+    assert_true(add_user(db, "dave", "dave@x.org") > 0);
+    /* wrong parameter count is refused, not run */
+    db_val_t one = DB_INT(1);
+    assert_true(db_exec(db, &Q_TOUCH, &one, 1, NULL, NULL) < 0);
+    assert_int_equal(db_exec(db, &Q_GET_USER, &one, 1, &rows, NULL), 0);
+    db_rows_free(rows);
+    db_close(db);
+}
+
+/* Two connections (two worker threads would each have one): a commit on one is seen on
+ * the other. */
+static void run_two_connections(const char *url) {
+    db_t *a = fresh(url), *b;
+    char err[256];
+    assert_int_equal(db_open(url, &b, err, sizeof err), 0);
+    int v;
+    assert_int_equal(db_migrate(b, &v, err, sizeof err), 0);
+    assert_true(add_user(a, "erin", "e@x.org") > 0);
+    db_rows_t *rows;
+    assert_int_equal(db_exec(b, &Q_COUNT_USERS, NULL, 0, &rows, NULL), 0);
+    assert_int_equal(db_rows_int(rows, 0, 0), 1);
+    db_rows_free(rows);
+    db_close(a);
+    db_close(b);
+}
+
+static const char *pg_url(void) { return getenv("PONGD_TEST_DATABASE_URL"); }
+
+#define BOTH(fn)                                                      \
+    static void test_sqlite_##fn(void **state) {                      \
+        (void)state;                                                  \
+        run_##fn(sqlite_path);                                        \
+    }                                                                 \
+    static void test_postgres_##fn(void **state) {                    \
+        (void)state;                                                  \
+        if (!pg_url()) skip();                                        \
+        run_##fn(pg_url());                                           \
+    }
+
+BOTH(migrations_twice_and_refuse_newer)
+BOTH(values_round_trip)
+BOTH(constraints_and_transactions)
+BOTH(two_connections)
+
+static void test_backend_of(void **state) {
+    (void)state;
+    assert_int_equal(db_backend_of("postgres://u@h/db"), DB_POSTGRES);
+    assert_int_equal(db_backend_of("postgresql://u@h:5/db"), DB_POSTGRES);
+    assert_int_equal(db_backend_of("var/pongd.sqlite3"), DB_SQLITE);
+    db_t *db;
+    char err[256];
+    assert_int_equal(db_open("/nonexistent-dir/x/y.sqlite3", &db, err, sizeof err), DB_ECONN);
+    assert_non_null(strstr(err, "cannot open SQLite database"));
+    assert_int_equal(db_open("postgresql://nobody:secret@127.0.0.1:1/none?connect_timeout=2", &db, err, sizeof err), DB_ECONN);
+    assert_null(strstr(err, "secret"));   /* the password is not echoed */
+}
+
+int main(void) {
+    snprintf(sqlite_path, sizeof sqlite_path, "/tmp/pongd-test-db-%d.sqlite3", (int)getpid());
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_backend_of),
+        cmocka_unit_test(test_sqlite_migrations_twice_and_refuse_newer),
+        cmocka_unit_test(test_sqlite_values_round_trip),
+        cmocka_unit_test(test_sqlite_constraints_and_transactions),
+        cmocka_unit_test(test_sqlite_two_connections),
+        cmocka_unit_test(test_postgres_migrations_twice_and_refuse_newer),
+        cmocka_unit_test(test_postgres_values_round_trip),
+        cmocka_unit_test(test_postgres_constraints_and_transactions),
+        cmocka_unit_test(test_postgres_two_connections),
+    };
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    unlink(sqlite_path);
+    char p[80];
+    snprintf(p, sizeof p, "%s-wal", sqlite_path);
+    unlink(p);
+    snprintf(p, sizeof p, "%s-shm", sqlite_path);
+    unlink(p);
+    return failed;
+}
