@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 
 CC      ?= cc
-PKGS    := libwebsockets openssl jansson zlib
+PKGS    := libwebsockets openssl jansson zlib sqlite3 libpq
 CSTD    := -std=c17 -D_GNU_SOURCE
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla
 CFLAGS_COMMON := $(CSTD) $(WARN) -g -pthread -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -97,11 +97,13 @@ build/unit/%: tests/unit/%.c $(LIB_SRC:src/%.c=build/obj/%.o) | build/unit
 build/asan/unit/%: tests/unit/%.c $(LIB_SRC:src/%.c=build/asan/obj/%.o) | build/asan/unit
 	$(CC) $(CFLAGS_ASAN) -o $@ $^ $(LDLIBS) -lcmocka
 
+# test_db runs against SQLite and a real PostgreSQL (scripts/with-pg.sh starts one if
+# PONGD_TEST_DATABASE_URL does not name one already)
 unit: $(UNIT_BIN)
-	@scripts/run-unit.sh $(UNIT_BIN)
+	@scripts/with-pg.sh scripts/run-unit.sh $(UNIT_BIN)
 
 unit-asan: $(UNIT_ASAN)
-	@scripts/run-unit.sh $(UNIT_ASAN)
+	@scripts/with-pg.sh scripts/run-unit.sh $(UNIT_ASAN)
 
 integration: build web
 	node --test --test-concurrency=1 tests/integration/
@@ -140,7 +142,7 @@ test:
 
 bench:
 	@scripts/deps.sh bench
-	@$(MAKE) --no-print-directory build web
+	@$(MAKE) --no-print-directory build web tools
 	bench/run-all.sh
 
 clean:
