@@ -84,7 +84,7 @@ int main(int argc, char **argv) {
         log_msg("error", "%s", err);
         return 1;
     }
-    app.pool = pool_create(cfg.worker_threads, LIM_POOL_QUEUE, srv_wake, srv);
+    app.pool = pool_create(cfg.worker_threads, LIM_POOL_QUEUE, srv_wake, srv, NULL);
     if (!app.pool) {
         log_msg("error", "could not start %d worker threads", cfg.worker_threads);
         return 1;

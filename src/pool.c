@@ -27,6 +27,8 @@ struct pool {
     pthread_t *threads;
     void (*wake)(void *);
     void *wake_arg;
+    pool_worker_t wctx;
+    int next_index;        /* worker numbering, under mu */
 };
 
 static void q_push(jobq_t *q, job_t *j) {
@@ -48,12 +50,16 @@ static job_t *q_pop(jobq_t *q) {
 static void *worker(void *vp) {
     pool_t *p = vp;
     pthread_mutex_lock(&p->mu);
+    int index = p->next_index++;
+    pthread_mutex_unlock(&p->mu);
+    void *ctx = p->wctx.init ? p->wctx.init(index, p->wctx.arg) : NULL;
+    pthread_mutex_lock(&p->mu);
     for (;;) {
         while (!p->stopping && !p->pending.head) pthread_cond_wait(&p->cv, &p->mu);
         if (p->stopping) break;
         job_t *j = q_pop(&p->pending);
         pthread_mutex_unlock(&p->mu);
-        j->work(j->arg);
+        j->work(j->arg, ctx);
         j->status = 0;
         pthread_mutex_lock(&p->mu);
         bool was_empty = p->completed.head == NULL;
@@ -66,10 +72,11 @@ static void *worker(void *vp) {
         }
     }
     pthread_mutex_unlock(&p->mu);
+    if (p->wctx.fini) p->wctx.fini(ctx, p->wctx.arg);
     return NULL;
 }
 
-pool_t *pool_create(int threads, size_t max_queued, void (*wake)(void *), void *wake_arg) {
+pool_t *pool_create(int threads, size_t max_queued, void (*wake)(void *), void *wake_arg, const pool_worker_t *w) {
     if (threads < 1) threads = 1;
     pool_t *p = xcalloc(1, sizeof *p);
     pthread_mutex_init(&p->mu, NULL);
@@ -77,6 +84,7 @@ pool_t *pool_create(int threads, size_t max_queued, void (*wake)(void *), void *
     p->max_queued = max_queued;
     p->wake = wake;
     p->wake_arg = wake_arg;
+    if (w) p->wctx = *w;
     p->threads = xcalloc((size_t)threads, sizeof *p->threads);
     for (int i = 0; i < threads; i++) {
         if (pthread_create(&p->threads[i], NULL, worker, p) != 0) break;

@@ -11,13 +11,25 @@
 
 typedef struct pool pool_t;
 
-typedef void (*pool_work_fn)(void *arg);
+/* worker: the context of the thread running the job (pool_worker_t.init's result, e.g.
+ * its own database connection), NULL for a pool without one. */
+typedef void (*pool_work_fn)(void *arg, void *worker);
 /* status: 0 after work() ran; ERR_AGAIN when the pool was destroyed before it ran. */
 typedef void (*pool_done_fn)(void *arg, int status);
 
+/* Per-thread context: init(index, arg) runs on each worker thread when it starts and its
+ * result is handed to every job that thread runs; fini(ctx, arg) runs on the thread when
+ * it stops. */
+typedef struct {
+    void *(*init)(int index, void *arg);
+    void (*fini)(void *ctx, void *arg);
+    void *arg;
+} pool_worker_t;
+
 /* wake(wake_arg) is called from a worker thread after it queues a completion; it must be
- * thread-safe and make the loop call pool_run_completions() soon (lws_cancel_service). */
-pool_t *pool_create(int threads, size_t max_queued, void (*wake)(void *), void *wake_arg);
+ * thread-safe and make the loop call pool_run_completions() soon (lws_cancel_service).
+ * `worker` may be NULL (no per-thread context); it is copied. */
+pool_t *pool_create(int threads, size_t max_queued, void (*wake)(void *), void *wake_arg, const pool_worker_t *worker);
 
 /* Queues a job. ERR_FULL when max_queued jobs are already waiting: the caller answers
  * "busy" (503) instead of queueing without end. done() is always called exactly once for

@@ -66,7 +66,8 @@ static void wake(void *arg) {
     pthread_mutex_unlock(&c->mu);
 }
 
-static void work(void *arg) {
+static void work(void *arg, void *worker) {
+    (void)worker;
     job_t *j = arg;
     j->worker = pthread_self();
     atomic_fetch_add(&j->work_runs, 1);
@@ -82,7 +83,8 @@ static void done(void *arg, int status) {
 }
 
 /* Blocks its worker until ctx->release. */
-static void block_work(void *arg) {
+static void block_work(void *arg, void *worker) {
+    (void)worker;
     job_t *j = arg;
     ctx_t *c = j->ctx;
     j->worker = pthread_self();
@@ -133,7 +135,7 @@ static void test_all_jobs_complete(void **state) {
     ctx_t c;
     ctx_init(&c);
     job_t *jobs = calloc(N, sizeof *jobs);
-    pool_t *p = pool_create(4, N, wake, &c);
+    pool_t *p = pool_create(4, N, wake, &c, NULL);
     assert_non_null(p);
     assert_int_equal(pool_inflight(p), 0);
     for (int i = 0; i < N; i++) {
@@ -165,7 +167,7 @@ static void test_done_may_be_null_and_no_wake(void **state) {
     ctx_t c;
     ctx_init(&c);
     job_t j = { .ctx = &c };
-    pool_t *p = pool_create(0, 4, NULL, NULL); /* 0 threads: at least one is started */
+    pool_t *p = pool_create(0, 4, NULL, NULL, NULL); /* 0 threads: at least one is started */
     assert_non_null(p);
     assert_int_equal(pool_submit(p, work, NULL, &j), 0);
     pool_destroy(p); /* either ran (done NULL) or never ran: no crash, no leak */
@@ -179,7 +181,7 @@ static void test_full_queue(void **state) {
     ctx_t c;
     ctx_init(&c);
     job_t blocker = { .ctx = &c }, j[3] = { { .ctx = &c }, { .ctx = &c }, { .ctx = &c } };
-    pool_t *p = pool_create(1, 2, wake, &c);
+    pool_t *p = pool_create(1, 2, wake, &c, NULL);
     assert_non_null(p);
     assert_int_equal(pool_submit(p, block_work, done, &blocker), 0);
     wait_blocker_started(&c);
@@ -224,7 +226,7 @@ static void test_destroy_cancels_waiting_jobs(void **state) {
     ctx_t c;
     ctx_init(&c);
     job_t blocker = { .ctx = &c }, j[3] = { { .ctx = &c }, { .ctx = &c }, { .ctx = &c } };
-    pool_t *p = pool_create(1, 16, wake, &c);
+    pool_t *p = pool_create(1, 16, wake, &c, NULL);
     assert_non_null(p);
     assert_int_equal(pool_submit(p, block_work, done, &blocker), 0);
     wait_blocker_started(&c);
@@ -256,7 +258,7 @@ static void test_destroy_runs_finished_completions(void **state) {
     ctx_t c;
     ctx_init(&c);
     job_t j = { .ctx = &c };
-    pool_t *p = pool_create(2, 4, wake, &c);
+    pool_t *p = pool_create(2, 4, wake, &c, NULL);
     assert_int_equal(pool_submit(p, work, done, &j), 0);
     /* wait for the work (not its completion) */
     struct timespec dl = deadline();
@@ -273,8 +275,65 @@ static void test_destroy_runs_finished_completions(void **state) {
     ctx_fini(&c);
 }
 
+/* Per-worker context: made on each worker thread before its first job, handed to every
+ * job that thread runs, released on the same thread at destroy. */
+typedef struct { pthread_t thread; int index; atomic_int jobs; } wctx_t;
+typedef struct { atomic_int inits, finis; atomic_int fini_on_own_thread; wctx_t slots[8]; } wctl_t;
+
+static void *wctx_init(int index, void *arg) {
+    wctl_t *w = arg;
+    atomic_fetch_add(&w->inits, 1);
+    w->slots[index].thread = pthread_self();
+    w->slots[index].index = index;
+    return &w->slots[index];
+}
+
+static void wctx_fini(void *ctx, void *arg) {
+    wctl_t *w = arg;
+    wctx_t *c = ctx;
+    atomic_fetch_add(&w->finis, 1);
+    if (pthread_equal(c->thread, pthread_self())) atomic_fetch_add(&w->fini_on_own_thread, 1);
+}
+
+typedef struct { job_t base; wctx_t *seen; } ctx_job_t;
+
+static void ctx_work(void *arg, void *worker) {
+    ctx_job_t *j = arg;
+    wctx_t *c = worker;
+    j->seen = c;
+    if (pthread_equal(c->thread, pthread_self())) atomic_fetch_add(&c->jobs, 1);
+    atomic_fetch_add(&j->base.ctx->worked, 1);
+}
+
+static void test_worker_context(void **state) {
+    (void)state;
+    ctx_t c;
+    ctx_init(&c);
+    static wctl_t w;
+    memset(&w, 0, sizeof w);
+    pool_worker_t pw = { wctx_init, wctx_fini, &w };
+    enum { N = 200 };
+    static ctx_job_t jobs[N];
+    pool_t *p = pool_create(3, N, wake, &c, &pw);
+    for (int i = 0; i < N; i++) {
+        jobs[i] = (ctx_job_t){ .base = { .ctx = &c } };
+        assert_int_equal(pool_submit(p, ctx_work, done, &jobs[i]), 0);
+    }
+    run_until(p, &c, N);
+    pool_destroy(p);
+    assert_int_equal(atomic_load(&w.inits), 3);
+    assert_int_equal(atomic_load(&w.finis), 3);
+    assert_int_equal(atomic_load(&w.fini_on_own_thread), 3);
+    int total = 0;
+    for (int i = 0; i < 3; i++) total += atomic_load(&w.slots[i].jobs);
+    assert_int_equal(total, N);   /* every job saw the context of the thread it ran on */
+    for (int i = 0; i < N; i++) assert_non_null(jobs[i].seen);
+    ctx_fini(&c);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_worker_context),
         cmocka_unit_test(test_all_jobs_complete),
         cmocka_unit_test(test_done_may_be_null_and_no_wake),
         cmocka_unit_test(test_full_queue),
