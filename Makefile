@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 
 CC      ?= cc
-PKGS    := libwebsockets openssl jansson zlib sqlite3 libpq libsodium libjwt
+PKGS    := libwebsockets openssl jansson zlib sqlite3 libpq libsodium libjwt vips
 CSTD    := -std=c17 -D_GNU_SOURCE
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla
 CFLAGS_COMMON := $(CSTD) $(WARN) -g -pthread -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

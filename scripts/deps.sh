@@ -8,7 +8,7 @@ what="${1:-build}"
 
 pkgs=(make gcc pkg-config curl openssl ca-certificates
       libwebsockets-dev libssl-dev libjansson-dev zlib1g-dev libsqlite3-dev libpq-dev
-      libsodium-dev libjwt-dev
+      libsodium-dev libjwt-dev libvips-dev
       clang lld
       nodejs npm)
 case "$what" in
