@@ -29,6 +29,12 @@ static const var_doc_t VARS[] = {
     { "WS_QUEUE_MAX_BYTES", "1048576", "output queue limit per WebSocket (slower readers: close 1008)" },
     { "CHAT_RATE", "20", "chat messages per second per socket, burst 2x (0: unlimited)" },
     { "ACCESS_LOG", "1", "1 logs each request and WebSocket to stdout, 0 does not" },
+    { "DATABASE_URL", "$VAR_DIR/pongd.sqlite3", "postgres://user:pass@host:port/db for PostgreSQL, else a SQLite file" },
+    { "JWT_SECRET", "(generated)", "64 hex digits signing access tokens; unset: generated, kept in $VAR_DIR/jwt.key" },
+    { "HASH_THREADS", "2", "threads hashing passwords (Argon2id, 1-16)" },
+    { "HASH_QUEUE", "64", "hashing jobs that may wait; past it logins get 503 + Retry-After (1-10000)" },
+    { "COMMON_PASSWORDS", "data/common-passwords.txt", "list of passwords refused as too common" },
+    { "AUTH_RATE", "10", "login and registration attempts per minute, per address and per account (1-10000)" },
     { "ENV_FILE", ".env", "file read for variables not set in the environment" },
 };
 
@@ -111,6 +117,9 @@ int config_load(config_t *cfg, config_lookup_fn lookup, void *ctx, char *err, si
     LONG("WS_QUEUE_MAX_BYTES", LIM_WS_QUEUE_DEFAULT, 4096, 1073741824L, ws_queue_max_bytes);
     LONG("CHAT_RATE", LIM_CHAT_RATE_DEFAULT, 0, 100000, chat_rate);
     LONG("ACCESS_LOG", 1, 0, 1, access_log);
+    LONG("HASH_THREADS", 2, 1, 16, hash_threads);
+    LONG("HASH_QUEUE", 64, 1, 10000, hash_queue);
+    LONG("AUTH_RATE", 10, 1, 10000, auth_rate);
 #undef LONG
     if (cfg->http_port == cfg->https_port)
         return fail(err, errlen, "HTTP_PORT", "must differ from HTTPS_PORT", lookup(ctx, "HTTP_PORT") ? lookup(ctx, "HTTP_PORT") : "4444");
@@ -119,8 +128,21 @@ int config_load(config_t *cfg, config_lookup_fn lookup, void *ctx, char *err, si
         get_str(lookup, ctx, "TLS_CERT", "", cfg->tls_cert, sizeof cfg->tls_cert, err, errlen) < 0 ||
         get_str(lookup, ctx, "TLS_KEY", "", cfg->tls_key, sizeof cfg->tls_key, err, errlen) < 0 ||
         get_str(lookup, ctx, "VAR_DIR", "var", cfg->var_dir, sizeof cfg->var_dir, err, errlen) < 0 ||
-        get_str(lookup, ctx, "WEB_ROOT", "web/dist", cfg->web_root, sizeof cfg->web_root, err, errlen) < 0)
+        get_str(lookup, ctx, "WEB_ROOT", "web/dist", cfg->web_root, sizeof cfg->web_root, err, errlen) < 0 ||
+        get_str(lookup, ctx, "DATABASE_URL", "", cfg->database_url, sizeof cfg->database_url, err, errlen) < 0 ||
+        get_str(lookup, ctx, "JWT_SECRET", "", cfg->jwt_secret, sizeof cfg->jwt_secret, err, errlen) < 0 ||
+        get_str(lookup, ctx, "COMMON_PASSWORDS", "data/common-passwords.txt", cfg->common_passwords,
+                sizeof cfg->common_passwords, err, errlen) < 0)
         return ERR_INVALID;
+    if (!cfg->database_url[0] &&
+        snprintf(cfg->database_url, sizeof cfg->database_url, "%s/pongd.sqlite3", cfg->var_dir) >= (int)sizeof cfg->database_url)
+        return fail(err, errlen, "VAR_DIR", "too long", cfg->var_dir);
+    if (cfg->jwt_secret[0]) {
+        size_t len = strlen(cfg->jwt_secret);
+        bool hex = len == 64;
+        for (size_t i = 0; hex && i < len; i++) hex = isxdigit((unsigned char)cfg->jwt_secret[i]) != 0;
+        if (!hex) return fail(err, errlen, "JWT_SECRET", "expected 64 hex digits (32 random bytes)", "(hidden)");
+    }
     unsigned char addr[sizeof(struct in6_addr)];
     if (cfg->bind_address[0] && inet_pton(AF_INET, cfg->bind_address, addr) != 1 &&
         inet_pton(AF_INET6, cfg->bind_address, addr) != 1)

@@ -25,6 +25,12 @@ typedef struct {
     size_t ws_queue_max_bytes;
     int chat_rate;              /* messages/s per socket; 0 = unlimited */
     bool access_log;
+    char database_url[1024];    /* postgres://... or a SQLite file path */
+    char jwt_secret[80];        /* 64 hex digits, or "" = generated under var_dir */
+    int hash_threads;           /* password-hashing pool */
+    int hash_queue;             /* hashing jobs waiting at most; past it: 503 */
+    char common_passwords[512]; /* file of refused common passwords */
+    int auth_rate;              /* login/register attempts per minute per address and per account */
 } config_t;
 
 /* Looks a variable up; returns NULL when unset. */

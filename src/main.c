@@ -89,7 +89,7 @@ int main(int argc, char **argv) {
         log_msg("error", "could not start %d worker threads", cfg.worker_threads);
         return 1;
     }
-    srv_set_pool(srv, app.pool);
+    srv_add_pool(srv, app.pool);
     srv_set_rooms(srv, app.rooms);
 
     g_srv = srv;

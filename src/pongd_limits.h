@@ -45,6 +45,12 @@
 #define LIM_POOL_QUEUE            4096u     /* jobs waiting for a thread */
 
 /* Shutdown */
+/* accounts */
+#define LIM_RATEMAP_KEYS          65536u    /* addresses/accounts tracked by a rate limiter; oldest evicted */
+#define LIM_RATEMAP_KEY_BYTES     128u
+#define LIM_AUTH_BODY_BYTES       8192u     /* JSON body of an auth request */
+#define LIM_RETRY_AFTER_BUSY_S    2         /* Retry-After on 503 (hashing queue full) */
+
 #define LIM_SHUTDOWN_GRACE_MS     2000      /* time for WebSockets to finish closing */
 
 #endif

@@ -77,7 +77,8 @@ struct srv {
     srv_handlers_t h;
     void *app;
     metrics_t *m;
-    pool_t *pool;
+    pool_t *pools[SRV_MAX_POOLS];
+    int n_pools;
     rooms_t *rooms;
     volatile sig_atomic_t stop;
     bool shutting_down;
@@ -635,7 +636,7 @@ static int cb_main(struct lws *wsi, enum lws_callback_reasons reason, void *user
     case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
         return s && s->shutting_down ? -1 : 0;
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
-        if (s && s->pool) pool_run_completions(s->pool);
+        for (int i = 0; s && i < s->n_pools; i++) pool_run_completions(s->pools[i]);
         return 0;
     case LWS_CALLBACK_HTTP_BIND_PROTOCOL:
         if (s && c && !c->kind) { c->kind = 1; s->m->http_open++; }
@@ -925,7 +926,9 @@ int srv_create(srv_t **out, const config_t *cfg, const char *cert, const char *k
     return 0;
 }
 
-void srv_set_pool(srv_t *s, pool_t *pool) { s->pool = pool; }
+void srv_add_pool(srv_t *s, pool_t *pool) {
+    if (s->n_pools < SRV_MAX_POOLS) s->pools[s->n_pools++] = pool;
+}
 void srv_set_rooms(srv_t *s, rooms_t *rooms) { s->rooms = rooms; }
 
 void srv_wake(void *sp) {

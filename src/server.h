@@ -27,8 +27,9 @@ typedef struct srv srv_t;
 /* Creates the listeners. cert/key: PEM paths. ERR_IO with a message in err. */
 int srv_create(srv_t **out, const config_t *cfg, const char *cert, const char *key,
                const srv_handlers_t *h, void *app, metrics_t *metrics, char *err, size_t errlen);
-/* The worker pool whose completions the loop runs; set before srv_run(). */
-void srv_set_pool(srv_t *s, pool_t *pool);
+/* A worker pool whose completions the loop runs (at most SRV_MAX_POOLS); before srv_run(). */
+#define SRV_MAX_POOLS 4
+void srv_add_pool(srv_t *s, pool_t *pool);
 /* The room registry that ws_member() slots join; a closing connection still in a room is taken
  * out of it after the application's ws_close handler. Set before srv_run(). */
 void srv_set_rooms(srv_t *s, rooms_t *rooms);
