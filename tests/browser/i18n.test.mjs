@@ -15,9 +15,9 @@ async function navTexts(page) {
 
 test('the default language comes from the browser, English otherwise', async (t) => {
   const cases = [
-    ['fr-FR', 'fr', ['Accueil', 'Discussion', 'À propos'], 'Du Pong en temps réel, dans votre navigateur', 'Accueil · Transcendence'],
-    ['ru-RU', 'ru', ['Главная', 'Чат', 'О проекте'], 'Понг в реальном времени прямо в браузере', 'Главная · Transcendence'],
-    ['de-DE', 'en', ['Home', 'Chat', 'About'], 'Real-time Pong, in your browser', 'Home · Transcendence'],
+    ['fr-FR', 'fr', ['Accueil', 'Jouer', 'Tournoi', 'Discussion', 'À propos'], 'Du Pong en temps réel, dans votre navigateur', 'Accueil · Transcendence'],
+    ['ru-RU', 'ru', ['Главная', 'Играть', 'Турнир', 'Чат', 'О проекте'], 'Понг в реальном времени прямо в браузере', 'Главная · Transcendence'],
+    ['de-DE', 'en', ['Home', 'Play', 'Tournament', 'Chat', 'About'], 'Real-time Pong, in your browser', 'Home · Transcendence'],
   ];
   for (const [locale, lang, nav, title, docTitle] of cases) {
     const { context, page, problems } = await openPage(ctx.browser, { locale });
@@ -46,7 +46,7 @@ test('switching language re-renders without reload and is remembered', async (t)
 
     await page.selectOption('#lang-select', 'fr');
     await waitHeading(page, 'Salons de discussion');
-    assert.deepEqual(await navTexts(page), ['Accueil', 'Discussion', 'À propos']);
+    assert.deepEqual(await navTexts(page), ['Accueil', 'Jouer', 'Tournoi', 'Discussion', 'À propos']);
     assert.equal(await page.getAttribute('html', 'lang'), 'fr');
     assert.equal(await page.title(), 'Discussion · Transcendence');
     assert.equal(await page.getAttribute('#room-name', 'placeholder'), 'par ex. general');
@@ -67,7 +67,7 @@ test('switching language re-renders without reload and is remembered', async (t)
 
     await page.selectOption('#lang-select', 'ru');
     await waitHeading(page, 'Комнаты чата');
-    assert.deepEqual(await navTexts(page), ['Главная', 'Чат', 'О проекте']);
+    assert.deepEqual(await navTexts(page), ['Главная', 'Играть', 'Турнир', 'Чат', 'О проекте']);
     assert.equal(await page.getAttribute('.navbar-toggler', 'aria-label'), 'Показать или скрыть меню');
     await page.click('#nav-home');
     await waitHeading(page, 'Понг в реальном времени прямо в браузере');

@@ -1,4 +1,77 @@
 // English strings of the tournament pages (merged into the en dictionary by i18n.js).
 export default {
   'nav.tournament': 'Tournament',
+
+  'tournament.title': 'Tournament',
+  'tournament.heading': 'Tournament',
+  'tournament.setup.heading': 'New tournament',
+  'tournament.setup.intro': 'From {min} to {max} players share one keyboard. Enter an alias for each player, choose the game settings and draw the bracket: the players are placed at random.',
+
+  'tournament.players.legend': 'Players',
+  'tournament.players.help': 'Each alias is 1 to {maxLength} characters and must differ from the others (ignoring case). From {min} to {max} players. Enter adds a row.',
+  'tournament.players.count': 'Players: {count} (from {min} to {max})',
+  'tournament.players.error.too_few': 'A tournament needs at least {min} players.',
+  'tournament.players.error.too_many': 'A tournament has at most {max} players.',
+  'tournament.alias.label': 'Player {number}',
+  'tournament.alias.add': 'Add a player',
+  'tournament.alias.remove': 'Remove player {number}',
+  'tournament.alias.error.empty': 'Enter an alias.',
+  'tournament.alias.error.too_long': 'An alias has at most {max} characters.',
+  'tournament.alias.error.duplicate': 'This alias is already taken (upper and lower case count as the same).',
+  'tournament.alias.error.invalid': 'This alias contains characters that are not allowed.',
+
+  'tournament.settings.help': 'Every match of the tournament is played with these settings.',
+  'tournament.settings.invalid': 'Fix the game settings before drawing the bracket.',
+  'tournament.draw': 'Draw the bracket',
+
+  'tournament.notice.corrupt': 'The saved tournament could not be read, so it was discarded: start a new one.',
+  'tournament.notice.optionsReset': 'The saved game settings could not be read: the default settings are used.',
+  'tournament.notice.unavailable': 'This browser does not let the page store data: the tournament will be lost if the page is reloaded.',
+  'tournament.notice.unsaved': 'The tournament could not be saved: it will be lost if the page is reloaded.',
+  'tournament.notice.dismiss': 'Dismiss',
+
+  'tournament.progress': 'Matches played: {played} of {total}',
+  'tournament.new': 'New tournament',
+  'tournament.confirm.text': 'Abandon the tournament in progress? Its results will be lost.',
+  'tournament.confirm.yes': 'Abandon and start a new one',
+  'tournament.confirm.no': 'Keep playing',
+
+  'tournament.next.caption': 'Match {number} of {total} · {round}',
+  'tournament.next.text': 'Next: {a} (left, W/S) vs {b} (right, ↑/↓)',
+  'tournament.play': 'Play',
+  'tournament.lastResult': 'Match {number}:',
+
+  'tournament.round.final': 'Final',
+  'tournament.round.semifinal': 'Semifinal',
+  'tournament.round.quarterfinal': 'Quarterfinal',
+  'tournament.round.round': 'Round {number}',
+
+  'tournament.bracket.heading': 'Bracket',
+  'tournament.bracket.match': 'Match {number}',
+  'tournament.bracket.byeCaption': 'Bye',
+  'tournament.bracket.through': 'goes through',
+  'tournament.bracket.now': 'Now',
+  'tournament.bracket.winner': 'winner',
+  'tournament.bye': 'no opponent',
+  'tournament.winnerOf': 'Winner of match {number}',
+
+  'tournament.order.heading': 'Order of play',
+  'tournament.order.item': 'Match {number} of {total}: {a} vs {b}',
+  'tournament.order.next': 'Next',
+  'tournament.result.beat': '{winner} beat {loser} {score}',
+  'tournament.result.beatNoScore': '{winner} beat {loser}',
+  'tournament.options.summary': 'Points to win a match: {points}',
+
+  'tournament.champion.caption': 'Champion',
+  'tournament.champion.text': 'Congratulations! The tournament is over.',
+
+  'tournament.game.heading': 'Match {number} of {total} · {round}',
+  'tournament.game.matchup': '{a} (left, W/S) vs {b} (right, ↑/↓)',
+  'tournament.game.loading': 'Loading the game…',
+  'tournament.game.error': 'The game could not be started.',
+  'tournament.game.retry': 'Try again',
+  'tournament.game.abandon': 'Stop (the match will be replayed)',
+  'tournament.game.wins': '{name} wins!',
+  'tournament.game.toBracket': 'Back to the bracket',
+  'tournament.game.toChampion': 'See the champion',
 };

@@ -1,4 +1,77 @@
 // French strings of the tournament pages (merged into the fr dictionary by i18n.js).
 export default {
   'nav.tournament': 'Tournoi',
+
+  'tournament.title': 'Tournoi',
+  'tournament.heading': 'Tournoi',
+  'tournament.setup.heading': 'Nouveau tournoi',
+  'tournament.setup.intro': 'De {min} à {max} joueurs se partagent un clavier. Saisissez un pseudo pour chaque joueur, choisissez les réglages de jeu et tirez le tableau : les joueurs sont placés au hasard.',
+
+  'tournament.players.legend': 'Joueurs',
+  'tournament.players.help': 'Chaque pseudo compte de 1 à {maxLength} caractères et doit différer des autres (sans tenir compte des majuscules). De {min} à {max} joueurs. Entrée ajoute une ligne.',
+  'tournament.players.count': 'Joueurs : {count} (de {min} à {max})',
+  'tournament.players.error.too_few': 'Un tournoi demande au moins {min} joueurs.',
+  'tournament.players.error.too_many': 'Un tournoi compte au plus {max} joueurs.',
+  'tournament.alias.label': 'Joueur {number}',
+  'tournament.alias.add': 'Ajouter un joueur',
+  'tournament.alias.remove': 'Retirer le joueur {number}',
+  'tournament.alias.error.empty': 'Saisissez un pseudo.',
+  'tournament.alias.error.too_long': 'Un pseudo compte au plus {max} caractères.',
+  'tournament.alias.error.duplicate': 'Ce pseudo est déjà pris (majuscules et minuscules comptent pareil).',
+  'tournament.alias.error.invalid': 'Ce pseudo contient des caractères non autorisés.',
+
+  'tournament.settings.help': 'Tous les matchs du tournoi se jouent avec ces réglages.',
+  'tournament.settings.invalid': 'Corrigez les réglages de jeu avant de tirer le tableau.',
+  'tournament.draw': 'Tirer le tableau',
+
+  'tournament.notice.corrupt': 'Le tournoi enregistré était illisible et a été effacé : commencez-en un nouveau.',
+  'tournament.notice.optionsReset': 'Les réglages de jeu enregistrés étaient illisibles : les réglages par défaut sont utilisés.',
+  'tournament.notice.unavailable': 'Ce navigateur ne permet pas à la page d’enregistrer des données : le tournoi sera perdu si la page est rechargée.',
+  'tournament.notice.unsaved': 'Le tournoi n’a pas pu être enregistré : il sera perdu si la page est rechargée.',
+  'tournament.notice.dismiss': 'Fermer',
+
+  'tournament.progress': 'Matchs joués : {played} sur {total}',
+  'tournament.new': 'Nouveau tournoi',
+  'tournament.confirm.text': 'Abandonner le tournoi en cours ? Ses résultats seront perdus.',
+  'tournament.confirm.yes': 'Abandonner et en commencer un autre',
+  'tournament.confirm.no': 'Continuer à jouer',
+
+  'tournament.next.caption': 'Match {number} sur {total} · {round}',
+  'tournament.next.text': 'À suivre : {a} (à gauche, W/S) contre {b} (à droite, ↑/↓)',
+  'tournament.play': 'Jouer',
+  'tournament.lastResult': 'Match {number} :',
+
+  'tournament.round.final': 'Finale',
+  'tournament.round.semifinal': 'Demi-finale',
+  'tournament.round.quarterfinal': 'Quart de finale',
+  'tournament.round.round': 'Tour {number}',
+
+  'tournament.bracket.heading': 'Tableau',
+  'tournament.bracket.match': 'Match {number}',
+  'tournament.bracket.byeCaption': 'Exempt',
+  'tournament.bracket.through': 'qualifié',
+  'tournament.bracket.now': 'Maintenant',
+  'tournament.bracket.winner': 'vainqueur',
+  'tournament.bye': 'pas d’adversaire',
+  'tournament.winnerOf': 'Vainqueur du match {number}',
+
+  'tournament.order.heading': 'Ordre des matchs',
+  'tournament.order.item': 'Match {number} sur {total} : {a} contre {b}',
+  'tournament.order.next': 'À suivre',
+  'tournament.result.beat': '{winner} a battu {loser} {score}',
+  'tournament.result.beatNoScore': '{winner} a battu {loser}',
+  'tournament.options.summary': 'Points pour gagner un match : {points}',
+
+  'tournament.champion.caption': 'Champion',
+  'tournament.champion.text': 'Félicitations ! Le tournoi est terminé.',
+
+  'tournament.game.heading': 'Match {number} sur {total} · {round}',
+  'tournament.game.matchup': '{a} (à gauche, W/S) contre {b} (à droite, ↑/↓)',
+  'tournament.game.loading': 'Chargement du jeu…',
+  'tournament.game.error': 'Le jeu n’a pas pu démarrer.',
+  'tournament.game.retry': 'Réessayer',
+  'tournament.game.abandon': 'Arrêter (le match sera rejoué)',
+  'tournament.game.wins': '{name} gagne !',
+  'tournament.game.toBracket': 'Retour au tableau',
+  'tournament.game.toChampion': 'Voir le champion',
 };

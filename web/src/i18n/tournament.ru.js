@@ -1,4 +1,77 @@
 // Russian strings of the tournament pages (merged into the ru dictionary by i18n.js).
 export default {
   'nav.tournament': 'Турнир',
+
+  'tournament.title': 'Турнир',
+  'tournament.heading': 'Турнир',
+  'tournament.setup.heading': 'Новый турнир',
+  'tournament.setup.intro': 'Игроки (от {min} до {max}) играют за одной клавиатурой. Введите псевдоним каждого игрока, выберите настройки игры и проведите жеребьёвку: игроки расставляются случайно.',
+
+  'tournament.players.legend': 'Игроки',
+  'tournament.players.help': 'Псевдоним — от 1 до {maxLength} символов, все псевдонимы должны различаться (регистр не учитывается). Игроков — от {min} до {max}. Enter добавляет строку.',
+  'tournament.players.count': 'Игроков: {count} (от {min} до {max})',
+  'tournament.players.error.too_few': 'Для турнира нужно не меньше {min} игроков.',
+  'tournament.players.error.too_many': 'В турнире может быть не больше {max} игроков.',
+  'tournament.alias.label': 'Игрок {number}',
+  'tournament.alias.add': 'Добавить игрока',
+  'tournament.alias.remove': 'Убрать игрока {number}',
+  'tournament.alias.error.empty': 'Введите псевдоним.',
+  'tournament.alias.error.too_long': 'Псевдоним не длиннее {max} символов.',
+  'tournament.alias.error.duplicate': 'Такой псевдоним уже есть (заглавные и строчные буквы не различаются).',
+  'tournament.alias.error.invalid': 'В псевдониме есть недопустимые символы.',
+
+  'tournament.settings.help': 'Все матчи турнира играются с этими настройками.',
+  'tournament.settings.invalid': 'Исправьте настройки игры перед жеребьёвкой.',
+  'tournament.draw': 'Провести жеребьёвку',
+
+  'tournament.notice.corrupt': 'Сохранённый турнир не удалось прочитать, и он удалён: начните новый.',
+  'tournament.notice.optionsReset': 'Сохранённые настройки игры не удалось прочитать: используются настройки по умолчанию.',
+  'tournament.notice.unavailable': 'Браузер не разрешает странице сохранять данные: при перезагрузке страницы турнир будет потерян.',
+  'tournament.notice.unsaved': 'Не удалось сохранить турнир: при перезагрузке страницы он будет потерян.',
+  'tournament.notice.dismiss': 'Закрыть',
+
+  'tournament.progress': 'Сыграно матчей: {played} из {total}',
+  'tournament.new': 'Новый турнир',
+  'tournament.confirm.text': 'Прервать текущий турнир? Его результаты будут потеряны.',
+  'tournament.confirm.yes': 'Прервать и начать новый',
+  'tournament.confirm.no': 'Продолжить игру',
+
+  'tournament.next.caption': 'Матч {number} из {total} · {round}',
+  'tournament.next.text': 'Следующий матч: {a} (слева, W/S) — {b} (справа, ↑/↓)',
+  'tournament.play': 'Играть',
+  'tournament.lastResult': 'Матч {number}:',
+
+  'tournament.round.final': 'Финал',
+  'tournament.round.semifinal': 'Полуфинал',
+  'tournament.round.quarterfinal': 'Четвертьфинал',
+  'tournament.round.round': 'Раунд {number}',
+
+  'tournament.bracket.heading': 'Сетка',
+  'tournament.bracket.match': 'Матч {number}',
+  'tournament.bracket.byeCaption': 'Без игры',
+  'tournament.bracket.through': 'проходит дальше',
+  'tournament.bracket.now': 'Сейчас',
+  'tournament.bracket.winner': 'победитель',
+  'tournament.bye': 'нет соперника',
+  'tournament.winnerOf': 'Победитель матча {number}',
+
+  'tournament.order.heading': 'Порядок матчей',
+  'tournament.order.item': 'Матч {number} из {total}: {a} — {b}',
+  'tournament.order.next': 'Следующий',
+  'tournament.result.beat': '{winner} победил(а) {loser} со счётом {score}',
+  'tournament.result.beatNoScore': '{winner} победил(а) {loser}',
+  'tournament.options.summary': 'Очков для победы в матче: {points}',
+
+  'tournament.champion.caption': 'Чемпион',
+  'tournament.champion.text': 'Поздравляем! Турнир завершён.',
+
+  'tournament.game.heading': 'Матч {number} из {total} · {round}',
+  'tournament.game.matchup': '{a} (слева, W/S) — {b} (справа, ↑/↓)',
+  'tournament.game.loading': 'Загрузка игры…',
+  'tournament.game.error': 'Не удалось запустить игру.',
+  'tournament.game.retry': 'Повторить',
+  'tournament.game.abandon': 'Остановить (матч будет переигран)',
+  'tournament.game.wins': '{name} побеждает!',
+  'tournament.game.toBracket': 'Вернуться к сетке',
+  'tournament.game.toChampion': 'К чемпиону',
 };
