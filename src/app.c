@@ -1,4 +1,5 @@
 #include "app.h"
+#include "api.h"
 #include "pongd_limits.h"
 #include "mime.h"
 #include "path.h"
@@ -8,21 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef void (*api_fn)(app_t *a, http_req_t *r);
-
-typedef struct {
-    http_method_t method;
-    const char *path;       /* exact, no trailing slash (one is tolerated) */
-    const char *summary;
-    api_fn fn;              /* NULL: listed only (served elsewhere) */
-} api_route_t;
-
-static void api_index(app_t *a, http_req_t *r) {
+static void api_index(app_t *a, http_req_t *r, int64_t id) {
+    (void)id;
     http_resp_header(r, "cache-control", "no-cache");
     http_respond(r, 200, "application/json", a->api_index, a->api_index_len, HTTP_BODY_BORROW);
 }
 
-static void api_healthz(app_t *a, http_req_t *r) {
+static void api_healthz(app_t *a, http_req_t *r, int64_t id) {
+    (void)id;
     char body[128];
     int n = snprintf(body, sizeof body, "{\"status\":\"ok\",\"uptime_seconds\":%llu}",
                      (unsigned long long)((now_wall_ms() - a->metrics->started_ms) / 1000));
@@ -30,7 +24,8 @@ static void api_healthz(app_t *a, http_req_t *r) {
     http_respond(r, 200, "application/json", body, (size_t)n, HTTP_BODY_COPY);
 }
 
-static void api_metrics(app_t *a, http_req_t *r) {
+static void api_metrics(app_t *a, http_req_t *r, int64_t id) {
+    (void)id;
     buf_t b;
     buf_init(&b, 1 << 16);
     metrics_render(&b, a->metrics, now_wall_ms(), metrics_rss_bytes(), rooms_count(a->rooms),
@@ -40,20 +35,40 @@ static void api_metrics(app_t *a, http_req_t *r) {
 }
 
 static const api_route_t ROUTES[] = {
-    { HTTP_GET, "/api", "This index of the API", api_index },
-    { HTTP_GET, "/healthz", "Liveness: {\"status\":\"ok\"}", api_healthz },
-    { HTTP_GET, "/metrics", "Prometheus text metrics", api_metrics },
-    { HTTP_GET, "/ws/chat/{room}", "WebSocket room chat (wss://); room is [A-Za-z0-9_-]{1,64}", NULL },
+    { HTTP_GET, "/api", "This index of the API", api_index, false },
+    { HTTP_GET, "/healthz", "Liveness: {\"status\":\"ok\"}", api_healthz, false },
+    { HTTP_GET, "/metrics", "Prometheus text metrics", api_metrics, false },
+    { HTTP_GET, "/ws/chat/{room}", "WebSocket room chat (wss://); room is [A-Za-z0-9_-]{1,64}", NULL, false },
 };
+
+/* Every table of routes, searched in order. */
+static const api_route_t *const TABLES[] = { ROUTES, API_AUTH_ROUTES };
+static const size_t TABLE_SIZES[] = { sizeof ROUTES / sizeof ROUTES[0], (size_t)-1 /* NULL-terminated */ };
+
+static const char *method_name(http_method_t m) {
+    switch (m) {
+    case HTTP_GET: return "GET";
+    case HTTP_POST: return "POST";
+    case HTTP_PUT: return "PUT";
+    case HTTP_PATCH: return "PATCH";
+    case HTTP_DELETE: return "DELETE";
+    default: return "OTHER";
+    }
+}
+
+#define FOR_EACH_ROUTE(rt)                                                                                          \
+    for (size_t t_ = 0; t_ < sizeof TABLES / sizeof TABLES[0]; t_++)                                                 \
+        for (const api_route_t *rt = TABLES[t_]; (size_t)(rt - TABLES[t_]) < TABLE_SIZES[t_] && rt->path; rt++)
 
 void app_init(app_t *a) {
     json_t *eps = json_array();
-    for (size_t i = 0; i < sizeof ROUTES / sizeof ROUTES[0]; i++) {
+    FOR_EACH_ROUTE(rt) {
         char path[96];
-        snprintf(path, sizeof path, "%s/", ROUTES[i].path);
-        json_array_append_new(eps, json_pack("{s:s, s:s, s:s}", "method", ROUTES[i].method == HTTP_GET ? "GET" : "POST",
-                                             "path", strcmp(ROUTES[i].path, "/api") == 0 || ROUTES[i].fn == NULL ? path : ROUTES[i].path,
-                                             "description", ROUTES[i].summary));
+        snprintf(path, sizeof path, "%s/", rt->path);
+        json_t *e = json_pack("{s:s, s:s, s:s}", "method", method_name(rt->method), "path",
+                              strcmp(rt->path, "/api") == 0 || rt->fn == NULL ? path : rt->path, "description", rt->summary);
+        if (rt->auth) json_object_set_new(e, "auth", json_string("bearer"));
+        json_array_append_new(eps, e);
     }
     json_t *root = json_pack("{s:s, s:s, s:o}", "name", "transcendence", "version", PONGD_VERSION, "endpoints", eps);
     a->api_index = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -63,24 +78,45 @@ void app_init(app_t *a) {
 
 void app_fini(app_t *a) { free(a->api_index); }
 
-/* A route matches path exactly, or with one trailing slash. */
-static bool route_matches(const char *route, span_t path) {
-    size_t n = strlen(route);
-    if (path.len == n || (path.len == n + 1 && path.ptr[n] == '/')) return memcmp(route, path.ptr, n) == 0;
-    return false;
+/* A route matches the path exactly, or with one trailing slash; "{id}" matches one
+ * segment of 1 to 18 digits without a leading zero, whose value goes to *id. */
+static bool route_matches(const char *route, span_t path, int64_t *id) {
+    size_t i = 0, k = 0;
+    *id = 0;
+    while (route[i]) {
+        if (strncmp(route + i, "{id}", 4) == 0) {
+            size_t start = k;
+            int64_t v = 0;
+            while (k < path.len && path.ptr[k] >= '0' && path.ptr[k] <= '9' && k - start < 18) v = v * 10 + (path.ptr[k++] - '0');
+            if (k == start || path.ptr[start] == '0' || (k < path.len && path.ptr[k] != '/')) return false;
+            *id = v;
+            i += 4;
+            continue;
+        }
+        if (k >= path.len || path.ptr[k] != route[i]) return false;
+        i++;
+        k++;
+    }
+    return k == path.len || (k + 1 == path.len && path.ptr[k] == '/');
 }
 
 static void dispatch_api(app_t *a, http_req_t *r) {
     span_t path = http_req_path(r);
     http_method_t m = http_req_method(r);
-    for (size_t i = 0; i < sizeof ROUTES / sizeof ROUTES[0]; i++) {
-        if (!ROUTES[i].fn || !route_matches(ROUTES[i].path, path)) continue;
-        if (m == ROUTES[i].method || (m == HTTP_HEAD && ROUTES[i].method == HTTP_GET)) {
-            ROUTES[i].fn(a, r);
-        } else {
-            http_resp_header(r, "allow", ROUTES[i].method == HTTP_GET ? "GET, HEAD" : "POST");
-            http_respond_error(r, 405, "method_not_allowed", "This endpoint does not accept that method.");
+    char allow[64] = "";
+    FOR_EACH_ROUTE(rt) {
+        int64_t id;
+        if (!rt->fn || !route_matches(rt->path, path, &id)) continue;
+        if (m == rt->method || (m == HTTP_HEAD && rt->method == HTTP_GET)) {
+            rt->fn(a, r, id);
+            return;
         }
+        size_t n = strlen(allow);
+        snprintf(allow + n, sizeof allow - n, "%s%s", n ? ", " : "", rt->method == HTTP_GET ? "GET, HEAD" : method_name(rt->method));
+    }
+    if (allow[0]) {
+        http_resp_header(r, "allow", allow);
+        http_respond_error(r, 405, "method_not_allowed", "This endpoint does not accept that method.");
         return;
     }
     http_respond_error(r, 404, "not_found", "No such API endpoint.");

@@ -3,10 +3,12 @@
 #ifndef PONGD_APP_H
 #define PONGD_APP_H
 
+#include "auth.h"
 #include "chat.h"
 #include "config.h"
 #include "metrics.h"
 #include "pool.h"
+#include "ratemap.h"
 #include "room.h"
 #include "server.h"
 #include "static.h"
@@ -20,6 +22,12 @@ typedef struct {
     rooms_t *rooms;
     chat_t *chat;
     pool_t *pool;
+    struct store *store;        /* database pool (store.h) */
+    pool_t *hash_pool;          /* Argon2id, bounded queue */
+    uint8_t secret[AUTH_SECRET_BYTES];
+    auth_common_t *common;      /* refused passwords */
+    ratemap_t *auth_rate;       /* login/register attempts by address and by account */
+    char dummy_hash[AUTH_HASH_MAX];   /* verified against for unknown names (same cost) */
     char *api_index;        /* JSON, built once */
     size_t api_index_len;
 } app_t;

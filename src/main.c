@@ -1,6 +1,8 @@
 /* pongd: configuration, start-up, signals and shutdown. */
 #include "app.h"
 #include "config.h"
+#include "db.h"
+#include "store.h"
 #include "pongd_limits.h"
 #include "log.h"
 #include "server.h"
@@ -10,7 +12,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* The only mutable global: the signal handler needs to reach the loop. */
 static srv_t *g_srv;
@@ -75,6 +79,30 @@ int main(int argc, char **argv) {
     }
     if (!static_find(app.files, SPAN_LIT("/index.html")))
         log_msg("warn", "WEB_ROOT %s has no index.html: run `make web`", cfg.web_root);
+    if (!auth_init()) {
+        log_msg("error", "libsodium could not be initialised");
+        return 1;
+    }
+    if (mkdir(cfg.var_dir, 0700) != 0 && errno != EEXIST) {
+        log_msg("error", "VAR_DIR %s: %s", cfg.var_dir, strerror(errno));
+        return 1;
+    }
+    char secret_path[600];
+    snprintf(secret_path, sizeof secret_path, "%s/jwt.key", cfg.var_dir);
+    if (!auth_secret_load(cfg.jwt_secret, secret_path, app.secret, err, sizeof err)) {
+        log_msg("error", "%s", err);
+        return 1;
+    }
+    app.common = auth_common_load(cfg.common_passwords);
+    if (!app.common) {
+        log_msg("error", "COMMON_PASSWORDS %s: cannot read the list of common passwords", cfg.common_passwords);
+        return 1;
+    }
+    if (!auth_password_hash(SPAN_LIT("a password nobody has: only for equal timing"), app.dummy_hash)) {
+        log_msg("error", "password hashing does not work (out of memory?)");
+        return 1;
+    }
+    app.auth_rate = ratemap_create(cfg.auth_rate, cfg.auth_rate, LIM_RATEMAP_KEYS);
     app.rooms = rooms_create();
     app.chat = chat_create(app.rooms, cfg.chat_rate);
     app_init(&app);
@@ -90,6 +118,20 @@ int main(int argc, char **argv) {
         return 1;
     }
     srv_add_pool(srv, app.pool);
+    app.store = store_create(cfg.database_url, cfg.worker_threads, LIM_POOL_QUEUE, srv_wake, srv, err, sizeof err);
+    if (!app.store) {
+        log_msg("error", "database: %s", err);
+        return 1;
+    }
+    srv_add_pool(srv, store_pool(app.store));
+    app.hash_pool = pool_create(cfg.hash_threads, (size_t)cfg.hash_queue, srv_wake, srv, NULL);
+    if (!app.hash_pool) {
+        log_msg("error", "could not start %d hashing threads", cfg.hash_threads);
+        return 1;
+    }
+    srv_add_pool(srv, app.hash_pool);
+    log_msg("info", "database: %s, schema version %d", db_backend_of(cfg.database_url) == DB_POSTGRES ? "PostgreSQL" : cfg.database_url,
+            store_version(app.store));
     srv_set_rooms(srv, app.rooms);
 
     g_srv = srv;
@@ -105,6 +147,8 @@ int main(int argc, char **argv) {
             cfg.http_port ? ", redirecting http port " : "", cfg.http_port, cfg.web_root, static_count(app.files));
     srv_run(srv);
     log_msg("info", "shutting down");
+    pool_destroy(app.hash_pool);
+    store_destroy(app.store);
     pool_destroy(app.pool);
     srv_destroy(srv);
     g_srv = NULL;
@@ -112,6 +156,8 @@ int main(int argc, char **argv) {
     rooms_destroy(app.rooms);
     static_free(app.files);
     app_fini(&app);
+    ratemap_destroy(app.auth_rate);
+    auth_common_free(app.common);
     log_flush();
     return 0;
 }

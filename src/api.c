@@ -1,0 +1,126 @@
+/* api — helpers for the JSON API handlers. See api.h. */
+#include "api.h"
+#include "auth.h"
+#include "pongd_limits.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+json_t *api_body_object(http_req_t *r, size_t max) {
+    const char *ct = http_req_header(r, HDR_CONTENT_TYPE);
+    if (!ct || strncasecmp(ct, "application/json", 16) != 0 || (ct[16] && ct[16] != ';' && ct[16] != ' ')) {
+        http_respond_error(r, 415, "unsupported_media_type", "Send the body as application/json.");
+        return NULL;
+    }
+    span_t body = http_req_body(r);
+    if (body.len > max) {
+        http_respond_error(r, 413, "payload_too_large", "The request body is too large.");
+        return NULL;
+    }
+    json_error_t e;
+    json_t *v = json_loadb(body.ptr, body.len, JSON_REJECT_DUPLICATES, &e);
+    if (!json_is_object(v)) {
+        json_decref(v);
+        http_respond_error(r, 400, "invalid_json", "The body must be a JSON object.");
+        return NULL;
+    }
+    return v;
+}
+
+bool api_string(json_t *obj, const char *name, span_t *out, json_t *fields) {
+    json_t *v = json_object_get(obj, name);
+    if (!v) {
+        if (fields) json_object_set_new(fields, name, json_string("required"));
+        return false;
+    }
+    if (!json_is_string(v) || memchr(json_string_value(v), 0, json_string_length(v))) {
+        if (fields) json_object_set_new(fields, name, json_string("invalid_type"));
+        return false;
+    }
+    *out = span_of(json_string_value(v), json_string_length(v));
+    return true;
+}
+
+void api_json(http_req_t *r, int status, json_t *body) {
+    char *s = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(body);
+    if (!s) {
+        http_respond_error(r, 500, "internal", "Could not encode the answer.");
+        return;
+    }
+    http_resp_header(r, "cache-control", "no-store");
+    http_respond(r, status, "application/json", s, strlen(s), HTTP_BODY_TAKE);
+}
+
+void api_fields_error(http_req_t *r, json_t *fields) {
+    api_json(r, 400, json_pack("{s:{s:s, s:s, s:o}}", "error", "code", "invalid_fields", "message",
+                               "Some fields are not valid.", "fields", fields));
+}
+
+void api_conflict(http_req_t *r, const char *field, const char *code) {
+    api_json(r, 409, json_pack("{s:{s:s, s:s, s:{s:s}}}", "error", "code", "conflict", "message",
+                               "That is already in use.", "fields", field, code));
+}
+
+void api_busy(http_req_t *r) {
+    char v[16];
+    snprintf(v, sizeof v, "%d", LIM_RETRY_AFTER_BUSY_S);
+    http_resp_header(r, "retry-after", v);
+    http_respond_error(r, 503, "busy", "The server is busy; try again in a moment.");
+}
+
+void api_too_many(http_req_t *r, int retry_after_s) {
+    char v[16];
+    snprintf(v, sizeof v, "%d", retry_after_s > 0 ? retry_after_s : 1);
+    http_resp_header(r, "retry-after", v);
+    http_respond_error(r, 429, "too_many_requests", "Too many attempts; wait before trying again.");
+}
+
+int64_t api_require_user(app_t *a, http_req_t *r) {
+    const char *h = http_req_header(r, HDR_AUTHORIZATION);
+    int64_t uid = 0;
+    int rc = AUTH_E_FORMAT;
+    if (h && strncasecmp(h, "Bearer ", 7) == 0) rc = auth_jwt_verify(a->secret, h + 7, (int64_t)(now_wall_ms() / 1000), &uid);
+    if (rc == AUTH_OK) return uid;
+    http_resp_header(r, "www-authenticate", rc == AUTH_E_EXPIRED ? "Bearer error=\"invalid_token\", error_description=\"expired\""
+                                                                 : "Bearer");
+    http_respond_error(r, 401, rc == AUTH_E_EXPIRED ? "token_expired" : "unauthorized",
+                       h ? "The access token is not valid." : "Log in first.");
+    return 0;
+}
+
+bool api_cookie(http_req_t *r, const char *name, char *out, size_t cap) {
+    const char *c = http_req_header(r, HDR_COOKIE);
+    size_t n = strlen(name);
+    while (c && *c) {
+        while (*c == ' ' || *c == ';') c++;
+        const char *eq = strchr(c, '='), *end = strchr(c, ';');
+        if (!end) end = c + strlen(c);
+        if (eq && eq < end && (size_t)(eq - c) == n && memcmp(c, name, n) == 0) {
+            size_t len = (size_t)(end - eq - 1);
+            if (len >= cap) return false;
+            memcpy(out, eq + 1, len);
+            out[len] = 0;
+            return true;
+        }
+        c = end;
+    }
+    return false;
+}
+
+bool api_origin_ok(app_t *a, http_req_t *r) {
+    const char *origin = http_req_header(r, HDR_ORIGIN);
+    bool ok = false;
+    if (origin) {
+        if (a->cfg->n_allowed_origins) {
+            for (int i = 0; i < a->cfg->n_allowed_origins && !ok; i++) ok = strcmp(origin, a->cfg->allowed_origins[i]) == 0;
+        } else {
+            const char *host = http_req_header(r, HDR_HOST);
+            ok = host && strncmp(origin, "https://", 8) == 0 && strcmp(origin + 8, host) == 0;
+        }
+    }
+    if (!ok) http_respond_error(r, 403, "origin_not_allowed", "This request must come from the site itself.");
+    return ok;
+}

@@ -1,0 +1,57 @@
+/* api — helpers shared by the JSON API handlers (api_*.c): request bodies, JSON answers,
+ * field errors, bearer tokens, cookies, Origin checks, and the route table entries. All
+ * run on the event loop. */
+#ifndef PONGD_API_H
+#define PONGD_API_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "app.h"
+#include "http.h"
+
+/* A route handler; `id` is the {id} path parameter (0 when the route has none). */
+typedef void (*api_fn)(app_t *a, http_req_t *r, int64_t id);
+
+typedef struct {
+    http_method_t method;
+    const char *path;       /* exact; "{id}" matches one positive decimal segment */
+    const char *summary;
+    api_fn fn;
+    bool auth;              /* needs a bearer access token (listed in the API index) */
+} api_route_t;
+
+/* The account routes (api_auth.c), terminated by a NULL path. */
+extern const api_route_t API_AUTH_ROUTES[];
+
+/* Parses the body as a JSON object (Content-Type application/json, at most max bytes).
+ * On failure answers 400/413/415 itself and returns NULL. The caller owns the result. */
+json_t *api_body_object(http_req_t *r, size_t max);
+
+/* Reads a string member: true with the value (NUL-free, may be empty) when it is a string,
+ * false when missing or another type (then fields gets `name: "required"`/"invalid_type"). */
+bool api_string(json_t *obj, const char *name, span_t *out, json_t *fields);
+
+/* Answers `status` with the JSON value (takes the reference). */
+void api_json(http_req_t *r, int status, json_t *body);
+/* 400 {"error":{"code":"invalid_fields","message":...,"fields":{...}}} (takes fields). */
+void api_fields_error(http_req_t *r, json_t *fields);
+/* 409 with one field, e.g. ("username", "taken"). */
+void api_conflict(http_req_t *r, const char *field, const char *code);
+/* 503 "busy" with Retry-After. */
+void api_busy(http_req_t *r);
+/* 429 with Retry-After. */
+void api_too_many(http_req_t *r, int retry_after_s);
+
+/* The user id of a valid bearer access token, or 0 after answering 401 itself. */
+int64_t api_require_user(app_t *a, http_req_t *r);
+
+/* The value of cookie `name` (copied into out, at most cap-1 bytes); false if absent. */
+bool api_cookie(http_req_t *r, const char *name, char *out, size_t cap);
+
+/* Origin is present and allowed (ALLOWED_ORIGINS, or https://<Host>); else answers 403
+ * itself and returns false. For endpoints a cookie authenticates. */
+bool api_origin_ok(app_t *a, http_req_t *r);
+
+#endif

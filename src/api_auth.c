@@ -1,0 +1,526 @@
+/* api_auth — registration, login, token refresh with rotation, logout, sessions.
+ *
+ * Each handler validates on the loop, then chains jobs: Argon2id on the hashing pool
+ * (bounded: past HASH_QUEUE waiting jobs the answer is 503 + Retry-After), queries on the
+ * database pool, and answers from the last completion. A job owns a copy of everything it
+ * needs; the request stays valid while held even if the client leaves.
+ *
+ * Tokens: the access token (JWT, 15 min) goes in the JSON answer and lives in the page's
+ * memory only; the refresh token goes in an HttpOnly, Secure, SameSite=Strict cookie
+ * scoped to /api/auth and is rotated on every use. */
+#include "accounts.h"
+#include "api.h"
+#include "auth.h"
+#include "pongd_limits.h"
+#include "store.h"
+
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define REFRESH_COOKIE "refresh"
+#define COOKIE_ATTRS "; Path=/api/auth; HttpOnly; Secure; SameSite=Strict"
+
+typedef struct job job_t;
+typedef void (*step_fn)(job_t *j);
+
+struct job {
+    app_t *a;
+    http_req_t *r;
+    void (*work)(job_t *j, db_t *db);   /* database step */
+    step_fn next;                       /* on the loop after it */
+    account_t acc;
+    char pw[AUTH_PASSWORD_MAX + 1];
+    size_t pwlen;
+    char login[AUTH_EMAIL_MAX + 1];
+    acc_session_t sess;
+    char token[AUTH_TOKEN_CHARS + 1];
+    char old_hash[AUTH_TOKEN_HASH_HEX + 1];
+    int64_t uid, sid, target;
+    int rc;
+    bool found, verified;
+    db_rows_t *rows;
+};
+
+static job_t *job_new(app_t *a, http_req_t *r) {
+    job_t *j = xcalloc(1, sizeof *j);
+    j->a = a;
+    j->r = r;
+    http_req_hold(r);
+    return j;
+}
+
+static void job_free(job_t *j) {
+    sodium_memzero(j->pw, sizeof j->pw);
+    db_rows_free(j->rows);
+    free(j);
+}
+
+/* ---- running steps on the pools ---- */
+
+static void db_work(void *arg, void *worker) {
+    job_t *j = arg;
+    db_t *db = store_db(worker);
+    if (!db) {
+        j->rc = DB_ECONN;
+        return;
+    }
+    j->work(j, db);
+    if (j->rc == DB_ECONN) store_lost(worker);
+}
+
+static void step_done(void *arg, int status) {
+    job_t *j = arg;
+    if (status != 0) {   /* shutting down before it ran */
+        api_busy(j->r);
+        job_free(j);
+        return;
+    }
+    j->next(j);
+}
+
+static void run_db(job_t *j, void (*work)(job_t *, db_t *), step_fn next) {
+    j->work = work;
+    j->next = next;
+    if (pool_submit(store_pool(j->a->store), db_work, step_done, j) != 0) {
+        api_busy(j->r);
+        job_free(j);
+    }
+}
+
+static void run_hash(job_t *j, void (*work)(void *, void *), step_fn next) {
+    j->next = next;
+    if (pool_submit(j->a->hash_pool, work, step_done, j) != 0) {
+        api_busy(j->r);
+        job_free(j);
+    }
+}
+
+/* A database error that is not the handler's business: 503 when the database is
+ * unreachable or busy, else 500. */
+static void db_failed(job_t *j) {
+    if (j->rc == DB_ECONN || j->rc == DB_EBUSY) api_busy(j->r);
+    else http_respond_error(j->r, 500, "internal", "The request could not be completed.");
+    job_free(j);
+}
+
+/* ---- answers ---- */
+
+static json_t *user_json(const account_t *u, bool private_fields) {
+    char avatar[64];
+    snprintf(avatar, sizeof avatar, "/api/users/%" PRId64 "/avatar?v=%" PRId64, u->id, u->avatar_version);
+    json_t *o = json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)u->id, "username", u->username, "display_name",
+                          u->display_name, "avatar_url", avatar);
+    if (private_fields) {
+        json_object_set_new(o, "email", json_string(u->email));
+        json_object_set_new(o, "language", json_string(u->language));
+        json_object_set_new(o, "created_at", json_integer(u->created_at));
+    }
+    return o;
+}
+
+static void set_refresh_cookie(http_req_t *r, const char *token) {
+    char c[160];
+    snprintf(c, sizeof c, REFRESH_COOKIE "=%s; Max-Age=%lld" COOKIE_ATTRS, token, ACC_REFRESH_TTL_MS / 1000);
+    http_resp_header(r, "set-cookie", c);
+}
+
+static void clear_refresh_cookie(http_req_t *r) {
+    http_resp_header(r, "set-cookie", REFRESH_COOKIE "=; Max-Age=0" COOKIE_ATTRS);
+}
+
+/* 200/201 with the user, a fresh access token and the refresh cookie. */
+static void answer_tokens(job_t *j, int status) {
+    char *access = auth_jwt_sign(j->a->secret, j->acc.id, (int64_t)(now_wall_ms() / 1000), AUTH_ACCESS_TTL_S);
+    if (!access) {
+        http_respond_error(j->r, 500, "internal", "Could not sign the access token.");
+        job_free(j);
+        return;
+    }
+    set_refresh_cookie(j->r, j->token);
+    api_json(j->r, status, json_pack("{s:o, s:s, s:s, s:i}", "user", user_json(&j->acc, true), "access_token", access,
+                                     "token_type", "Bearer", "expires_in", AUTH_ACCESS_TTL_S));
+    free(access);
+    job_free(j);
+}
+
+/* A new session's token, hash, family and client details. */
+static void new_session(job_t *j) {
+    auth_token_new(j->token);
+    auth_token_hash(span_cstr(j->token), j->sess.token_hash);
+    auth_token_new(j->sess.family);
+    const char *ua = http_req_header(j->r, HDR_USER_AGENT);
+    snprintf(j->sess.user_agent, sizeof j->sess.user_agent, "%.*s", ACC_UA_MAX, ua ? ua : "");
+    /* keep stored text valid UTF-8 without controls: replace anything else */
+    for (char *p = j->sess.user_agent; *p; p++)
+        if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f) *p = '?';
+    snprintf(j->sess.address, sizeof j->sess.address, "%s", http_req_peer(j->r));
+    j->sess.now = (int64_t)now_wall_ms();
+    j->sess.expires = j->sess.now + ACC_REFRESH_TTL_MS;
+}
+
+static bool rate_ok(app_t *a, http_req_t *r, const char *account) {
+    int retry = 0;
+    uint64_t now = now_wall_ms();
+    char key[LIM_RATEMAP_KEY_BYTES];
+    snprintf(key, sizeof key, "addr:%s", http_req_peer(r));
+    if (!ratemap_allow(a->auth_rate, span_cstr(key), now, &retry)) {
+        api_too_many(r, retry);
+        return false;
+    }
+    if (account) {
+        snprintf(key, sizeof key, "acct:%s", account);
+        if (!ratemap_allow(a->auth_rate, span_cstr(key), now, &retry)) {
+            api_too_many(r, retry);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* ---- register ---- */
+
+static void reg_hash_work(void *arg, void *worker) {
+    (void)worker;
+    job_t *j = arg;
+    j->rc = auth_password_hash(span_of(j->pw, j->pwlen), j->acc.password_hash) ? 0 : -1;
+    sodium_memzero(j->pw, sizeof j->pw);
+}
+
+static void reg_work(job_t *j, db_t *db) { j->rc = acc_register(db, &j->acc, &j->sess, &j->acc.id, &j->sid); }
+
+static void reg_done(job_t *j) {
+    switch (j->rc) {
+    case 0:
+        j->acc.created_at = j->sess.now;
+        answer_tokens(j, 201);
+        return;
+    case ACC_E_TAKEN_USERNAME: api_conflict(j->r, "username", "taken"); break;
+    case ACC_E_TAKEN_EMAIL: api_conflict(j->r, "email", "taken"); break;
+    case ACC_E_TAKEN_DISPLAY: api_conflict(j->r, "display_name", "taken"); break;
+    default: db_failed(j); return;
+    }
+    job_free(j);
+}
+
+static void reg_hashed(job_t *j) {
+    if (j->rc != 0) {
+        http_respond_error(j->r, 500, "internal", "Could not hash the password.");
+        job_free(j);
+        return;
+    }
+    new_session(j);
+    run_db(j, reg_work, reg_done);
+}
+
+static bool language_ok(span_t s) { return span_eq(s, "en") || span_eq(s, "fr") || span_eq(s, "ru"); }
+
+static void api_register(app_t *a, http_req_t *r, int64_t id) {
+    (void)id;
+    json_t *body = api_body_object(r, LIM_AUTH_BODY_BYTES);
+    if (!body) return;
+    json_t *fields = json_object();
+    span_t user = { 0 }, email = { 0 }, pw = { 0 }, display = { 0 }, lang = SPAN_LIT("en");
+    const char *why;
+    if (api_string(body, "username", &user, fields) && (why = auth_check_username(user)))
+        json_object_set_new(fields, "username", json_string(why));
+    if (api_string(body, "email", &email, fields) && (why = auth_check_email(email)))
+        json_object_set_new(fields, "email", json_string(why));
+    bool has_display = json_object_get(body, "display_name") != NULL;
+    if (has_display && api_string(body, "display_name", &display, fields) && (why = auth_check_display_name(display)))
+        json_object_set_new(fields, "display_name", json_string(why));
+    if (json_object_get(body, "language") && api_string(body, "language", &lang, fields) && !language_ok(lang))
+        json_object_set_new(fields, "language", json_string("unsupported"));
+    if (api_string(body, "password", &pw, fields) &&
+        (why = auth_check_password(pw, json_object_get(fields, "username") ? (span_t){ 0 } : user,
+                                   json_object_get(fields, "email") ? (span_t){ 0 } : email, a->common)))
+        json_object_set_new(fields, "password", json_string(why));
+    if (json_object_size(fields) > 0) {
+        json_decref(body);
+        api_fields_error(r, fields);
+        return;
+    }
+    json_decref(fields);
+    if (!rate_ok(a, r, NULL)) {
+        json_decref(body);
+        return;
+    }
+    job_t *j = job_new(a, r);
+    snprintf(j->acc.username, sizeof j->acc.username, "%.*s", (int)user.len, user.ptr);
+    snprintf(j->acc.email, sizeof j->acc.email, "%.*s", (int)email.len, email.ptr);
+    if (!has_display) display = user;
+    snprintf(j->acc.display_name, sizeof j->acc.display_name, "%.*s", (int)display.len, display.ptr);
+    snprintf(j->acc.language, sizeof j->acc.language, "%.*s", (int)lang.len, lang.ptr);
+    memcpy(j->pw, pw.ptr, pw.len);
+    j->pwlen = pw.len;
+    json_decref(body);
+    run_hash(j, reg_hash_work, reg_hashed);
+}
+
+/* ---- login ---- */
+
+static void login_find_work(job_t *j, db_t *db) {
+    j->rc = acc_find_login(db, j->login, &j->acc);
+    j->found = j->rc == 0;
+    if (j->rc == ACC_E_NOTFOUND) j->rc = 0;
+}
+
+static void login_verify_work(void *arg, void *worker) {
+    (void)worker;
+    job_t *j = arg;
+    /* an unknown name costs the same hash as a known one */
+    j->verified = auth_password_verify(j->found ? j->acc.password_hash : j->a->dummy_hash, span_of(j->pw, j->pwlen)) && j->found;
+    sodium_memzero(j->pw, sizeof j->pw);
+}
+
+static void login_session_work(job_t *j, db_t *db) { j->rc = acc_session_create(db, j->acc.id, &j->sess, &j->sid); }
+
+static void login_done(job_t *j) {
+    if (j->rc != 0) {
+        db_failed(j);
+        return;
+    }
+    answer_tokens(j, 200);
+}
+
+static void login_verified(job_t *j) {
+    if (!j->verified) {
+        http_respond_error(j->r, 401, "invalid_credentials", "Invalid credentials.");
+        job_free(j);
+        return;
+    }
+    new_session(j);
+    run_db(j, login_session_work, login_done);
+}
+
+static void login_found(job_t *j) {
+    if (j->rc != 0) {
+        db_failed(j);
+        return;
+    }
+    run_hash(j, login_verify_work, login_verified);
+}
+
+static void api_login(app_t *a, http_req_t *r, int64_t id) {
+    (void)id;
+    json_t *body = api_body_object(r, LIM_AUTH_BODY_BYTES);
+    if (!body) return;
+    json_t *fields = json_object();
+    span_t name = { 0 }, pw = { 0 };
+    api_string(body, "username", &name, fields);
+    api_string(body, "password", &pw, fields);
+    if (json_object_size(fields) > 0) {
+        json_decref(body);
+        api_fields_error(r, fields);
+        return;
+    }
+    json_decref(fields);
+    char key[AUTH_EMAIL_MAX + 1];
+    bool plausible = name.len > 0 && name.len <= AUTH_EMAIL_MAX && pw.len > 0 && pw.len <= AUTH_PASSWORD_MAX;
+    if (plausible) auth_fold(name, key);
+    else snprintf(key, sizeof key, "-");
+    if (!rate_ok(a, r, key)) {
+        json_decref(body);
+        return;
+    }
+    if (!plausible) {   /* nothing that long or empty was ever registered */
+        json_decref(body);
+        http_respond_error(r, 401, "invalid_credentials", "Invalid credentials.");
+        return;
+    }
+    job_t *j = job_new(a, r);
+    snprintf(j->login, sizeof j->login, "%s", key);
+    memcpy(j->pw, pw.ptr, pw.len);
+    j->pwlen = pw.len;
+    json_decref(body);
+    run_db(j, login_find_work, login_found);
+}
+
+/* ---- refresh, logout ---- */
+
+static void refresh_work(job_t *j, db_t *db) {
+    j->rc = acc_session_rotate(db, j->old_hash, &j->sess, &j->uid, &j->sid);
+    if (j->rc == 0) {
+        j->rc = acc_get(db, j->uid, &j->acc);
+        if (j->rc == ACC_E_NOTFOUND) j->rc = ACC_E_REVOKED;   /* the account is gone */
+    }
+}
+
+static void refresh_done(job_t *j) {
+    if (j->rc == 0) {
+        answer_tokens(j, 200);
+        return;
+    }
+    if (j->rc == ACC_E_REUSED || j->rc == ACC_E_REVOKED || j->rc == ACC_E_EXPIRED || j->rc == ACC_E_NOTFOUND) {
+        clear_refresh_cookie(j->r);
+        http_respond_error(j->r, 401, j->rc == ACC_E_REUSED ? "refresh_reused" : "refresh_invalid",
+                           j->rc == ACC_E_REUSED ? "This session was ended because its refresh token was used twice."
+                                                 : "The session has ended; log in again.");
+        job_free(j);
+        return;
+    }
+    db_failed(j);
+}
+
+/* The refresh cookie's token hash into out; false (401 answered) when absent or malformed. */
+static bool cookie_token_hash(http_req_t *r, char out[AUTH_TOKEN_HASH_HEX + 1], bool answer) {
+    char tok[AUTH_TOKEN_CHARS + 8];
+    if (!api_cookie(r, REFRESH_COOKIE, tok, sizeof tok) || strlen(tok) != AUTH_TOKEN_CHARS) {
+        if (answer) {
+            clear_refresh_cookie(r);
+            http_respond_error(r, 401, "refresh_invalid", "No session; log in.");
+        }
+        return false;
+    }
+    auth_token_hash(span_cstr(tok), out);
+    return true;
+}
+
+static void api_refresh(app_t *a, http_req_t *r, int64_t id) {
+    (void)id;
+    if (!api_origin_ok(a, r)) return;
+    char hash[AUTH_TOKEN_HASH_HEX + 1];
+    if (!cookie_token_hash(r, hash, true)) return;
+    job_t *j = job_new(a, r);
+    memcpy(j->old_hash, hash, sizeof hash);
+    new_session(j);
+    run_db(j, refresh_work, refresh_done);
+}
+
+static void logout_work(job_t *j, db_t *db) {
+    j->rc = acc_session_logout(db, j->old_hash, (int64_t)now_wall_ms(), &j->uid);
+    if (j->rc == ACC_E_NOTFOUND) j->rc = 0;
+}
+
+static void no_content_done(job_t *j) {
+    if (j->rc != 0) {
+        db_failed(j);
+        return;
+    }
+    clear_refresh_cookie(j->r);
+    http_respond(j->r, 204, NULL, NULL, 0, HTTP_BODY_BORROW);
+    job_free(j);
+}
+
+static void api_logout(app_t *a, http_req_t *r, int64_t id) {
+    (void)id;
+    if (!api_origin_ok(a, r)) return;
+    char hash[AUTH_TOKEN_HASH_HEX + 1];
+    if (!cookie_token_hash(r, hash, false)) {   /* no session: already logged out */
+        clear_refresh_cookie(r);
+        http_respond(r, 204, NULL, NULL, 0, HTTP_BODY_BORROW);
+        return;
+    }
+    job_t *j = job_new(a, r);
+    memcpy(j->old_hash, hash, sizeof hash);
+    run_db(j, logout_work, no_content_done);
+}
+
+static void logout_all_work(job_t *j, db_t *db) { j->rc = acc_sessions_revoke_all(db, j->uid, (int64_t)now_wall_ms()); }
+
+static void api_logout_all(app_t *a, http_req_t *r, int64_t id) {
+    (void)id;
+    int64_t uid = api_require_user(a, r);
+    if (!uid) return;
+    job_t *j = job_new(a, r);
+    j->uid = uid;
+    run_db(j, logout_all_work, no_content_done);
+}
+
+/* ---- sessions ---- */
+
+static void sessions_work(job_t *j, db_t *db) { j->rc = acc_sessions_list(db, j->uid, (int64_t)now_wall_ms(), &j->rows); }
+
+static void sessions_done(job_t *j) {
+    if (j->rc != 0) {
+        db_failed(j);
+        return;
+    }
+    /* the caller's own session: the family of the refresh cookie sent along (path /api/auth) */
+    char current[AUTH_TOKEN_HASH_HEX + 1] = "";
+    (void)current;
+    json_t *list = json_array();
+    for (int i = 0; i < db_rows_count(j->rows); i++) {
+        json_array_append_new(list, json_pack("{s:I, s:I, s:I, s:s, s:s}", "id", (json_int_t)db_rows_int(j->rows, i, 0),
+                                              "created_at", (json_int_t)db_rows_int(j->rows, i, 1), "last_used_at",
+                                              (json_int_t)db_rows_int(j->rows, i, 2), "user_agent",
+                                              db_rows_text(j->rows, i, 3, NULL), "address", db_rows_text(j->rows, i, 4, NULL)));
+    }
+    api_json(j->r, 200, json_pack("{s:o}", "sessions", list));
+    job_free(j);
+}
+
+static void api_sessions(app_t *a, http_req_t *r, int64_t id) {
+    (void)id;
+    int64_t uid = api_require_user(a, r);
+    if (!uid) return;
+    job_t *j = job_new(a, r);
+    j->uid = uid;
+    run_db(j, sessions_work, sessions_done);
+}
+
+static void revoke_work(job_t *j, db_t *db) { j->rc = acc_session_revoke(db, j->uid, j->target, (int64_t)now_wall_ms()); }
+
+static void revoke_done(job_t *j) {
+    if (j->rc == ACC_E_NOTFOUND) {
+        http_respond_error(j->r, 404, "not_found", "No such session.");
+        job_free(j);
+        return;
+    }
+    if (j->rc != 0) {
+        db_failed(j);
+        return;
+    }
+    http_respond(j->r, 204, NULL, NULL, 0, HTTP_BODY_BORROW);
+    job_free(j);
+}
+
+static void api_session_revoke(app_t *a, http_req_t *r, int64_t id) {
+    int64_t uid = api_require_user(a, r);
+    if (!uid) return;
+    job_t *j = job_new(a, r);
+    j->uid = uid;
+    j->target = id;
+    run_db(j, revoke_work, revoke_done);
+}
+
+/* ---- me ---- */
+
+static void me_work(job_t *j, db_t *db) { j->rc = acc_get(db, j->uid, &j->acc); }
+
+static void me_done(job_t *j) {
+    if (j->rc == ACC_E_NOTFOUND) {
+        http_respond_error(j->r, 401, "unauthorized", "This account no longer exists.");
+        job_free(j);
+        return;
+    }
+    if (j->rc != 0) {
+        db_failed(j);
+        return;
+    }
+    api_json(j->r, 200, user_json(&j->acc, true));
+    job_free(j);
+}
+
+static void api_me(app_t *a, http_req_t *r, int64_t id) {
+    (void)id;
+    int64_t uid = api_require_user(a, r);
+    if (!uid) return;
+    job_t *j = job_new(a, r);
+    j->uid = uid;
+    run_db(j, me_work, me_done);
+}
+
+const api_route_t API_AUTH_ROUTES[] = {
+    { HTTP_POST, "/api/auth/register", "Create an account: {username, email, password, display_name?, language?}", api_register, false },
+    { HTTP_POST, "/api/auth/login", "Log in: {username (or email), password}", api_login, false },
+    { HTTP_POST, "/api/auth/refresh", "New access token from the refresh cookie (rotated)", api_refresh, false },
+    { HTTP_POST, "/api/auth/logout", "End this session", api_logout, false },
+    { HTTP_POST, "/api/auth/logout-all", "End every session of the account", api_logout_all, true },
+    { HTTP_GET, "/api/auth/sessions", "The account's live sessions", api_sessions, true },
+    { HTTP_DELETE, "/api/auth/sessions/{id}", "End one session", api_session_revoke, true },
+    { HTTP_GET, "/api/users/me", "The logged-in user's profile", api_me, true },
+    { HTTP_GET, NULL, NULL, NULL, false },
+};
