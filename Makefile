@@ -108,6 +108,10 @@ unit-asan: $(UNIT_ASAN)
 integration: build web
 	node --test --test-concurrency=1 tests/integration/
 
+# the same suite against PostgreSQL (each server gets its own schema in a throwaway PostgreSQL)
+integration-pg: build web
+	PONGD_INTEGRATION_DB=postgres scripts/with-pg.sh node --test --test-concurrency=1 tests/integration/
+
 integration-asan: build/asan/pongd web
 	PONGD_BIN=build/asan/pongd ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 node --test --test-concurrency=1 tests/integration/

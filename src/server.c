@@ -25,6 +25,7 @@ struct http_req {
     struct conn *conn;          /* NULL once the client has gone */
     http_method_t method;
     bool held, answered, close_after, in_dispatch;
+    bool dispatched;            /* handed to the application (exactly once) */
     char path[LIM_HTTP_URI_BYTES + 1];
     size_t path_len;
     char *query;
@@ -305,6 +306,8 @@ static http_method_t method_of(int m) {
 /* Runs the application's handler. An answer given before it returns is written at once (no
  * poll round trip); a later one (held request) is written from WRITEABLE. */
 static int dispatch(srv_t *s, struct lws *wsi, http_req_t *r) {
+    if (r->dispatched) return 0;   /* lws also reports BODY_COMPLETION for a request without a body */
+    r->dispatched = true;
     r->in_dispatch = true;
     s->h.on_http(s->app, r);
     r->in_dispatch = false;
@@ -386,7 +389,14 @@ static int on_http(srv_t *s, conn_t *c, struct lws *wsi, const char *uri) {
         http_respond_error(r, 413, "body_too_large", "The request body is too large.");
         return 0;
     }
-    if (clen > 0 || chunked) return 0; /* wait for LWS_CALLBACK_HTTP_BODY_COMPLETION */
+    if (chunked) {
+        /* libwebsockets 4.1 does not decode chunked request bodies: ask for a length
+         * (browsers always send one for fetch bodies) instead of waiting forever */
+        http_resp_close(r);
+        http_respond_error(r, 411, "length_required", "Send the body with a Content-Length.");
+        return 0;
+    }
+    if (clen > 0) return 0; /* wait for LWS_CALLBACK_HTTP_BODY_COMPLETION */
     return dispatch(s, wsi, r);
 }
 

@@ -1,6 +1,6 @@
 // Starts a real pongd on free loopback ports with a fresh var directory, for the
 // integration and browser suites. Every test file gets its own server.
-import { spawn } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
@@ -36,6 +36,18 @@ function get(url) {
   });
 }
 
+let schemas = 0;
+
+/** A new empty schema in the test PostgreSQL; returns a URL whose search_path is it. */
+function freshSchema() {
+  const url = process.env.PONGD_TEST_DATABASE_URL;
+  if (!url) throw new Error('PONGD_INTEGRATION_DB=postgres needs PONGD_TEST_DATABASE_URL (run through scripts/with-pg.sh)');
+  schemas += 1;
+  const name = `t${process.pid}_${schemas}`;
+  execFileSync('psql', [url, '-qAt', '-v', 'ON_ERROR_STOP=1', '-c', `CREATE SCHEMA ${name}`], { stdio: 'pipe' });
+  return `${url}${url.includes('?') ? '&' : '?'}options=-csearch_path%3D${name}`;
+}
+
 /**
  * Starts pongd. `env` adds or overrides variables (WEB_ROOT, ALLOWED_ORIGINS, ...).
  * Resolves to { httpsPort, httpPort, origin, base, varDir, proc, logs(), stop() }.
@@ -45,6 +57,9 @@ export async function startServer(env = {}) {
   const httpsPort = await freePort();
   const httpPort = await freePort();
   const varDir = mkdtempSync(join(tmpdir(), 'pongd-test-'));
+  // PONGD_INTEGRATION_DB=postgres: each server gets its own schema in the test PostgreSQL
+  // (PONGD_TEST_DATABASE_URL, started by scripts/with-pg.sh); otherwise SQLite in VAR_DIR.
+  const databaseUrl = env.DATABASE_URL ?? (process.env.PONGD_INTEGRATION_DB === 'postgres' ? freshSchema() : undefined);
   let out = '';
   const proc = spawn(PONGD_BIN, [], {
     cwd: ROOT,
@@ -58,6 +73,7 @@ export async function startServer(env = {}) {
       HTTP_PORT: String(httpPort),
       VAR_DIR: varDir,
       WEB_ROOT: join(ROOT, 'web/dist'),
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -77,7 +93,7 @@ export async function startServer(env = {}) {
   }
   let stopped = null;
   return {
-    httpsPort, httpPort, varDir, proc, base,
+    httpsPort, httpPort, varDir, proc, base, databaseUrl,
     origin: base,
     logs: () => out,
     exited,
