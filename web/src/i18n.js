@@ -8,12 +8,15 @@ import playRu from './i18n/play.ru.js';
 import tournamentEn from './i18n/tournament.en.js';
 import tournamentFr from './i18n/tournament.fr.js';
 import tournamentRu from './i18n/tournament.ru.js';
+import accountEn from './i18n/account.en.js';
+import accountFr from './i18n/account.fr.js';
+import accountRu from './i18n/account.ru.js';
 
 // One dictionary per language, assembled from one file per area of the app.
 export const DICTIONARIES = Object.freeze({
-  en: { ...en, ...playEn, ...tournamentEn },
-  fr: { ...fr, ...playFr, ...tournamentFr },
-  ru: { ...ru, ...playRu, ...tournamentRu },
+  en: { ...en, ...playEn, ...tournamentEn, ...accountEn },
+  fr: { ...fr, ...playFr, ...tournamentFr, ...accountFr },
+  ru: { ...ru, ...playRu, ...tournamentRu, ...accountRu },
 });
 export const SUPPORTED = Object.freeze(Object.keys(DICTIONARIES));
 export const FALLBACK = 'en';

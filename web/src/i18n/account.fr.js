@@ -1,0 +1,3 @@
+// fr strings of the account pages (merged by i18n.js).
+export default {
+};

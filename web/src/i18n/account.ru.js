@@ -1,0 +1,3 @@
+// ru strings of the account pages (merged by i18n.js).
+export default {
+};
