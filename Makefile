@@ -121,9 +121,9 @@ browser: build web
 
 # libFuzzer targets (clang): each parser of network input, with a committed corpus.
 # the pure modules, plus chat.c whose ws_* calls fuzz/server_stubs.h provides (abort if reached)
-FUZZ_LIB := $(filter-out src/main.c src/server.c src/app.c,$(SRC))
+FUZZ_LIB := $(filter-out src/main.c src/server.c src/app.c src/api%.c src/presence.c src/store.c,$(SRC))
 build/fuzz/%: fuzz/%.c $(FUZZ_LIB) $(HDRS) fuzz/server_stubs.h | build/fuzz
-	clang $(CSTD) -g -O1 -Isrc -fsanitize=fuzzer,address,undefined $(shell pkg-config --cflags jansson openssl) \
+	clang $(CSTD) -g -O1 -Isrc -fsanitize=fuzzer,address,undefined $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
 	  -o $@ $< $(FUZZ_LIB) $(LDLIBS)
 
 FUZZ_SECONDS ?= 60

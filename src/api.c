@@ -2,6 +2,7 @@
 #include "api.h"
 #include "auth.h"
 #include "pongd_limits.h"
+#include "store.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,7 +83,7 @@ int64_t api_require_user(app_t *a, http_req_t *r) {
     const char *h = http_req_header(r, HDR_AUTHORIZATION);
     int64_t uid = 0;
     int rc = AUTH_E_FORMAT;
-    if (h && strncasecmp(h, "Bearer ", 7) == 0) rc = auth_jwt_verify(a->secret, h + 7, (int64_t)(now_wall_ms() / 1000), &uid);
+    if (h && strncasecmp(h, "Bearer ", 7) == 0) rc = auth_jwt_verify(a->secret, h + 7, (int64_t)(now_wall_ms() / 1000), &uid, NULL, 0);
     if (rc == AUTH_OK) return uid;
     http_resp_header(r, "www-authenticate", rc == AUTH_E_EXPIRED ? "Bearer error=\"invalid_token\", error_description=\"expired\""
                                                                  : "Bearer");
@@ -123,4 +124,59 @@ bool api_origin_ok(app_t *a, http_req_t *r) {
     }
     if (!ok) http_respond_error(r, 403, "origin_not_allowed", "This request must come from the site itself.");
     return ok;
+}
+
+/* ---- job chains ---- */
+
+void api_job_init(api_job_t *j, app_t *a, http_req_t *r, void (*destroy)(api_job_t *)) {
+    j->a = a;
+    j->r = r;
+    j->destroy = destroy;
+    http_req_hold(r);
+}
+
+void api_job_done(api_job_t *j) { j->destroy(j); }
+
+static void db_work(void *arg, void *worker) {
+    api_job_t *j = arg;
+    db_t *db = store_db(worker);
+    if (!db) {
+        j->rc = DB_ECONN;
+        return;
+    }
+    j->work(j, db);
+    if (j->rc == DB_ECONN) store_lost(worker);
+}
+
+static void step_done(void *arg, int status) {
+    api_job_t *j = arg;
+    if (status != 0) {   /* shutting down before it ran */
+        api_busy(j->r);
+        api_job_done(j);
+        return;
+    }
+    j->next(j);
+}
+
+void api_run_db(api_job_t *j, void (*work)(api_job_t *, db_t *), api_step_fn next) {
+    j->work = work;
+    j->next = next;
+    if (pool_submit(store_pool(j->a->store), db_work, step_done, j) != 0) {
+        api_busy(j->r);
+        api_job_done(j);
+    }
+}
+
+void api_run_hash(api_job_t *j, pool_work_fn work, api_step_fn next) {
+    j->next = next;
+    if (pool_submit(j->a->hash_pool, work, step_done, j) != 0) {
+        api_busy(j->r);
+        api_job_done(j);
+    }
+}
+
+void api_db_failed(api_job_t *j) {
+    if (j->rc == DB_ECONN || j->rc == DB_EBUSY) api_busy(j->r);
+    else http_respond_error(j->r, 500, "internal", "The request could not be completed.");
+    api_job_done(j);
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "app.h"
+#include "db.h"
 #include "http.h"
 
 /* A route handler; `id` is the {id} path parameter (0 when the route has none). */
@@ -22,7 +23,36 @@ typedef struct {
     bool auth;              /* needs a bearer access token (listed in the API index) */
 } api_route_t;
 
-/* The account routes (api_auth.c), terminated by a NULL path. */
+/* An asynchronous step chain for a held request: work() on a database worker, then
+ * next() on the loop; or a pool work function on the hashing pool. Handlers embed an
+ * api_job_t as the first member of their own job struct. */
+typedef struct api_job api_job_t;
+typedef void (*api_step_fn)(api_job_t *j);
+struct api_job {
+    app_t *a;
+    http_req_t *r;
+    void (*work)(api_job_t *j, db_t *db);
+    api_step_fn next;
+    void (*destroy)(api_job_t *j);   /* frees the containing struct */
+    int rc;
+};
+
+/* Holds r and fills j's common part. */
+void api_job_init(api_job_t *j, app_t *a, http_req_t *r, void (*destroy)(api_job_t *));
+/* Queues work on the database pool, then next on the loop. When the pool is full (or
+ * shutting down) answers 503 and destroys the job. work gets NULL-safe db handling:
+ * without a connection rc is DB_ECONN and work is not called. */
+void api_run_db(api_job_t *j, void (*work)(api_job_t *j, db_t *db), api_step_fn next);
+/* Queues work(job, worker) on the hashing pool (bounded), then next on the loop. */
+void api_run_hash(api_job_t *j, pool_work_fn work, api_step_fn next);
+/* Answers a database failure (503 unreachable/busy, else 500) and destroys the job. */
+void api_db_failed(api_job_t *j);
+/* Destroys the job (after the handler answered). */
+void api_job_done(api_job_t *j);
+
+/* The account routes (api_auth.c) and the user/friend/block routes (api_users.c),
+ * each terminated by a NULL path. */
+extern const api_route_t API_USER_ROUTES[];
 extern const api_route_t API_AUTH_ROUTES[];
 
 /* Parses the body as a JSON object (Content-Type application/json, at most max bytes).

@@ -23,14 +23,8 @@
 #define REFRESH_COOKIE "refresh"
 #define COOKIE_ATTRS "; Path=/api/auth; HttpOnly; Secure; SameSite=Strict"
 
-typedef struct job job_t;
-typedef void (*step_fn)(job_t *j);
-
-struct job {
-    app_t *a;
-    http_req_t *r;
-    void (*work)(job_t *j, db_t *db);   /* database step */
-    step_fn next;                       /* on the loop after it */
+typedef struct {
+    api_job_t base;                     /* first: the chain's common part */
     account_t acc;
     char pw[AUTH_PASSWORD_MAX + 1];
     size_t pwlen;
@@ -39,72 +33,28 @@ struct job {
     char token[AUTH_TOKEN_CHARS + 1];
     char old_hash[AUTH_TOKEN_HASH_HEX + 1];
     int64_t uid, sid, target;
-    int rc;
     bool found, verified;
     db_rows_t *rows;
-};
+} job_t;
 
-static job_t *job_new(app_t *a, http_req_t *r) {
-    job_t *j = xcalloc(1, sizeof *j);
-    j->a = a;
-    j->r = r;
-    http_req_hold(r);
-    return j;
-}
-
-static void job_free(job_t *j) {
+static void job_destroy(api_job_t *bj) {
+    job_t *j = (job_t *)bj;
     sodium_memzero(j->pw, sizeof j->pw);
     db_rows_free(j->rows);
     free(j);
 }
 
-/* ---- running steps on the pools ---- */
-
-static void db_work(void *arg, void *worker) {
-    job_t *j = arg;
-    db_t *db = store_db(worker);
-    if (!db) {
-        j->rc = DB_ECONN;
-        return;
-    }
-    j->work(j, db);
-    if (j->rc == DB_ECONN) store_lost(worker);
+static job_t *job_new(app_t *a, http_req_t *r) {
+    job_t *j = xcalloc(1, sizeof *j);
+    api_job_init(&j->base, a, r, job_destroy);
+    return j;
 }
 
-static void step_done(void *arg, int status) {
-    job_t *j = arg;
-    if (status != 0) {   /* shutting down before it ran */
-        api_busy(j->r);
-        job_free(j);
-        return;
-    }
-    j->next(j);
-}
-
-static void run_db(job_t *j, void (*work)(job_t *, db_t *), step_fn next) {
-    j->work = work;
-    j->next = next;
-    if (pool_submit(store_pool(j->a->store), db_work, step_done, j) != 0) {
-        api_busy(j->r);
-        job_free(j);
-    }
-}
-
-static void run_hash(job_t *j, void (*work)(void *, void *), step_fn next) {
-    j->next = next;
-    if (pool_submit(j->a->hash_pool, work, step_done, j) != 0) {
-        api_busy(j->r);
-        job_free(j);
-    }
-}
-
-/* A database error that is not the handler's business: 503 when the database is
- * unreachable or busy, else 500. */
-static void db_failed(job_t *j) {
-    if (j->rc == DB_ECONN || j->rc == DB_EBUSY) api_busy(j->r);
-    else http_respond_error(j->r, 500, "internal", "The request could not be completed.");
-    job_free(j);
-}
+#define J ((job_t *)bj)
+#define job_free(j) api_job_done(&(j)->base)
+#define db_failed(j) api_db_failed(&(j)->base)
+#define run_db(j, w, n) api_run_db(&(j)->base, (w), (n))
+#define run_hash(j, w, n) api_run_hash(&(j)->base, (w), (n))
 
 /* ---- answers ---- */
 
@@ -133,14 +83,14 @@ static void clear_refresh_cookie(http_req_t *r) {
 
 /* 200/201 with the user, a fresh access token and the refresh cookie. */
 static void answer_tokens(job_t *j, int status) {
-    char *access = auth_jwt_sign(j->a->secret, j->acc.id, (int64_t)(now_wall_ms() / 1000), AUTH_ACCESS_TTL_S);
+    char *access = auth_jwt_sign(j->base.a->secret, j->acc.id, j->acc.display_name, (int64_t)(now_wall_ms() / 1000), AUTH_ACCESS_TTL_S);
     if (!access) {
-        http_respond_error(j->r, 500, "internal", "Could not sign the access token.");
+        http_respond_error(j->base.r, 500, "internal", "Could not sign the access token.");
         job_free(j);
         return;
     }
-    set_refresh_cookie(j->r, j->token);
-    api_json(j->r, status, json_pack("{s:o, s:s, s:s, s:i}", "user", user_json(&j->acc, true), "access_token", access,
+    set_refresh_cookie(j->base.r, j->token);
+    api_json(j->base.r, status, json_pack("{s:o, s:s, s:s, s:i}", "user", user_json(&j->acc, true), "access_token", access,
                                      "token_type", "Bearer", "expires_in", AUTH_ACCESS_TTL_S));
     free(access);
     job_free(j);
@@ -151,12 +101,12 @@ static void new_session(job_t *j) {
     auth_token_new(j->token);
     auth_token_hash(span_cstr(j->token), j->sess.token_hash);
     auth_token_new(j->sess.family);
-    const char *ua = http_req_header(j->r, HDR_USER_AGENT);
+    const char *ua = http_req_header(j->base.r, HDR_USER_AGENT);
     snprintf(j->sess.user_agent, sizeof j->sess.user_agent, "%.*s", ACC_UA_MAX, ua ? ua : "");
     /* keep stored text valid UTF-8 without controls: replace anything else */
     for (char *p = j->sess.user_agent; *p; p++)
         if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f) *p = '?';
-    snprintf(j->sess.address, sizeof j->sess.address, "%s", http_req_peer(j->r));
+    snprintf(j->sess.address, sizeof j->sess.address, "%s", http_req_peer(j->base.r));
     j->sess.now = (int64_t)now_wall_ms();
     j->sess.expires = j->sess.now + ACC_REFRESH_TTL_MS;
 }
@@ -185,29 +135,32 @@ static bool rate_ok(app_t *a, http_req_t *r, const char *account) {
 static void reg_hash_work(void *arg, void *worker) {
     (void)worker;
     job_t *j = arg;
-    j->rc = auth_password_hash(span_of(j->pw, j->pwlen), j->acc.password_hash) ? 0 : -1;
+    j->base.rc = auth_password_hash(span_of(j->pw, j->pwlen), j->acc.password_hash) ? 0 : -1;
     sodium_memzero(j->pw, sizeof j->pw);
 }
 
-static void reg_work(job_t *j, db_t *db) { j->rc = acc_register(db, &j->acc, &j->sess, &j->acc.id, &j->sid); }
+static void reg_work(api_job_t *bj, db_t *db) {
+    job_t *j = J; j->base.rc = acc_register(db, &j->acc, &j->sess, &j->acc.id, &j->sid); }
 
-static void reg_done(job_t *j) {
-    switch (j->rc) {
+static void reg_done(api_job_t *bj) {
+    job_t *j = J;
+    switch (j->base.rc) {
     case 0:
         j->acc.created_at = j->sess.now;
         answer_tokens(j, 201);
         return;
-    case ACC_E_TAKEN_USERNAME: api_conflict(j->r, "username", "taken"); break;
-    case ACC_E_TAKEN_EMAIL: api_conflict(j->r, "email", "taken"); break;
-    case ACC_E_TAKEN_DISPLAY: api_conflict(j->r, "display_name", "taken"); break;
+    case ACC_E_TAKEN_USERNAME: api_conflict(j->base.r, "username", "taken"); break;
+    case ACC_E_TAKEN_EMAIL: api_conflict(j->base.r, "email", "taken"); break;
+    case ACC_E_TAKEN_DISPLAY: api_conflict(j->base.r, "display_name", "taken"); break;
     default: db_failed(j); return;
     }
     job_free(j);
 }
 
-static void reg_hashed(job_t *j) {
-    if (j->rc != 0) {
-        http_respond_error(j->r, 500, "internal", "Could not hash the password.");
+static void reg_hashed(api_job_t *bj) {
+    job_t *j = J;
+    if (j->base.rc != 0) {
+        http_respond_error(j->base.r, 500, "internal", "Could not hash the password.");
         job_free(j);
         return;
     }
@@ -261,33 +214,37 @@ static void api_register(app_t *a, http_req_t *r, int64_t id) {
 
 /* ---- login ---- */
 
-static void login_find_work(job_t *j, db_t *db) {
-    j->rc = acc_find_login(db, j->login, &j->acc);
-    j->found = j->rc == 0;
-    if (j->rc == ACC_E_NOTFOUND) j->rc = 0;
+static void login_find_work(api_job_t *bj, db_t *db) {
+    job_t *j = J;
+    j->base.rc = acc_find_login(db, j->login, &j->acc);
+    j->found = j->base.rc == 0;
+    if (j->base.rc == ACC_E_NOTFOUND) j->base.rc = 0;
 }
 
 static void login_verify_work(void *arg, void *worker) {
     (void)worker;
     job_t *j = arg;
     /* an unknown name costs the same hash as a known one */
-    j->verified = auth_password_verify(j->found ? j->acc.password_hash : j->a->dummy_hash, span_of(j->pw, j->pwlen)) && j->found;
+    j->verified = auth_password_verify(j->found ? j->acc.password_hash : j->base.a->dummy_hash, span_of(j->pw, j->pwlen)) && j->found;
     sodium_memzero(j->pw, sizeof j->pw);
 }
 
-static void login_session_work(job_t *j, db_t *db) { j->rc = acc_session_create(db, j->acc.id, &j->sess, &j->sid); }
+static void login_session_work(api_job_t *bj, db_t *db) {
+    job_t *j = J; j->base.rc = acc_session_create(db, j->acc.id, &j->sess, &j->sid); }
 
-static void login_done(job_t *j) {
-    if (j->rc != 0) {
+static void login_done(api_job_t *bj) {
+    job_t *j = J;
+    if (j->base.rc != 0) {
         db_failed(j);
         return;
     }
     answer_tokens(j, 200);
 }
 
-static void login_verified(job_t *j) {
+static void login_verified(api_job_t *bj) {
+    job_t *j = J;
     if (!j->verified) {
-        http_respond_error(j->r, 401, "invalid_credentials", "Invalid credentials.");
+        http_respond_error(j->base.r, 401, "invalid_credentials", "Invalid credentials.");
         job_free(j);
         return;
     }
@@ -295,8 +252,9 @@ static void login_verified(job_t *j) {
     run_db(j, login_session_work, login_done);
 }
 
-static void login_found(job_t *j) {
-    if (j->rc != 0) {
+static void login_found(api_job_t *bj) {
+    job_t *j = J;
+    if (j->base.rc != 0) {
         db_failed(j);
         return;
     }
@@ -340,23 +298,25 @@ static void api_login(app_t *a, http_req_t *r, int64_t id) {
 
 /* ---- refresh, logout ---- */
 
-static void refresh_work(job_t *j, db_t *db) {
-    j->rc = acc_session_rotate(db, j->old_hash, &j->sess, &j->uid, &j->sid);
-    if (j->rc == 0) {
-        j->rc = acc_get(db, j->uid, &j->acc);
-        if (j->rc == ACC_E_NOTFOUND) j->rc = ACC_E_REVOKED;   /* the account is gone */
+static void refresh_work(api_job_t *bj, db_t *db) {
+    job_t *j = J;
+    j->base.rc = acc_session_rotate(db, j->old_hash, &j->sess, &j->uid, &j->sid);
+    if (j->base.rc == 0) {
+        j->base.rc = acc_get(db, j->uid, &j->acc);
+        if (j->base.rc == ACC_E_NOTFOUND) j->base.rc = ACC_E_REVOKED;   /* the account is gone */
     }
 }
 
-static void refresh_done(job_t *j) {
-    if (j->rc == 0) {
+static void refresh_done(api_job_t *bj) {
+    job_t *j = J;
+    if (j->base.rc == 0) {
         answer_tokens(j, 200);
         return;
     }
-    if (j->rc == ACC_E_REUSED || j->rc == ACC_E_REVOKED || j->rc == ACC_E_EXPIRED || j->rc == ACC_E_NOTFOUND) {
-        clear_refresh_cookie(j->r);
-        http_respond_error(j->r, 401, j->rc == ACC_E_REUSED ? "refresh_reused" : "refresh_invalid",
-                           j->rc == ACC_E_REUSED ? "This session was ended because its refresh token was used twice."
+    if (j->base.rc == ACC_E_REUSED || j->base.rc == ACC_E_REVOKED || j->base.rc == ACC_E_EXPIRED || j->base.rc == ACC_E_NOTFOUND) {
+        clear_refresh_cookie(j->base.r);
+        http_respond_error(j->base.r, 401, j->base.rc == ACC_E_REUSED ? "refresh_reused" : "refresh_invalid",
+                           j->base.rc == ACC_E_REUSED ? "This session was ended because its refresh token was used twice."
                                                  : "The session has ended; log in again.");
         job_free(j);
         return;
@@ -389,18 +349,20 @@ static void api_refresh(app_t *a, http_req_t *r, int64_t id) {
     run_db(j, refresh_work, refresh_done);
 }
 
-static void logout_work(job_t *j, db_t *db) {
-    j->rc = acc_session_logout(db, j->old_hash, (int64_t)now_wall_ms(), &j->uid);
-    if (j->rc == ACC_E_NOTFOUND) j->rc = 0;
+static void logout_work(api_job_t *bj, db_t *db) {
+    job_t *j = J;
+    j->base.rc = acc_session_logout(db, j->old_hash, (int64_t)now_wall_ms(), &j->uid);
+    if (j->base.rc == ACC_E_NOTFOUND) j->base.rc = 0;
 }
 
-static void no_content_done(job_t *j) {
-    if (j->rc != 0) {
+static void no_content_done(api_job_t *bj) {
+    job_t *j = J;
+    if (j->base.rc != 0) {
         db_failed(j);
         return;
     }
-    clear_refresh_cookie(j->r);
-    http_respond(j->r, 204, NULL, NULL, 0, HTTP_BODY_BORROW);
+    clear_refresh_cookie(j->base.r);
+    http_respond(j->base.r, 204, NULL, NULL, 0, HTTP_BODY_BORROW);
     job_free(j);
 }
 
@@ -418,7 +380,8 @@ static void api_logout(app_t *a, http_req_t *r, int64_t id) {
     run_db(j, logout_work, no_content_done);
 }
 
-static void logout_all_work(job_t *j, db_t *db) { j->rc = acc_sessions_revoke_all(db, j->uid, (int64_t)now_wall_ms()); }
+static void logout_all_work(api_job_t *bj, db_t *db) {
+    job_t *j = J; j->base.rc = acc_sessions_revoke_all(db, j->uid, (int64_t)now_wall_ms()); }
 
 static void api_logout_all(app_t *a, http_req_t *r, int64_t id) {
     (void)id;
@@ -431,10 +394,12 @@ static void api_logout_all(app_t *a, http_req_t *r, int64_t id) {
 
 /* ---- sessions ---- */
 
-static void sessions_work(job_t *j, db_t *db) { j->rc = acc_sessions_list(db, j->uid, (int64_t)now_wall_ms(), &j->rows); }
+static void sessions_work(api_job_t *bj, db_t *db) {
+    job_t *j = J; j->base.rc = acc_sessions_list(db, j->uid, (int64_t)now_wall_ms(), &j->rows); }
 
-static void sessions_done(job_t *j) {
-    if (j->rc != 0) {
+static void sessions_done(api_job_t *bj) {
+    job_t *j = J;
+    if (j->base.rc != 0) {
         db_failed(j);
         return;
     }
@@ -448,7 +413,7 @@ static void sessions_done(job_t *j) {
                                               (json_int_t)db_rows_int(j->rows, i, 2), "user_agent",
                                               db_rows_text(j->rows, i, 3, NULL), "address", db_rows_text(j->rows, i, 4, NULL)));
     }
-    api_json(j->r, 200, json_pack("{s:o}", "sessions", list));
+    api_json(j->base.r, 200, json_pack("{s:o}", "sessions", list));
     job_free(j);
 }
 
@@ -461,19 +426,21 @@ static void api_sessions(app_t *a, http_req_t *r, int64_t id) {
     run_db(j, sessions_work, sessions_done);
 }
 
-static void revoke_work(job_t *j, db_t *db) { j->rc = acc_session_revoke(db, j->uid, j->target, (int64_t)now_wall_ms()); }
+static void revoke_work(api_job_t *bj, db_t *db) {
+    job_t *j = J; j->base.rc = acc_session_revoke(db, j->uid, j->target, (int64_t)now_wall_ms()); }
 
-static void revoke_done(job_t *j) {
-    if (j->rc == ACC_E_NOTFOUND) {
-        http_respond_error(j->r, 404, "not_found", "No such session.");
+static void revoke_done(api_job_t *bj) {
+    job_t *j = J;
+    if (j->base.rc == ACC_E_NOTFOUND) {
+        http_respond_error(j->base.r, 404, "not_found", "No such session.");
         job_free(j);
         return;
     }
-    if (j->rc != 0) {
+    if (j->base.rc != 0) {
         db_failed(j);
         return;
     }
-    http_respond(j->r, 204, NULL, NULL, 0, HTTP_BODY_BORROW);
+    http_respond(j->base.r, 204, NULL, NULL, 0, HTTP_BODY_BORROW);
     job_free(j);
 }
 
@@ -488,19 +455,21 @@ static void api_session_revoke(app_t *a, http_req_t *r, int64_t id) {
 
 /* ---- me ---- */
 
-static void me_work(job_t *j, db_t *db) { j->rc = acc_get(db, j->uid, &j->acc); }
+static void me_work(api_job_t *bj, db_t *db) {
+    job_t *j = J; j->base.rc = acc_get(db, j->uid, &j->acc); }
 
-static void me_done(job_t *j) {
-    if (j->rc == ACC_E_NOTFOUND) {
-        http_respond_error(j->r, 401, "unauthorized", "This account no longer exists.");
+static void me_done(api_job_t *bj) {
+    job_t *j = J;
+    if (j->base.rc == ACC_E_NOTFOUND) {
+        http_respond_error(j->base.r, 401, "unauthorized", "This account no longer exists.");
         job_free(j);
         return;
     }
-    if (j->rc != 0) {
+    if (j->base.rc != 0) {
         db_failed(j);
         return;
     }
-    api_json(j->r, 200, user_json(&j->acc, true));
+    api_json(j->base.r, 200, user_json(&j->acc, true));
     job_free(j);
 }
 

@@ -1,5 +1,6 @@
 #include "app.h"
 #include "api.h"
+#include "presence.h"
 #include "pongd_limits.h"
 #include "mime.h"
 #include "path.h"
@@ -38,12 +39,13 @@ static const api_route_t ROUTES[] = {
     { HTTP_GET, "/api", "This index of the API", api_index, false },
     { HTTP_GET, "/healthz", "Liveness: {\"status\":\"ok\"}", api_healthz, false },
     { HTTP_GET, "/metrics", "Prometheus text metrics", api_metrics, false },
-    { HTTP_GET, "/ws/chat/{room}", "WebSocket room chat (wss://); room is [A-Za-z0-9_-]{1,64}", NULL, false },
+    { HTTP_GET, "/ws/", "The app WebSocket (wss://): first frame {\"type\":\"auth\",\"token\":...}; presence and notifications", NULL, false },
+    { HTTP_GET, "/ws/chat/{room}", "WebSocket room chat (wss://); room is [A-Za-z0-9_-]{1,64}; first frame authenticates", NULL, false },
 };
 
 /* Every table of routes, searched in order. */
-static const api_route_t *const TABLES[] = { ROUTES, API_AUTH_ROUTES };
-static const size_t TABLE_SIZES[] = { sizeof ROUTES / sizeof ROUTES[0], (size_t)-1 /* NULL-terminated */ };
+static const api_route_t *const TABLES[] = { ROUTES, API_AUTH_ROUTES, API_USER_ROUTES };
+static const size_t TABLE_SIZES[] = { sizeof ROUTES / sizeof ROUTES[0], (size_t)-1, (size_t)-1 /* NULL-terminated */ };
 
 static const char *method_name(http_method_t m) {
     switch (m) {
@@ -65,8 +67,9 @@ void app_init(app_t *a) {
     FOR_EACH_ROUTE(rt) {
         char path[96];
         snprintf(path, sizeof path, "%s/", rt->path);
-        json_t *e = json_pack("{s:s, s:s, s:s}", "method", method_name(rt->method), "path",
-                              strcmp(rt->path, "/api") == 0 || rt->fn == NULL ? path : rt->path, "description", rt->summary);
+        bool slash = strcmp(rt->path, "/api") == 0 || (rt->fn == NULL && rt->path[strlen(rt->path) - 1] != '/');
+        json_t *e = json_pack("{s:s, s:s, s:s}", "method", method_name(rt->method), "path", slash ? path : rt->path,
+                              "description", rt->summary);
         if (rt->auth) json_object_set_new(e, "auth", json_string("bearer"));
         json_array_append_new(eps, e);
     }
@@ -122,6 +125,9 @@ static void dispatch_api(app_t *a, http_req_t *r) {
     http_respond_error(r, 404, "not_found", "No such API endpoint.");
 }
 
+/* The app WebSocket: /ws or /ws/ exactly. */
+static bool is_app_socket(span_t path) { return span_eq(path, "/ws") || span_eq(path, "/ws/"); }
+
 static void serve_file(http_req_t *r, const static_file_t *f, bool fallback) {
     http_method_t m = http_req_method(r);
     if (m != HTTP_GET && m != HTTP_HEAD) {
@@ -161,7 +167,7 @@ static void on_http(void *ap, http_req_t *r) {
         return;
     case ROUTE_WS: {
         span_t room;
-        if (!path_chat_room(path, &room)) {
+        if (!is_app_socket(path) && !path_chat_room(path, &room)) {
             http_respond_error(r, 404, "not_found", "No WebSocket endpoint here.");
             return;
         }
@@ -195,24 +201,27 @@ static void on_http(void *ap, http_req_t *r) {
 static int ws_route(void *ap, span_t path) {
     (void)ap;
     span_t room;
-    return path_chat_room(path, &room) ? 0 : 404;
+    return is_app_socket(path) || path_chat_room(path, &room) ? 0 : 404;
 }
 
 static void ws_open(void *ap, ws_conn_t *c) {
     app_t *a = ap;
     span_t room;
-    if (path_chat_room(ws_path(c), &room)) chat_on_open(a->chat, c, room);
+    if (is_app_socket(ws_path(c))) presence_on_open(a->presence, c);
+    else if (path_chat_room(ws_path(c), &room)) chat_on_open(a->chat, c, room);
     else ws_close(c, 1008, "no such endpoint");
 }
 
 static void ws_message(void *ap, ws_conn_t *c, span_t data) {
     app_t *a = ap;
-    chat_on_message(a->chat, c, data);
+    if (is_app_socket(ws_path(c))) presence_on_message(a->presence, c, data);
+    else chat_on_message(a->chat, c, data);
 }
 
 static void ws_close_cb(void *ap, ws_conn_t *c) {
     app_t *a = ap;
-    chat_on_close(a->chat, c);
+    if (is_app_socket(ws_path(c))) presence_on_close(a->presence, c);
+    else chat_on_close(a->chat, c);
 }
 
 static const srv_handlers_t HANDLERS = {

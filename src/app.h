@@ -23,6 +23,7 @@ typedef struct {
     chat_t *chat;
     pool_t *pool;
     struct store *store;        /* database pool (store.h) */
+    struct presence *presence;  /* online users, the app WebSocket /ws/ (presence.h) */
     pool_t *hash_pool;          /* Argon2id, bounded queue */
     uint8_t secret[AUTH_SECRET_BYTES];
     auth_common_t *common;      /* refused passwords */

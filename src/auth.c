@@ -228,13 +228,14 @@ bool auth_password_verify(const char *hash, span_t pw) {
 
 /* ---- JWT ---- */
 
-char *auth_jwt_sign(const uint8_t secret[AUTH_SECRET_BYTES], int64_t user_id, int64_t now_s, int64_t ttl_s) {
+char *auth_jwt_sign(const uint8_t secret[AUTH_SECRET_BYTES], int64_t user_id, const char *name, int64_t now_s, int64_t ttl_s) {
     jwt_t *jwt = NULL;
     char sub[24];
     snprintf(sub, sizeof sub, "%" PRId64, user_id);
     char *out = NULL;
     if (jwt_new(&jwt) == 0 && jwt_set_alg(jwt, JWT_ALG_HS256, secret, AUTH_SECRET_BYTES) == 0 &&
-        jwt_add_grant(jwt, "sub", sub) == 0 && jwt_add_grant_int(jwt, "iat", (long)now_s) == 0 &&
+        jwt_add_grant(jwt, "sub", sub) == 0 && (!name || jwt_add_grant(jwt, "name", name) == 0) &&
+        jwt_add_grant_int(jwt, "iat", (long)now_s) == 0 &&
         jwt_add_grant_int(jwt, "exp", (long)(now_s + ttl_s)) == 0) {
         char *s = jwt_encode_str(jwt);
         if (s) {
@@ -268,7 +269,8 @@ static int check_header(const char *token) {
     return rc;
 }
 
-int auth_jwt_verify(const uint8_t secret[AUTH_SECRET_BYTES], const char *token, int64_t now_s, int64_t *user_id) {
+int auth_jwt_verify(const uint8_t secret[AUTH_SECRET_BYTES], const char *token, int64_t now_s, int64_t *user_id,
+                    char *name, size_t name_cap) {
     if (!token || strlen(token) > JWT_MAX_BYTES) return AUTH_E_FORMAT;
     int dots = 0;
     for (const char *p = token; *p; p++) {
@@ -296,6 +298,10 @@ int auth_jwt_verify(const uint8_t secret[AUTH_SECRET_BYTES], const char *token, 
     char *end = NULL;
     long long id = sub ? strtoll(sub, &end, 10) : 0;
     bool sub_ok = sub && *sub && end && *end == 0 && id > 0;
+    if (name && name_cap) {
+        const char *n = jwt_get_grant(jwt, "name");
+        snprintf(name, name_cap, "%s", n ? n : "");
+    }
     jwt_free(jwt);
     if (!has_exp || exp <= now_s) return AUTH_E_EXPIRED;
     if (!sub_ok) return AUTH_E_FORMAT;

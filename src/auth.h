@@ -78,11 +78,14 @@ bool auth_password_verify(const char *hash, span_t pw);
 
 /* ---- access tokens ---- */
 
-/* HS256 JWT {"sub":"<user>","iat":now,"exp":now+ttl}; malloc'd string, NULL on failure. */
-char *auth_jwt_sign(const uint8_t secret[AUTH_SECRET_BYTES], int64_t user_id, int64_t now_s, int64_t ttl_s);
-/* AUTH_OK and *user_id, or an AUTH_E_* code. Refuses every algorithm but HS256, a wrong
- * signature, a missing or passed exp, a missing sub. */
-int auth_jwt_verify(const uint8_t secret[AUTH_SECRET_BYTES], const char *token, int64_t now_s, int64_t *user_id);
+/* HS256 JWT {"sub":"<user>","name":"<display name>","iat":now,"exp":now+ttl}; malloc'd
+ * string, NULL on failure. The name lets sockets label a user without a query. */
+char *auth_jwt_sign(const uint8_t secret[AUTH_SECRET_BYTES], int64_t user_id, const char *name, int64_t now_s, int64_t ttl_s);
+/* AUTH_OK and *user_id (and the name claim into name[name_cap] when name is not NULL, ""
+ * if absent), or an AUTH_E_* code. Refuses every algorithm but HS256, a wrong signature,
+ * a missing or passed exp, a missing sub. */
+int auth_jwt_verify(const uint8_t secret[AUTH_SECRET_BYTES], const char *token, int64_t now_s, int64_t *user_id,
+                    char *name, size_t name_cap);
 
 /* ---- refresh tokens, tickets ---- */
 

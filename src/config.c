@@ -22,7 +22,7 @@ static const var_doc_t VARS[] = {
     { "VAR_DIR", "var", "directory for runtime data (certificate, later the database)" },
     { "WEB_ROOT", "web/dist", "built single-page app, served as static files" },
     { "ALLOWED_ORIGINS", "(own origin)", "comma-separated origins allowed to open WebSockets" },
-    { "MAX_BODY_BYTES", "1048576", "largest request body in bytes (larger: 413)" },
+    { "MAX_BODY_BYTES", "6291456", "largest request body in bytes (larger: 413); JSON endpoints take far less" },
     { "WORKER_THREADS", "4", "threads in the worker pool (1-64)" },
     { "HEADER_TIMEOUT", "10", "seconds allowed for a complete request head (1-300)" },
     { "WS_PING_INTERVAL", "30", "seconds between WebSocket pings (1-3600)" },

@@ -1,7 +1,9 @@
 /* pongd: configuration, start-up, signals and shutdown. */
 #include "app.h"
 #include "config.h"
+#include "avatar.h"
 #include "db.h"
+#include "presence.h"
 #include "store.h"
 #include "pongd_limits.h"
 #include "log.h"
@@ -103,6 +105,11 @@ int main(int argc, char **argv) {
         return 1;
     }
     app.auth_rate = ratemap_create(cfg.auth_rate, cfg.auth_rate, LIM_RATEMAP_KEYS);
+    if (avatar_init() != 0) {
+        log_msg("error", "libvips could not be started (avatars)");
+        return 1;
+    }
+    app.presence = presence_create(&app);
     app.rooms = rooms_create();
     app.chat = chat_create(app.rooms, cfg.chat_rate);
     app_init(&app);
@@ -157,6 +164,8 @@ int main(int argc, char **argv) {
     static_free(app.files);
     app_fini(&app);
     ratemap_destroy(app.auth_rate);
+    presence_destroy(app.presence);
+    avatar_shutdown();
     auth_common_free(app.common);
     log_flush();
     return 0;

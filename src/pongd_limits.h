@@ -7,7 +7,7 @@
 #define LIM_HTTP_HEADER_BYTES     8192u     /* all request headers; more -> 431 */
 #define LIM_HTTP_URI_BYTES        4096u     /* request target; more -> 414 */
 #define LIM_HTTP_HEADER_POOL      256u      /* connections parsing headers at once */
-#define LIM_HTTP_BODY_DEFAULT     1048576u  /* MAX_BODY_BYTES default */
+#define LIM_HTTP_BODY_DEFAULT     6291456u  /* MAX_BODY_BYTES default: a 5 MiB avatar fits */
 #define LIM_HTTP_BODY_MAX         (64u * 1048576u) /* MAX_BODY_BYTES upper bound */
 #define LIM_HTTP_HEADER_TIMEOUT_S 10        /* HEADER_TIMEOUT default */
 #define LIM_HTTP_KEEPALIVE_S      30        /* idle keep-alive connection lifetime */

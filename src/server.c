@@ -495,6 +495,10 @@ static void close_start(struct ws_conn *c, int code, bool grace_timeout) {
     lws_callback_on_writable(c->wsi);
 }
 
+void ws_set_deadline(ws_conn_t *c, int seconds) {
+    if (c->wsi) lws_set_timeout(c->wsi, seconds > 0 ? PENDING_TIMEOUT_USER_OK : NO_PENDING_TIMEOUT, seconds > 0 ? seconds : 0);
+}
+
 void ws_close(ws_conn_t *c, int code, const char *reason) {
     (void)reason;
     close_start(c, code, true);

@@ -140,57 +140,59 @@ static char *sign_with(jwt_alg_t alg, const uint8_t *key, int keylen, long exp) 
 static void test_jwt(void **state) {
     (void)state;
     int64_t now = 1800000000, id = 0;
-    char *t = auth_jwt_sign(SECRET, 42, now, AUTH_ACCESS_TTL_S);
+    char *t = auth_jwt_sign(SECRET, 42, "Zoë <b>", now, AUTH_ACCESS_TTL_S);
     assert_non_null(t);
-    assert_int_equal(auth_jwt_verify(SECRET, t, now, &id), AUTH_OK);
+    char name[64];
+    assert_int_equal(auth_jwt_verify(SECRET, t, now, &id, name, sizeof name), AUTH_OK);
     assert_int_equal(id, 42);
-    assert_int_equal(auth_jwt_verify(SECRET, t, now + AUTH_ACCESS_TTL_S - 1, &id), AUTH_OK);
+    assert_string_equal(name, "Zoë <b>");
+    assert_int_equal(auth_jwt_verify(SECRET, t, now + AUTH_ACCESS_TTL_S - 1, &id, NULL, 0), AUTH_OK);
     /* expired at exactly exp and after */
-    assert_int_equal(auth_jwt_verify(SECRET, t, now + AUTH_ACCESS_TTL_S, &id), AUTH_E_EXPIRED);
+    assert_int_equal(auth_jwt_verify(SECRET, t, now + AUTH_ACCESS_TTL_S, &id, NULL, 0), AUTH_E_EXPIRED);
     /* another secret: bad signature */
     uint8_t other[AUTH_SECRET_BYTES];
     memcpy(other, SECRET, sizeof other);
     other[0] ^= 1;
-    assert_int_equal(auth_jwt_verify(other, t, now, &id), AUTH_E_SIGNATURE);
+    assert_int_equal(auth_jwt_verify(other, t, now, &id, NULL, 0), AUTH_E_SIGNATURE);
     /* a payload changed after signing */
     char *dot1 = strchr(t, '.'), *dot2 = strchr(dot1 + 1, '.');
     char *p = b64("{\"sub\":\"1\",\"exp\":1900000000}");
     char *tampered = malloc(strlen(t) + strlen(p) + 2);
     sprintf(tampered, "%.*s.%s%s", (int)(dot1 - t), t, p, dot2);
-    assert_int_equal(auth_jwt_verify(SECRET, tampered, now, &id), AUTH_E_SIGNATURE);
+    assert_int_equal(auth_jwt_verify(SECRET, tampered, now, &id, NULL, 0), AUTH_E_SIGNATURE);
     free(p);
     free(tampered);
     /* alg none, with and without a signature */
     char *none = forge("{\"alg\":\"none\",\"typ\":\"JWT\"}", "{\"sub\":\"1\",\"exp\":1900000000}", "");
-    assert_int_equal(auth_jwt_verify(SECRET, none, now, &id), AUTH_E_ALG);
+    assert_int_equal(auth_jwt_verify(SECRET, none, now, &id, NULL, 0), AUTH_E_ALG);
     free(none);
     none = forge("{\"alg\":\"None\"}", "{\"sub\":\"1\",\"exp\":1900000000}", "abc");
-    assert_int_equal(auth_jwt_verify(SECRET, none, now, &id), AUTH_E_ALG);
+    assert_int_equal(auth_jwt_verify(SECRET, none, now, &id, NULL, 0), AUTH_E_ALG);
     free(none);
     /* another algorithm with the same key: HS512, HS384 */
     char *hs512 = sign_with(JWT_ALG_HS512, SECRET, AUTH_SECRET_BYTES, 1900000000);
-    assert_int_equal(auth_jwt_verify(SECRET, hs512, now, &id), AUTH_E_ALG);
+    assert_int_equal(auth_jwt_verify(SECRET, hs512, now, &id, NULL, 0), AUTH_E_ALG);
     free(hs512);
     char *hs384 = sign_with(JWT_ALG_HS384, SECRET, AUTH_SECRET_BYTES, 1900000000);
-    assert_int_equal(auth_jwt_verify(SECRET, hs384, now, &id), AUTH_E_ALG);
+    assert_int_equal(auth_jwt_verify(SECRET, hs384, now, &id, NULL, 0), AUTH_E_ALG);
     free(hs384);
     /* RS256 header (key confusion attempt) */
     char *rs = forge("{\"alg\":\"RS256\",\"typ\":\"JWT\"}", "{\"sub\":\"1\",\"exp\":1900000000}", "c2ln");
-    assert_int_equal(auth_jwt_verify(SECRET, rs, now, &id), AUTH_E_ALG);
+    assert_int_equal(auth_jwt_verify(SECRET, rs, now, &id, NULL, 0), AUTH_E_ALG);
     free(rs);
     /* HS256 without exp, or without sub */
     char *noexp = sign_with(JWT_ALG_HS256, SECRET, AUTH_SECRET_BYTES, 0);
-    assert_int_not_equal(auth_jwt_verify(SECRET, noexp, now, &id), AUTH_OK);
+    assert_int_not_equal(auth_jwt_verify(SECRET, noexp, now, &id, NULL, 0), AUTH_OK);
     free(noexp);
     /* garbage */
     const char *junk[] = { "", "abc", "a.b", "a.b.c.d", "....", "eyJhbGciOiJIUzI1NiJ9.e30.", "x y.z.w" };
-    for (size_t i = 0; i < sizeof junk / sizeof junk[0]; i++) assert_int_not_equal(auth_jwt_verify(SECRET, junk[i], now, &id), AUTH_OK);
+    for (size_t i = 0; i < sizeof junk / sizeof junk[0]; i++) assert_int_not_equal(auth_jwt_verify(SECRET, junk[i], now, &id, NULL, 0), AUTH_OK);
     char huge[2000];
     memset(huge, 'a', sizeof huge - 1);
     huge[sizeof huge - 1] = 0;
     huge[10] = '.';
     huge[20] = '.';
-    assert_int_equal(auth_jwt_verify(SECRET, huge, now, &id), AUTH_E_FORMAT);
+    assert_int_equal(auth_jwt_verify(SECRET, huge, now, &id, NULL, 0), AUTH_E_FORMAT);
     free(t);
 }
 

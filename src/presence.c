@@ -1,0 +1,158 @@
+/* presence — see presence.h. */
+#include "presence.h"
+#include "app.h"
+#include "auth.h"
+#include "log.h"
+#include "social.h"
+#include "store.h"
+
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct presence {
+    app_t *app;
+    rooms_t *users;     /* room "u<id>": the user's authenticated tabs */
+};
+
+typedef struct {
+    int64_t uid;
+    bool authed;
+} pconn_t;
+
+/* A change to announce to the user's friends, run through the database pool. */
+typedef struct {
+    presence_t *p;
+    int64_t uid;
+    bool online;
+    int64_t at;
+    int rc;
+    db_rows_t *friends;
+} pjob_t;
+
+static void room_of(int64_t uid, char *out, size_t cap) { snprintf(out, cap, "u%" PRId64, uid); }
+
+presence_t *presence_create(void *app) {
+    presence_t *p = xcalloc(1, sizeof *p);
+    p->app = app;
+    p->users = rooms_create();
+    return p;
+}
+
+void presence_destroy(presence_t *p) {
+    if (!p) return;
+    rooms_destroy(p->users);
+    free(p);
+}
+
+bool presence_online(const presence_t *p, int64_t user_id) {
+    char name[32];
+    room_of(user_id, name, sizeof name);
+    return rooms_find(p->users, span_cstr(name)) != NULL;
+}
+
+void presence_push(presence_t *p, int64_t user_id, span_t json) {
+    char name[32];
+    room_of(user_id, name, sizeof name);
+    room_t *r = rooms_find(p->users, span_cstr(name));
+    if (!r) return;
+    wsmsg_t *m = wsmsg_new(WSMSG_TEXT, json.ptr, json.len);
+    ws_broadcast(r, m);
+    wsmsg_unref(m);
+}
+
+static void pjob_work(void *arg, void *worker) {
+    pjob_t *j = arg;
+    db_t *db = store_db(worker);
+    if (!db) {
+        j->rc = DB_ECONN;
+        return;
+    }
+    if (!j->online) j->rc = soc_touch_seen(db, j->uid, j->at);
+    if (j->rc == 0) j->rc = soc_friend_ids(db, j->uid, &j->friends);
+    if (j->rc == DB_ECONN) store_lost(worker);
+}
+
+static void pjob_done(void *arg, int status) {
+    pjob_t *j = arg;
+    if (status == 0 && j->rc == 0) {
+        char msg[160];
+        int n = j->online ? snprintf(msg, sizeof msg, "{\"type\":\"presence\",\"user_id\":%" PRId64 ",\"online\":true}", j->uid)
+                          : snprintf(msg, sizeof msg, "{\"type\":\"presence\",\"user_id\":%" PRId64 ",\"online\":false,\"last_seen_at\":%" PRId64 "}",
+                                     j->uid, j->at);
+        for (int i = 0; i < db_rows_count(j->friends); i++) presence_push(j->p, db_rows_int(j->friends, i, 0), span_of(msg, (size_t)n));
+    } else if (status == 0) {
+        log_msg("warn", "presence of user %" PRId64 " not announced: database error %d", j->uid, j->rc);
+    }
+    db_rows_free(j->friends);
+    free(j);
+}
+
+static void announce(presence_t *p, int64_t uid, bool online) {
+    pjob_t *j = xcalloc(1, sizeof *j);
+    j->p = p;
+    j->uid = uid;
+    j->online = online;
+    j->at = (int64_t)now_wall_ms();
+    if (pool_submit(store_pool(p->app->store), pjob_work, pjob_done, j) != 0) {
+        log_msg("warn", "presence of user %" PRId64 " not announced: database queue full", uid);
+        free(j);
+    }
+}
+
+void presence_on_open(presence_t *p, ws_conn_t *c) {
+    (void)p;
+    ws_set_data(c, xcalloc(1, sizeof(pconn_t)));
+    ws_set_deadline(c, PRESENCE_AUTH_TIMEOUT_S);
+}
+
+static void authenticate(presence_t *p, ws_conn_t *c, pconn_t *pc, span_t data) {
+    json_error_t e;
+    json_t *o = json_loadb(data.ptr, data.len, JSON_REJECT_DUPLICATES, &e);
+    const char *type = json_string_value(json_object_get(o, "type"));
+    const char *token = json_string_value(json_object_get(o, "token"));
+    int64_t uid = 0;
+    char name[4 * AUTH_DISPLAY_MAX + 1];
+    int rc = type && strcmp(type, "auth") == 0 && token
+                 ? auth_jwt_verify(p->app->secret, token, (int64_t)(now_wall_ms() / 1000), &uid, name, sizeof name)
+                 : AUTH_E_FORMAT;
+    json_decref(o);
+    if (rc != AUTH_OK) {
+        ws_close(c, 4001, rc == AUTH_E_EXPIRED ? "token expired" : "unauthorized");
+        return;
+    }
+    pc->uid = uid;
+    pc->authed = true;
+    ws_set_deadline(c, 0);
+    char room[32];
+    room_of(uid, room, sizeof room);
+    rooms_join(p->users, span_cstr(room), ws_member(c), c);
+    json_t *hello = json_pack("{s:s, s:{s:I, s:s}}", "type", "hello", "user", "id", (json_int_t)uid, "display_name", name);
+    char *s = json_dumps(hello, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(hello);
+    if (s) ws_send_text(c, span_cstr(s));
+    free(s);
+    if (room_size(ws_member(c)->room) == 1) announce(p, uid, true);   /* first tab */
+}
+
+void presence_on_message(presence_t *p, ws_conn_t *c, span_t data) {
+    pconn_t *pc = ws_data(c);
+    if (!pc) return;
+    if (!pc->authed) {
+        authenticate(p, c, pc, data);
+        return;
+    }
+    if (span_eq(data, "{\"type\":\"ping\"}")) ws_send_text(c, SPAN_LIT("{\"type\":\"pong\"}"));
+}
+
+void presence_on_close(presence_t *p, ws_conn_t *c) {
+    pconn_t *pc = ws_data(c);
+    if (pc && pc->authed) {
+        rooms_leave(p->users, ws_member(c));
+        if (!presence_online(p, pc->uid)) announce(p, pc->uid, false);   /* last tab */
+    }
+    free(pc);
+    ws_set_data(c, NULL);
+}

@@ -1,0 +1,343 @@
+/* social — see social.h. Friendships are stored once per pair: (requester, addressee)
+ * with accepted 0 (pending) or 1. */
+#include "social.h"
+#include "auth.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#define USER_COLS "id, username, COALESCE(email, ''), display_name, language, COALESCE(password_hash, ''), avatar_version, created_at, COALESCE(last_seen_at, 0)"
+
+static const db_sql_t Q_BLOCKED = { "soc_blocked", "SELECT 1 FROM blocks WHERE blocker_id = $1 AND blocked_id = $2" };
+static const db_sql_t Q_FRIENDSHIP = {
+    "soc_friendship",
+    "SELECT requester_id, accepted FROM friendships WHERE (requester_id = $1 AND addressee_id = $2)"
+    " OR (requester_id = $2 AND addressee_id = $1)",
+};
+static const db_sql_t Q_EXISTS = { "soc_exists", "SELECT 1 FROM users WHERE id = $1 AND deleted_at IS NULL" };
+static const db_sql_t Q_FIND_DISPLAY = {
+    "soc_find_display", "SELECT " USER_COLS " FROM users WHERE display_key = $1 AND deleted_at IS NULL",
+};
+static const db_sql_t Q_TAKEN_DISPLAY = { "soc_taken_display", "SELECT 1 FROM users WHERE display_key = $1 AND id <> $2" };
+static const db_sql_t Q_TAKEN_EMAIL = { "soc_taken_email", "SELECT 1 FROM users WHERE email_key = $1 AND id <> $2" };
+static const db_sql_t Q_SET_DISPLAY = {
+    "soc_set_display", "UPDATE users SET display_name = $2, display_key = $3, updated_at = $4 WHERE id = $1",
+};
+static const db_sql_t Q_SET_EMAIL = { "soc_set_email", "UPDATE users SET email = $2, email_key = $3, updated_at = $4 WHERE id = $1" };
+static const db_sql_t Q_SET_LANG = { "soc_set_lang", "UPDATE users SET language = $2, updated_at = $3 WHERE id = $1" };
+static const db_sql_t Q_SET_PW = { "soc_set_pw", "UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1" };
+static const db_sql_t Q_INSERT_REQUEST = {
+    "soc_insert_request",
+    "INSERT INTO friendships (requester_id, addressee_id, accepted, created_at, updated_at) VALUES ($1, $2, 0, $3, $3)",
+};
+static const db_sql_t Q_ACCEPT = {
+    "soc_accept",
+    "UPDATE friendships SET accepted = 1, updated_at = $3 WHERE requester_id = $2 AND addressee_id = $1 AND accepted = 0",
+};
+static const db_sql_t Q_REMOVE_PAIR = {
+    "soc_remove_pair",
+    "DELETE FROM friendships WHERE (requester_id = $1 AND addressee_id = $2) OR (requester_id = $2 AND addressee_id = $1)",
+};
+static const db_sql_t Q_FRIENDS = {
+    "soc_friends",
+    "SELECT u.id, u.username, u.display_name, u.avatar_version, COALESCE(u.last_seen_at, 0),"
+    " CASE WHEN f.accepted = 1 THEN 0 WHEN f.addressee_id = $1 THEN 1 ELSE 2 END, f.created_at"
+    " FROM friendships f JOIN users u ON u.id = CASE WHEN f.requester_id = $1 THEN f.addressee_id ELSE f.requester_id END"
+    " WHERE (f.requester_id = $1 OR f.addressee_id = $1) AND u.deleted_at IS NULL ORDER BY u.display_key",
+};
+static const db_sql_t Q_FRIEND_IDS = {
+    "soc_friend_ids",
+    "SELECT CASE WHEN requester_id = $1 THEN addressee_id ELSE requester_id END FROM friendships"
+    " WHERE (requester_id = $1 OR addressee_id = $1) AND accepted = 1",
+};
+static const db_sql_t Q_BLOCK = {
+    "soc_block", "INSERT INTO blocks (blocker_id, blocked_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+};
+static const db_sql_t Q_UNBLOCK = { "soc_unblock", "DELETE FROM blocks WHERE blocker_id = $1 AND blocked_id = $2" };
+static const db_sql_t Q_BLOCKS = {
+    "soc_blocks",
+    "SELECT u.id, u.username, u.display_name, u.avatar_version, b.created_at FROM blocks b JOIN users u ON u.id = b.blocked_id"
+    " WHERE b.blocker_id = $1 ORDER BY u.display_key",
+};
+static const db_sql_t Q_AVATAR_UPSERT = {
+    "soc_avatar_upsert",
+    "INSERT INTO avatars (user_id, content_type, image, updated_at) VALUES ($1, $2, $3, $4)"
+    " ON CONFLICT (user_id) DO UPDATE SET content_type = excluded.content_type, image = excluded.image,"
+    " updated_at = excluded.updated_at",
+};
+static const db_sql_t Q_AVATAR_DELETE = { "soc_avatar_delete", "DELETE FROM avatars WHERE user_id = $1" };
+static const db_sql_t Q_AVATAR_BUMP = {
+    "soc_avatar_bump", "UPDATE users SET avatar_version = avatar_version + 1, updated_at = $2 WHERE id = $1 RETURNING avatar_version",
+};
+static const db_sql_t Q_AVATAR_GET = { "soc_avatar_get", "SELECT image, content_type FROM avatars WHERE user_id = $1" };
+static const db_sql_t Q_TOUCH = { "soc_touch", "UPDATE users SET last_seen_at = $2 WHERE id = $1" };
+static const db_sql_t Q_DEL_SESSIONS = { "soc_del_sessions", "DELETE FROM sessions WHERE user_id = $1" };
+static const db_sql_t Q_DEL_FRIENDS = { "soc_del_friends", "DELETE FROM friendships WHERE requester_id = $1 OR addressee_id = $1" };
+static const db_sql_t Q_DEL_BLOCKS = { "soc_del_blocks", "DELETE FROM blocks WHERE blocker_id = $1 OR blocked_id = $1" };
+static const db_sql_t Q_ANONYMISE = {
+    "soc_anonymise",
+    "UPDATE users SET username = $2, username_key = $2, email = NULL, email_key = NULL, display_name = $3, display_key = $2,"
+    " password_hash = NULL, avatar_version = avatar_version + 1, last_seen_at = NULL, deleted_at = $4, updated_at = $4 WHERE id = $1",
+};
+
+const char *soc_relation_name(soc_relation_t r) {
+    static const char *const names[] = { "self", "none", "friends", "request_sent", "request_received", "blocked", "blocked_by" };
+    return (unsigned)r < sizeof names / sizeof names[0] ? names[r] : "none";
+}
+
+static db_val_t text(const char *s) { return DB_TEXT(s, strlen(s)); }
+
+/* 1 if the two-integer query finds a row, 0 if not, or an error. */
+static int found2(db_t *db, const db_sql_t *q, int64_t a, int64_t b) {
+    db_val_t p[2] = { DB_INT(a), DB_INT(b) };
+    db_rows_t *r;
+    int rc = db_exec(db, q, p, 2, &r, NULL);
+    if (rc != 0) return rc;
+    int n = db_rows_count(r);
+    db_rows_free(r);
+    return n > 0;
+}
+
+static int user_exists(db_t *db, int64_t id) {
+    db_val_t p = DB_INT(id);
+    db_rows_t *r;
+    int rc = db_exec(db, &Q_EXISTS, &p, 1, &r, NULL);
+    if (rc != 0) return rc;
+    int n = db_rows_count(r);
+    db_rows_free(r);
+    return n > 0 ? 0 : ACC_E_NOTFOUND;
+}
+
+int soc_relation(db_t *db, int64_t viewer, int64_t other, soc_relation_t *out) {
+    if (viewer == other) {
+        *out = REL_SELF;
+        return 0;
+    }
+    int b = found2(db, &Q_BLOCKED, viewer, other);
+    if (b < 0) return b;
+    if (b) {
+        *out = REL_BLOCKED;
+        return 0;
+    }
+    if ((b = found2(db, &Q_BLOCKED, other, viewer)) < 0) return b;
+    if (b) {
+        *out = REL_BLOCKED_BY;
+        return 0;
+    }
+    db_val_t p[2] = { DB_INT(viewer), DB_INT(other) };
+    db_rows_t *r;
+    int rc = db_exec(db, &Q_FRIENDSHIP, p, 2, &r, NULL);
+    if (rc != 0) return rc;
+    if (db_rows_count(r) == 0) *out = REL_NONE;
+    else if (db_rows_int(r, 0, 1)) *out = REL_FRIENDS;
+    else *out = db_rows_int(r, 0, 0) == viewer ? REL_REQUEST_SENT : REL_REQUEST_RECEIVED;
+    db_rows_free(r);
+    return 0;
+}
+
+int soc_find_display(db_t *db, const char *display_name, account_t *out) {
+    char key[4 * AUTH_DISPLAY_MAX + 1];
+    size_t n = strlen(display_name);
+    if (n >= sizeof key) return ACC_E_NOTFOUND;
+    auth_fold(span_of(display_name, n), key);
+    db_val_t p = text(key);
+    db_rows_t *r;
+    int rc = db_exec(db, &Q_FIND_DISPLAY, &p, 1, &r, NULL);
+    if (rc != 0) return rc;
+    if (db_rows_count(r) == 0) {
+        db_rows_free(r);
+        return ACC_E_NOTFOUND;
+    }
+    int64_t id = db_rows_int(r, 0, 0);
+    db_rows_free(r);
+    return acc_get(db, id, out);
+}
+
+int soc_update(db_t *db, int64_t id, const soc_update_t *u, int64_t now) {
+    int rc = db_begin(db);
+    if (rc != 0) return rc;
+    if (u->display_name) {
+        char key[4 * AUTH_DISPLAY_MAX + 1];
+        auth_fold(span_cstr(u->display_name), key);
+        db_val_t t[2] = { text(key), DB_INT(id) };
+        db_rows_t *r;
+        if ((rc = db_exec(db, &Q_TAKEN_DISPLAY, t, 2, &r, NULL)) != 0) goto fail;
+        int taken = db_rows_count(r);
+        db_rows_free(r);
+        if (taken) {
+            rc = ACC_E_TAKEN_DISPLAY;
+            goto fail;
+        }
+        db_val_t p[4] = { DB_INT(id), text(u->display_name), text(key), DB_INT(now) };
+        if ((rc = db_exec(db, &Q_SET_DISPLAY, p, 4, NULL, NULL)) != 0) goto fail;
+    }
+    if (u->email) {
+        char key[AUTH_EMAIL_MAX + 1];
+        auth_fold(span_cstr(u->email), key);
+        db_val_t t[2] = { text(key), DB_INT(id) };
+        db_rows_t *r;
+        if ((rc = db_exec(db, &Q_TAKEN_EMAIL, t, 2, &r, NULL)) != 0) goto fail;
+        int taken = db_rows_count(r);
+        db_rows_free(r);
+        if (taken) {
+            rc = ACC_E_TAKEN_EMAIL;
+            goto fail;
+        }
+        db_val_t p[4] = { DB_INT(id), text(u->email), text(key), DB_INT(now) };
+        if ((rc = db_exec(db, &Q_SET_EMAIL, p, 4, NULL, NULL)) != 0) goto fail;
+    }
+    if (u->language) {
+        db_val_t p[3] = { DB_INT(id), text(u->language), DB_INT(now) };
+        if ((rc = db_exec(db, &Q_SET_LANG, p, 3, NULL, NULL)) != 0) goto fail;
+    }
+    if (u->password_hash) {
+        db_val_t p[3] = { DB_INT(id), text(u->password_hash), DB_INT(now) };
+        if ((rc = db_exec(db, &Q_SET_PW, p, 3, NULL, NULL)) != 0) goto fail;
+    }
+    rc = db_commit(db);
+    /* a concurrent change may still hit the unique index at commit or statement time */
+    return rc == DB_ECONSTRAINT ? (u->display_name ? ACC_E_TAKEN_DISPLAY : ACC_E_TAKEN_EMAIL) : rc;
+fail:
+    db_rollback(db);
+    if (rc == DB_ECONSTRAINT) rc = u->display_name ? ACC_E_TAKEN_DISPLAY : ACC_E_TAKEN_EMAIL;
+    return rc;
+}
+
+int soc_friend_request(db_t *db, int64_t me, int64_t them, int64_t now, bool *became_friends) {
+    *became_friends = false;
+    if (me == them) return SOC_E_SELF;
+    int rc = db_begin(db);
+    if (rc != 0) return rc;
+    soc_relation_t rel;
+    if ((rc = user_exists(db, them)) != 0 || (rc = soc_relation(db, me, them, &rel)) != 0) goto fail;
+    switch (rel) {
+    case REL_BLOCKED:
+    case REL_BLOCKED_BY: rc = SOC_E_BLOCKED; goto fail;
+    case REL_FRIENDS:
+    case REL_REQUEST_SENT: rc = SOC_E_EXISTS; goto fail;
+    case REL_REQUEST_RECEIVED: {
+        db_val_t p[3] = { DB_INT(me), DB_INT(them), DB_INT(now) };
+        if ((rc = db_exec(db, &Q_ACCEPT, p, 3, NULL, NULL)) != 0) goto fail;
+        *became_friends = true;
+        break;
+    }
+    default: {
+        db_val_t p[3] = { DB_INT(me), DB_INT(them), DB_INT(now) };
+        if ((rc = db_exec(db, &Q_INSERT_REQUEST, p, 3, NULL, NULL)) != 0) goto fail;
+    }
+    }
+    rc = db_commit(db);
+    return rc == DB_ECONSTRAINT ? SOC_E_EXISTS : rc;   /* both asked at the same moment */
+fail:
+    db_rollback(db);
+    return rc == DB_ECONSTRAINT ? SOC_E_EXISTS : rc;
+}
+
+int soc_friend_accept(db_t *db, int64_t me, int64_t them, int64_t now) {
+    db_val_t p[3] = { DB_INT(me), DB_INT(them), DB_INT(now) };
+    int64_t changed = 0;
+    int rc = db_exec(db, &Q_ACCEPT, p, 3, NULL, &changed);
+    if (rc != 0) return rc;
+    return changed == 1 ? 0 : ACC_E_NOTFOUND;
+}
+
+int soc_friend_remove(db_t *db, int64_t me, int64_t them) {
+    db_val_t p[2] = { DB_INT(me), DB_INT(them) };
+    int64_t changed = 0;
+    int rc = db_exec(db, &Q_REMOVE_PAIR, p, 2, NULL, &changed);
+    if (rc != 0) return rc;
+    return changed > 0 ? 0 : ACC_E_NOTFOUND;
+}
+
+int soc_friends(db_t *db, int64_t me, db_rows_t **rows) {
+    db_val_t p = DB_INT(me);
+    return db_exec(db, &Q_FRIENDS, &p, 1, rows, NULL);
+}
+
+int soc_friend_ids(db_t *db, int64_t me, db_rows_t **rows) {
+    db_val_t p = DB_INT(me);
+    return db_exec(db, &Q_FRIEND_IDS, &p, 1, rows, NULL);
+}
+
+int soc_block(db_t *db, int64_t me, int64_t them, int64_t now) {
+    if (me == them) return SOC_E_SELF;
+    int rc = db_begin(db);
+    if (rc != 0) return rc;
+    db_val_t p[3] = { DB_INT(me), DB_INT(them), DB_INT(now) };
+    if ((rc = user_exists(db, them)) != 0 || (rc = db_exec(db, &Q_BLOCK, p, 3, NULL, NULL)) != 0 ||
+        (rc = db_exec(db, &Q_REMOVE_PAIR, p, 2, NULL, NULL)) != 0) {
+        db_rollback(db);
+        return rc;
+    }
+    return db_commit(db);
+}
+
+int soc_unblock(db_t *db, int64_t me, int64_t them) {
+    db_val_t p[2] = { DB_INT(me), DB_INT(them) };
+    return db_exec(db, &Q_UNBLOCK, p, 2, NULL, NULL);
+}
+
+int soc_blocks(db_t *db, int64_t me, db_rows_t **rows) {
+    db_val_t p = DB_INT(me);
+    return db_exec(db, &Q_BLOCKS, &p, 1, rows, NULL);
+}
+
+static int bump_avatar(db_t *db, int64_t id, int64_t now, int64_t *version) {
+    db_val_t p[2] = { DB_INT(id), DB_INT(now) };
+    db_rows_t *r;
+    int rc = db_exec(db, &Q_AVATAR_BUMP, p, 2, &r, NULL);
+    if (rc != 0) return rc;
+    if (db_rows_count(r) == 0) rc = ACC_E_NOTFOUND;
+    else if (version) *version = db_rows_int(r, 0, 0);
+    db_rows_free(r);
+    return rc;
+}
+
+int soc_avatar_set(db_t *db, int64_t id, const void *img, size_t len, const char *ctype, int64_t now, int64_t *version) {
+    int rc = db_begin(db);
+    if (rc != 0) return rc;
+    db_val_t p[4] = { DB_INT(id), text(ctype), DB_BLOB(img, len), DB_INT(now) };
+    if ((rc = db_exec(db, &Q_AVATAR_UPSERT, p, 4, NULL, NULL)) != 0 || (rc = bump_avatar(db, id, now, version)) != 0) {
+        db_rollback(db);
+        return rc;
+    }
+    return db_commit(db);
+}
+
+int soc_avatar_clear(db_t *db, int64_t id, int64_t now, int64_t *version) {
+    int rc = db_begin(db);
+    if (rc != 0) return rc;
+    db_val_t p = DB_INT(id);
+    if ((rc = db_exec(db, &Q_AVATAR_DELETE, &p, 1, NULL, NULL)) != 0 || (rc = bump_avatar(db, id, now, version)) != 0) {
+        db_rollback(db);
+        return rc;
+    }
+    return db_commit(db);
+}
+
+int soc_avatar_get(db_t *db, int64_t id, db_rows_t **rows) {
+    db_val_t p = DB_INT(id);
+    return db_exec(db, &Q_AVATAR_GET, &p, 1, rows, NULL);
+}
+
+int soc_touch_seen(db_t *db, int64_t id, int64_t now) {
+    db_val_t p[2] = { DB_INT(id), DB_INT(now) };
+    return db_exec(db, &Q_TOUCH, p, 2, NULL, NULL);
+}
+
+int soc_delete_account(db_t *db, int64_t id, int64_t now) {
+    char anon[40];
+    snprintf(anon, sizeof anon, "deleted-%" PRId64, id);
+    int rc = db_begin(db);
+    if (rc != 0) return rc;
+    db_val_t one = DB_INT(id);
+    db_val_t a[4] = { DB_INT(id), text(anon), text("Deleted user"), DB_INT(now) };
+    if ((rc = db_exec(db, &Q_DEL_SESSIONS, &one, 1, NULL, NULL)) != 0 || (rc = db_exec(db, &Q_DEL_FRIENDS, &one, 1, NULL, NULL)) != 0 ||
+        (rc = db_exec(db, &Q_DEL_BLOCKS, &one, 1, NULL, NULL)) != 0 || (rc = db_exec(db, &Q_AVATAR_DELETE, &one, 1, NULL, NULL)) != 0 ||
+        (rc = db_exec(db, &Q_ANONYMISE, a, 4, NULL, NULL)) != 0) {
+        db_rollback(db);
+        return rc;
+    }
+    return db_commit(db);
+}

@@ -1,0 +1,70 @@
+/* social — the data layer of profiles, friends, blocks, avatars and account deletion.
+ * Database worker threads only (given the worker's db_t). Returns 0, a DB_E* code, or
+ * one of the SOC_E* / ACC_E* codes. */
+#ifndef PONGD_SOCIAL_H
+#define PONGD_SOCIAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "accounts.h"
+#include "db.h"
+
+enum {
+    SOC_E_SELF = -200,       /* a request about oneself */
+    SOC_E_BLOCKED = -201,    /* one of the two blocks the other */
+    SOC_E_EXISTS = -202,     /* already friends, or the request is already there */
+};
+
+typedef enum {
+    REL_SELF = 0, REL_NONE, REL_FRIENDS, REL_REQUEST_SENT, REL_REQUEST_RECEIVED, REL_BLOCKED, REL_BLOCKED_BY,
+} soc_relation_t;
+
+const char *soc_relation_name(soc_relation_t r);
+
+/* The relation of `viewer` to `other` (both existing users). */
+int soc_relation(db_t *db, int64_t viewer, int64_t other, soc_relation_t *out);
+
+/* Exact case-insensitive display name → account; ACC_E_NOTFOUND. */
+int soc_find_display(db_t *db, const char *display_name, account_t *out);
+
+/* Changes of the own profile; NULL/0 fields stay. A new display name or email that
+ * another account holds (any case) → ACC_E_TAKEN_DISPLAY / ACC_E_TAKEN_EMAIL. */
+typedef struct {
+    const char *display_name, *email, *language, *password_hash;
+} soc_update_t;
+int soc_update(db_t *db, int64_t id, const soc_update_t *u, int64_t now);
+
+/* Friend request from `me` to `them`: *became_friends when `them` had asked first (the
+ * request is accepted instead). SOC_E_SELF, SOC_E_BLOCKED, SOC_E_EXISTS, ACC_E_NOTFOUND. */
+int soc_friend_request(db_t *db, int64_t me, int64_t them, int64_t now, bool *became_friends);
+/* Accepts the pending request from `them` to `me`; ACC_E_NOTFOUND without one. */
+int soc_friend_accept(db_t *db, int64_t me, int64_t them, int64_t now);
+/* Removes a friendship or a pending request in either direction; ACC_E_NOTFOUND. */
+int soc_friend_remove(db_t *db, int64_t me, int64_t them);
+/* Rows (user id, username, display_name, avatar_version, last_seen_at, kind, created_at)
+ * with kind 0 friend, 1 incoming request, 2 outgoing request; by display name. */
+int soc_friends(db_t *db, int64_t me, db_rows_t **rows);
+/* The ids of me's friends. */
+int soc_friend_ids(db_t *db, int64_t me, db_rows_t **rows);
+
+/* Blocking ends any friendship or request between the two. Idempotent. */
+int soc_block(db_t *db, int64_t me, int64_t them, int64_t now);
+int soc_unblock(db_t *db, int64_t me, int64_t them);
+/* Rows (user id, username, display_name, avatar_version, created_at). */
+int soc_blocks(db_t *db, int64_t me, db_rows_t **rows);
+
+/* Avatars: replaces the image and bumps avatar_version (*version gets it). */
+int soc_avatar_set(db_t *db, int64_t id, const void *img, size_t len, const char *ctype, int64_t now, int64_t *version);
+int soc_avatar_clear(db_t *db, int64_t id, int64_t now, int64_t *version);
+/* Rows (image, content_type) — no row: no uploaded avatar. */
+int soc_avatar_get(db_t *db, int64_t id, db_rows_t **rows);
+
+int soc_touch_seen(db_t *db, int64_t id, int64_t now);
+
+/* Deletes the account: personal data erased (name, email, password, avatar, sessions,
+ * friends, blocks), the row kept anonymised ("deleted-<id>") for history. One transaction. */
+int soc_delete_account(db_t *db, int64_t id, int64_t now);
+
+#endif
