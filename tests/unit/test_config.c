@@ -52,13 +52,40 @@ static void test_defaults(void **state) {
     assert_string_equal(cfg.var_dir, "var");
     assert_string_equal(cfg.web_root, "web/dist");
     assert_int_equal(cfg.n_allowed_origins, 0);
-    assert_int_equal(cfg.max_body_bytes, 1048576);
+    assert_int_equal(cfg.max_body_bytes, 6291456);
     assert_int_equal(cfg.worker_threads, 4);
     assert_int_equal(cfg.header_timeout_s, 10);
     assert_int_equal(cfg.ws_ping_interval_s, 30);
     assert_int_equal(cfg.ws_queue_max_bytes, 1048576);
     assert_int_equal(cfg.chat_rate, 20);
     assert_true(cfg.access_log);
+    assert_string_equal(cfg.database_url, "var/pongd.sqlite3");
+    assert_string_equal(cfg.jwt_secret, "");
+    assert_int_equal(cfg.hash_threads, 2);
+    assert_int_equal(cfg.hash_queue, 64);
+    assert_int_equal(cfg.auth_rate, 10);
+    assert_string_equal(cfg.common_passwords, "data/common-passwords.txt");
+}
+
+static void test_account_settings(void **state) {
+    (void)state;
+    kv_t ok[] = { { "DATABASE_URL", "postgres://u:p@h:5432/db" }, { "JWT_SECRET", "0123456789abcdef0123456789abcdef0123456789abcdef0123456789ABCDEF" },
+                  { "HASH_THREADS", "3" }, { NULL, NULL } };
+    config_t cfg;
+    char err[256];
+    assert_int_equal(load(&cfg, ok, err, sizeof err), 0);
+    assert_string_equal(cfg.database_url, "postgres://u:p@h:5432/db");
+    assert_int_equal(cfg.hash_threads, 3);
+    kv_t bad_secret[] = { { "JWT_SECRET", "too-short" }, { NULL, NULL } };
+    assert_int_equal(load(&cfg, bad_secret, err, sizeof err), ERR_INVALID);
+    assert_non_null(strstr(err, "JWT_SECRET"));
+    assert_null(strstr(err, "too-short"));   /* a secret is never echoed */
+    kv_t bad_hash[] = { { "HASH_THREADS", "0" }, { NULL, NULL } };
+    assert_int_equal(load(&cfg, bad_hash, err, sizeof err), ERR_INVALID);
+    assert_non_null(strstr(err, "HASH_THREADS"));
+    kv_t var[] = { { "VAR_DIR", "/srv/pong" }, { NULL, NULL } };
+    assert_int_equal(load(&cfg, var, err, sizeof err), 0);
+    assert_string_equal(cfg.database_url, "/srv/pong/pongd.sqlite3");
 }
 
 static void test_empty_values_mean_default(void **state) {
@@ -432,6 +459,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_empty_values_mean_default),
+        cmocka_unit_test(test_account_settings),
         cmocka_unit_test(test_each_variable),
         cmocka_unit_test(test_ipv6_bind_and_limits_accepted),
         cmocka_unit_test(test_bad_numbers_refused),
