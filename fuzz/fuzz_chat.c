@@ -39,7 +39,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const uint64_t at = 1700000000123ull;
     buf_t out;
     buf_init(&out, LIM_WS_MESSAGE_BYTES * 7 + 256);
-    if (chat_render(&out, span_of(text.ptr, text.len), SPAN_LIT(room), at) != 0) abort();
+    chat_sender_t from = { 7, "Zoë \"<b>" };
+    if (chat_render(&out, span_of(text.ptr, text.len), SPAN_LIT(room), at, &from) != 0) abort();
     json_error_t jerr;
     json_t *o = json_loadb(out.ptr, out.len, JSON_REJECT_DUPLICATES, &jerr);
     if (!o || !json_is_object(o) || json_object_size(o) != 3) abort();

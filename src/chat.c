@@ -1,4 +1,5 @@
 #include "chat.h"
+#include "auth.h"
 #include "pongd_limits.h"
 #include "rate.h"
 
@@ -9,11 +10,16 @@
 struct chat {
     rooms_t *rooms;
     int rate;
+    const uint8_t *secret;
     buf_t text, out;        /* scratch, reused for every message */
 };
 
 typedef struct {
     rate_t rate;
+    bool authed;
+    int64_t uid;
+    char name[4 * AUTH_DISPLAY_MAX + 1];
+    char room[LIM_CHAT_ROOM_NAME + 1];
 } chat_conn_t;
 
 chat_err_t chat_parse(const char *data, size_t len, buf_t *text) {
@@ -39,12 +45,16 @@ chat_err_t chat_parse(const char *data, size_t len, buf_t *text) {
 
 static int dump_cb(const char *p, size_t n, void *data) { return buf_append(data, p, n) == 0 ? 0 : -1; }
 
-int chat_render(buf_t *out, span_t text, span_t room, uint64_t at_ms) {
+int chat_render(buf_t *out, span_t text, span_t room, uint64_t at_ms, const chat_sender_t *from) {
     out->len = 0;
     json_t *o = json_object();
     json_object_set_new(o, "message", json_stringn(text.ptr, text.len));
     json_object_set_new(o, "room", json_stringn(room.ptr, room.len));
     json_object_set_new(o, "at", json_integer((json_int_t)at_ms));
+    if (from) {
+        json_object_set_new(o, "user_id", json_integer(from->user_id));
+        json_object_set_new(o, "display_name", json_string(from->display_name ? from->display_name : ""));
+    }
     int rc = json_dump_callback(o, dump_cb, out, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(o);
     return rc == 0 ? 0 : ERR_LIMIT;
@@ -64,10 +74,11 @@ span_t chat_error_json(chat_err_t e) {
     }
 }
 
-chat_t *chat_create(rooms_t *rooms, int rate_per_sec) {
+chat_t *chat_create(rooms_t *rooms, int rate_per_sec, const uint8_t *secret) {
     chat_t *c = xcalloc(1, sizeof *c);
     c->rooms = rooms;
     c->rate = rate_per_sec;
+    c->secret = secret;
     buf_init(&c->text, LIM_WS_MESSAGE_BYTES);
     buf_init(&c->out, LIM_WS_MESSAGE_BYTES * 7 + 256); /* worst-case escaping */
     return c;
@@ -81,15 +92,48 @@ void chat_destroy(chat_t *c) {
 }
 
 void chat_on_open(chat_t *c, ws_conn_t *conn, span_t room) {
+    (void)c;
     chat_conn_t *cc = xcalloc(1, sizeof *cc);
+    size_t n = room.len < LIM_CHAT_ROOM_NAME ? room.len : LIM_CHAT_ROOM_NAME;
+    memcpy(cc->room, room.ptr, n);
     ws_set_data(conn, cc);
-    rooms_join(c->rooms, room, ws_member(conn), conn);
+    ws_set_deadline(conn, CHAT_AUTH_TIMEOUT_S);
+}
+
+/* The first frame: {"type":"auth","token":"..."}; joins the room on success. */
+static void authenticate(chat_t *c, ws_conn_t *conn, chat_conn_t *cc, span_t data) {
+    json_error_t e;
+    json_t *o = json_loadb(data.ptr, data.len, JSON_REJECT_DUPLICATES, &e);
+    const char *type = json_string_value(json_object_get(o, "type"));
+    const char *token = json_string_value(json_object_get(o, "token"));
+    int rc = type && strcmp(type, "auth") == 0 && token && c->secret
+                 ? auth_jwt_verify(c->secret, token, (int64_t)(now_wall_ms() / 1000), &cc->uid, cc->name, sizeof cc->name)
+                 : AUTH_E_FORMAT;
+    json_decref(o);
+    if (rc != AUTH_OK) {
+        ws_close(conn, 4001, rc == AUTH_E_EXPIRED ? "token expired" : "log in first");
+        return;
+    }
+    cc->authed = true;
+    ws_set_deadline(conn, 0);
+    rooms_join(c->rooms, span_cstr(cc->room), ws_member(conn), conn);
+    json_t *ok = json_pack("{s:s, s:s, s:{s:I, s:s}}", "type", "auth_ok", "room", cc->room, "user", "id", (json_int_t)cc->uid,
+                           "display_name", cc->name);
+    char *s = json_dumps(ok, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(ok);
+    if (s) ws_send_text(conn, span_cstr(s));
+    free(s);
 }
 
 void chat_on_message(chat_t *c, ws_conn_t *conn, span_t data) {
     chat_conn_t *cc = ws_data(conn);
+    if (!cc) return;
+    if (!cc->authed) {
+        authenticate(c, conn, cc, data);
+        return;
+    }
     room_member_t *m = ws_member(conn);
-    if (!cc || !m->room) return;
+    if (!m->room) return;
     chat_err_t e = rate_allow(&cc->rate, now_wall_ms(), c->rate, 2.0 * c->rate) ? chat_parse(data.ptr, data.len, &c->text)
                                                                                  : CHAT_ERR_RATE;
     if (e != CHAT_OK) {
@@ -97,7 +141,8 @@ void chat_on_message(chat_t *c, ws_conn_t *conn, span_t data) {
         return;
     }
     room_t *r = m->room;
-    if (chat_render(&c->out, (span_t){ c->text.ptr, c->text.len }, span_cstr(room_name(r)), now_wall_ms()) < 0) return;
+    chat_sender_t from = { cc->uid, cc->name };
+    if (chat_render(&c->out, (span_t){ c->text.ptr, c->text.len }, span_cstr(room_name(r)), now_wall_ms(), &from) < 0) return;
     wsmsg_t *msg = wsmsg_new(WSMSG_TEXT, c->out.ptr, c->out.len);
     ws_broadcast(r, msg);
     wsmsg_unref(msg);

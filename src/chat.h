@@ -1,11 +1,18 @@
-/* Room chat over /ws/chat/<room>/ (the Django Channels tutorial protocol):
- * in  {"message":"<text>"}
- * out {"message":"<text>","room":"<room>","at":<ms>} to every socket of the room,
- *     {"error":{"code":"…","message":"…"}} to the sender on bad input. */
+/* Room chat over /ws/chat/<room>/ (the Django Channels tutorial protocol, for logged-in
+ * users):
+ * in, first {"type":"auth","token":"<access token>"} (within CHAT_AUTH_TIMEOUT_S; a bad or
+ *           missing token closes with 4001), answered {"type":"auth_ok","user":{...}};
+ *           the socket joins the room only then;
+ * in        {"message":"<text>"}
+ * out {"message":"<text>","room":"<room>","at":<ms>,"user_id":N,"display_name":"…"} to
+ *     every socket of the room, {"error":{"code":"…","message":"…"}} to the sender on bad
+ *     input. */
 #ifndef PONGD_CHAT_H
 #define PONGD_CHAT_H
 
 #include <stdint.h>
+
+#define CHAT_AUTH_TIMEOUT_S 5
 #include "metrics.h"
 #include "room.h"
 #include "util.h"
@@ -23,14 +30,19 @@ typedef enum {
  * message text to text (cleared first). Never reads past len. */
 chat_err_t chat_parse(const char *data, size_t len, buf_t *text);
 
-/* Builds the broadcast JSON for text in room at time at_ms into out (cleared first). */
-int chat_render(buf_t *out, span_t text, span_t room, uint64_t at_ms);
+/* Who sent a message (from the access token). */
+typedef struct { int64_t user_id; const char *display_name; } chat_sender_t;
+
+/* Builds the broadcast JSON for text in room at time at_ms from `from` (may be NULL: no
+ * sender fields) into out (cleared first). */
+int chat_render(buf_t *out, span_t text, span_t room, uint64_t at_ms, const chat_sender_t *from);
 
 /* The error frame payload for an error code (a static string). */
 span_t chat_error_json(chat_err_t e);
 
 typedef struct chat chat_t;
-chat_t *chat_create(rooms_t *rooms, int rate_per_sec);
+/* secret: the access-token key (AUTH_SECRET_BYTES, must outlive the chat). */
+chat_t *chat_create(rooms_t *rooms, int rate_per_sec, const uint8_t *secret);
 void chat_destroy(chat_t *c);
 
 /* Connection events, called by the application's ws handlers for /ws/chat/ paths. */

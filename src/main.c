@@ -111,7 +111,7 @@ int main(int argc, char **argv) {
     }
     app.presence = presence_create(&app);
     app.rooms = rooms_create();
-    app.chat = chat_create(app.rooms, cfg.chat_rate);
+    app.chat = chat_create(app.rooms, cfg.chat_rate, app.secret);
     app_init(&app);
 
     srv_t *srv;

@@ -187,7 +187,7 @@ static void roundtrip(const char *text, size_t tlen, const char *room, uint64_t 
     buf_t out;
     buf_init(&out, 1 << 20);
     assert_int_equal(buf_append(&out, "stale", 5), 0);
-    assert_int_equal(chat_render(&out, span_of(text, tlen), span_cstr(room), at), 0);
+    assert_int_equal(chat_render(&out, span_of(text, tlen), span_cstr(room), at, NULL), 0);
     json_error_t jerr;
     json_t *o = json_loadb(out.ptr, out.len, JSON_REJECT_DUPLICATES, &jerr);
     if (!o) fail_msg("render gave invalid JSON (%s): %.*s", jerr.text, (int)out.len, out.ptr);
@@ -211,7 +211,7 @@ static void test_render(void **state) {
     (void)state;
     buf_t out;
     buf_init(&out, 1024);
-    assert_int_equal(chat_render(&out, SPAN_LIT("hi"), SPAN_LIT("lobby"), 1700000000123ull), 0);
+    assert_int_equal(chat_render(&out, SPAN_LIT("hi"), SPAN_LIT("lobby"), 1700000000123ull, NULL), 0);
     assert_string_equal(out.ptr, "{\"message\":\"hi\",\"room\":\"lobby\",\"at\":1700000000123}");
     buf_free(&out);
 
@@ -224,11 +224,27 @@ static void test_render(void **state) {
     roundtrip("</script>", 9, "s", 3);
 }
 
+static void test_render_sender(void **state) {
+    (void)state;
+    buf_t out;
+    buf_init(&out, 4096);
+    chat_sender_t from = { 42, "Zoë \"<img src=x onerror=alert(1)>\\" };
+    assert_int_equal(chat_render(&out, SPAN_LIT("hi"), SPAN_LIT("lobby"), 5, &from), 0);
+    json_error_t jerr;
+    json_t *o = json_loadb(out.ptr, out.len, JSON_REJECT_DUPLICATES, &jerr);
+    assert_non_null(o);
+    assert_int_equal(json_integer_value(json_object_get(o, "user_id")), 42);
+    assert_string_equal(json_string_value(json_object_get(o, "display_name")), from.display_name);
+    assert_string_equal(json_string_value(json_object_get(o, "message")), "hi");
+    json_decref(o);
+    buf_free(&out);
+}
+
 static void test_render_limit(void **state) {
     (void)state;
     buf_t out;
     buf_init(&out, 16);
-    assert_int_equal(chat_render(&out, SPAN_LIT("a message too long for 16 bytes"), SPAN_LIT("r"), 1), ERR_LIMIT);
+    assert_int_equal(chat_render(&out, SPAN_LIT("a message too long for 16 bytes"), SPAN_LIT("r"), 1, NULL), ERR_LIMIT);
     assert_true(out.len <= 16);
     buf_free(&out);
 }
@@ -261,7 +277,7 @@ static void test_failure_frames(void **state) {
 static void test_create_destroy(void **state) {
     (void)state;
     rooms_t *rs = rooms_create();
-    chat_t *c = chat_create(rs, 20);
+    chat_t *c = chat_create(rs, 20, NULL);
     assert_non_null(c);
     chat_destroy(c);
     chat_destroy(NULL);
@@ -282,6 +298,7 @@ int main(void) {
         cmocka_unit_test(test_parse_respects_len),
         cmocka_unit_test(test_parse_text_buffer_limit),
         cmocka_unit_test(test_render),
+        cmocka_unit_test(test_render_sender),
         cmocka_unit_test(test_render_limit),
         cmocka_unit_test(test_failure_frames),
         cmocka_unit_test(test_create_destroy),
