@@ -1,0 +1,212 @@
+/* social: relations, friend requests, blocks, avatars, profile updates and account
+ * deletion, on SQLite and (with PONGD_TEST_DATABASE_URL) PostgreSQL. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db_internal.h"
+#include "social.h"
+
+static char sqlite_path[64];
+
+static db_t *fresh(const char *url) {
+    db_t *db;
+    char err[256];
+    if (db_backend_of(url) == DB_SQLITE) {
+        char p[80];
+        unlink(url);
+        snprintf(p, sizeof p, "%s-wal", url);
+        unlink(p);
+        snprintf(p, sizeof p, "%s-shm", url);
+        unlink(p);
+    }
+    assert_int_equal(db_open(url, &db, err, sizeof err), 0);
+    if (db_backend(db) == DB_POSTGRES) assert_int_equal(db->ops->script(db, "DROP SCHEMA public CASCADE; CREATE SCHEMA public"), 0);
+    int v;
+    assert_int_equal(db_migrate(db, &v, err, sizeof err), 0);
+    return db;
+}
+
+static int64_t add(db_t *db, const char *name) {
+    account_t a;
+    memset(&a, 0, sizeof a);
+    snprintf(a.username, sizeof a.username, "%s", name);
+    snprintf(a.email, sizeof a.email, "%s@x.org", name);
+    snprintf(a.display_name, sizeof a.display_name, "%s", name);
+    snprintf(a.password_hash, sizeof a.password_hash, "h");
+    acc_session_t s;
+    memset(&s, 0, sizeof s);
+    snprintf(s.token_hash, sizeof s.token_hash, "tok-%s", name);
+    snprintf(s.family, sizeof s.family, "fam-%s", name);
+    s.now = 1;
+    s.expires = 1000000;
+    int64_t id;
+    assert_int_equal(acc_register(db, &a, &s, &id, NULL), 0);
+    return id;
+}
+
+static soc_relation_t rel(db_t *db, int64_t a, int64_t b) {
+    soc_relation_t r;
+    assert_int_equal(soc_relation(db, a, b, &r), 0);
+    return r;
+}
+
+static int count_kind(db_t *db, int64_t me, int64_t kind) {
+    db_rows_t *r;
+    assert_int_equal(soc_friends(db, me, &r), 0);
+    int n = 0;
+    for (int i = 0; i < db_rows_count(r); i++) n += db_rows_int(r, i, 5) == kind;
+    db_rows_free(r);
+    return n;
+}
+
+static void run_friends_and_blocks(const char *url) {
+    db_t *db = fresh(url);
+    int64_t a = add(db, "ann"), b = add(db, "ben"), c = add(db, "cat");
+    bool became;
+    assert_int_equal(rel(db, a, a), REL_SELF);
+    assert_int_equal(rel(db, a, b), REL_NONE);
+    assert_int_equal(soc_friend_request(db, a, a, 5, &became), SOC_E_SELF);
+    assert_int_equal(soc_friend_request(db, a, 9999, 5, &became), ACC_E_NOTFOUND);
+    /* request, seen from both sides, then accepted */
+    assert_int_equal(soc_friend_request(db, a, b, 5, &became), 0);
+    assert_false(became);
+    assert_int_equal(rel(db, a, b), REL_REQUEST_SENT);
+    assert_int_equal(rel(db, b, a), REL_REQUEST_RECEIVED);
+    assert_int_equal(count_kind(db, b, 1), 1);   /* incoming */
+    assert_int_equal(count_kind(db, a, 2), 1);   /* outgoing */
+    assert_int_equal(soc_friend_request(db, a, b, 6, &became), SOC_E_EXISTS);
+    assert_int_equal(soc_friend_accept(db, a, b, 7), ACC_E_NOTFOUND);   /* only the addressee accepts */
+    assert_int_equal(soc_friend_accept(db, b, a, 7), 0);
+    assert_int_equal(rel(db, a, b), REL_FRIENDS);
+    assert_int_equal(rel(db, b, a), REL_FRIENDS);
+    db_rows_t *ids;
+    assert_int_equal(soc_friend_ids(db, a, &ids), 0);
+    assert_int_equal(db_rows_count(ids), 1);
+    assert_int_equal(db_rows_int(ids, 0, 0), b);
+    db_rows_free(ids);
+    /* asking someone who already asked you makes you friends */
+    assert_int_equal(soc_friend_request(db, c, a, 8, &became), 0);
+    assert_int_equal(soc_friend_request(db, a, c, 9, &became), 0);
+    assert_true(became);
+    assert_int_equal(rel(db, c, a), REL_FRIENDS);
+    /* remove */
+    assert_int_equal(soc_friend_remove(db, c, a), 0);
+    assert_int_equal(rel(db, a, c), REL_NONE);
+    assert_int_equal(soc_friend_remove(db, c, a), ACC_E_NOTFOUND);
+    /* blocking ends the friendship and stops requests, both ways */
+    assert_int_equal(soc_block(db, b, a, 10), 0);
+    assert_int_equal(soc_block(db, b, a, 11), 0);   /* idempotent */
+    assert_int_equal(rel(db, b, a), REL_BLOCKED);
+    assert_int_equal(rel(db, a, b), REL_BLOCKED_BY);
+    assert_int_equal(count_kind(db, a, 0), 0);
+    assert_int_equal(soc_friend_request(db, a, b, 12, &became), SOC_E_BLOCKED);
+    assert_int_equal(soc_friend_request(db, b, a, 12, &became), SOC_E_BLOCKED);
+    db_rows_t *bl;
+    assert_int_equal(soc_blocks(db, b, &bl), 0);
+    assert_int_equal(db_rows_count(bl), 1);
+    assert_int_equal(db_rows_int(bl, 0, 0), a);
+    db_rows_free(bl);
+    assert_int_equal(soc_block(db, a, a, 1), SOC_E_SELF);
+    assert_int_equal(soc_unblock(db, b, a), 0);
+    assert_int_equal(rel(db, a, b), REL_NONE);
+    assert_int_equal(soc_friend_request(db, a, b, 13, &became), 0);
+    db_close(db);
+}
+
+static void run_profile_avatar_delete(const char *url) {
+    db_t *db = fresh(url);
+    int64_t a = add(db, "dora"), b = add(db, "eve");
+    account_t got;
+    /* display name: unique case-insensitively, found case-insensitively */
+    soc_update_t u = { "Dora the Great", NULL, "fr", NULL };
+    assert_int_equal(soc_update(db, a, &u, 5), 0);
+    assert_int_equal(soc_find_display(db, "DORA THE GREAT", &got), 0);
+    assert_int_equal(got.id, a);
+    assert_string_equal(got.language, "fr");
+    soc_update_t clash = { "dora the great", NULL, NULL, NULL };
+    assert_int_equal(soc_update(db, b, &clash, 6), ACC_E_TAKEN_DISPLAY);
+    soc_update_t same = { "DORA the great", NULL, NULL, NULL };
+    assert_int_equal(soc_update(db, a, &same, 6), 0);   /* your own name in another case is fine */
+    soc_update_t mail = { NULL, "EVE@x.org", NULL, NULL };
+    assert_int_equal(soc_update(db, a, &mail, 7), ACC_E_TAKEN_EMAIL);
+    assert_int_equal(soc_find_display(db, "nobody", &got), ACC_E_NOTFOUND);
+    /* avatars bump the version; clearing too */
+    int64_t v1, v2, v3;
+    unsigned char img[5] = { 'R', 'I', 'F', 'F', 0 };
+    assert_int_equal(soc_avatar_set(db, a, img, 5, "image/webp", 8, &v1), 0);
+    assert_int_equal(soc_avatar_set(db, a, img, 4, "image/webp", 9, &v2), 0);
+    assert_true(v2 > v1);
+    db_rows_t *r;
+    assert_int_equal(soc_avatar_get(db, a, &r), 0);
+    size_t len;
+    db_rows_text(r, 0, 0, &len);
+    assert_int_equal(len, 4);
+    assert_string_equal(db_rows_text(r, 0, 1, NULL), "image/webp");
+    db_rows_free(r);
+    assert_int_equal(soc_avatar_clear(db, a, 10, &v3), 0);
+    assert_true(v3 > v2);
+    assert_int_equal(soc_avatar_get(db, a, &r), 0);
+    assert_int_equal(db_rows_count(r), 0);
+    db_rows_free(r);
+    /* deletion: personal data gone, row anonymised, names free again */
+    bool became;
+    assert_int_equal(soc_friend_request(db, a, b, 11, &became), 0);
+    assert_int_equal(soc_avatar_set(db, a, img, 5, "image/webp", 12, &v1), 0);
+    assert_int_equal(soc_delete_account(db, a, 13), 0);
+    assert_int_equal(acc_get(db, a, &got), ACC_E_NOTFOUND);
+    assert_int_equal(acc_find_login(db, "dora", &got), ACC_E_NOTFOUND);
+    assert_int_equal(acc_find_login(db, "dora@x.org", &got), ACC_E_NOTFOUND);
+    assert_int_equal(soc_find_display(db, "Dora the Great", &got), ACC_E_NOTFOUND);
+    assert_int_equal(count_kind(db, b, 1), 0);
+    assert_int_equal(soc_avatar_get(db, a, &r), 0);
+    assert_int_equal(db_rows_count(r), 0);
+    db_rows_free(r);
+    assert_int_equal(acc_sessions_list(db, a, 14, &r), 0);
+    assert_int_equal(db_rows_count(r), 0);
+    db_rows_free(r);
+    int64_t again = add(db, "dora");   /* the name can be taken again */
+    assert_true(again != a);
+    db_close(db);
+}
+
+static const char *pg_url(void) { return getenv("PONGD_TEST_DATABASE_URL"); }
+
+#define BOTH(fn)                                                      \
+    static void test_sqlite_##fn(void **state) {                      \
+        (void)state;                                                  \
+        run_##fn(sqlite_path);                                        \
+    }                                                                 \
+    static void test_postgres_##fn(void **state) {                    \
+        (void)state;                                                  \
+        if (!pg_url()) skip();                                        \
+        run_##fn(pg_url());                                           \
+    }
+
+BOTH(friends_and_blocks)
+BOTH(profile_avatar_delete)
+
+int main(void) {
+    snprintf(sqlite_path, sizeof sqlite_path, "/tmp/pongd-test-soc-%d.sqlite3", (int)getpid());
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sqlite_friends_and_blocks),
+        cmocka_unit_test(test_sqlite_profile_avatar_delete),
+        cmocka_unit_test(test_postgres_friends_and_blocks),
+        cmocka_unit_test(test_postgres_profile_avatar_delete),
+    };
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    char p[80];
+    unlink(sqlite_path);
+    snprintf(p, sizeof p, "%s-wal", sqlite_path);
+    unlink(p);
+    snprintf(p, sizeof p, "%s-shm", sqlite_path);
+    unlink(p);
+    return failed;
+}
