@@ -40,7 +40,7 @@ enum {
     AVATAR_E_FORMAT = -2,      /* not PNG, JPEG or WebP by its magic bytes: "unsupported_format" */
     AVATAR_E_DIMENSIONS = -3,  /* past AVATAR_MAX_PIXELS / _SIDE / _WHOLE_BYTES: "too_many_pixels" */
     AVATAR_E_DECODE = -4,      /* truncated, corrupt or otherwise undecodable: "undecodable" */
-    AVATAR_E_INTERNAL = -5,    /* libvips failed on a valid image (e.g. out of memory): "internal" */
+    AVATAR_E_INTERNAL = -5,    /* decoded, but no valid WebP came out of libvips: "internal" */
 };
 
 typedef struct {
