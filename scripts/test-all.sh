@@ -29,11 +29,24 @@ layer() { # name, command...
   return 0
 }
 
+# One throwaway PostgreSQL (Debian's server, on 127.0.0.1, a free port) serves every layer
+# that tests the PostgreSQL backend; it is stopped when this script ends.
+pg_dir="$PWD/build/pg-test-all"
+scripts/pg.sh stop "$pg_dir" >/dev/null 2>&1 || true
+if PONGD_TEST_DATABASE_URL=$(scripts/pg.sh start "$pg_dir"); then
+  export PONGD_TEST_DATABASE_URL
+  trap 'scripts/pg.sh stop "$pg_dir"' EXIT
+else
+  echo "PostgreSQL could not be started: the PostgreSQL tests will fail" >&2
+fi
+
 layer unit             make -s unit
 layer unit-asan        make -s unit-asan
 layer fuzz             make -s fuzz-short
 layer web-unit         node --test tests/web/
+layer game             make -s game-test
 layer integration      make -s integration
+layer integration-pg   make -s integration-pg
 layer integration-asan make -s integration-asan
 layer browser          make -s browser
 

@@ -7,9 +7,10 @@
  * opponent moves at full speed to take the ball as centred as it can. Between views it
  * presses up or down to follow the plan, tracking its own paddle by dead reckoning.
  *
- * The levels differ in how they predict and err, never in paddle speed. Every planned
- * position carries a random error that grows with how far ahead it is (the figure below
- * is for one second ahead):
+ * The levels differ in how they predict and err, never in paddle speed. The position it
+ * plans to meet the ball at (target1) carries a random error that grows with how far ahead
+ * it is (the figure below is for one second ahead); where it waits afterwards (target2) is
+ * taken from its model as it is:
  *   easy    predicts a straight line that bounces off at most one wall (obstacles and the
  *           "fast" effect unseen), +-30 px, starts moving 12 steps after a view, takes
  *           the ball wherever it lands on the paddle;

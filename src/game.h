@@ -3,7 +3,7 @@
  * Pure C: no allocation, no I/O, no libc calls, no globals, integer arithmetic only. The
  * same file is compiled natively (server, tools, tests) and to WebAssembly (browser), and
  * both compute bit-identical states from the same options and inputs
- * (tests/integration/game-determinism.test.mjs proves it on 10,000 random games).
+ * (tests/game/determinism.test.mjs proves it on 10,000 random games).
  *
  * Geometry: the field is GAME_FIELD_W x GAME_FIELD_H pixels; every coordinate and speed is
  * held in 1/256 pixel (GAME_UNIT). Rectangles are (x, y, w, h) with y growing downwards.

@@ -1,13 +1,13 @@
 /* aisim — plays thousands of headless games between the AI levels and the reference
  * opponent and prints the win-rate tables that docs/ai.md records.
  *
- *   build/aisim [games-per-pairing] [--seed N]
+ *   build/tools/aisim [games-per-pairing] [--seed N]
  *
  * Each pairing plays its games with the sides swapped every game and a fresh seed per game
  * (the seed drives serve angles, power-up placement and each AI's errors). A game that is
  * not over after MAX_STEPS (10 minutes of play) counts as unfinished. Output is Markdown,
- * then one machine-readable line per cell ("cell <options> <row> <col> <wins> <losses>
- * <unfinished>") that tests/integration/ai-table.test.mjs reads.
+ * then one machine-readable line per cell on stderr ("cell <options> <row> <col> <wins>
+ * <losses> <unfinished> <mean-steps>") that tests/game/ai-table.test.mjs reads.
  */
 #include "ai.h"
 

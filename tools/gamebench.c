@@ -55,8 +55,8 @@ static double bench_step(double secs) {
     }
     long n = 0;
     double t0 = now_s(), t;
-    g = start;
     do {
+        g = start;   /* each pass replays the recorded game from its start, so keys fit the state */
         for (int i = 0; i < TRACE; i++) {
             if (g.status == GAME_OVER) g = start;
             sink ^= game_step(&g, keys[i][0], keys[i][1]);

@@ -33,6 +33,10 @@ void *memset(void *dst, int c, size_t n) {
 EXPORT(pw_init) int32_t pw_init(int32_t speed, int32_t paddle, int32_t score, int32_t map, int32_t powerups, uint32_t seed) {
     game_options_t o = { speed, paddle, score, map, powerups, seed };
     ai_on[0] = ai_on[1] = 0;
+    for (int s = 0; s < 2; s++) {   /* a new game has no AI yet: views count from zero */
+        ai_harness_t z = { 0 };
+        ai[s] = z;
+    }
     return game_init(&game, &o);
 }
 
