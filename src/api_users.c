@@ -118,7 +118,15 @@ static void api_user_get(app_t *a, http_req_t *r, int64_t id) {
     api_run_db(&j->base, profile_work, profile_done);
 }
 
-/* The value of a query parameter, percent-decoded (UTF-8 passes through), into out. */
+static int hexval(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* The value of query parameter `name`, percent-decoded ('+' is a space), into out (at most
+ * cap-1 bytes, NUL-terminated). false when absent, malformed, too long or holding a NUL. */
 static bool query_param(span_t q, const char *name, char *out, size_t cap) {
     size_t n = strlen(name);
     for (size_t i = 0; i < q.len;) {
@@ -128,16 +136,16 @@ static bool query_param(span_t q, const char *name, char *out, size_t cap) {
             size_t k = 0;
             for (size_t p = i + n + 1; p < end; p++) {
                 char c = q.ptr[p];
-                if (c == '+') c = ' ';
-                else if (c == '%' && p + 2 < end + 1 && p + 2 <= end - 0) {
-                    char hex[3] = { q.ptr[p + 1], q.ptr[p + 2], 0 };
-                    char *e;
-                    long v = strtol(hex, &e, 16);
-                    if (*e || p + 2 >= end + 1) return false;
-                    c = (char)v;
+                if (c == '+') {
+                    c = ' ';
+                } else if (c == '%') {
+                    if (p + 2 >= end) return false;   /* two hex digits must follow, before the end */
+                    int hi = hexval(q.ptr[p + 1]), lo = hexval(q.ptr[p + 2]);
+                    if (hi < 0 || lo < 0) return false;
+                    c = (char)(hi * 16 + lo);
                     p += 2;
                 }
-                if (k + 1 >= cap || c == 0) return false;
+                if (c == 0 || k + 1 >= cap) return false;
                 out[k++] = c;
             }
             out[k] = 0;
@@ -228,6 +236,17 @@ static void patch_loaded(api_job_t *bj) {
     if (j->base.rc != 0) {
         if (j->base.rc == ACC_E_NOTFOUND) answer_error(j, 401, "unauthorized", "This account no longer exists.");
         else api_db_failed(bj);
+        return;
+    }
+    /* the new password must not be the username or the (new or current) email either */
+    const char *why = j->set_pw ? auth_check_password(span_of(j->newpw, j->newpwlen), span_cstr(j->acc.username),
+                                                      span_cstr(j->set_email ? j->email : j->acc.email), j->base.a->common)
+                                : NULL;
+    if (why) {
+        json_t *f = json_object();
+        json_object_set_new(f, "password", json_string(why));
+        api_fields_error(j->base.r, f);
+        api_job_done(bj);
         return;
     }
     api_run_hash(bj, patch_hash_work, patch_hashed);
