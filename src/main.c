@@ -16,10 +16,21 @@
 #include <stdlib.h>
 #include <errno.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 /* The only mutable global: the signal handler needs to reach the loop. */
 static srv_t *g_srv;
+
+static void *hash_worker_init(int index, void *arg) {
+    (void)index;
+    (void)arg;
+    /* per thread on Linux: PRIO_PROCESS with a thread id */
+    if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10) != 0) log_msg("warn", "hashing thread priority not lowered");
+    return NULL;
+}
 
 static void on_signal(int sig) {
     (void)sig;
@@ -131,7 +142,10 @@ int main(int argc, char **argv) {
         return 1;
     }
     srv_add_pool(srv, store_pool(app.store));
-    app.hash_pool = pool_create(cfg.hash_threads, (size_t)cfg.hash_queue, srv_wake, srv, NULL);
+    /* Argon2id threads run at a lower CPU priority: a flood of logins must not slow the
+     * event loop (and with it chat and games) on a machine with few cores */
+    pool_worker_t low_priority = { hash_worker_init, NULL, NULL };
+    app.hash_pool = pool_create(cfg.hash_threads, (size_t)cfg.hash_queue, srv_wake, srv, &low_priority);
     if (!app.hash_pool) {
         log_msg("error", "could not start %d hashing threads", cfg.hash_threads);
         return 1;
