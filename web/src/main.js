@@ -10,7 +10,15 @@ import { aboutView } from './views/about.js';
 import { notFoundView } from './views/notfound.js';
 import { playView } from './views/play.js';
 import { tournamentView } from './views/tournament.js';
+import { loginView } from './views/login.js';
+import { registerView } from './views/register.js';
+import { settingsView } from './views/settings.js';
+import { profileView } from './views/profile.js';
+import { friendsView } from './views/friends.js';
 import { ROOM_PATTERN } from './chatrules.js';
+import { USER_ID_PATTERN } from './accountrules.js';
+import { createSession } from './services/session.js';
+import { appUrl, createLive } from './services/appsocket.js';
 
 function storage() {
   try {
@@ -24,12 +32,21 @@ function start() {
   const i18n = createI18n({ storage: storage(), languages: navigator.languages || [navigator.language] });
   const header = document.getElementById('site-header');
   const outlet = document.getElementById('app');
-  const ctx = { i18n, navigate: (url, opts) => router.navigate(url, opts) };
+  const session = createSession();
+  const live = createLive(session, { url: appUrl(window.location.host) });
+  const ctx = { i18n, session, live, navigate: (url, opts) => router.navigate(url, opts) };
 
   let nav = null;
   function renderChrome() {
     document.documentElement.lang = i18n.lang;
-    nav = renderNav(header, i18n);
+    nav = renderNav(header, i18n, {
+      session,
+      onLogout() {
+        // Leave first: a page that needs a session would otherwise send us to /login.
+        router.navigate('/');
+        session.logout();
+      },
+    });
     const noscript = document.querySelector('noscript');
     if (noscript) noscript.remove();
   }
@@ -42,6 +59,11 @@ function start() {
       { path: '/play', view: playView },
       { path: '/tournament', view: tournamentView },
       { path: '/about', view: aboutView },
+      { path: '/login', view: loginView },
+      { path: '/register', view: registerView },
+      { path: '/settings', view: settingsView },
+      { path: '/friends', view: friendsView },
+      { path: '/users/:id', params: { id: USER_ID_PATTERN }, view: profileView },
     ],
     notFound: notFoundView,
     outlet,
@@ -54,13 +76,45 @@ function start() {
     },
   });
 
+  // The account's language wins when someone logs in; switching the language while logged
+  // in is remembered on the account (PATCH /api/users/me), best effort.
+  let applyingAccountLanguage = false;
+  let lastUserId = null;
+  let lastShown = '';
+  session.subscribe(({ state, user }) => {
+    // A token refresh changes nothing on screen: keep the header (and its focus) as it is.
+    const shown = JSON.stringify([state, user?.id ?? null, user?.display_name ?? null]);
+    if (shown === lastShown) return;
+    lastShown = shown;
+    const id = user?.id ?? null;
+    const arrived = id !== null && id !== lastUserId;
+    lastUserId = id;
+    if (arrived && user.language && user.language !== i18n.lang) {
+      applyingAccountLanguage = true;
+      try {
+        if (i18n.setLanguage(user.language)) return;   // onChange re-rendered everything
+      } finally {
+        applyingAccountLanguage = false;
+      }
+    }
+    renderChrome();
+    nav.setActive(router.path ?? '/');
+  });
+
   renderChrome();
-  i18n.onChange(() => {
+  i18n.onChange((lang) => {
     renderChrome();
     router.rerender();
+    if (applyingAccountLanguage) return;
     document.getElementById('lang-select')?.focus();
+    if (session.state === 'in' && session.user && session.user.language !== lang) {
+      session.api('/api/users/me', { method: 'PATCH', json: { language: lang } })
+        .then((user) => { if (user && typeof user === 'object') session.setUser(user); })
+        .catch(() => { /* kept for this browser only */ });
+    }
   });
   router.start();
+  session.restore();
 }
 
 start();

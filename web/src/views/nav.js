@@ -1,4 +1,5 @@
-// Top navigation bar: skip link, brand, route links, language switcher.
+// Top navigation bar: skip link, brand, route links, language switcher, account links
+// (Log in / Register, or the user's display name, Friends and Log out).
 // Collapsing on small screens is done here (no Bootstrap JS needed).
 import { h } from '../dom.js';
 import { SUPPORTED } from '../i18n.js';
@@ -11,12 +12,20 @@ const LINKS = [
   { href: '/about', key: 'nav.about', id: 'nav-about', match: (p) => p === '/about' },
 ];
 
+// Shown only to logged-in users, after the main links.
+const MEMBER_LINKS = [
+  { href: '/friends', key: 'nav.friends', id: 'nav-friends', match: (p) => p === '/friends' || p.startsWith('/users/') },
+];
+
 /**
- * Renders the header into `root` (replacing its content) for `i18n`.
+ * Renders the header into `root` (replacing its content) for `i18n`. `account` (optional):
+ * { session, onLogout() } — the session decides which account links show.
  * Returns { setActive(path) } to mark the current link.
  */
-export function renderNav(root, i18n) {
+export function renderNav(root, i18n, account = null) {
   const { t } = i18n;
+  const session = account?.session ?? null;
+  const loggedIn = session?.state === 'in' && Boolean(session.user);
   let open = false;
 
   const menu = h('div', { class: 'collapse navbar-collapse', id: 'nav-menu' });
@@ -35,10 +44,39 @@ export function renderNav(root, i18n) {
     toggler.setAttribute('aria-expanded', String(open));
   }
 
-  const links = LINKS.map((link) => ({
+  const links = [...LINKS, ...(loggedIn ? MEMBER_LINKS : [])].map((link) => ({
     ...link,
     el: h('a', { class: 'nav-link', href: link.href, id: link.id, onclick: () => setOpen(false) }, t(link.key)),
   }));
+
+  // Account links: not in .navbar-nav (that list is the site's sections).
+  let accountLinks = [];
+  let accountBox = null;
+  if (session && session.state !== 'unknown') {
+    if (loggedIn) {
+      const me = h('a', {
+        class: 'nav-account-name text-truncate',
+        href: '/settings',
+        id: 'nav-me',
+        title: t('nav.settings'),
+        onclick: () => setOpen(false),
+      }, h('span', { class: 'visually-hidden' }, `${t('nav.settings')}: `), session.user.display_name ?? '');
+      accountLinks = [{ el: me, match: (p) => p === '/settings' }];
+      accountBox = h('div', { class: 'd-flex align-items-center gap-2 nav-account', id: 'nav-account' },
+        me,
+        h('button', {
+          class: 'btn btn-sm btn-outline-light',
+          type: 'button',
+          id: 'nav-logout',
+          onclick: () => { setOpen(false); account.onLogout?.(); },
+        }, t('nav.logout')));
+    } else {
+      const login = h('a', { class: 'btn btn-sm btn-outline-light', href: '/login', id: 'nav-login', onclick: () => setOpen(false) }, t('nav.login'));
+      const register = h('a', { class: 'btn btn-sm btn-primary', href: '/register', id: 'nav-register', onclick: () => setOpen(false) }, t('nav.register'));
+      accountLinks = [{ el: login, match: (p) => p === '/login' }, { el: register, match: (p) => p === '/register' }];
+      accountBox = h('div', { class: 'd-flex align-items-center gap-2 nav-account', id: 'nav-account' }, login, register);
+    }
+  }
 
   const select = h('select', {
     class: 'form-select form-select-sm lang-select',
@@ -49,7 +87,8 @@ export function renderNav(root, i18n) {
   menu.append(
     h('ul', { class: 'navbar-nav me-auto mb-2 mb-md-0' },
       links.map((link) => h('li', { class: 'nav-item' }, link.el))),
-    h('div', { class: 'd-flex align-items-center gap-2 pb-2 pb-md-0' },
+    h('div', { class: 'd-flex flex-wrap align-items-center gap-2 pb-2 pb-md-0' },
+      accountBox,
       h('label', { class: 'visually-hidden', for: 'lang-select' }, t('nav.language')),
       select),
   );
@@ -67,7 +106,7 @@ export function renderNav(root, i18n) {
 
   return {
     setActive(path) {
-      for (const link of links) {
+      for (const link of [...links, ...accountLinks]) {
         const active = link.match(path);
         link.el.classList.toggle('active', active);
         if (active) link.el.setAttribute('aria-current', 'page');
