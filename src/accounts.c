@@ -230,6 +230,17 @@ int acc_session_revoke(db_t *db, int64_t user_id, int64_t id, int64_t now) {
     return revoke_family(db, family, now);
 }
 
+int acc_session_family(db_t *db, int64_t user_id, const char *token_hash, char family[AUTH_TOKEN_CHARS + 1]) {
+    db_val_t p = text(token_hash);
+    db_rows_t *r;
+    int rc = db_exec(db, &Q_SESSION_BY_HASH, &p, 1, &r, NULL);
+    if (rc != 0) return rc;
+    if (db_rows_count(r) == 0 || db_rows_int(r, 0, 1) != user_id) rc = ACC_E_NOTFOUND;
+    else copy_text(family, AUTH_TOKEN_CHARS + 1, r, 0, 2);
+    db_rows_free(r);
+    return rc;
+}
+
 int acc_sessions_list(db_t *db, int64_t user_id, int64_t now, db_rows_t **rows) {
     db_val_t p[2] = { DB_INT(user_id), DB_INT(now) };
     return db_exec(db, &Q_LIST, p, 2, rows, NULL);

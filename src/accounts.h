@@ -67,6 +67,10 @@ int acc_session_logout(db_t *db, const char *token_hash, int64_t now, int64_t *u
 int acc_sessions_revoke_all(db_t *db, int64_t user_id, int64_t now);
 /* Revokes the family of session `id` if it belongs to the user; ACC_E_NOTFOUND otherwise. */
 int acc_session_revoke(db_t *db, int64_t user_id, int64_t id, int64_t now);
+/* The family of the session holding this token hash, if it belongs to user_id
+ * (ACC_E_NOTFOUND otherwise). */
+int acc_session_family(db_t *db, int64_t user_id, const char *token_hash, char family[AUTH_TOKEN_CHARS + 1]);
+
 /* The user's live sessions, newest first: rows of (id, created_at, last_used_at,
  * user_agent, address, family) — one row per family (its current token). */
 int acc_sessions_list(db_t *db, int64_t user_id, int64_t now, db_rows_t **rows);

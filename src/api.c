@@ -10,6 +10,7 @@
 #include <strings.h>
 
 json_t *api_body_object(http_req_t *r, size_t max) {
+    if (http_req_body(r).len == 0) return json_object();   /* no body: every field is missing */
     const char *ct = http_req_header(r, HDR_CONTENT_TYPE);
     if (!ct || strncasecmp(ct, "application/json", 16) != 0 || (ct[16] && ct[16] != ';' && ct[16] != ' ')) {
         http_respond_error(r, 415, "unsupported_media_type", "Send the body as application/json.");

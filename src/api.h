@@ -55,8 +55,9 @@ void api_job_done(api_job_t *j);
 extern const api_route_t API_USER_ROUTES[];
 extern const api_route_t API_AUTH_ROUTES[];
 
-/* Parses the body as a JSON object (Content-Type application/json, at most max bytes).
- * On failure answers 400/413/415 itself and returns NULL. The caller owns the result. */
+/* Parses the body as a JSON object (Content-Type application/json, at most max bytes); an
+ * empty body is an empty object (so missing fields are reported as "required"). On failure
+ * answers 400/413/415 itself and returns NULL. The caller owns the result. */
 json_t *api_body_object(http_req_t *r, size_t max);
 
 /* Reads a string member: true with the value (NUL-free, may be empty) when it is a string,

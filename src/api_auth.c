@@ -395,7 +395,11 @@ static void api_logout_all(app_t *a, http_req_t *r, int64_t id) {
 /* ---- sessions ---- */
 
 static void sessions_work(api_job_t *bj, db_t *db) {
-    job_t *j = J; j->base.rc = acc_sessions_list(db, j->uid, (int64_t)now_wall_ms(), &j->rows); }
+    job_t *j = J;
+    j->base.rc = acc_sessions_list(db, j->uid, (int64_t)now_wall_ms(), &j->rows);
+    /* the caller's own session: the family of the refresh cookie sent along (path /api/auth) */
+    if (j->base.rc == 0 && j->old_hash[0] && acc_session_family(db, j->uid, j->old_hash, j->sess.family) != 0) j->sess.family[0] = 0;
+}
 
 static void sessions_done(api_job_t *bj) {
     job_t *j = J;
@@ -403,15 +407,14 @@ static void sessions_done(api_job_t *bj) {
         db_failed(j);
         return;
     }
-    /* the caller's own session: the family of the refresh cookie sent along (path /api/auth) */
-    char current[AUTH_TOKEN_HASH_HEX + 1] = "";
-    (void)current;
     json_t *list = json_array();
     for (int i = 0; i < db_rows_count(j->rows); i++) {
-        json_array_append_new(list, json_pack("{s:I, s:I, s:I, s:s, s:s}", "id", (json_int_t)db_rows_int(j->rows, i, 0),
+        bool current = j->sess.family[0] && strcmp(db_rows_text(j->rows, i, 5, NULL), j->sess.family) == 0;
+        json_array_append_new(list, json_pack("{s:I, s:I, s:I, s:s, s:s, s:b}", "id", (json_int_t)db_rows_int(j->rows, i, 0),
                                               "created_at", (json_int_t)db_rows_int(j->rows, i, 1), "last_used_at",
                                               (json_int_t)db_rows_int(j->rows, i, 2), "user_agent",
-                                              db_rows_text(j->rows, i, 3, NULL), "address", db_rows_text(j->rows, i, 4, NULL)));
+                                              db_rows_text(j->rows, i, 3, NULL), "address", db_rows_text(j->rows, i, 4, NULL),
+                                              "current", current));
     }
     api_json(j->base.r, 200, json_pack("{s:o}", "sessions", list));
     job_free(j);
@@ -423,6 +426,7 @@ static void api_sessions(app_t *a, http_req_t *r, int64_t id) {
     if (!uid) return;
     job_t *j = job_new(a, r);
     j->uid = uid;
+    cookie_token_hash(r, j->old_hash, false);
     run_db(j, sessions_work, sessions_done);
 }
 

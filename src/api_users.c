@@ -571,6 +571,17 @@ static void notify(app_t *a, int64_t to, const char *type, int64_t about, const 
     free(s);
 }
 
+/* Two users just became friends: each one's open tabs learn whether the other is online. */
+static void exchange_presence(app_t *a, int64_t x, int64_t y) {
+    char msg[96];
+    for (int k = 0; k < 2; k++) {
+        int64_t to = k ? y : x, about = k ? x : y;
+        if (!presence_online(a->presence, about)) continue;
+        int n = snprintf(msg, sizeof msg, "{\"type\":\"presence\",\"user_id\":%" PRId64 ",\"online\":true}", about);
+        presence_push(a->presence, to, span_of(msg, (size_t)n));
+    }
+}
+
 static void friends_work(api_job_t *bj, db_t *db) { J->base.rc = soc_friends(db, J->uid, &J->rows); }
 
 static void friends_done(api_job_t *bj) {
@@ -618,6 +629,7 @@ static void request_done(api_job_t *bj) {
     if (j->flag) {   /* they had asked first: now friends */
         notify(a, j->target, "friend_update", j->uid, "friends", NULL);
         notify(a, j->uid, "friend_update", j->target, "friends", NULL);
+        exchange_presence(a, j->uid, j->target);
         api_json(j->base.r, 200, json_pack("{s:s}", "relation", "friends"));
     } else {
         notify(a, j->target, "friend_request", 0, NULL, &j->acc);
@@ -648,6 +660,7 @@ static void accept_done(api_job_t *bj) {
     }
     notify(j->base.a, j->target, "friend_update", j->uid, "friends", NULL);
     notify(j->base.a, j->uid, "friend_update", j->target, "friends", NULL);
+    exchange_presence(j->base.a, j->uid, j->target);
     api_json(j->base.r, 200, json_pack("{s:s}", "relation", "friends"));
     api_job_done(bj);
 }
