@@ -6,7 +6,13 @@
  * optionally holds them idle, then S of them send timestamped chat messages at a total
  * rate of R messages/s for D seconds: {"message":"<seq> <t_us>"} where t_us is this
  * process's CLOCK_MONOTONIC in microseconds. Every socket receives the broadcasts
- * ({"message":"<seq> <t_us>","room":...,"at":...}) and records latency = now - t_us.
+ * ({"message":"<seq> <t_us>","room":...,"at":...,...}) and records latency = now - t_us.
+ *
+ * Login: pongd's room chat takes logged-in users only. With an access token in the
+ * environment variable BROADCAST_TOKEN (one token may serve every connection), each
+ * connection sends {"type":"auth","token":"..."} right after the 101 and counts as
+ * connected only once {"type":"auth_ok",...} arrives (any other answer, or a close, is a
+ * connect failure). Without it no auth frame is sent (the Node reference server).
  *
  * Everything is bounded: connect phase (-C), idle hold (-H), send phase (-d), drain (-W),
  * and an overall deadline (-L). It stops by itself.
@@ -113,7 +119,13 @@ static double hist_q(double q) {
 }
 
 /* ---------------------------------------------------------------- connections */
-enum { ST_IDLE, ST_TCP, ST_TLS, ST_UPGRADE, ST_OPEN, ST_CLOSED, ST_FAILED };
+enum { ST_IDLE, ST_TCP, ST_TLS, ST_UPGRADE, ST_AUTH, ST_OPEN, ST_CLOSED, ST_FAILED };
+/* ST_AUTH: upgraded, auth frame sent, waiting for auth_ok (still "in flight") */
+#define CONNECTING(st) ((st) == ST_TCP || (st) == ST_TLS || (st) == ST_UPGRADE || (st) == ST_AUTH)
+
+#define AUTH_TOKEN_MAX 2048
+static char auth_frame[AUTH_TOKEN_MAX + 64]; /* {"type":"auth","token":"..."}; empty: no login */
+static size_t auth_len;
 
 struct conn {
     int fd;
@@ -230,14 +242,14 @@ static int conn_flush(long i) {
     }
     if (!c->wlen && c->wbuf) { free(c->wbuf); c->wbuf = NULL; c->wcap = 0; }
     c->want_write = 0;
-    if (c->state == ST_OPEN || c->state == ST_UPGRADE) set_events(i, EPOLLIN);
+    if (c->state == ST_OPEN || c->state == ST_UPGRADE || c->state == ST_AUTH) set_events(i, EPOLLIN);
     return 0;
 }
 
 /* masked client frame */
 static int send_frame(long i, int opcode, const uint8_t *payload, size_t len) {
-    uint8_t f[16 + 256];
-    if (len > 256) return -1;
+    uint8_t f[8 + sizeof auth_frame];
+    if (len > sizeof auth_frame) return -1;
     size_t h = 0;
     f[h++] = (uint8_t)(0x80 | opcode);
     if (len < 126) f[h++] = (uint8_t)(0x80 | len);
@@ -252,6 +264,27 @@ static int send_frame(long i, int opcode, const uint8_t *payload, size_t len) {
 }
 
 /* --------------------------------------------------------------- input */
+static void on_open(long i) {
+    struct conn *c = &conns[i];
+    c->state = ST_OPEN;
+    n_inflight--;
+    n_open++;
+}
+
+/* The first text frame after the auth frame: auth_ok opens the connection, anything else
+ * fails it. 0 = open, -2 = failed (connection freed). */
+static int on_auth_answer(long i, const uint8_t *p, size_t len) {
+    if (memmem(p, len, "\"type\":\"auth_ok\"", 16)) {
+        on_open(i);
+        return 0;
+    }
+    char why[160];
+    snprintf(why, sizeof why, "login refused: %.*s", (int)(len < 100 ? len : 100), (const char *)p);
+    errno = 0;
+    conn_fail(i, why);
+    return -2;
+}
+
 static void handle_text(const uint8_t *p, size_t len, int64_t now) {
     /* {"message":"<seq> <t_us>", ...} ; error frames start with {"error" */
     static const char key[] = "\"message\":\"";
@@ -294,9 +327,22 @@ static long parse_frames(long i, const uint8_t *b, size_t n, int64_t now) {
         const uint8_t *p = f + h;
         (void)fin;
         switch (op) {
-        case 0x1: handle_text(p, (size_t)plen, now); break;
+        case 0x1:
+            if (conns[i].state == ST_AUTH) {
+                if (on_auth_answer(i, p, (size_t)plen)) return -2;
+            } else {
+                handle_text(p, (size_t)plen, now);
+            }
+            break;
         case 0x8: {
             int code = plen >= 2 ? (p[0] << 8) | p[1] : 1005;
+            if (conns[i].state == ST_AUTH) { /* 4001: the token was refused */
+                char why[64];
+                snprintf(why, sizeof why, "closed with %d before auth_ok", code);
+                errno = 0;
+                conn_fail(i, why);
+                return -2;
+            }
             conn_closed_by_server(i, code);
             return -2;
         }
@@ -314,13 +360,6 @@ static long parse_frames(long i, const uint8_t *b, size_t n, int64_t now) {
 
 static int start_connect(long i);
 
-static void on_open(long i) {
-    struct conn *c = &conns[i];
-    c->state = ST_OPEN;
-    n_inflight--;
-    n_open++;
-}
-
 /* reads everything available; handles HTTP upgrade response and frames */
 static void conn_read(long i) {
     struct conn *c = &conns[i];
@@ -332,6 +371,7 @@ static void conn_read(long i) {
             if (e == SSL_ERROR_WANT_READ) return;
             if (e == SSL_ERROR_WANT_WRITE) { c->want_write = 1; set_events(i, EPOLLIN | EPOLLOUT); return; }
             if (c->state == ST_OPEN) conn_closed_by_server(i, e == SSL_ERROR_ZERO_RETURN ? 1006 : 1006);
+            else if (c->state == ST_AUTH) conn_fail(i, "connection dropped before auth_ok (no login within the server's deadline?)");
             else conn_fail(i, e == SSL_ERROR_ZERO_RETURN || e == SSL_ERROR_SYSCALL ? "connection closed during upgrade" : "SSL_read");
             return;
         }
@@ -359,11 +399,16 @@ static void conn_read(long i) {
             size_t rest = c->rlen - hl;
             memmove(c->rbuf, c->rbuf + hl, rest);
             c->rlen = (uint32_t)rest;
-            on_open(i);
+            if (auth_len) { /* log in first: open once auth_ok arrives */
+                c->state = ST_AUTH;
+                if (send_frame(i, 0x1, (const uint8_t *)auth_frame, auth_len)) { conn_fail(i, "sending the auth frame"); return; }
+            } else {
+                on_open(i);
+            }
             if (!c->rlen) { free(c->rbuf); c->rbuf = NULL; c->rcap = 0; continue; }
             data = NULL; len = 0; /* fall through to parse rbuf */
         }
-        if (c->state != ST_OPEN) return;
+        if (c->state != ST_OPEN && c->state != ST_AUTH) return;
         long used;
         if (c->rlen) {
             if (len && buf_append(&c->rbuf, &c->rlen, &c->rcap, data, len)) { conn_fail(i, "oom"); return; }
@@ -453,13 +498,14 @@ static void on_event(long i, uint32_t ev) {
     case ST_TCP: conn_tcp_done(i); break;
     case ST_TLS: conn_handshake(i); break;
     case ST_UPGRADE:
+    case ST_AUTH:
     case ST_OPEN:
         if ((ev & EPOLLOUT) && c->want_write) {
             c->want_write = 0;
             if (c->wlen) { if (conn_flush(i)) { conn_fail(i, "SSL_write"); return; } }
             else set_events(i, EPOLLIN);
         }
-        if (c->state == ST_OPEN || c->state == ST_UPGRADE) {
+        if (c->state == ST_OPEN || c->state == ST_UPGRADE || c->state == ST_AUTH) {
             if (ev & (EPOLLIN | EPOLLERR | EPOLLHUP)) conn_read(i);
         }
         break;
@@ -489,7 +535,9 @@ static void usage(void) {
         "  -L SECS     overall deadline (connect+hold+send+drain+10)\n"
         "  -T          resume one TLS session on all connections (cheaper handshakes)\n"
         "  -m          release idle TLS buffers (less generator memory, more generator CPU)\n"
-        "  -q          quiet: no progress lines\n");
+        "  -q          quiet: no progress lines\n"
+        "environment: BROADCAST_TOKEN=<access token>: log every connection in with it first\n"
+        "  ({\"type\":\"auth\",...}, then wait for auth_ok); unset: no auth frame\n");
     exit(2);
 }
 
@@ -522,6 +570,15 @@ int main(int argc, char **argv) {
     if (opt_s < 0) opt_s = opt_n < 100 ? opt_n : 100;
     if (opt_s > opt_n) opt_s = opt_n;
     if (opt_limit <= 0) opt_limit = opt_conn_timeout + opt_hold + opt_dur + opt_drain + 10;
+    const char *token = getenv("BROADCAST_TOKEN");
+    if (token && *token) {
+        size_t tl = strlen(token);
+        if (tl > AUTH_TOKEN_MAX || strspn(token, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.") != tl) {
+            fprintf(stderr, "broadcast: BROADCAST_TOKEN is not a JWT (base64url parts and dots, at most %d characters)\n", AUTH_TOKEN_MAX);
+            return 2;
+        }
+        auth_len = (size_t)snprintf(auth_frame, sizeof auth_frame, "{\"type\":\"auth\",\"token\":\"%s\"}", token);
+    }
 
     /* file descriptors: N sockets + a few */
     struct rlimit rl;
@@ -598,7 +655,7 @@ int main(int argc, char **argv) {
             int64_t lim = (int64_t)(opt_per_conn_timeout * 1e6);
             for (long i = 0; i < next; i++) {
                 struct conn *c = &conns[i];
-                if ((c->state == ST_TCP || c->state == ST_TLS || c->state == ST_UPGRADE) && now - c->t_start > lim) {
+                if (CONNECTING(c->state) && now - c->t_start > lim) {
                     errno = 0; conn_fail(i, "timeout");
                 }
             }
@@ -610,7 +667,7 @@ int main(int argc, char **argv) {
         if (now > conn_deadline) {
             for (long i = 0; i < next; i++) {
                 struct conn *c = &conns[i];
-                if (c->state == ST_TCP || c->state == ST_TLS || c->state == ST_UPGRADE) { errno = 0; conn_fail(i, "connect phase deadline"); }
+                if (CONNECTING(c->state)) { errno = 0; conn_fail(i, "connect phase deadline"); }
             }
             n_failed += opt_n - next; /* never started */
             next = opt_n;
@@ -623,7 +680,7 @@ int main(int argc, char **argv) {
     printf("READY connected=%ld failed=%ld connect_s=%.2f\n", n_open, n_failed, connect_s);
     fflush(stdout);
     if (!opt_quiet)
-        fprintf(stderr, "broadcast: %ld open, %ld failed in %.2fs%s%s\n", n_open, n_failed, connect_s,
+        fprintf(stderr, "broadcast: %ld open%s, %ld failed in %.2fs%s%s\n", n_open, auth_len ? " (logged in)" : "", n_failed, connect_s,
                 first_fail[0] ? "; first failure: " : "", first_fail);
 
     /* ---- hold idle */
@@ -721,7 +778,7 @@ int main(int argc, char **argv) {
     printf("RESULT n=%ld open=%ld connect_failures=%ld connect_s=%.2f senders=%ld rate=%.1f send_s=%.3f sent=%llu "
            "expected=%llu received=%llu received_in_send=%llu lost=%llu deliveries_per_s=%.0f deliveries_per_s_span=%.0f "
            "p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f p999_ms=%.3f max_ms=%.3f server_closes=%ld close_codes=%s "
-           "error_frames=%llu unparsed=%llu gen_cpu_pct=%.0f gen_cpu_after_ready_s=%.2f after_ready_s=%.2f total_s=%.2f\n",
+           "error_frames=%llu unparsed=%llu gen_cpu_pct=%.0f gen_cpu_after_ready_s=%.2f after_ready_s=%.2f total_s=%.2f auth=%d\n",
            opt_n, n_open_at_send, n_failed, connect_s, ns, opt_rate, send_s, (unsigned long long)n_sent,
            (unsigned long long)expected, (unsigned long long)n_recv, (unsigned long long)n_recv_send_phase,
            (unsigned long long)lost,
@@ -729,7 +786,7 @@ int main(int argc, char **argv) {
            span_s > 0 ? (double)n_recv / span_s : 0.0,
            hist_q(0.5) / 1e3, hist_q(0.9) / 1e3, hist_q(0.99) / 1e3, hist_q(0.999) / 1e3, hist_max / 1e3,
            n_closed_by_server, closes, (unsigned long long)n_err_frames, (unsigned long long)n_unparsed,
-           gen_cpu * 100, cpu_seconds() - cpu_ready, (now_us() - t_connected) / 1e6, (t_end - t0) / 1e6);
+           gen_cpu * 100, cpu_seconds() - cpu_ready, (now_us() - t_connected) / 1e6, (t_end - t0) / 1e6, auth_len ? 1 : 0);
     fflush(stdout);
     /* leave without a closing handshake: the kernel closes the sockets */
     return 0;

@@ -88,6 +88,21 @@ start_pongd() {
   SRV_NAME=pongd
 }
 
+# register_token PORT -> prints the access token of a new user registered on the pongd at
+# 127.0.0.1:PORT (POST /api/auth/register with curl; one registration, within the default
+# AUTH_RATE of 10 a minute). The room chat takes logged-in users only: the generator logs
+# every connection in with this one token (BROADCAST_TOKEN).
+register_token() {
+  local port="$1" name body token
+  name="bench_$(od -An -N4 -tx4 /dev/urandom | tr -d ' \n')"
+  body="$(curl -ks --max-time 30 -H 'content-type: application/json' \
+    --data "{\"username\":\"$name\",\"email\":\"$name@example.org\",\"password\":\"correct horse battery staple\"}" \
+    "https://127.0.0.1:$port/api/auth/register")" || { log "registration on :$port failed (curl)"; return 1; }
+  token="$(sed -n 's/.*"access_token":"\([A-Za-z0-9._-]*\)".*/\1/p' <<<"$body")"
+  [ -n "$token" ] || { log "registration on :$port failed: $body"; return 1; }
+  printf '%s\n' "$token"
+}
+
 # start_node TMPDIR -> same variables
 start_node() {
   local tmp="$1"

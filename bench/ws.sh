@@ -54,10 +54,17 @@ PROBLEMS="$RESULTS_DIR/ws-$STAMP-problems.txt"
 STUCK_REPORT="$PROBLEMS"   # stop_server writes there what a server that ignores SIGTERM is doing
 printf 'server\trep\tkind\tn\tsenders\trate\toffered_dps\tachieved_dps\tp50_ms\tp99_ms\tmax_ms\texpected\treceived\tlost\tconnect_fail\tserver_closes\tcpu_send_s\tcpu_us_per_delivery\tcpu_ms_per_handshake\trss0_kb\trss_conn_kb\trss_end_kb\thwm_kb\tidle_kb_per_conn\tgen_cpu_pct\tother_load\tstatus\n' >"$TSV"
 
+# pongd's room chat takes logged-in users only: after the start, one user is registered
+# and the generator logs every connection in with its token (BROADCAST_TOKEN, read by
+# build/bench/broadcast; the env keeps it out of GEN_CMD and the logs). The Node reference
+# has no accounts: no token, no auth frame.
 start_target() { # name
+  unset BROADCAST_TOKEN
   case "$1" in
     pongd) # shellcheck disable=SC2086
-      start_pongd "$TMP" CHAT_RATE=0 ACCESS_LOG=0 WS_QUEUE_MAX_BYTES=67108864 $PONGD_ENV ;;
+      start_pongd "$TMP" CHAT_RATE=0 ACCESS_LOG=0 WS_QUEUE_MAX_BYTES=67108864 $PONGD_ENV || return 1
+      BROADCAST_TOKEN="$(register_token "$SRV_PORT")" || { stop_server; return 1; }
+      export BROADCAST_TOKEN ;;
     node) start_node "$TMP" ;;
     *) die "unknown target $1" ;;
   esac

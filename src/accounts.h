@@ -22,6 +22,7 @@ enum {
     ACC_E_REUSED = -104,      /* a rotated refresh token came back: family revoked */
     ACC_E_REVOKED = -105,
     ACC_E_EXPIRED = -106,
+    ACC_E_GONE = -107,        /* the caller's own account was deleted (its token is still valid) */
 };
 
 #define ACC_LANG_MAX 8

@@ -1,5 +1,6 @@
 /* api — helpers for the JSON API handlers. See api.h. */
 #include "api.h"
+#include "accounts.h"
 #include "auth.h"
 #include "pongd_limits.h"
 #include "store.h"
@@ -177,7 +178,8 @@ void api_run_hash(api_job_t *j, pool_work_fn work, api_step_fn next) {
 }
 
 void api_db_failed(api_job_t *j) {
-    if (j->rc == DB_ECONN || j->rc == DB_EBUSY) api_busy(j->r);
+    if (j->rc == ACC_E_GONE) http_respond_error(j->r, 401, "unauthorized", "This account no longer exists.");
+    else if (j->rc == DB_ECONN || j->rc == DB_EBUSY) api_busy(j->r);
     else http_respond_error(j->r, 500, "internal", "The request could not be completed.");
     api_job_done(j);
 }

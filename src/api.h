@@ -45,7 +45,8 @@ void api_job_init(api_job_t *j, app_t *a, http_req_t *r, void (*destroy)(api_job
 void api_run_db(api_job_t *j, void (*work)(api_job_t *j, db_t *db), api_step_fn next);
 /* Queues work(job, worker) on the hashing pool (bounded), then next on the loop. */
 void api_run_hash(api_job_t *j, pool_work_fn work, api_step_fn next);
-/* Answers a database failure (503 unreachable/busy, else 500) and destroys the job. */
+/* Answers a failure (401 when the caller's account is gone, 503 when the database is
+ * unreachable or busy, else 500) and destroys the job. */
 void api_db_failed(api_job_t *j);
 /* Destroys the job (after the handler answered). */
 void api_job_done(api_job_t *j);

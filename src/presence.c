@@ -77,7 +77,10 @@ static void pjob_work(void *arg, void *worker) {
 
 static void pjob_done(void *arg, int status) {
     pjob_t *j = arg;
-    if (status == 0 && j->rc == 0) {
+    /* jobs finish in any order on several threads: announce only what is still true (a
+     * tab that closed and reopened at once must not end up "offline" for its friends) */
+    bool still_true = j->online == presence_online(j->p, j->uid);
+    if (status == 0 && j->rc == 0 && still_true) {
         char msg[160];
         int n = j->online ? snprintf(msg, sizeof msg, "{\"type\":\"presence\",\"user_id\":%" PRId64 ",\"online\":true}", j->uid)
                           : snprintf(msg, sizeof msg, "{\"type\":\"presence\",\"user_id\":%" PRId64 ",\"online\":false,\"last_seen_at\":%" PRId64 "}",
@@ -144,7 +147,11 @@ void presence_on_message(presence_t *p, ws_conn_t *c, span_t data) {
         authenticate(p, c, pc, data);
         return;
     }
-    if (span_eq(data, "{\"type\":\"ping\"}")) ws_send_text(c, SPAN_LIT("{\"type\":\"pong\"}"));
+    json_error_t e;
+    json_t *o = json_loadb(data.ptr, data.len, JSON_REJECT_DUPLICATES, &e);
+    const char *type = json_string_value(json_object_get(o, "type"));
+    if (type && strcmp(type, "ping") == 0) ws_send_text(c, SPAN_LIT("{\"type\":\"pong\"}"));
+    json_decref(o);
 }
 
 void presence_on_close(presence_t *p, ws_conn_t *c) {

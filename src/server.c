@@ -55,6 +55,7 @@ struct ws_conn {
     char peer[64];
     uint64_t t0_us;
     buf_t rx;                   /* a fragmented message being assembled */
+    char close_why[64];         /* the application's close reason (ws_close) */
     int close_code;             /* ours, pending; 0 = none */
     bool drop_queue;            /* close without flushing (slow reader) */
     bool shutdown_close;        /* our 1001 close frame is queued as a raw frame (shutdown) */
@@ -315,6 +316,35 @@ static int dispatch(srv_t *s, struct lws *wsi, http_req_t *r) {
     return 0;
 }
 
+/* The query string as the client meant it. libwebsockets 4.1 hands over the arguments
+ * already percent-decoded, one fragment per '&'-separated parameter ("name=value"), and
+ * joins them with ',' when copied whole, which loses '&', '%' and ',' inside values. Each
+ * fragment is re-encoded here (unreserved characters kept, everything else %XX) and the
+ * fragments are joined with '&'. NULL when there is no query or it is too long. */
+static char *query_of(struct lws *wsi) {
+    static const char hex[] = "0123456789ABCDEF";
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS) <= 0) return NULL;
+    buf_t q;
+    buf_init(&q, LIM_HTTP_URI_BYTES * 3 + 16);
+    char frag[LIM_HTTP_URI_BYTES + 1];
+    for (int i = 0;; i++) {
+        int n = lws_hdr_copy_fragment(wsi, frag, sizeof frag, WSI_TOKEN_HTTP_URI_ARGS, i);
+        if (n < 0) break;
+        if (i > 0 && buf_append(&q, "&", 1) != 0) break;
+        bool in_value = false;
+        for (int k = 0; k < n; k++) {
+            unsigned char c = (unsigned char)frag[k];
+            bool keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+                        c == '_' || c == '~' || (c == '=' && !in_value);
+            if (c == '=') in_value = true;
+            char e[3] = { '%', hex[c >> 4], hex[c & 15] };
+            if ((keep ? buf_append(&q, frag + k, 1) : buf_append(&q, e, 3)) != 0) break;
+        }
+    }
+    buf_append(&q, "", 1);
+    return q.ptr;
+}
+
 /* LWS_CALLBACK_HTTP: a request head has arrived. */
 static int on_http(srv_t *s, conn_t *c, struct lws *wsi, const char *uri) {
     char *u;
@@ -352,10 +382,7 @@ static int on_http(srv_t *s, conn_t *c, struct lws *wsi, const char *uri) {
         return 0;
     }
     r->path_len = (size_t)n;
-    if (qlen > 0) {
-        r->query = xmalloc((size_t)qlen + 1);
-        if (lws_hdr_copy(wsi, r->query, qlen + 1, WSI_TOKEN_HTTP_URI_ARGS) < 0) r->query[0] = '\0';
-    }
+    if (qlen > 0) r->query = query_of(wsi);
     for (int i = 0; i < HDR__COUNT; i++) r->hdr[i] = hdr_dup(wsi, HDR_TOKENS[i]);
     if (!r->hdr[HDR_HOST] && lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_COLON_AUTHORITY) <= 0) {
         char ver[16] = "";
@@ -500,7 +527,8 @@ void ws_set_deadline(ws_conn_t *c, int seconds) {
 }
 
 void ws_close(ws_conn_t *c, int code, const char *reason) {
-    (void)reason;
+    if (c->close_code) return;
+    snprintf(c->close_why, sizeof c->close_why, "%s", reason ? reason : "");   /* at most 123 bytes fit a close frame */
     close_start(c, code, true);
 }
 
@@ -523,7 +551,7 @@ static const char *close_reason(int code) {
 
 /* Closes from inside this connection's own callback. */
 static int close_now(struct ws_conn *c, int code) {
-    const char *why = close_reason(code);
+    const char *why = c->close_why[0] ? c->close_why : close_reason(code);
     lws_close_reason(c->wsi, (enum lws_close_status)code, (unsigned char *)why, strlen(why));
     c->close_code = code;
     return -1;
@@ -764,13 +792,12 @@ static int cb_redirect(struct lws *wsi, enum lws_callback_reasons reason, void *
     const char *path = reason == LWS_CALLBACK_HTTP && in ? (const char *)in : (m >= 0 ? uri : "/");
     path_encode(&loc, span_cstr(path));
     int qlen = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS);
-    if (qlen > 0 && qlen < (int)LIM_HTTP_URI_BYTES) {
-        char q[LIM_HTTP_URI_BYTES + 1];
-        if (lws_hdr_copy(wsi, q, sizeof q, WSI_TOKEN_HTTP_URI_ARGS) > 0) {
-            buf_append(&loc, "?", 1);
-            buf_append(&loc, q, strlen(q));
-        }
+    char *q = qlen > 0 && qlen < (int)LIM_HTTP_URI_BYTES ? query_of(wsi) : NULL;
+    if (q && *q) {
+        buf_append(&loc, "?", 1);
+        buf_append(&loc, q, strlen(q));
     }
+    free(q);
     static const char body[] = "Moved to HTTPS.\n";
     unsigned char hb[LWS_PRE + LIM_HTTP_URI_BYTES * 3 + 1024];
     unsigned char *start = hb + LWS_PRE, *p = start, *end = hb + sizeof hb - 1;

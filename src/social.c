@@ -77,7 +77,7 @@ static const db_sql_t Q_DEL_FRIENDS = { "soc_del_friends", "DELETE FROM friendsh
 static const db_sql_t Q_DEL_BLOCKS = { "soc_del_blocks", "DELETE FROM blocks WHERE blocker_id = $1 OR blocked_id = $1" };
 static const db_sql_t Q_ANONYMISE = {
     "soc_anonymise",
-    "UPDATE users SET username = $2, username_key = $2, email = NULL, email_key = NULL, display_name = $3, display_key = $2,"
+    "UPDATE users SET username = $2, username_key = $5, email = NULL, email_key = NULL, display_name = $3, display_key = $5,"
     " password_hash = NULL, avatar_version = avatar_version + 1, last_seen_at = NULL, deleted_at = $4, updated_at = $4 WHERE id = $1",
 };
 
@@ -97,6 +97,16 @@ static int found2(db_t *db, const db_sql_t *q, int64_t a, int64_t b) {
     int n = db_rows_count(r);
     db_rows_free(r);
     return n > 0;
+}
+
+static int user_exists(db_t *db, int64_t id);
+#define user_exists_id user_exists
+
+/* ACC_E_GONE unless the acting user still exists (a deleted account's access token stays
+ * valid for up to 15 minutes: nothing may be written for it). */
+static int caller_alive(db_t *db, int64_t me) {
+    int rc = user_exists_id(db, me);
+    return rc == ACC_E_NOTFOUND ? ACC_E_GONE : rc;
 }
 
 static int user_exists(db_t *db, int64_t id) {
@@ -157,6 +167,7 @@ int soc_find_display(db_t *db, const char *display_name, account_t *out) {
 int soc_update(db_t *db, int64_t id, const soc_update_t *u, int64_t now) {
     int rc = db_begin(db);
     if (rc != 0) return rc;
+    if ((rc = caller_alive(db, id)) != 0) goto fail;
     if (u->display_name) {
         char key[4 * AUTH_DISPLAY_MAX + 1];
         auth_fold(span_cstr(u->display_name), key);
@@ -210,7 +221,8 @@ int soc_friend_request(db_t *db, int64_t me, int64_t them, int64_t now, bool *be
     int rc = db_begin(db);
     if (rc != 0) return rc;
     soc_relation_t rel;
-    if ((rc = user_exists(db, them)) != 0 || (rc = soc_relation(db, me, them, &rel)) != 0) goto fail;
+    if ((rc = caller_alive(db, me)) != 0 || (rc = user_exists(db, them)) != 0 || (rc = soc_relation(db, me, them, &rel)) != 0)
+        goto fail;
     switch (rel) {
     case REL_BLOCKED:
     case REL_BLOCKED_BY: rc = SOC_E_BLOCKED; goto fail;
@@ -265,7 +277,7 @@ int soc_block(db_t *db, int64_t me, int64_t them, int64_t now) {
     int rc = db_begin(db);
     if (rc != 0) return rc;
     db_val_t p[3] = { DB_INT(me), DB_INT(them), DB_INT(now) };
-    if ((rc = user_exists(db, them)) != 0 || (rc = db_exec(db, &Q_BLOCK, p, 3, NULL, NULL)) != 0 ||
+    if ((rc = caller_alive(db, me)) != 0 || (rc = user_exists(db, them)) != 0 || (rc = db_exec(db, &Q_BLOCK, p, 3, NULL, NULL)) != 0 ||
         (rc = db_exec(db, &Q_REMOVE_PAIR, p, 2, NULL, NULL)) != 0) {
         db_rollback(db);
         return rc;
@@ -298,7 +310,8 @@ int soc_avatar_set(db_t *db, int64_t id, const void *img, size_t len, const char
     int rc = db_begin(db);
     if (rc != 0) return rc;
     db_val_t p[4] = { DB_INT(id), text(ctype), DB_BLOB(img, len), DB_INT(now) };
-    if ((rc = db_exec(db, &Q_AVATAR_UPSERT, p, 4, NULL, NULL)) != 0 || (rc = bump_avatar(db, id, now, version)) != 0) {
+    if ((rc = caller_alive(db, id)) != 0 || (rc = db_exec(db, &Q_AVATAR_UPSERT, p, 4, NULL, NULL)) != 0 ||
+        (rc = bump_avatar(db, id, now, version)) != 0) {
         db_rollback(db);
         return rc;
     }
@@ -309,7 +322,8 @@ int soc_avatar_clear(db_t *db, int64_t id, int64_t now, int64_t *version) {
     int rc = db_begin(db);
     if (rc != 0) return rc;
     db_val_t p = DB_INT(id);
-    if ((rc = db_exec(db, &Q_AVATAR_DELETE, &p, 1, NULL, NULL)) != 0 || (rc = bump_avatar(db, id, now, version)) != 0) {
+    if ((rc = caller_alive(db, id)) != 0 || (rc = db_exec(db, &Q_AVATAR_DELETE, &p, 1, NULL, NULL)) != 0 ||
+        (rc = bump_avatar(db, id, now, version)) != 0) {
         db_rollback(db);
         return rc;
     }
@@ -327,15 +341,18 @@ int soc_touch_seen(db_t *db, int64_t id, int64_t now) {
 }
 
 int soc_delete_account(db_t *db, int64_t id, int64_t now) {
-    char anon[40];
+    /* the keys start with a control character, which no valid name contains: nobody can
+     * register a name that blocks a deletion, and the freed names are free for anyone */
+    char anon[40], key[40];
     snprintf(anon, sizeof anon, "deleted-%" PRId64, id);
+    snprintf(key, sizeof key, "\001" "deleted-%" PRId64, id);
     int rc = db_begin(db);
     if (rc != 0) return rc;
     db_val_t one = DB_INT(id);
-    db_val_t a[4] = { DB_INT(id), text(anon), text("Deleted user"), DB_INT(now) };
+    db_val_t a[5] = { DB_INT(id), text(anon), text("Deleted user"), DB_INT(now), text(key) };
     if ((rc = db_exec(db, &Q_DEL_SESSIONS, &one, 1, NULL, NULL)) != 0 || (rc = db_exec(db, &Q_DEL_FRIENDS, &one, 1, NULL, NULL)) != 0 ||
         (rc = db_exec(db, &Q_DEL_BLOCKS, &one, 1, NULL, NULL)) != 0 || (rc = db_exec(db, &Q_AVATAR_DELETE, &one, 1, NULL, NULL)) != 0 ||
-        (rc = db_exec(db, &Q_ANONYMISE, a, 4, NULL, NULL)) != 0) {
+        (rc = db_exec(db, &Q_ANONYMISE, a, 5, NULL, NULL)) != 0) {
         db_rollback(db);
         return rc;
     }

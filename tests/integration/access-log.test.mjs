@@ -1,7 +1,9 @@
 // Access log lines on stdout (http, ws-open, ws-close), no query strings; ACCESS_LOG=0 silences it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, buildWebRoot, get, openWs, waitClose, waitFor, sendJson, nextMessage } from './helpers.mjs';
+import {
+  startServer, buildWebRoot, get, openWs, authWs, waitClose, waitFor, sendJson, nextMessage, registerUser,
+} from './helpers.mjs';
 
 let server;
 let quiet;
@@ -9,8 +11,8 @@ let fixture;
 
 before(async () => {
   fixture = buildWebRoot();
-  server = await startServer({ WEB_ROOT: fixture.root });
-  quiet = await startServer({ WEB_ROOT: fixture.root, ACCESS_LOG: '0' });
+  server = await startServer({ WEB_ROOT: fixture.root, AUTH_RATE: '10000' });
+  quiet = await startServer({ WEB_ROOT: fixture.root, ACCESS_LOG: '0', AUTH_RATE: '10000' });
 });
 
 after(async () => {
@@ -45,9 +47,11 @@ test('the query string is never logged', { timeout: 15000 }, async () => {
 });
 
 test('ws-open and ws-close lines with path, close code and duration', { timeout: 15000 }, async () => {
+  const { token } = await registerUser(server, 'log');
   const ws = await openWs(`wss://127.0.0.1:${server.httpsPort}/ws/chat/logRoom/?k=SECRET-QUERY-WS`, { origin: server.origin });
+  await authWs(ws, token);
   sendJson(ws, { message: 'log me' });
-  await nextMessage(ws);
+  assert.equal((await nextMessage(ws)).message, 'log me');
   const open = new RegExp(`^${TS} ws-open ${ADDR} /ws/chat/logRoom/?$`, 'm');
   await waitFor(() => open.test(server.logs()), 5000, `ws-open line\n--- output:\n${server.logs().slice(-2000)}`);
   ws.close(1000, 'done');
@@ -56,12 +60,15 @@ test('ws-open and ws-close lines with path, close code and duration', { timeout:
   await waitFor(() => close.test(server.logs()), 5000, `ws-close line\n--- output:\n${server.logs().slice(-2000)}`);
   assert.ok(!server.logs().includes('SECRET-QUERY'), 'query string leaked into the log');
   assert.ok(!server.logs().includes('log me'), 'chat content must not be logged');
+  assert.ok(!server.logs().includes(token.split('.')[2]), 'the access token must not be logged');
 });
 
 test('ACCESS_LOG=0 silences the access log', { timeout: 15000 }, async () => {
   await get(quiet.httpsPort, '/static/plain.js');
   await get(quiet.httpsPort, '/api/nope');
+  const { token } = await registerUser(quiet, 'quiet');
   const ws = await openWs(`wss://127.0.0.1:${quiet.httpsPort}/ws/chat/quietRoom/`, { origin: quiet.origin });
+  await authWs(ws, token);
   ws.close(1000);
   await waitClose(ws);
   // Control: the same requests are logged by the other server within this time.

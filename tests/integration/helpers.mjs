@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import WebSocket from 'ws';
 import { PONGD_BIN, ROOT, freePort, startServer as startServerLib } from '../lib/server.mjs';
+import { call } from './api-client.mjs';
 
 export { WebSocket, PONGD_BIN, ROOT, freePort };
 
@@ -448,6 +449,79 @@ export function waitClose(ws, timeout = 5000) {
 export function sendJson(ws, obj) { ws.send(JSON.stringify(obj)); }
 
 // ---------------------------------------------------------------------------
+// Accounts and authenticated sockets. The room chat (/ws/chat/<room>/) and the app socket
+// (/ws/) take a logged-in user: the first frame must be {"type":"auth","token":"<access
+// token>"} (within 5 s, else the server drops the connection); a bad token closes with 4001.
+// Servers these helpers register users on should allow it: useServer({ AUTH_RATE: '10000' }).
+
+export const TEST_PASSWORD = 'correct horse battery staple';
+let userSeq = 0;
+
+/**
+ * Registers a new user (a unique valid username starting with `prefix`, email
+ * <username>@example.org, password TEST_PASSWORD). `fields` adds or overrides registration
+ * fields (display_name, language, ...). Resolves to { token, user, cookie, username, email,
+ * password, res }: `cookie` is the refresh cookie as "refresh=<value>". Throws if the
+ * server does not answer 201.
+ */
+export async function registerUser(server, prefix = 'u', fields = {}) {
+  userSeq += 1;
+  const p = String(prefix).replace(/[^A-Za-z0-9_-]/g, '').slice(0, 8) || 'u';
+  const username = fields.username ?? `${p}_${userSeq.toString(36)}${randomBytes(3).toString('hex')}`;
+  const email = fields.email ?? `${username.toLowerCase()}@example.org`;
+  const password = fields.password ?? TEST_PASSWORD;
+  const res = await call(server, 'POST', '/api/auth/register', { body: { username, email, password, ...fields } });
+  if (res.status !== 201) throw new Error(`registering ${username}: HTTP ${res.status} ${res.text}`);
+  const line = [].concat(res.headers['set-cookie'] || []).find((c) => c.startsWith('refresh='));
+  return {
+    token: res.json.access_token, user: res.json.user, cookie: line ? line.split(';')[0] : null,
+    username, email, password, res,
+  };
+}
+
+/**
+ * Sends the auth frame on an open ws client and waits for the answer, which must be of type
+ * `expect` ('auth_ok' for the room chat, 'hello' for /ws/). Resolves to that frame; rejects
+ * (and terminates the socket) on anything else.
+ */
+export async function authWs(ws, token, { expect = 'auth_ok', timeout = 5000 } = {}) {
+  sendJson(ws, { type: 'auth', token });
+  let m;
+  try {
+    m = await nextMessage(ws, timeout);
+  } catch (e) {
+    ws.terminate();
+    throw new Error(`no ${expect} after the auth frame: ${e.message}`);
+  }
+  if (m?.type !== expect) {
+    ws.terminate();
+    throw new Error(`expected {"type":"${expect}"} after the auth frame, got ${JSON.stringify(m)}`);
+  }
+  return m;
+}
+
+/**
+ * Opens wss://…/ws/chat/<room>/ (`slash: false`: without the trailing slash), sends the auth
+ * frame with `token` and resolves to the ws once {"type":"auth_ok"} arrived (kept as
+ * ws.authOk, not left in the inbox). Other options go to openWs (origin defaults to the
+ * server's own).
+ */
+export async function openChat(server, room, { token, origin = server.origin, slash = true, timeout = 5000, ...opts } = {}) {
+  if (!token) throw new Error('openChat needs { token } (see registerUser)');
+  const ws = await openWs(`wss://127.0.0.1:${server.httpsPort}/ws/chat/${room}${slash ? '/' : ''}`, { origin, timeout, ...opts });
+  ws.authOk = await authWs(ws, token, { expect: 'auth_ok', timeout });
+  return ws;
+}
+
+/** The app socket wss://…/ws/, authenticated: resolves once {"type":"hello"} arrived (ws.hello). */
+export async function openApp(server, { token, origin = server.origin, timeout = 5000, ...opts } = {}) {
+  if (!token) throw new Error('openApp needs { token } (see registerUser)');
+  const ws = await openWs(`wss://127.0.0.1:${server.httpsPort}/ws/`, { origin, timeout, ...opts });
+  ws.hello = await authWs(ws, token, { expect: 'hello', timeout });
+  return ws;
+}
+
+// ---------------------------------------------------------------------------
 // Raw WebSocket client (for peers that misbehave: never pong, unmasked frames, ...).
 
 const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
@@ -532,6 +606,31 @@ export async function rawWs(port, path, { origin, host = `127.0.0.1:${port}`, ti
     send: (opcode, payload, opts) => sock.write(encodeFrame(opcode, payload, opts)),
     destroy: () => sock.destroy(),
   };
+}
+
+/**
+ * Authenticates a rawWs connection: sends the auth frame as a masked text frame, waits for
+ * the first text frame and checks it is {"type":`expect`}. That frame is removed from
+ * raw.frames (control frames received meanwhile stay) and returned.
+ */
+export async function rawAuth(raw, token, { expect = 'auth_ok', timeout = 5000 } = {}) {
+  raw.send(0x1, Buffer.from(JSON.stringify({ type: 'auth', token })));
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const i = raw.frames.findIndex((f) => f.opcode === 0x1 || f.opcode === 0x8);
+    if (i >= 0) {
+      const [f] = raw.frames.splice(i, 1);
+      let m = null;
+      try { m = JSON.parse(f.payload.toString('utf8')); } catch { /* not JSON */ }
+      if (f.opcode !== 0x1 || m?.type !== expect) {
+        throw new Error(`expected {"type":"${expect}"} after the auth frame, got opcode ${f.opcode} ${JSON.stringify(f.payload.toString('utf8'))}`);
+      }
+      return m;
+    }
+    if (raw.isClosed()) throw new Error('raw WebSocket closed while waiting for the auth answer');
+    if (Date.now() > deadline) throw new Error(`timeout after ${timeout} ms waiting for ${expect}`);
+    await sleep(10);
+  }
 }
 
 // ---------------------------------------------------------------------------

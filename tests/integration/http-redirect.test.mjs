@@ -17,6 +17,20 @@ test('GET on the HTTP port → 301 to the HTTPS origin, path and query kept', as
   assertRedirect(res, `https://127.0.0.1:${ctx.server.httpsPort}/chat/room1?x=1`);
 });
 
+// libwebsockets hands over the arguments decoded; pongd re-encodes them, so the query keeps
+// its meaning: every parameter, escaped "&", "%" and "+" — only a "+" meaning a space comes
+// back as "%20", which means the same.
+test('the query string keeps its meaning: several parameters, escapes, plus signs', async () => {
+  const got = {};
+  for (const q of ['a=1&b=2', 'q=a%26b', 'q=%2541', 'q=a+b%2Bc']) {
+    const res = await plainRequest(ctx.server.httpPort, 'GET', `/x?${q}`, { headers: { Host: `127.0.0.1:${ctx.server.httpPort}` } });
+    got[q] = res.headers.location;
+  }
+  const base = `https://127.0.0.1:${ctx.server.httpsPort}/x?`;
+  const expected = { 'a=1&b=2': 'a=1&b=2', 'q=a%26b': 'q=a%26b', 'q=%2541': 'q=%2541', 'q=a+b%2Bc': 'q=a%20b%2Bc' };
+  assert.deepEqual(got, Object.fromEntries(Object.entries(expected).map(([q, e]) => [q, base + e])));
+});
+
 // The reason phrase is libwebsockets' own ("Redirect"); RFC 9112 makes it informational only.
 test('the redirect status line is HTTP/1.1 301', async () => {
   for (const [method, extra] of [['GET', {}], ['HEAD', {}], ['POST', { body: 'a=1' }]]) {
@@ -57,7 +71,7 @@ test('the host of the Location comes from the Host header (port replaced by HTTP
 
 test('nothing else is served on the HTTP port (no 200 on any path)', async () => {
   for (const path of ['/', '/index.html', '/healthz', '/metrics', '/api/', '/static/plain.js',
-    '/static/app-ABCD1234.js', '/favicon.ico', '/ws/chat/room1/']) {
+    '/static/app-ABCD1234.js', '/favicon.ico', '/ws/chat/room1/', '/ws/']) {
     for (const method of ['GET', 'HEAD']) {
       const res = await plainRequest(ctx.server.httpPort, method, path, { headers: { Host: `127.0.0.1:${ctx.server.httpPort}` } });
       assertRedirect(res, `https://127.0.0.1:${ctx.server.httpsPort}${path}`);
@@ -65,12 +79,14 @@ test('nothing else is served on the HTTP port (no 200 on any path)', async () =>
   }
 });
 
-test('a WebSocket upgrade on the HTTP port is not accepted', async () => {
-  const res = await plainRequest(ctx.server.httpPort, 'GET', '/ws/chat/room1/', {
-    headers: {
-      Host: `127.0.0.1:${ctx.server.httpPort}`, Upgrade: 'websocket', Connection: 'Upgrade',
-      'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version': '13', Origin: ctx.server.origin,
-    },
-  });
-  assertRedirect(res, `https://127.0.0.1:${ctx.server.httpsPort}/ws/chat/room1/`);
+test('a WebSocket upgrade on the HTTP port is not accepted (room chat and app socket)', async () => {
+  for (const path of ['/ws/chat/room1/', '/ws/']) {
+    const res = await plainRequest(ctx.server.httpPort, 'GET', path, {
+      headers: {
+        Host: `127.0.0.1:${ctx.server.httpPort}`, Upgrade: 'websocket', Connection: 'Upgrade',
+        'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version': '13', Origin: ctx.server.origin,
+      },
+    });
+    assertRedirect(res, `https://127.0.0.1:${ctx.server.httpsPort}${path}`);
+  }
 });

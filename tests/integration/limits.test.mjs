@@ -85,13 +85,18 @@ test('body over MAX_BODY_BYTES → 413 when announced only by Content-Length (no
   }
 });
 
-test('body over MAX_BODY_BYTES → 413 (chunked)', async () => {
+// libwebsockets 4.1 does not decode chunked request bodies: pongd asks for a Content-Length
+// at once (411) instead of leaving the request waiting, whatever the body's size.
+test('a chunked request body → 411 Length Required at once, as JSON', async () => {
   const chunk = 'y'.repeat(512);
-  let body = '';
-  for (let i = 0; i < 4; i++) body += `${(512).toString(16)}\r\n${chunk}\r\n`;
-  body += '0\r\n\r\n';
-  const r = await sendRaw(buildRequest('POST', '/api/', { 'Transfer-Encoding': 'chunked', Connection: 'close' }, body));
-  assert.equal(r.status, 413);
+  for (const n of [1, 4]) {
+    let body = '';
+    for (let i = 0; i < n; i++) body += `${(512).toString(16)}\r\n${chunk}\r\n`;
+    body += '0\r\n\r\n';
+    const r = await sendRaw(buildRequest('POST', '/api/', { 'Transfer-Encoding': 'chunked', Connection: 'close' }, body));
+    assert.equal(r.status, 411, `${n} chunks`);
+    assert.equal(JSON.parse(r.body.toString('utf8')).error.code, 'length_required');
+  }
 });
 
 test('a body under MAX_BODY_BYTES is not 413', async () => {

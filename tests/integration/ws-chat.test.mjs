@@ -1,12 +1,16 @@
 // WebSocket room chat: broadcast, rooms, validation, error frames, size limits, origins.
+// Every socket authenticates first (registerUser + openChat); chat-auth.test.mjs covers the
+// authentication itself.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  useServer, openWs, expectWsRefused, nextMessage, noMessageWithin, waitClose, sendJson,
-  rawWs, assertSecurityHeaders, withTimeout, sleep, get,
+  useServer, openChat, expectWsRefused, nextMessage, noMessageWithin, waitClose, sendJson,
+  rawWs, rawAuth, assertSecurityHeaders, withTimeout, sleep, get, registerUser,
 } from './helpers.mjs';
 
 let wsBase;
+let alice;
+let bob;
 const open = [];
 
 // Registered before useServer's after(), so the sockets are closed before pongd is stopped.
@@ -14,21 +18,27 @@ after(() => {
   for (const ws of open) ws.terminate();
 });
 
-const ctx = useServer({}, () => {
+const ctx = useServer({ AUTH_RATE: '10000' }, async () => {
   wsBase = `wss://127.0.0.1:${ctx.server.httpsPort}`;
+  alice = await registerUser(ctx.server, 'alice', { display_name: 'Alice Chat' });
+  bob = await registerUser(ctx.server, 'bob', { display_name: 'Bob Chat' });
 });
 
-async function join(room, opts = {}) {
-  const ws = await openWs(`${wsBase}/ws/chat/${room}/`, { origin: ctx.server.origin, ...opts });
+/** An authenticated socket of `who` (alice by default) in `room`. */
+async function join(room, { who = alice, ...opts } = {}) {
+  const ws = await openChat(ctx.server, room, { token: who.token, ...opts });
   open.push(ws);
   return ws;
 }
 
-function assertBroadcast(m, text, room) {
+/** A broadcast of `text` in `room`, labelled with its sender `from` (alice by default). */
+function assertBroadcast(m, text, room, from = alice) {
   assert.equal(typeof m, 'object', `expected a JSON frame, got ${JSON.stringify(m)}`);
-  assert.deepEqual(Object.keys(m).sort(), ['at', 'message', 'room']);
+  assert.deepEqual(Object.keys(m).sort(), ['at', 'display_name', 'message', 'room', 'user_id']);
   assert.equal(m.message, text);
   assert.equal(m.room, room);
+  assert.equal(m.user_id, from.user.id, 'user_id is the sender\'s');
+  assert.equal(m.display_name, from.user.display_name, 'display_name is the sender\'s');
   assert.equal(typeof m.at, 'number');
   assert.ok(Number.isInteger(m.at), 'at is milliseconds since epoch (integer)');
   assert.ok(Math.abs(m.at - Date.now()) < 10000, `at (${m.at}) must be close to now (${Date.now()})`);
@@ -45,13 +55,14 @@ async function expectError(ws, code, sent = '') {
 
 test('two sockets in a room both receive a message, sender included', async () => {
   const a = await join('roomA');
-  const b = await join('roomA');
+  const b = await join('roomA', { who: bob });
+  assert.deepEqual(a.authOk, { type: 'auth_ok', room: 'roomA', user: { id: alice.user.id, display_name: 'Alice Chat' } });
   sendJson(a, { message: 'hello room A' });
-  assertBroadcast(await nextMessage(a), 'hello room A', 'roomA');
-  assertBroadcast(await nextMessage(b), 'hello room A', 'roomA');
+  assertBroadcast(await nextMessage(a), 'hello room A', 'roomA', alice);
+  assertBroadcast(await nextMessage(b), 'hello room A', 'roomA', alice);
   sendJson(b, { message: 'reply from b' });
-  assertBroadcast(await nextMessage(a), 'reply from b', 'roomA');
-  assertBroadcast(await nextMessage(b), 'reply from b', 'roomA');
+  assertBroadcast(await nextMessage(a), 'reply from b', 'roomA', bob);
+  assertBroadcast(await nextMessage(b), 'reply from b', 'roomA', bob);
 });
 
 test('a socket in another room receives nothing', async () => {
@@ -65,15 +76,14 @@ test('a socket in another room receives nothing', async () => {
 
 test('messages from one sender arrive in order', async () => {
   const a = await join('orderRoom');
-  const b = await join('orderRoom');
+  const b = await join('orderRoom', { who: bob });
   for (let i = 0; i < 20; i++) sendJson(a, { message: `m${i}` });
   for (let i = 0; i < 20; i++) assert.equal((await nextMessage(b)).message, `m${i}`);
   for (let i = 0; i < 20; i++) assert.equal((await nextMessage(a)).message, `m${i}`);
 });
 
 test('trailing slash is optional and both spellings are the same room', async () => {
-  const noSlash = await openWs(`${wsBase}/ws/chat/slashRoom`, { origin: ctx.server.origin });
-  open.push(noSlash);
+  const noSlash = await join('slashRoom', { slash: false });
   const slash = await join('slashRoom');
   sendJson(noSlash, { message: 'via no slash' });
   assertBroadcast(await nextMessage(slash), 'via no slash', 'slashRoom');
@@ -92,16 +102,29 @@ test('room names: all allowed characters and 64 characters accepted', async () =
 });
 
 test('invalid room names and other /ws/ paths are refused with 404', async () => {
+  // (/ws/ itself is the app socket: presence.test.mjs)
   for (const path of ['/ws/chat/bad.name/', `/ws/chat/${'r'.repeat(65)}/`, '/ws/chat/', '/ws/chat',
-    '/ws/chat/a%20b/', '/ws/chat/room/extra/', '/ws/chat/..', '/ws/other/', '/ws/', '/ws/chat/%2e%2e/']) {
+    '/ws/chat/a%20b/', '/ws/chat/room/extra/', '/ws/chat/a/../', '/ws/other/', '/ws/app/']) {
     const r = await expectWsRefused(`${wsBase}${path}`, { origin: ctx.server.origin });
     assert.equal(r.statusCode, 404, `${path}: got ${r.statusCode}`);
+  }
+  // Dot segments are resolved as a browser would: /ws/chat/.. is /ws/, the app socket (its
+  // login answer is "hello"), never a chat room named "..". Sent verbatim by the raw client.
+  for (const path of ['/ws/chat/..', '/ws/chat/%2e%2e/']) {
+    const raw = await rawWs(ctx.server.httpsPort, path, { origin: ctx.server.origin });
+    try {
+      assert.equal(raw.response.status, 101, path);
+      const hello = await rawAuth(raw, alice.token, { expect: 'hello' });
+      assert.equal(hello.user.id, alice.user.id, path);
+    } finally {
+      raw.destroy();
+    }
   }
 });
 
 test('bad input gets an error frame and the connection stays open', async () => {
   const a = await join('errRoom');
-  const b = await join('errRoom');
+  const b = await join('errRoom', { who: bob });
   const wrong = [];
   for (const [raw, code] of [
     ['{"message": 5}', 'invalid_message'],
@@ -209,14 +232,16 @@ test('handshake response: 101 with the correct Sec-WebSocket-Accept', async () =
     assert.equal(raw.response.status, 101);
     assert.equal(raw.response.headers['sec-websocket-accept'], raw.expectAccept);
     assert.match(raw.response.headers.upgrade || '', /^websocket$/i);
-    // And the raw client can chat.
+    // And the raw client can log in and chat.
+    const ok = await rawAuth(raw, bob.token);
+    assert.equal(ok.user.id, bob.user.id);
     raw.send(0x1, Buffer.from('{"message":"raw hello"}'));
     const deadline = Date.now() + 5000;
     while (!raw.frames.some((f) => f.opcode === 0x1) && Date.now() < deadline) await sleep(20);
     const f = raw.frames.find((x) => x.opcode === 0x1);
     assert.ok(f, 'no broadcast frame received');
     assert.equal(f.masked, false, 'server frames must not be masked');
-    assert.equal(JSON.parse(f.payload.toString()).message, 'raw hello');
+    assertBroadcast(JSON.parse(f.payload.toString()), 'raw hello', 'hsRoom', bob);
   } finally {
     raw.destroy();
   }

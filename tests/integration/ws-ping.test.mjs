@@ -1,17 +1,20 @@
 // WS_PING_INTERVAL: idle sockets are pinged; a peer that never answers is dropped.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useServer, openWs, rawWs, withTimeout, nextMessage, sendJson } from './helpers.mjs';
+import { useServer, openChat, rawWs, rawAuth, withTimeout, nextMessage, sendJson, registerUser } from './helpers.mjs';
 
-const ctx = useServer({ WS_PING_INTERVAL: '1' });
+const ctx = useServer({ WS_PING_INTERVAL: '1', AUTH_RATE: '10000' });
 
 test('a peer that never answers pings is dropped within ~15 s; a live peer stays', { timeout: 40000 }, async () => {
-  const live = await openWs(`wss://127.0.0.1:${ctx.server.httpsPort}/ws/chat/pingRoom/`, { origin: ctx.server.origin });
+  const { token } = await registerUser(ctx.server, 'ping');
+  const live = await openChat(ctx.server, 'pingRoom', { token });
   let livePings = 0;
   live.on('ping', () => { livePings += 1; });
   const dead = await rawWs(ctx.server.httpsPort, '/ws/chat/pingRoom/', { origin: ctx.server.origin });
   try {
     assert.equal(dead.response.status, 101);
+    // Logged in, so the login deadline is not what drops it: only the unanswered pings.
+    await rawAuth(dead, token);
     const started = Date.now();
     await withTimeout(dead.closed, 20000, 'server to drop the silent peer');
     const pings = dead.frames.filter((f) => f.opcode === 0x9);

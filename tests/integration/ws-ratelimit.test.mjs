@@ -1,12 +1,13 @@
 // CHAT_RATE: per-socket message rate limit with burst 2x; excess gets rate_limited frames.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useServer, openWs, nextMessage, sendJson, sleep } from './helpers.mjs';
+import { useServer, openChat, nextMessage, sendJson, sleep, registerUser } from './helpers.mjs';
 
-let base;
-const ctx = useServer({ CHAT_RATE: '2' }, () => {
-  base = `wss://127.0.0.1:${ctx.server.httpsPort}/ws/chat`;
+let user;
+const ctx = useServer({ CHAT_RATE: '2', AUTH_RATE: '10000' }, async () => {
+  user = await registerUser(ctx.server, 'rate');
 });
+const join = (room) => openChat(ctx.server, room, { token: user.token });
 
 /** Reads frames until `quietMs` pass without one. */
 async function drain(ws, quietMs = 700) {
@@ -20,8 +21,9 @@ async function drain(ws, quietMs = 700) {
 }
 
 test('a burst of 20 messages gets rate_limited frames; connection stays open; later messages work', { timeout: 30000 }, async () => {
-  const a = await openWs(`${base}/rateRoom/`, { origin: ctx.server.origin });
-  const b = await openWs(`${base}/rateRoom/`, { origin: ctx.server.origin });
+  // the auth frame is not a chat message: it does not spend the socket's rate
+  const a = await join('rateRoom');
+  const b = await join('rateRoom');
   try {
     for (let i = 0; i < 20; i++) sendJson(a, { message: `burst ${i}` });
     const got = await drain(a);
@@ -48,8 +50,9 @@ test('a burst of 20 messages gets rate_limited frames; connection stays open; la
 });
 
 test('the limit is per socket: another socket is not limited by a noisy neighbour', { timeout: 30000 }, async () => {
-  const noisy = await openWs(`${base}/rate2/`, { origin: ctx.server.origin });
-  const quiet = await openWs(`${base}/rate2/`, { origin: ctx.server.origin });
+  // the same user on both sockets: the limit is per socket, not per user
+  const noisy = await join('rate2');
+  const quiet = await join('rate2');
   try {
     for (let i = 0; i < 20; i++) sendJson(noisy, { message: `noise ${i}` });
     await drain(noisy);

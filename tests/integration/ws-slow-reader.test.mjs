@@ -1,15 +1,15 @@
 // WS_QUEUE_MAX_BYTES: a reader that stops reading is closed (1008) while the others keep going.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useServer, openWs, waitFor, withTimeout, get } from './helpers.mjs';
+import { useServer, openChat, waitFor, withTimeout, get, registerUser } from './helpers.mjs';
 
-const ctx = useServer({ WS_QUEUE_MAX_BYTES: '65536', CHAT_RATE: '0' });
+const ctx = useServer({ WS_QUEUE_MAX_BYTES: '65536', CHAT_RATE: '0', AUTH_RATE: '10000' });
 
 test('a paused reader is closed; the fast reader gets every message', { timeout: 120000 }, async () => {
-  const url = `wss://127.0.0.1:${ctx.server.httpsPort}/ws/chat/floodRoom/`;
-  const slow = await openWs(url, { origin: ctx.server.origin });
-  const fast = await openWs(url, { origin: ctx.server.origin });
-  const sender = await openWs(url, { origin: ctx.server.origin });
+  const { token } = await registerUser(ctx.server, 'flood');
+  const slow = await openChat(ctx.server, 'floodRoom', { token });
+  const fast = await openChat(ctx.server, 'floodRoom', { token });
+  const sender = await openChat(ctx.server, 'floodRoom', { token });
   try {
     // Count without keeping 12 MB of strings around.
     let fastCount = 0; let fastOrdered = true; let senderCount = 0; let slowCount = 0;

@@ -55,7 +55,8 @@ function freshSchema() {
  */
 export async function startServer(env = {}) {
   const httpsPort = await freePort();
-  const httpPort = await freePort();
+  let httpPort = await freePort();
+  while (httpPort === httpsPort) httpPort = await freePort();   // the OS may hand the same free port out twice
   const varDir = mkdtempSync(join(tmpdir(), 'pongd-test-'));
   // PONGD_INTEGRATION_DB=postgres: each server gets its own schema in the test PostgreSQL
   // (PONGD_TEST_DATABASE_URL, started by scripts/with-pg.sh); otherwise SQLite in VAR_DIR.
