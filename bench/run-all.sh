@@ -8,3 +8,4 @@ bench/build.sh
 bench/http.sh
 bench/ws.sh
 bench/game.sh
+bench/login-load.sh
