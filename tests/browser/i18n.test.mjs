@@ -5,9 +5,34 @@ import assert from 'node:assert/strict';
 import {
   useServerAndBrowser, openPage, withScreenshots, eventually, waitHeading, openWebSockets,
 } from './lib.mjs';
+import { call } from '../integration/api-client.mjs';
 
 // A low chat rate so a burst of messages gets a rate_limited error frame.
-const ctx = useServerAndBrowser({ CHAT_RATE: '1' });
+const ctx = useServerAndBrowser({ CHAT_RATE: '1', AUTH_RATE: '10000' });
+
+const PASSWORD = 'correct horse battery staple';
+let seq = 0;
+
+/**
+ * Chat rooms need an account: registers one through the API (its language `language`, so
+ * logging in does not switch the page), opens `room` and logs in through the form it
+ * redirects to. Returns the user.
+ */
+async function enterRoomLoggedIn(page, room, language) {
+  seq += 1;
+  const username = `i18n${process.pid % 1000}${seq}${Math.random().toString(36).slice(2, 5)}`;
+  const res = await call(ctx.server, 'POST', '/api/auth/register', {
+    body: { username, email: `${username}@example.org`, password: PASSWORD, language },
+  });
+  assert.equal(res.status, 201, res.text);
+  await page.goto(`${ctx.server.base}/chat/${room}`);
+  await page.waitForSelector('#login-username');
+  await page.fill('#login-username', username);
+  await page.fill('#login-password', PASSWORD);
+  await page.click('#login-submit');
+  await page.waitForSelector('#chat-status[data-state="connected"]');
+  return res.json.user;
+}
 
 async function navTexts(page) {
   return page.locator('.navbar-nav .nav-link').allTextContents();
@@ -86,8 +111,9 @@ test('switching language in a chat room keeps the socket and the messages', asyn
   await withScreenshots(t, async (track) => {
     track(page);
     await eventually(async () => (await openWebSockets(ctx.server.base)) === 0, { message: 'no sockets before' });
-    await page.goto(`${ctx.server.base}/chat/polyglot`);
-    await page.waitForSelector('#chat-status[data-state="connected"]');
+    const me = await enterRoomLoggedIn(page, 'polyglot', 'en');
+    // The chat socket and the tab's app socket.
+    await eventually(async () => (await openWebSockets(ctx.server.base)) === 2, { message: 'two sockets' });
     await page.fill('#chat-input', 'bonjour');
     await page.press('#chat-input', 'Enter');
     await page.waitForSelector('#chat-log li');
@@ -101,8 +127,11 @@ test('switching language in a chat room keeps the socket and the messages', asyn
     assert.equal(await page.textContent('#chat-send'), 'Отправить');
     assert.equal(await page.inputValue('#chat-input'), 'draft text');
     assert.deepEqual(await page.locator('#chat-log .chat-text').allTextContents(), ['bonjour']);
+    // The sender's name stays as it is; the "you" mark is translated.
+    assert.equal(await page.textContent('#chat-log .chat-author-name'), me.display_name);
+    assert.equal(await page.textContent('#chat-log .chat-you'), 'вы');
     assert.equal(await page.title(), 'Комната polyglot · Transcendence');
-    assert.equal(await openWebSockets(ctx.server.base), 1, 'the switch must not open another socket');
+    assert.equal(await openWebSockets(ctx.server.base), 2, 'the switch must not open another socket');
     assert.deepEqual(problems, []);
   });
   await context.close();
@@ -112,8 +141,8 @@ test('server error frames are shown translated', async (t) => {
   const { context, page, problems } = await openPage(ctx.browser, { locale: 'fr-FR' });
   await withScreenshots(t, async (track) => {
     track(page);
-    await page.goto(`${ctx.server.base}/chat/flood`);
-    await page.waitForSelector('#chat-status[data-state="connected"]');
+    await enterRoomLoggedIn(page, 'flood', 'fr');
+    await waitHeading(page, 'Salon flood');
     // CHAT_RATE=1 with a burst of 2: a quick series gets refused at some point.
     for (let i = 0; i < 8; i += 1) {
       await page.fill('#chat-input', `flood ${i}`);

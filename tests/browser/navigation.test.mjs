@@ -5,8 +5,21 @@ import assert from 'node:assert/strict';
 import {
   useServerAndBrowser, openPage, withScreenshots, clickNav, waitHeading, fetchText,
 } from './lib.mjs';
+import { call } from '../integration/api-client.mjs';
 
 const ctx = useServerAndBrowser();
+
+/** Chat rooms need an account: registers one and logs in through the form `page` shows. */
+async function logInOnForm(page) {
+  const username = `nav${process.pid % 1000}${Math.random().toString(36).slice(2, 8)}`;
+  const password = 'correct horse battery staple';
+  const res = await call(ctx.server, 'POST', '/api/auth/register', { body: { username, email: `${username}@example.org`, password } });
+  assert.equal(res.status, 201, res.text);
+  await waitHeading(page, 'Log in');
+  await page.fill('#login-username', username);
+  await page.fill('#login-password', password);
+  await page.click('#login-submit');
+}
 
 async function englishPage() {
   return openPage(ctx.browser, { locale: 'en-US' });
@@ -77,6 +90,7 @@ test('a deep link to a chat room loads and survives a reload', async (t) => {
     track(page);
     const res = await page.goto(`${ctx.server.base}/chat/room1`);
     assert.equal(res.status(), 200);
+    await logInOnForm(page);   // the room sends a logged-out visitor to the login form first
     await waitHeading(page, 'Room room1');
     await page.waitForSelector('#chat-status[data-state="connected"]');
     assert.equal(await page.title(), 'Room room1 · Transcendence');
@@ -135,6 +149,7 @@ test('the room form validates the name and opens the room', async (t) => {
 
     await page.fill('#room-name', 'My_room-2');
     await page.click('button[type="submit"]');
+    await logInOnForm(page);   // the room sends a logged-out visitor to the login form first
     await waitHeading(page, 'Room My_room-2');
     assert.equal(new URL(page.url()).pathname, '/chat/My_room-2');
     await page.waitForSelector('#chat-status[data-state="connected"]');

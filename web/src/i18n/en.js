@@ -37,6 +37,7 @@ export default {
   'chat.room.invalid': 'Room names use 1 to 64 letters, digits, “_” or “-”.',
   'chat.join': 'Join',
   'chat.suggested': 'Popular rooms',
+  'chat.loginNeeded': 'Rooms are for players with an account.',
 
   'room.title': 'Room {room}',
   'room.heading': 'Room {room}',
@@ -46,6 +47,7 @@ export default {
   'room.status.connected': 'Connected',
   'room.status.reconnecting': 'Reconnecting in {seconds} s',
   'room.status.disconnected': 'Disconnected',
+  'room.status.unauthorized': 'Not logged in',
   'room.reconnectNow': 'Reconnect now',
   'room.log.label': 'Messages',
   'room.empty': 'No messages yet. Say hello!',
@@ -62,6 +64,9 @@ export default {
   'room.error.invalid_message': 'The message is empty or invalid.',
   'room.error.message_too_long': 'The message is too long.',
   'room.error.rate_limited': 'You are sending messages too fast. Slow down a little.',
+  'room.login': 'Log in again',
+  'room.you': 'you',
+  'room.unknownAuthor': 'Unknown player',
 
   'about.title': 'About',
   'about.heading': 'About Transcendence',

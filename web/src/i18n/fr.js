@@ -37,6 +37,7 @@ export default {
   'chat.room.invalid': 'Un nom de salon comporte de 1 à 64 lettres, chiffres, « _ » ou « - ».',
   'chat.join': 'Rejoindre',
   'chat.suggested': 'Salons populaires',
+  'chat.loginNeeded': 'Les salons sont réservés aux joueurs qui ont un compte.',
 
   'room.title': 'Salon {room}',
   'room.heading': 'Salon {room}',
@@ -46,6 +47,7 @@ export default {
   'room.status.connected': 'Connecté',
   'room.status.reconnecting': 'Reconnexion dans {seconds} s',
   'room.status.disconnected': 'Déconnecté',
+  'room.status.unauthorized': 'Non connecté à votre compte',
   'room.reconnectNow': 'Se reconnecter',
   'room.log.label': 'Messages',
   'room.empty': 'Aucun message pour l’instant. Dites bonjour !',
@@ -62,6 +64,9 @@ export default {
   'room.error.invalid_message': 'Le message est vide ou invalide.',
   'room.error.message_too_long': 'Le message est trop long.',
   'room.error.rate_limited': 'Vous envoyez des messages trop vite. Ralentissez un peu.',
+  'room.login': 'Se connecter à nouveau',
+  'room.you': 'vous',
+  'room.unknownAuthor': 'Joueur inconnu',
 
   'about.title': 'À propos',
   'about.heading': 'À propos de Transcendence',

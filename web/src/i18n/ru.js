@@ -37,6 +37,7 @@ export default {
   'chat.room.invalid': 'Название комнаты — от 1 до 64 латинских букв, цифр, «_» или «-».',
   'chat.join': 'Войти',
   'chat.suggested': 'Популярные комнаты',
+  'chat.loginNeeded': 'Комнаты доступны только игрокам с учётной записью.',
 
   'room.title': 'Комната {room}',
   'room.heading': 'Комната {room}',
@@ -46,6 +47,7 @@ export default {
   'room.status.connected': 'Подключено',
   'room.status.reconnecting': 'Переподключение через {seconds} с',
   'room.status.disconnected': 'Отключено',
+  'room.status.unauthorized': 'Вы не вошли в систему',
   'room.reconnectNow': 'Подключиться сейчас',
   'room.log.label': 'Сообщения',
   'room.empty': 'Сообщений пока нет. Поздоровайтесь!',
@@ -62,6 +64,9 @@ export default {
   'room.error.invalid_message': 'Сообщение пустое или некорректное.',
   'room.error.message_too_long': 'Сообщение слишком длинное.',
   'room.error.rate_limited': 'Вы отправляете сообщения слишком часто. Немного подождите.',
+  'room.login': 'Войти снова',
+  'room.you': 'вы',
+  'room.unknownAuthor': 'Неизвестный игрок',
 
   'about.title': 'О проекте',
   'about.heading': 'О проекте Transcendence',

@@ -1,14 +1,24 @@
-// Chat lobby: pick a room by name, then go to /chat/<room>.
+// Chat lobby: pick a room by name, then go to /chat/<room>. Rooms need an account: a
+// logged-out visitor is told so, with links to log in or register (the room page itself
+// sends them to the login form).
 import { h } from '../dom.js';
 import { isValidRoom, ROOM_PATTERN } from '../chatrules.js';
+import { loginPath } from '../accountrules.js';
 
 const SUGGESTED = ['general', 'random', 'pong'];
 
 /** View factory (see router.js). */
 export function chatView({ ctx }) {
   const { t } = ctx.i18n;
+  const { session } = ctx;
   // Survives re-renders (language switch) so typing is not lost.
   const state = { room: '', invalid: false };
+  let note = null;           // the "log in to chat" box of the current render
+
+  function loggedOut() {
+    return session?.state === 'out';
+  }
+  const off = session?.subscribe(() => { if (note) note.hidden = !loggedOut(); });
 
   return {
     title: () => t('chat.title'),
@@ -65,11 +75,17 @@ export function chatView({ ctx }) {
       h('div', { class: 'col-sm-auto chat-join' },
         h('button', { class: 'btn btn-primary w-100', type: 'submit' }, t('chat.join'))));
 
+      note = h('div', { class: 'alert alert-info d-flex flex-wrap align-items-center gap-2 py-2', id: 'chat-login-note', hidden: !loggedOut() },
+        h('span', { class: 'me-auto' }, t('chat.loginNeeded')),
+        h('a', { class: 'btn btn-sm btn-primary', id: 'chat-login-link', href: loginPath('/chat') }, t('nav.login')),
+        h('a', { class: 'btn btn-sm btn-outline-primary', href: '/register?next=%2Fchat' }, t('nav.register')));
+
       root.replaceChildren(
         h('section', { class: 'card shadow-sm' },
           h('div', { class: 'card-body p-4' },
             h('h1', { class: 'h3 card-title' }, t('chat.heading')),
             h('p', { class: 'text-body-secondary' }, t('chat.intro')),
+            note,
             form,
             h('h2', { class: 'h6 mt-4' }, t('chat.suggested')),
             h('ul', { class: 'list-inline mb-0' },
@@ -77,6 +93,9 @@ export function chatView({ ctx }) {
                 h('a', { class: 'btn btn-sm btn-outline-secondary', href: `/chat/${room}` }, `#${room}`)))))),
       );
     },
-    destroy() {},
+    destroy() {
+      if (off) off();
+      note = null;
+    },
   };
 }

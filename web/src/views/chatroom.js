@@ -1,7 +1,11 @@
-// One chat room: live message log, connection status, message form.
+// One chat room: live message log, connection status, message form. Logged-in users only
+// (the socket authenticates with the session's access token); each message shows its
+// sender's display name, and the reader's own messages are marked.
 import { h } from '../dom.js';
 import { MAX_MESSAGE_CHARS, codePointLength, messageProblem } from '../chatrules.js';
+import { loginPath } from '../accountrules.js';
 import { chatUrl, createChatSocket } from '../services/chatsocket.js';
+import { requireLogin } from './accountkit.js';
 
 // The log keeps at most this many messages; older ones are dropped.
 export const MAX_LOG_MESSAGES = 500;
@@ -11,32 +15,54 @@ const STATUS_BADGE = {
   connected: 'text-bg-success',
   reconnecting: 'text-bg-warning',
   disconnected: 'text-bg-danger',
+  unauthorized: 'text-bg-danger',
 };
 
-/** View factory (see router.js); `params.room` was validated by the route pattern. */
-export function chatRoomView({ params, ctx, deps = {} }) {
-  const { i18n } = ctx;
+/**
+ * The access token for the chat socket, from the session: null when logged out; with
+ * `fresh` (the server refused the last one) a refreshed one, or undefined when the refresh
+ * failed for a passing reason (the socket retries later).
+ */
+export async function sessionToken(session, fresh) {
+  if (session.state === 'unknown') await session.restore();
+  if (session.state !== 'in') return null;
+  if (!fresh && session.token) return session.token;
+  if (await session.refresh()) return session.token;
+  return session.state === 'in' ? undefined : null;
+}
+
+/** The room view itself; rendered only for a logged-in user (see chatRoomView). */
+export function chatRoomInner({ params, ctx, deps = {} }) {
+  const { i18n, session } = ctx;
   const { t } = i18n;
   const room = params.room;
   const win = deps.window ?? window;
 
   const state = {
-    messages: [],            // { message, at }
+    messages: [],            // { message, at, userId, name }
     status: { state: 'connecting' },
     problem: null,           // { code, message } from the server, or { local: key }
     draft: '',
+    me: session?.user?.id ?? null,   // replaced by the id the server confirmed (auth_ok)
   };
   let ui = null;             // elements of the current render
   let tick = null;           // countdown interval while reconnecting
+  let socket = null;         // opened on the first render (only logged-in users get one)
+  let destroyed = false;
 
-  const socket = createChatSocket(chatUrl(win.location.host, room), {
+  const handlers = {
     onStatus(status) {
       state.status = status;
       syncTicker();
       if (ui) { updateStatus(true); updateForm(); }
     },
+    onAuth({ user }) {
+      if (user.id === state.me) return;
+      state.me = user.id;
+      if (ui) redrawLog();
+    },
     onMessage(frame) {
-      state.messages.push({ message: frame.message, at: frame.at });
+      state.messages.push({ message: frame.message, at: frame.at, userId: frame.user_id, name: frame.display_name });
       if (state.messages.length > MAX_LOG_MESSAGES) {
         state.messages.splice(0, state.messages.length - MAX_LOG_MESSAGES);
         if (ui && ui.log.firstElementChild) ui.log.firstElementChild.remove();
@@ -47,7 +73,16 @@ export function chatRoomView({ params, ctx, deps = {} }) {
       state.problem = { code: frame.code, message: frame.message };
       if (ui) updateProblem();
     },
-  }, deps.socket);
+  };
+
+  function openSocket() {
+    if (socket || destroyed) return;
+    if (state.me === null) state.me = session?.user?.id ?? null;
+    socket = createChatSocket(chatUrl(win.location.host, room), handlers, {
+      getToken: (fresh) => sessionToken(session, fresh),
+      ...deps.socket,
+    });
+  }
 
   function syncTicker() {
     const want = state.status.state === 'reconnecting';
@@ -71,7 +106,8 @@ export function chatRoomView({ params, ctx, deps = {} }) {
     const text = statusText();
     if (ui.status.textContent !== text) ui.status.textContent = text;
     if (announce) ui.announcer.textContent = text;
-    ui.reconnect.hidden = !(s === 'reconnecting' || s === 'disconnected');
+    ui.reconnect.hidden = !(s === 'reconnecting' || s === 'disconnected' || s === 'unauthorized');
+    ui.login.hidden = s !== 'unauthorized';
   }
 
   function problemText(problem) {
@@ -99,9 +135,21 @@ export function chatRoomView({ params, ctx, deps = {} }) {
 
   function messageItem(entry, format) {
     const date = new Date(entry.at);
-    return h('li', { class: 'chat-msg' },
+    const own = entry.userId !== null && entry.userId === state.me;
+    const name = entry.name || t('room.unknownAuthor');
+    return h('li', { class: `chat-msg${own ? ' chat-msg-own border-start border-3 border-primary ps-2' : ''}`, 'data-user-id': entry.userId ?? null, 'data-own': String(own) },
       h('time', { class: 'chat-time', datetime: date.toISOString() }, format.format(date)),
-      h('div', { class: 'chat-text' }, entry.message));
+      h('div', { class: 'chat-body flex-grow-1' },
+        h('div', { class: 'chat-author small' },
+          entry.userId !== null
+            ? h('a', { class: 'chat-author-name fw-semibold link-body-emphasis text-decoration-none text-break', href: `/users/${entry.userId}` }, name)
+            : h('span', { class: 'chat-author-name fw-semibold text-break' }, name),
+          own ? h('span', { class: 'chat-you badge rounded-pill text-bg-primary ms-2' }, t('room.you')) : null),
+        h('div', { class: 'chat-text' }, entry.message)));
+  }
+
+  function redrawLog() {
+    ui.log.replaceChildren(...state.messages.map((m) => messageItem(m, ui.format)));
   }
 
   function timeFormat() {
@@ -124,7 +172,7 @@ export function chatRoomView({ params, ctx, deps = {} }) {
       updateProblem();
       return;
     }
-    if (!socket.send(state.draft)) {
+    if (!socket?.send(state.draft)) {
       state.problem = { local: 'room.notConnected' };
       updateProblem();
       return;
@@ -139,6 +187,7 @@ export function chatRoomView({ params, ctx, deps = {} }) {
   return {
     title: () => t('room.title', { room }),
     render(root) {
+      openSocket();
       const format = timeFormat();
       const input = h('textarea', {
         class: 'form-control chat-input',
@@ -165,7 +214,8 @@ export function chatRoomView({ params, ctx, deps = {} }) {
       const problem = h('div', { class: 'alert alert-warning d-flex align-items-start gap-2 py-2 mb-2', id: 'chat-error', role: 'alert', hidden: true },
         problemText,
         h('button', { type: 'button', class: 'btn-close', 'aria-label': t('room.error.dismiss'), onclick: () => { state.problem = null; updateProblem(); } }));
-      const reconnect = h('button', { type: 'button', class: 'btn btn-sm btn-outline-secondary', id: 'chat-reconnect', hidden: true, onclick: () => socket.reconnectNow() }, t('room.reconnectNow'));
+      const reconnect = h('button', { type: 'button', class: 'btn btn-sm btn-outline-secondary', id: 'chat-reconnect', hidden: true, onclick: () => socket?.reconnectNow() }, t('room.reconnectNow'));
+      const login = h('a', { class: 'btn btn-sm btn-primary', id: 'chat-login', hidden: true, href: loginPath(`/chat/${room}`) }, t('room.login'));
 
       ui = {
         format,
@@ -175,6 +225,7 @@ export function chatRoomView({ params, ctx, deps = {} }) {
         problem,
         problemText,
         reconnect,
+        login,
         empty: scroller.firstElementChild,
         status: h('span', { class: 'badge chat-status', id: 'chat-status', title: t('room.status.label') }),
         announcer: h('span', { class: 'visually-hidden', role: 'status', 'aria-live': 'polite' }),
@@ -189,6 +240,7 @@ export function chatRoomView({ params, ctx, deps = {} }) {
             h('span', { class: 'visually-hidden' }, t('room.status.label')),
             ui.status,
             reconnect,
+            login,
             ui.announcer,
             h('a', { class: 'btn btn-sm btn-outline-primary', href: '/chat' }, t('room.back'))),
           scroller,
@@ -212,10 +264,14 @@ export function chatRoomView({ params, ctx, deps = {} }) {
       scroller.scrollTop = scroller.scrollHeight;
     },
     destroy() {
-      socket.close();
+      destroyed = true;
+      socket?.close();
       if (tick !== null) win.clearInterval(tick);
       tick = null;
       ui = null;
     },
   };
 }
+
+/** View factory (see router.js); `params.room` was validated by the route pattern. */
+export const chatRoomView = requireLogin(chatRoomInner);
