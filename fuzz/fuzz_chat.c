@@ -43,7 +43,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (chat_render(&out, span_of(text.ptr, text.len), SPAN_LIT(room), at, &from) != 0) abort();
     json_error_t jerr;
     json_t *o = json_loadb(out.ptr, out.len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!o || !json_is_object(o) || json_object_size(o) != 3) abort();
+    if (!o || !json_is_object(o) || json_object_size(o) != 5) abort();
+    if (json_integer_value(json_object_get(o, "user_id")) != 7) abort();
+    const char *dn = json_string_value(json_object_get(o, "display_name"));
+    if (!dn || strcmp(dn, from.display_name) != 0) abort();
     json_t *m = json_object_get(o, "message"), *r = json_object_get(o, "room"), *a = json_object_get(o, "at");
     if (!json_is_string(m) || json_string_length(m) != text.len || memcmp(json_string_value(m), text.ptr, text.len) != 0)
         abort();
