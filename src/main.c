@@ -168,6 +168,7 @@ int main(int argc, char **argv) {
             cfg.http_port ? ", redirecting http port " : "", cfg.http_port, cfg.web_root, static_count(app.files));
     srv_run(srv);
     log_msg("info", "shutting down");
+    presence_stop(app.presence);   /* sockets lws closes from here on must not reach the pools */
     pool_destroy(app.hash_pool);
     store_destroy(app.store);
     pool_destroy(app.pool);

@@ -15,6 +15,7 @@
 struct presence {
     app_t *app;
     rooms_t *users;     /* room "u<id>": the user's authenticated tabs */
+    bool stopped;       /* shutting down: the database pool may be gone */
 };
 
 typedef struct {
@@ -93,7 +94,10 @@ static void pjob_done(void *arg, int status) {
     free(j);
 }
 
+void presence_stop(presence_t *p) { p->stopped = true; }
+
 static void announce(presence_t *p, int64_t uid, bool online) {
+    if (p->stopped) return;
     pjob_t *j = xcalloc(1, sizeof *j);
     j->p = p;
     j->uid = uid;

@@ -28,6 +28,10 @@ void presence_on_open(presence_t *p, ws_conn_t *c);
 void presence_on_message(presence_t *p, ws_conn_t *c, span_t data);
 void presence_on_close(presence_t *p, ws_conn_t *c);
 
+/* After the loop stopped, before the pools are destroyed: tabs closed from now on (the
+ * server's own teardown) are not announced. */
+void presence_stop(presence_t *p);
+
 bool presence_online(const presence_t *p, int64_t user_id);
 /* Sends text (a JSON object) to every open tab of the user; nothing if offline. */
 void presence_push(presence_t *p, int64_t user_id, span_t json);
