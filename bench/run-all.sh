@@ -8,4 +8,5 @@ bench/build.sh
 bench/http.sh
 bench/ws.sh
 bench/game.sh
+bench/users.sh
 bench/login-load.sh
