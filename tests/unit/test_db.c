@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "db.h"
-#include "db_internal.h"
+#include "dbtest.h"
 
 static char sqlite_path[64];
 
@@ -31,25 +31,6 @@ static const db_sql_t Q_TOUCH = { "t_touch", "UPDATE users SET last_seen_at = $1
 static const db_sql_t Q_FORCE_VERSION = { "t_force_version", "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, 0)" };
 static const db_sql_t Q_UNFORCE = { "t_unforce", "DELETE FROM schema_migrations WHERE version = $1" };
 
-/* Opens a fresh, migrated database of the kind `url` names. */
-static db_t *fresh(const char *url) {
-    db_t *db;
-    char err[256];
-    if (db_backend_of(url) == DB_SQLITE) {
-        unlink(url);
-        char wal[80];
-        snprintf(wal, sizeof wal, "%s-wal", url);
-        unlink(wal);
-        snprintf(wal, sizeof wal, "%s-shm", url);
-        unlink(wal);
-    }
-    assert_int_equal(db_open(url, &db, err, sizeof err), 0);
-    if (db_backend(db) == DB_POSTGRES) assert_int_equal(db->ops->script(db, "DROP SCHEMA public CASCADE; CREATE SCHEMA public"), 0);
-    int v = -1;
-    assert_int_equal(db_migrate(db, &v, err, sizeof err), 0);
-    assert_int_equal(v, db_schema_version());
-    return db;
-}
 
 static int64_t add_user(db_t *db, const char *name, const char *email) {
     char key[128];
@@ -190,19 +171,6 @@ static void run_two_connections(const char *url) {
     db_close(b);
 }
 
-static const char *pg_url(void) { return getenv("PONGD_TEST_DATABASE_URL"); }
-
-#define BOTH(fn)                                                      \
-    static void test_sqlite_##fn(void **state) {                      \
-        (void)state;                                                  \
-        run_##fn(sqlite_path);                                        \
-    }                                                                 \
-    static void test_postgres_##fn(void **state) {                    \
-        (void)state;                                                  \
-        if (!pg_url()) skip();                                        \
-        run_##fn(pg_url());                                           \
-    }
-
 BOTH(migrations_twice_and_refuse_newer)
 BOTH(values_round_trip)
 BOTH(constraints_and_transactions)
@@ -235,11 +203,6 @@ int main(void) {
         cmocka_unit_test(test_postgres_two_connections),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
-    unlink(sqlite_path);
-    char p[80];
-    snprintf(p, sizeof p, "%s-wal", sqlite_path);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-shm", sqlite_path);
-    unlink(p);
+    dbtest_remove(sqlite_path);
     return failed;
 }

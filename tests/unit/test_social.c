@@ -11,28 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "db_internal.h"
+#include "dbtest.h"
 #include "social.h"
 
 static char sqlite_path[64];
 
-static db_t *fresh(const char *url) {
-    db_t *db;
-    char err[256];
-    if (db_backend_of(url) == DB_SQLITE) {
-        char p[80];
-        unlink(url);
-        snprintf(p, sizeof p, "%s-wal", url);
-        unlink(p);
-        snprintf(p, sizeof p, "%s-shm", url);
-        unlink(p);
-    }
-    assert_int_equal(db_open(url, &db, err, sizeof err), 0);
-    if (db_backend(db) == DB_POSTGRES) assert_int_equal(db->ops->script(db, "DROP SCHEMA public CASCADE; CREATE SCHEMA public"), 0);
-    int v;
-    assert_int_equal(db_migrate(db, &v, err, sizeof err), 0);
-    return db;
-}
 
 static int64_t add(db_t *db, const char *name) {
     account_t a;
@@ -177,19 +160,6 @@ static void run_profile_avatar_delete(const char *url) {
     db_close(db);
 }
 
-static const char *pg_url(void) { return getenv("PONGD_TEST_DATABASE_URL"); }
-
-#define BOTH(fn)                                                      \
-    static void test_sqlite_##fn(void **state) {                      \
-        (void)state;                                                  \
-        run_##fn(sqlite_path);                                        \
-    }                                                                 \
-    static void test_postgres_##fn(void **state) {                    \
-        (void)state;                                                  \
-        if (!pg_url()) skip();                                        \
-        run_##fn(pg_url());                                           \
-    }
-
 BOTH(friends_and_blocks)
 BOTH(profile_avatar_delete)
 
@@ -202,11 +172,6 @@ int main(void) {
         cmocka_unit_test(test_postgres_profile_avatar_delete),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
-    char p[80];
-    unlink(sqlite_path);
-    snprintf(p, sizeof p, "%s-wal", sqlite_path);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-shm", sqlite_path);
-    unlink(p);
+    dbtest_remove(sqlite_path);
     return failed;
 }
