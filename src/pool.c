@@ -29,6 +29,8 @@ struct pool {
     void *wake_arg;
     pool_worker_t wctx;
     int next_index;        /* worker numbering, under mu */
+    int idle;              /* threads waiting on cv, under mu */
+    bool deferred;         /* pool_submit() leaves the wake-up to pool_kick() */
 };
 
 static void q_push(jobq_t *q, job_t *j) {
@@ -55,7 +57,11 @@ static void *worker(void *vp) {
     void *ctx = p->wctx.init ? p->wctx.init(index, p->wctx.arg) : NULL;
     pthread_mutex_lock(&p->mu);
     for (;;) {
-        while (!p->stopping && !p->pending.head) pthread_cond_wait(&p->cv, &p->mu);
+        while (!p->stopping && !p->pending.head) {
+            p->idle++;
+            pthread_cond_wait(&p->cv, &p->mu);
+            p->idle--;
+        }
         if (p->stopping) break;
         job_t *j = q_pop(&p->pending);
         pthread_mutex_unlock(&p->mu);
@@ -104,9 +110,24 @@ int pool_submit(pool_t *p, pool_work_fn work, pool_done_fn done, void *arg) {
     *j = (job_t){ .work = work, .done = done, .arg = arg };
     q_push(&p->pending, j);
     p->inflight++;
-    pthread_cond_signal(&p->cv);
+    if (!p->deferred) pthread_cond_signal(&p->cv);
     pthread_mutex_unlock(&p->mu);
     return 0;
+}
+
+void pool_defer_wakeups(pool_t *p) {
+    pthread_mutex_lock(&p->mu);
+    p->deferred = true;
+    pthread_mutex_unlock(&p->mu);
+}
+
+void pool_kick(pool_t *p) {
+    pthread_mutex_lock(&p->mu);
+    size_t want = p->pending.n < (size_t)p->idle ? p->pending.n : (size_t)p->idle;
+    if (want > 0 && want == (size_t)p->idle) pthread_cond_broadcast(&p->cv);
+    else
+        for (size_t i = 0; i < want; i++) pthread_cond_signal(&p->cv);
+    pthread_mutex_unlock(&p->mu);
 }
 
 size_t pool_run_completions(pool_t *p) {

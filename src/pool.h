@@ -39,6 +39,15 @@ int pool_submit(pool_t *p, pool_work_fn work, pool_done_fn done, void *arg);
 /* Runs done() for every finished job; returns how many ran. */
 size_t pool_run_completions(pool_t *p);
 
+/* Deferred wake-ups. By default pool_submit() wakes a thread for every job. After
+ * pool_defer_wakeups(p), pool_submit() only queues, and the loop calls pool_kick() once per
+ * turn (after servicing its sockets): it wakes as many idle threads as there are jobs
+ * waiting. A woken thread on the loop's core preempts the loop at once, so per-job wake-ups
+ * cost a pair of context switches per request; per turn, one pair serves every job the turn
+ * queued. */
+void pool_defer_wakeups(pool_t *p);
+void pool_kick(pool_t *p);
+
 size_t pool_queued(const pool_t *p);   /* jobs waiting for a thread */
 size_t pool_inflight(const pool_t *p); /* accepted jobs whose done() has not run yet */
 

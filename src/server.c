@@ -968,7 +968,9 @@ int srv_create(srv_t **out, const config_t *cfg, const char *cert, const char *k
 }
 
 void srv_add_pool(srv_t *s, pool_t *pool) {
-    if (s->n_pools < SRV_MAX_POOLS) s->pools[s->n_pools++] = pool;
+    if (s->n_pools >= SRV_MAX_POOLS) return;
+    s->pools[s->n_pools++] = pool;
+    pool_defer_wakeups(pool); /* service() wakes its threads once per turn */
 }
 void srv_set_rooms(srv_t *s, rooms_t *rooms) { s->rooms = rooms; }
 
@@ -982,9 +984,17 @@ void srv_request_stop(srv_t *s) {
     lws_cancel_service(s->ctx);
 }
 
+/* One turn of the loop: wait for events, service them, then wake the pools' threads for the
+ * jobs the turn queued (all at once: see pool_defer_wakeups). */
+static int service(srv_t *s) {
+    int rc = lws_service(s->ctx, 0);
+    for (int i = 0; i < s->n_pools; i++) pool_kick(s->pools[i]);
+    return rc;
+}
+
 int srv_run(srv_t *s) {
     while (!s->stop)
-        if (lws_service(s->ctx, 0) < 0) break;
+        if (service(s) < 0) break;
     /* graceful: refuse new connections, close every WebSocket with 1001, let them finish */
     s->shutting_down = true;
     log_msg("info", "stopping: closing %lld WebSockets with 1001", (long long)s->m->ws_open);
@@ -1006,7 +1016,7 @@ int srv_run(srv_t *s) {
     wsmsg_unref(bye);
     uint64_t deadline = now_mono_us() + (uint64_t)LIM_SHUTDOWN_GRACE_MS * 1000u;
     while (s->shutdown_pending > 0 && s->ws_all && now_mono_us() < deadline)
-        if (lws_service(s->ctx, 0) < 0) break;
+        if (service(s) < 0) break;
     log_msg("info", "stopped: %lld of the WebSockets' close frames not written in time", (long long)s->shutdown_pending);
     log_flush();
     return 0;

@@ -331,9 +331,62 @@ static void test_worker_context(void **state) {
     ctx_fini(&c);
 }
 
+/* Deferred wake-ups: jobs queued during a loop turn wait for pool_kick(), which must wake
+ * as many threads as there are jobs. Four jobs that only finish once all four run at the
+ * same time prove it woke them all (with one woken thread they would time out). */
+typedef struct { job_t base; atomic_int *arrived; atomic_bool *all_met; } meet_job_t;
+
+static void meet_work(void *arg, void *worker) {
+    (void)worker;
+    meet_job_t *j = arg;
+    atomic_fetch_add(&j->base.work_runs, 1);
+    atomic_fetch_add(j->arrived, 1);
+    struct timespec start, now, pause = { 0, 1000 * 1000 };
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    do {
+        if (atomic_load(j->arrived) >= 4) return;
+        nanosleep(&pause, NULL);
+        clock_gettime(CLOCK_MONOTONIC, &now);
+    } while (now.tv_sec - start.tv_sec < WAIT_S);
+    atomic_store(j->all_met, false);
+}
+
+static void test_deferred_wakeups(void **state) {
+    (void)state;
+    for (int round = 0; round < 20; round++) {
+        ctx_t c;
+        ctx_init(&c);
+        atomic_int arrived = 0;
+        atomic_bool all_met = true;
+        meet_job_t jobs[4];
+        pool_t *p = pool_create(4, 16, wake, &c, NULL);
+        assert_non_null(p);
+        pool_defer_wakeups(p);
+        /* let the threads reach their wait, so the jobs depend on the kick (a thread still
+         * starting would take a job without one: the test would pass, not fail) */
+        struct timespec settle = { 0, 20 * 1000 * 1000 };
+        nanosleep(&settle, NULL);
+        pool_kick(p); /* nothing waiting: no effect */
+        for (int i = 0; i < 4; i++) {
+            jobs[i] = (meet_job_t){ .base = { .ctx = &c }, .arrived = &arrived, .all_met = &all_met };
+            assert_int_equal(pool_submit(p, meet_work, done, &jobs[i]), 0);
+        }
+        pool_kick(p);
+        run_until(p, &c, 4);
+        assert_true(atomic_load(&all_met));
+        for (int i = 0; i < 4; i++) {
+            assert_int_equal(atomic_load(&jobs[i].base.work_runs), 1);
+            assert_int_equal(jobs[i].base.done_calls, 1);
+        }
+        pool_destroy(p);
+        ctx_fini(&c);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_worker_context),
+        cmocka_unit_test(test_deferred_wakeups),
         cmocka_unit_test(test_all_jobs_complete),
         cmocka_unit_test(test_done_may_be_null_and_no_wake),
         cmocka_unit_test(test_full_queue),
