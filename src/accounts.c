@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define USER_COLS "id, username, COALESCE(email, ''), display_name, language, COALESCE(password_hash, ''), avatar_version, created_at, COALESCE(last_seen_at, 0)"
+#define USER_COLS ACC_USER_COLS
 
 static const db_sql_t Q_INSERT_USER = {
     "acc_insert_user",
@@ -55,17 +55,17 @@ static void copy_text(char *dst, size_t cap, const db_rows_t *r, int row, int co
     dst[len] = 0;
 }
 
-static void read_account(const db_rows_t *r, account_t *a) {
+void acc_read(const db_rows_t *r, int row, account_t *a) {
     memset(a, 0, sizeof *a);
-    a->id = db_rows_int(r, 0, 0);
-    copy_text(a->username, sizeof a->username, r, 0, 1);
-    copy_text(a->email, sizeof a->email, r, 0, 2);
-    copy_text(a->display_name, sizeof a->display_name, r, 0, 3);
-    copy_text(a->language, sizeof a->language, r, 0, 4);
-    copy_text(a->password_hash, sizeof a->password_hash, r, 0, 5);
-    a->avatar_version = db_rows_int(r, 0, 6);
-    a->created_at = db_rows_int(r, 0, 7);
-    a->last_seen_at = db_rows_int(r, 0, 8);
+    a->id = db_rows_int(r, row, 0);
+    copy_text(a->username, sizeof a->username, r, row, 1);
+    copy_text(a->email, sizeof a->email, r, row, 2);
+    copy_text(a->display_name, sizeof a->display_name, r, row, 3);
+    copy_text(a->language, sizeof a->language, r, row, 4);
+    copy_text(a->password_hash, sizeof a->password_hash, r, row, 5);
+    a->avatar_version = db_rows_int(r, row, 6);
+    a->created_at = db_rows_int(r, row, 7);
+    a->last_seen_at = db_rows_int(r, row, 8);
 }
 
 static db_val_t text(const char *s) { return DB_TEXT(s, strlen(s)); }
@@ -124,7 +124,7 @@ static int get_one(db_t *db, const db_sql_t *q, db_val_t p, account_t *out) {
     int rc = db_exec(db, q, &p, 1, &r, NULL);
     if (rc != 0) return rc;
     if (db_rows_count(r) == 0) rc = ACC_E_NOTFOUND;
-    else read_account(r, out);
+    else acc_read(r, 0, out);
     db_rows_free(r);
     return rc;
 }

@@ -56,6 +56,18 @@ int acc_register(db_t *db, const account_t *in, const acc_session_t *s, int64_t 
 int acc_find_login(db_t *db, const char *name, account_t *out);
 int acc_get(db_t *db, int64_t id, account_t *out);
 
+/* The columns acc_read() reads, for statements of other modules on `users`:
+ * ACC_USER_COLS all of them, ACC_PUBLIC_COLS without the email and password hash (read as
+ * empty): what a profile shown to other users may load. */
+#define ACC_USER_COLS                                                                         \
+    "users.id, users.username, COALESCE(users.email, ''), users.display_name, users.language," \
+    " COALESCE(users.password_hash, ''), users.avatar_version, users.created_at, COALESCE(users.last_seen_at, 0)"
+#define ACC_PUBLIC_COLS                                                                        \
+    "users.id, users.username, '', users.display_name, users.language, '', users.avatar_version," \
+    " users.created_at, COALESCE(users.last_seen_at, 0)"
+/* Row `row` of a result whose first columns are ACC_USER_COLS (or ACC_PUBLIC_COLS). */
+void acc_read(const db_rows_t *r, int row, account_t *out);
+
 int acc_session_create(db_t *db, int64_t user_id, const acc_session_t *s, int64_t *session_id);
 
 /* Rotation: old_hash → s->token_hash in old's family (s->family is ignored). *user_id is

@@ -89,9 +89,7 @@ static json_t *public_account(app_t *a, const account_t *u) {
 
 static void profile_work(api_job_t *bj, db_t *db) {
     job_t *j = J;
-    if (j->target == 0) j->base.rc = soc_find_display(db, j->display, &j->other);
-    else j->base.rc = acc_get(db, j->target, &j->other);
-    if (j->base.rc == 0) j->base.rc = soc_relation(db, j->uid, j->other.id, &j->rel);
+    j->base.rc = soc_profile(db, j->uid, j->target, j->target == 0 ? j->display : NULL, &j->other, &j->rel);
 }
 
 static void profile_done(api_job_t *bj) {

@@ -7,18 +7,27 @@
 #include <stdio.h>
 #include <string.h>
 
-#define USER_COLS "id, username, COALESCE(email, ''), display_name, language, COALESCE(password_hash, ''), avatar_version, created_at, COALESCE(last_seen_at, 0)"
+/* The relation of user V to another user O (V != O) as a soc_relation_t number, in one SQL
+ * expression: a block either way first, then the friendship row if any. One statement
+ * reads it (with the profile, below): one lock and one round trip instead of one per table. */
+#define RELATION_SQL(V, O)                                                                              \
+    "CASE WHEN EXISTS (SELECT 1 FROM blocks WHERE blocker_id = " V " AND blocked_id = " O ") THEN 5"     \
+    " WHEN EXISTS (SELECT 1 FROM blocks WHERE blocker_id = " O " AND blocked_id = " V ") THEN 6"         \
+    " ELSE COALESCE((SELECT CASE WHEN accepted = 1 THEN 2 WHEN requester_id = " V " THEN 3 ELSE 4 END"   \
+    " FROM friendships WHERE (requester_id = " V " AND addressee_id = " O ")"                            \
+    " OR (requester_id = " O " AND addressee_id = " V ")), 1) END"
+_Static_assert(REL_SELF == 0 && REL_NONE == 1 && REL_FRIENDS == 2 && REL_REQUEST_SENT == 3 && REL_REQUEST_RECEIVED == 4 &&
+                   REL_BLOCKED == 5 && REL_BLOCKED_BY == 6,
+               "RELATION_SQL and PROFILE_SQL number the relations as soc_relation_t does");
 
-static const db_sql_t Q_BLOCKED = { "soc_blocked", "SELECT 1 FROM blocks WHERE blocker_id = $1 AND blocked_id = $2" };
-static const db_sql_t Q_FRIENDSHIP = {
-    "soc_friendship",
-    "SELECT requester_id, accepted FROM friendships WHERE (requester_id = $1 AND addressee_id = $2)"
-    " OR (requester_id = $2 AND addressee_id = $1)",
-};
+static const db_sql_t Q_RELATION = { "soc_relation", "SELECT " RELATION_SQL("$1", "$2") };
+/* A live user's public columns and the viewer's ($2) relation to them (0: the viewer). */
+#define PROFILE_SQL(WHERE)                                                                             \
+    "SELECT " ACC_PUBLIC_COLS ", CASE WHEN users.id = $2 THEN 0 ELSE " RELATION_SQL("$2", "users.id") \
+    " END FROM users WHERE " WHERE " AND users.deleted_at IS NULL"
+static const db_sql_t Q_PROFILE_ID = { "soc_profile_id", PROFILE_SQL("users.id = $1") };
+static const db_sql_t Q_PROFILE_DISPLAY = { "soc_profile_display", PROFILE_SQL("users.display_key = $1") };
 static const db_sql_t Q_EXISTS = { "soc_exists", "SELECT 1 FROM users WHERE id = $1 AND deleted_at IS NULL" };
-static const db_sql_t Q_FIND_DISPLAY = {
-    "soc_find_display", "SELECT " USER_COLS " FROM users WHERE display_key = $1 AND deleted_at IS NULL",
-};
 static const db_sql_t Q_TAKEN_DISPLAY = { "soc_taken_display", "SELECT 1 FROM users WHERE display_key = $1 AND id <> $2" };
 static const db_sql_t Q_TAKEN_EMAIL = { "soc_taken_email", "SELECT 1 FROM users WHERE email_key = $1 AND id <> $2" };
 static const db_sql_t Q_SET_DISPLAY = {
@@ -88,17 +97,6 @@ const char *soc_relation_name(soc_relation_t r) {
 
 static db_val_t text(const char *s) { return DB_TEXT(s, strlen(s)); }
 
-/* 1 if the two-integer query finds a row, 0 if not, or an error. */
-static int found2(db_t *db, const db_sql_t *q, int64_t a, int64_t b) {
-    db_val_t p[2] = { DB_INT(a), DB_INT(b) };
-    db_rows_t *r;
-    int rc = db_exec(db, q, p, 2, &r, NULL);
-    if (rc != 0) return rc;
-    int n = db_rows_count(r);
-    db_rows_free(r);
-    return n > 0;
-}
-
 static int user_exists(db_t *db, int64_t id);
 #define user_exists_id user_exists
 
@@ -124,44 +122,37 @@ int soc_relation(db_t *db, int64_t viewer, int64_t other, soc_relation_t *out) {
         *out = REL_SELF;
         return 0;
     }
-    int b = found2(db, &Q_BLOCKED, viewer, other);
-    if (b < 0) return b;
-    if (b) {
-        *out = REL_BLOCKED;
-        return 0;
-    }
-    if ((b = found2(db, &Q_BLOCKED, other, viewer)) < 0) return b;
-    if (b) {
-        *out = REL_BLOCKED_BY;
-        return 0;
-    }
     db_val_t p[2] = { DB_INT(viewer), DB_INT(other) };
     db_rows_t *r;
-    int rc = db_exec(db, &Q_FRIENDSHIP, p, 2, &r, NULL);
+    int rc = db_exec(db, &Q_RELATION, p, 2, &r, NULL);
     if (rc != 0) return rc;
-    if (db_rows_count(r) == 0) *out = REL_NONE;
-    else if (db_rows_int(r, 0, 1)) *out = REL_FRIENDS;
-    else *out = db_rows_int(r, 0, 0) == viewer ? REL_REQUEST_SENT : REL_REQUEST_RECEIVED;
+    *out = (soc_relation_t)db_rows_int(r, 0, 0);
     db_rows_free(r);
     return 0;
 }
 
-int soc_find_display(db_t *db, const char *display_name, account_t *out) {
+int soc_profile(db_t *db, int64_t viewer, int64_t id, const char *display_name, account_t *out, soc_relation_t *rel) {
+    db_val_t p[2] = { DB_INT(id), DB_INT(viewer) };
+    const db_sql_t *q = &Q_PROFILE_ID;
     char key[4 * AUTH_DISPLAY_MAX + 1];
-    size_t n = strlen(display_name);
-    if (n >= sizeof key) return ACC_E_NOTFOUND;
-    auth_fold(span_of(display_name, n), key);
-    db_val_t p = text(key);
-    db_rows_t *r;
-    int rc = db_exec(db, &Q_FIND_DISPLAY, &p, 1, &r, NULL);
-    if (rc != 0) return rc;
-    if (db_rows_count(r) == 0) {
-        db_rows_free(r);
-        return ACC_E_NOTFOUND;
+    if (display_name) {
+        size_t n = strlen(display_name);
+        if (n >= sizeof key) return ACC_E_NOTFOUND;
+        auth_fold(span_of(display_name, n), key);
+        p[0] = text(key);
+        q = &Q_PROFILE_DISPLAY;
     }
-    int64_t id = db_rows_int(r, 0, 0);
+    db_rows_t *r;
+    int rc = db_exec(db, q, p, 2, &r, NULL);
+    if (rc != 0) return rc;
+    if (db_rows_count(r) == 0) rc = ACC_E_NOTFOUND;
+    else {
+        acc_read(r, 0, out);
+        int64_t n = db_rows_int(r, 0, 9);
+        *rel = n >= REL_SELF && n <= REL_BLOCKED_BY ? (soc_relation_t)n : REL_NONE;
+    }
     db_rows_free(r);
-    return acc_get(db, id, out);
+    return rc;
 }
 
 int soc_update(db_t *db, int64_t id, const soc_update_t *u, int64_t now) {

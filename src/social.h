@@ -26,8 +26,10 @@ const char *soc_relation_name(soc_relation_t r);
 /* The relation of `viewer` to `other` (both existing users). */
 int soc_relation(db_t *db, int64_t viewer, int64_t other, soc_relation_t *out);
 
-/* Exact case-insensitive display name → account; ACC_E_NOTFOUND. */
-int soc_find_display(db_t *db, const char *display_name, account_t *out);
+/* A live user's public profile (the email and password hash read as empty) and the
+ * viewer's relation to them, in one statement: by id, or when display_name is not NULL by
+ * exact case-insensitive display name (id ignored). ACC_E_NOTFOUND. */
+int soc_profile(db_t *db, int64_t viewer, int64_t id, const char *display_name, account_t *out, soc_relation_t *rel);
 
 /* Changes of the own profile; NULL/0 fields stay. A new display name or email that
  * another account holds (any case) → ACC_E_TAKEN_DISPLAY / ACC_E_TAKEN_EMAIL. */

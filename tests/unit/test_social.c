@@ -35,9 +35,17 @@ static int64_t add(db_t *db, const char *name) {
     return id;
 }
 
+/* a's relation to b, as soc_relation() tells it; the profile read (one statement of its
+ * own) must tell the same and show b without private columns */
 static soc_relation_t rel(db_t *db, int64_t a, int64_t b) {
-    soc_relation_t r;
+    soc_relation_t r, pr;
     assert_int_equal(soc_relation(db, a, b, &r), 0);
+    account_t got;
+    assert_int_equal(soc_profile(db, a, b, NULL, &got, &pr), 0);
+    assert_int_equal(pr, r);
+    assert_int_equal(got.id, b);
+    assert_string_equal(got.email, "");
+    assert_string_equal(got.password_hash, "");
     return r;
 }
 
@@ -111,16 +119,22 @@ static void run_profile_avatar_delete(const char *url) {
     /* display name: unique case-insensitively, found case-insensitively */
     soc_update_t u = { "Dora the Great", NULL, "fr", NULL };
     assert_int_equal(soc_update(db, a, &u, 5), 0);
-    assert_int_equal(soc_find_display(db, "DORA THE GREAT", &got), 0);
+    soc_relation_t r0;
+    assert_int_equal(soc_profile(db, b, 0, "DORA THE GREAT", &got, &r0), 0);
     assert_int_equal(got.id, a);
     assert_string_equal(got.language, "fr");
+    assert_string_equal(got.username, "dora");
+    assert_int_equal(r0, REL_NONE);
+    assert_int_equal(soc_profile(db, a, 0, "dora the great", &got, &r0), 0);
+    assert_int_equal(r0, REL_SELF);
     soc_update_t clash = { "dora the great", NULL, NULL, NULL };
     assert_int_equal(soc_update(db, b, &clash, 6), ACC_E_TAKEN_DISPLAY);
     soc_update_t same = { "DORA the great", NULL, NULL, NULL };
     assert_int_equal(soc_update(db, a, &same, 6), 0);   /* your own name in another case is fine */
     soc_update_t mail = { NULL, "EVE@x.org", NULL, NULL };
     assert_int_equal(soc_update(db, a, &mail, 7), ACC_E_TAKEN_EMAIL);
-    assert_int_equal(soc_find_display(db, "nobody", &got), ACC_E_NOTFOUND);
+    assert_int_equal(soc_profile(db, a, 0, "nobody", &got, &r0), ACC_E_NOTFOUND);
+    assert_int_equal(soc_profile(db, a, 9999, NULL, &got, &r0), ACC_E_NOTFOUND);
     /* avatars bump the version; clearing too */
     int64_t v1, v2, v3;
     unsigned char img[5] = { 'R', 'I', 'F', 'F', 0 };
@@ -147,7 +161,8 @@ static void run_profile_avatar_delete(const char *url) {
     assert_int_equal(acc_get(db, a, &got), ACC_E_NOTFOUND);
     assert_int_equal(acc_find_login(db, "dora", &got), ACC_E_NOTFOUND);
     assert_int_equal(acc_find_login(db, "dora@x.org", &got), ACC_E_NOTFOUND);
-    assert_int_equal(soc_find_display(db, "Dora the Great", &got), ACC_E_NOTFOUND);
+    assert_int_equal(soc_profile(db, b, 0, "Dora the Great", &got, &r0), ACC_E_NOTFOUND);
+    assert_int_equal(soc_profile(db, b, a, NULL, &got, &r0), ACC_E_NOTFOUND);
     assert_int_equal(count_kind(db, b, 1), 0);
     assert_int_equal(soc_avatar_get(db, a, &r), 0);
     assert_int_equal(db_rows_count(r), 0);
