@@ -36,8 +36,8 @@ span_t http_req_query(const http_req_t *r);
 /* Header value or NULL. Valid while the request lives. */
 const char *http_req_header(const http_req_t *r, http_hdr_t h);
 span_t http_req_body(const http_req_t *r);
-/* Client address as text. */
-const char *http_req_peer(const http_req_t *r);
+/* Client address as text ("-" when unknown). */
+const char *http_req_peer(http_req_t *r);
 /* The application's context given to srv_create(). */
 void *http_req_app(const http_req_t *r);
 

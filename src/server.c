@@ -126,7 +126,11 @@ span_t http_req_path(const http_req_t *r) { return (span_t){ r->path, r->path_le
 span_t http_req_query(const http_req_t *r) { return span_cstr(r->query ? r->query : ""); }
 const char *http_req_header(const http_req_t *r, http_hdr_t h) { return h < HDR__COUNT ? r->hdr[h] : NULL; }
 span_t http_req_body(const http_req_t *r) { return (span_t){ r->body.ptr ? r->body.ptr : "", r->body.len }; }
-const char *http_req_peer(const http_req_t *r) { return r->peer; }
+/* Looked up on first use: most requests never need the address (one system call each). */
+const char *http_req_peer(http_req_t *r) {
+    if (!r->peer[0] && r->conn && r->conn->ws.wsi) peer_of(r->conn->ws.wsi, r->peer, sizeof r->peer);
+    return r->peer[0] ? r->peer : "-";
+}
 void *http_req_app(const http_req_t *r) { return r->srv->app; }
 void http_req_hold(http_req_t *r) { r->held = true; }
 bool http_req_gone(const http_req_t *r) { return r->conn == NULL; }
@@ -176,7 +180,7 @@ static char *hdr_dup(struct lws *wsi, enum lws_token_indexes t) {
 
 static void access_log_http(srv_t *s, http_req_t *r) {
     if (!s->cfg->access_log) return;
-    log_access("http %s %s %.*s %d %zu %.3fms", r->peer, METHOD_NAMES[r->method], (int)r->path_len,
+    log_access("http %s %s %.*s %d %zu %.3fms", http_req_peer(r), METHOD_NAMES[r->method], (int)r->path_len,
                r->path, r->status, r->method == HTTP_HEAD ? (size_t)0 : r->out_len,
                (double)(now_mono_us() - r->t0_us) / 1000.0);
 }
@@ -293,7 +297,6 @@ static void answer_now(srv_t *s, conn_t *c, struct lws *wsi, http_method_t metho
     r->t0_us = now_mono_us();
     snprintf(r->path, sizeof r->path, "%.*s", 200, path ? path : "-");
     r->path_len = strlen(r->path);
-    peer_of(wsi, r->peer, sizeof r->peer);
     r->close_after = close_after;
     c->req = r;
     c->ws.wsi = wsi;
@@ -370,7 +373,6 @@ static int on_http(srv_t *s, conn_t *c, struct lws *wsi, const char *uri) {
     r->method = method;
     r->t0_us = now_mono_us();
     buf_init(&r->body, s->cfg->max_body_bytes);
-    peer_of(wsi, r->peer, sizeof r->peer);
     c->kind = 1;
     c->req = r;
     c->ws.wsi = wsi;
@@ -688,7 +690,10 @@ static int cb_main(struct lws *wsi, enum lws_callback_reasons reason, void *user
             s->m->http_open--;
             c->kind = 0;
             if (c->req) {
-                if (c->req->held && !c->req->answered) c->req->conn = NULL; /* answered later, then freed */
+                if (c->req->held && !c->req->answered) { /* answered later, then freed */
+                    if (s->cfg->access_log) http_req_peer(c->req); /* for its log line */
+                    c->req->conn = NULL;
+                }
                 else req_free(c->req);
                 c->req = NULL;
             }
