@@ -2,6 +2,7 @@
 #include "api.h"
 #include "accounts.h"
 #include "auth.h"
+#include "jwtcache.h"
 #include "pongd_limits.h"
 #include "store.h"
 
@@ -85,7 +86,7 @@ int64_t api_require_user(app_t *a, http_req_t *r) {
     const char *h = http_req_header(r, HDR_AUTHORIZATION);
     int64_t uid = 0;
     int rc = AUTH_E_FORMAT;
-    if (h && strncasecmp(h, "Bearer ", 7) == 0) rc = auth_jwt_verify(a->secret, h + 7, (int64_t)(now_wall_ms() / 1000), &uid, NULL, 0);
+    if (h && strncasecmp(h, "Bearer ", 7) == 0) rc = jwtcache_verify(a->tokens, h + 7, (int64_t)(now_wall_ms() / 1000), &uid);
     if (rc == AUTH_OK) return uid;
     http_resp_header(r, "www-authenticate", rc == AUTH_E_EXPIRED ? "Bearer error=\"invalid_token\", error_description=\"expired\""
                                                                  : "Bearer");

@@ -1,5 +1,6 @@
 #include "app.h"
 #include "api.h"
+#include "jwtcache.h"
 #include "presence.h"
 #include "pongd_limits.h"
 #include "mime.h"
@@ -63,6 +64,7 @@ static const char *method_name(http_method_t m) {
         for (const api_route_t *rt = TABLES[t_]; (size_t)(rt - TABLES[t_]) < TABLE_SIZES[t_] && rt->path; rt++)
 
 void app_init(app_t *a) {
+    a->tokens = jwtcache_create(a->secret, LIM_JWT_CACHE_SLOTS);
     json_t *eps = json_array();
     FOR_EACH_ROUTE(rt) {
         char path[96];
@@ -79,7 +81,11 @@ void app_init(app_t *a) {
     json_decref(root);
 }
 
-void app_fini(app_t *a) { free(a->api_index); }
+void app_fini(app_t *a) {
+    free(a->api_index);
+    jwtcache_destroy(a->tokens);
+    a->tokens = NULL;
+}
 
 /* A route matches the path exactly, or with one trailing slash; "{id}" matches one
  * segment of 1 to 18 digits without a leading zero, whose value goes to *id. */

@@ -26,6 +26,7 @@ typedef struct {
     struct presence *presence;  /* online users, the app WebSocket /ws/ (presence.h) */
     pool_t *hash_pool;          /* Argon2id, bounded queue */
     uint8_t secret[AUTH_SECRET_BYTES];
+    struct jwtcache *tokens;    /* access tokens already verified (jwtcache.h); app_init() */
     auth_common_t *common;      /* refused passwords */
     ratemap_t *auth_rate;       /* login/register attempts by address and by account */
     char dummy_hash[AUTH_HASH_MAX];   /* verified against for unknown names (same cost) */
@@ -33,7 +34,8 @@ typedef struct {
     size_t api_index_len;
 } app_t;
 
-/* Builds what app needs beyond the fields the caller set (the API index). */
+/* Builds what app needs beyond the fields the caller set (the API index, the token cache:
+ * after `secret` is set). */
 void app_init(app_t *a);
 void app_fini(app_t *a);
 /* The handler table for srv_create(), with app_t as the context. */

@@ -14,7 +14,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define JWT_MAX_BYTES 1024
 
 bool auth_init(void) { return sodium_init() >= 0; }
 
@@ -269,9 +268,9 @@ static int check_header(const char *token) {
     return rc;
 }
 
-int auth_jwt_verify(const uint8_t secret[AUTH_SECRET_BYTES], const char *token, int64_t now_s, int64_t *user_id,
-                    char *name, size_t name_cap) {
-    if (!token || strlen(token) > JWT_MAX_BYTES) return AUTH_E_FORMAT;
+static int verify(const uint8_t secret[AUTH_SECRET_BYTES], const char *token, int64_t now_s, int64_t *user_id,
+                  int64_t *exp_out, char *name, size_t name_cap) {
+    if (!token || strlen(token) > AUTH_JWT_MAX_BYTES) return AUTH_E_FORMAT;
     int dots = 0;
     for (const char *p = token; *p; p++) {
         if (*p == '.') dots++;
@@ -306,7 +305,18 @@ int auth_jwt_verify(const uint8_t secret[AUTH_SECRET_BYTES], const char *token, 
     if (!has_exp || exp <= now_s) return AUTH_E_EXPIRED;
     if (!sub_ok) return AUTH_E_FORMAT;
     *user_id = id;
+    if (exp_out) *exp_out = exp;
     return AUTH_OK;
+}
+
+int auth_jwt_verify(const uint8_t secret[AUTH_SECRET_BYTES], const char *token, int64_t now_s, int64_t *user_id,
+                    char *name, size_t name_cap) {
+    return verify(secret, token, now_s, user_id, NULL, name, name_cap);
+}
+
+int auth_jwt_verify_exp(const uint8_t secret[AUTH_SECRET_BYTES], const char *token, int64_t now_s, int64_t *user_id,
+                        int64_t *exp) {
+    return verify(secret, token, now_s, user_id, exp, NULL, 0);
 }
 
 /* ---- tokens ---- */

@@ -86,6 +86,11 @@ char *auth_jwt_sign(const uint8_t secret[AUTH_SECRET_BYTES], int64_t user_id, co
  * a missing or passed exp, a missing sub. */
 int auth_jwt_verify(const uint8_t secret[AUTH_SECRET_BYTES], const char *token, int64_t now_s, int64_t *user_id,
                     char *name, size_t name_cap);
+/* The same check, also telling the token's exp (seconds) when it is valid. */
+int auth_jwt_verify_exp(const uint8_t secret[AUTH_SECRET_BYTES], const char *token, int64_t now_s, int64_t *user_id,
+                        int64_t *exp);
+/* The longest token auth_jwt_verify() accepts (longer ones are AUTH_E_FORMAT). */
+#define AUTH_JWT_MAX_BYTES 1024
 
 /* ---- refresh tokens, tickets ---- */
 

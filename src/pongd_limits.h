@@ -43,6 +43,7 @@
 #define LIM_POOL_THREADS_DEFAULT  4
 #define LIM_POOL_THREADS_MAX      64
 #define LIM_POOL_QUEUE            4096u     /* jobs waiting for a thread */
+#define LIM_JWT_CACHE_SLOTS       4096u     /* verified access tokens remembered (~300 B each) */
 
 /* Shutdown */
 /* accounts */
