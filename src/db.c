@@ -54,6 +54,15 @@ int db_exec(db_t *db, const db_sql_t *q, const db_val_t *params, int nparams, db
     return db->ops->exec(db, q, params, nparams, rows, changes);
 }
 
+int db_exec_many(db_t *db, const db_sql_t *q, const db_val_t *params, int nparams, int n, db_rows_t **rows, int *rcs) {
+    if (n < 0 || n > DB_MANY_MAX) return db_fail(db, DB_EINVAL, "%s: %d executions at once", q->name, n);
+    if (nparams < 0 || nparams > DB_MAX_PARAMS) return db_fail(db, DB_EINVAL, "%s: %d parameters", q->name, nparams);
+    for (int i = 0; i < n; i++) rows[i] = NULL;
+    if (n > 1 && !db->in_tx && db->ops->exec_many) return db->ops->exec_many(db, q, params, nparams, n, rows, rcs);
+    for (int i = 0; i < n; i++) rcs[i] = db->ops->exec(db, q, params + (size_t)i * (size_t)nparams, nparams, &rows[i], NULL);
+    return 0;
+}
+
 int db_begin(db_t *db) {
     int rc = db->ops->script(db, db->backend == DB_SQLITE ? "BEGIN IMMEDIATE" : "BEGIN");
     if (rc == 0) db->in_tx = true;

@@ -13,6 +13,8 @@ typedef struct {
     /* one or more statements without parameters (migrations, BEGIN/COMMIT) */
     int (*script)(db_t *db, const char *sql);
     void (*close)(db_t *db);
+    /* db_exec_many outside a transaction; NULL: db_exec one by one */
+    int (*exec_many)(db_t *db, const db_sql_t *q, const db_val_t *params, int nparams, int n, db_rows_t **rows, int *rcs);
 } db_ops_t;
 
 struct db {

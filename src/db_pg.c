@@ -6,6 +6,7 @@
 
 #include <inttypes.h>
 #include <libpq-fe.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,71 +43,144 @@ static int prepare(pg_db_t *p, const db_sql_t *q, int nparams) {
     return 0;
 }
 
+/* Parameters as libpq takes them; ints[] holds the integers' text. */
+typedef struct {
+    const char *values[DB_MAX_PARAMS];
+    int lengths[DB_MAX_PARAMS], formats[DB_MAX_PARAMS];
+    char ints[DB_MAX_PARAMS][24];
+} pg_params_t;
+
+static int bind_params(db_t *db, const db_sql_t *q, const db_val_t *params, int nparams, pg_params_t *b) {
+    for (int i = 0; i < nparams; i++) {
+        const db_val_t *v = &params[i];
+        b->formats[i] = 0;
+        b->lengths[i] = 0;
+        switch (v->type) {
+        case DB_T_INT:
+            snprintf(b->ints[i], sizeof b->ints[i], "%" PRId64, v->i);
+            b->values[i] = b->ints[i];
+            break;
+        case DB_T_TEXT:
+        case DB_T_BLOB:
+            /* binary format: the raw bytes, no NUL needed (text is sent as is) */
+            b->values[i] = v->p ? v->p : "";
+            if (v->len > INT32_MAX) return db_fail(db, DB_EINVAL, "%s: parameter too long", q->name);
+            b->lengths[i] = (int)v->len;
+            b->formats[i] = 1;
+            break;
+        default: b->values[i] = NULL; break;
+        }
+    }
+    return 0;
+}
+
+static db_rows_t *rows_of(const PGresult *res) {
+    int nr = PQntuples(res), nc = PQnfields(res);
+    db_rows_t *r = db_rows_new(nc);
+    for (int i = 0; i < nr; i++) {
+        db_rows_add_row(r);
+        for (int c = 0; c < nc; c++) {
+            if (PQgetisnull(res, i, c)) {
+                db_rows_put_null(r, c);
+            } else if (PQftype(res, c) == 17 /* bytea */) {
+                size_t len;
+                unsigned char *b = PQunescapeBytea((const unsigned char *)PQgetvalue(res, i, c), &len);
+                if (!b) abort();
+                db_rows_put_bytes(r, c, b, len);
+                PQfreemem(b);
+            } else {
+                db_rows_put_bytes(r, c, PQgetvalue(res, i, c), (size_t)PQgetlength(res, i, c));
+            }
+        }
+    }
+    return r;
+}
+
+/* A failed statement's result: the error code, and a lost connection forgets the prepared
+ * statements (a server restart drops them) so the next call prepares them again. */
+static int failed(pg_db_t *p, PGresult *res, const db_sql_t *q) {
+    if (PQstatus(p->conn) != CONNECTION_OK) memset(&p->cache, 0, sizeof p->cache);
+    return fail_result(p, res, q->name);
+}
+
 static int pg_exec(db_t *db, const db_sql_t *q, const db_val_t *params, int nparams, db_rows_t **rows, int64_t *changes) {
     pg_db_t *p = (pg_db_t *)db;
     int rc = prepare(p, q, nparams);
     if (rc != 0) return rc;
-    const char *values[DB_MAX_PARAMS];
-    int lengths[DB_MAX_PARAMS], formats[DB_MAX_PARAMS];
-    char ints[DB_MAX_PARAMS][24];
-    for (int i = 0; i < nparams; i++) {
-        const db_val_t *v = &params[i];
-        formats[i] = 0;
-        lengths[i] = 0;
-        switch (v->type) {
-        case DB_T_INT:
-            snprintf(ints[i], sizeof ints[i], "%" PRId64, v->i);
-            values[i] = ints[i];
-            break;
-        case DB_T_TEXT:
-            /* text parameters must be NUL-free and are read up to the NUL: copy if needed */
-            values[i] = v->p ? v->p : "";
-            if (v->len > INT32_MAX) return db_fail(db, DB_EINVAL, "%s: parameter too long", q->name);
-            lengths[i] = (int)v->len;
-            formats[i] = 1;   /* binary text = the raw bytes, no NUL needed */
-            break;
-        case DB_T_BLOB:
-            values[i] = v->p ? v->p : "";
-            if (v->len > INT32_MAX) return db_fail(db, DB_EINVAL, "%s: parameter too long", q->name);
-            lengths[i] = (int)v->len;
-            formats[i] = 1;
-            break;
-        default: values[i] = NULL; break;
-        }
-    }
-    PGresult *res = PQexecPrepared(p->conn, q->name, nparams, values, lengths, formats, 0);
+    pg_params_t b;
+    if ((rc = bind_params(db, q, params, nparams, &b)) != 0) return rc;
+    PGresult *res = PQexecPrepared(p->conn, q->name, nparams, b.values, b.lengths, b.formats, 0);
     ExecStatusType st = PQresultStatus(res);
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-        /* a server restart drops prepared statements: forget them so the next call re-prepares */
-        if (PQstatus(p->conn) != CONNECTION_OK) memset(&p->cache, 0, sizeof p->cache);
-        return fail_result(p, res, q->name);
-    }
-    if (rows) {
-        int nr = PQntuples(res), nc = PQnfields(res);
-        db_rows_t *r = db_rows_new(nc);
-        for (int i = 0; i < nr; i++) {
-            db_rows_add_row(r);
-            for (int c = 0; c < nc; c++) {
-                if (PQgetisnull(res, i, c)) {
-                    db_rows_put_null(r, c);
-                } else if (PQftype(res, c) == 17 /* bytea */) {
-                    size_t len;
-                    unsigned char *b = PQunescapeBytea((const unsigned char *)PQgetvalue(res, i, c), &len);
-                    if (!b) abort();
-                    db_rows_put_bytes(r, c, b, len);
-                    PQfreemem(b);
-                } else {
-                    db_rows_put_bytes(r, c, PQgetvalue(res, i, c), (size_t)PQgetlength(res, i, c));
-                }
-            }
-        }
-        *rows = r;
-    }
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) return failed(p, res, q);
+    if (rows) *rows = rows_of(res);
     if (changes) {
         const char *t = PQcmdTuples(res);
         *changes = t && *t ? strtoll(t, NULL, 10) : 0;
     }
     PQclear(res);
+    return 0;
+}
+
+/* Pipeline mode: every execution is sent before any result is read, with one Sync at the
+ * end (libpq writes them in one go; the server reads and answers them in one go). They share
+ * one implicit transaction, so an error aborts the ones after it: those run again one by one. */
+static int pg_exec_many(db_t *db, const db_sql_t *q, const db_val_t *params, int nparams, int n, db_rows_t **rows, int *rcs) {
+    pg_db_t *p = (pg_db_t *)db;
+    int rc = prepare(p, q, nparams);
+    if (rc != 0) return rc;
+    if (PQenterPipelineMode(p->conn) != 1) return failed(p, NULL, q);
+    int sent = 0;
+    for (; sent < n; sent++) {
+        pg_params_t b;
+        if ((rc = bind_params(db, q, params + (size_t)sent * (size_t)nparams, nparams, &b)) != 0) break;
+        if (PQsendQueryPrepared(p->conn, q->name, nparams, b.values, b.lengths, b.formats, 0) != 1) {
+            rc = failed(p, NULL, q);
+            break;
+        }
+    }
+    bool broken = PQpipelineSync(p->conn) != 1;
+    for (int i = 0; i < sent && !broken; i++) {
+        PGresult *res = PQgetResult(p->conn);
+        if (!res) {   /* the connection went away */
+            broken = true;
+            break;
+        }
+        ExecStatusType st = PQresultStatus(res);
+        if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
+            rows[i] = rows_of(res);
+            rcs[i] = 0;
+            PQclear(res);
+        } else if (st == PGRES_PIPELINE_ABORTED) {
+            rcs[i] = 1;   /* not run: again below */
+            PQclear(res);
+        } else {
+            rcs[i] = failed(p, res, q);
+        }
+        while ((res = PQgetResult(p->conn)) != NULL) PQclear(res);   /* the end of this one's results */
+    }
+    /* the Sync's result, then back to normal mode */
+    PGresult *res;
+    while (!broken && (res = PQgetResult(p->conn)) != NULL) {
+        bool sync = PQresultStatus(res) == PGRES_PIPELINE_SYNC;
+        PQclear(res);
+        if (sync) break;
+    }
+    if (broken || PQexitPipelineMode(p->conn) != 1) {
+        for (int i = 0; i < n; i++) {
+            db_rows_free(rows[i]);
+            rows[i] = NULL;
+        }
+        /* a connection left in pipeline mode is no use: report it lost, the store opens another */
+        int code = failed(p, NULL, q);
+        if (PQpipelineStatus(p->conn) != PQ_PIPELINE_OFF) {
+            memset(&p->cache, 0, sizeof p->cache);
+            code = DB_ECONN;
+        }
+        return code;
+    }
+    for (int i = sent; i < n; i++) rcs[i] = rc;   /* could not be sent (rc set above) */
+    for (int i = 0; i < sent; i++)
+        if (rcs[i] == 1) rcs[i] = pg_exec(db, q, params + (size_t)i * (size_t)nparams, nparams, &rows[i], NULL);
     return 0;
 }
 
@@ -125,7 +199,7 @@ static void pg_close(db_t *db) {
     free(p);
 }
 
-static const db_ops_t OPS = { pg_exec, pg_script, pg_close };
+static const db_ops_t OPS = { pg_exec, pg_script, pg_close, pg_exec_many };
 
 static void quiet_notices(void *arg, const char *message) {
     (void)arg;

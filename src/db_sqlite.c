@@ -155,7 +155,7 @@ static void sqlite_close(db_t *db) {
     free(s);
 }
 
-static const db_ops_t OPS = { sqlite_exec, sqlite_script, sqlite_close };
+static const db_ops_t OPS = { sqlite_exec, sqlite_script, sqlite_close, NULL };
 
 int db_sqlite_open(const char *path, db_t **out, char *err, size_t errlen) {
     sqlite_db_t *s = xcalloc(1, sizeof *s);

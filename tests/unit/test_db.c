@@ -171,10 +171,82 @@ static void run_two_connections(const char *url) {
     db_close(b);
 }
 
+/* One statement, many parameter sets: each result in its place, as db_exec gives it; on
+ * PostgreSQL (a pipeline) an execution that fails aborts the ones after it, which must still
+ * come back right; inside a transaction; more than DB_MANY_MAX refused. */
+static void run_exec_many(const char *url) {
+    db_t *db = fresh(url);
+    int64_t id[5];
+    const char *names[5] = { "ann", "bob", "cy", "dee", "eve" };
+    char mail[32];
+    for (int i = 0; i < 5; i++) {
+        snprintf(mail, sizeof mail, "%s@x.org", names[i]);
+        id[i] = add_user(db, names[i], mail);
+        assert_true(id[i] > 0);
+    }
+    enum { N = 9 };
+    /* users 0..4, a missing id, user 1 again, a parameter PostgreSQL refuses (not an integer:
+     * it fails there and aborts the rest of the pipeline; SQLite finds no row), user 2, 3 */
+    db_val_t p[N + 1] = { DB_INT(id[0]), DB_INT(id[1]), DB_INT(id[2]), DB_INT(id[3]), DB_INT(id[4]),
+                          DB_INT(99999), DB_INT(id[1]), DB_TEXT("abc", 3), DB_INT(id[2]), DB_INT(id[3]) };
+    const int want_user[N + 1] = { 0, 1, 2, 3, 4, -1, 1, -1, 2, 3 };
+    bool pg = db_backend(db) == DB_POSTGRES;
+    for (int round = 0; round < 2; round++) {   /* the second: the connection still works after an error */
+        db_rows_t *rows[N + 1];
+        int rcs[N + 1];
+        assert_int_equal(db_exec_many(db, &Q_GET_USER, p, 1, N + 1, rows, rcs), 0);
+        for (int i = 0; i <= N; i++) {
+            if (i == 7 && pg) {
+                assert_true(rcs[i] < 0);
+                assert_null(rows[i]);
+                continue;
+            }
+            assert_int_equal(rcs[i], 0);
+            assert_non_null(rows[i]);
+            if (want_user[i] < 0) {
+                assert_int_equal(db_rows_count(rows[i]), 0);
+            } else {
+                assert_int_equal(db_rows_count(rows[i]), 1);
+                assert_int_equal(db_rows_int(rows[i], 0, 0), id[want_user[i]]);
+                assert_string_equal(db_rows_text(rows[i], 0, 1, NULL), names[want_user[i]]);
+            }
+            db_rows_free(rows[i]);
+        }
+    }
+    /* inside a transaction: one by one, same answers */
+    db_rows_t *rows[DB_MANY_MAX + 1];
+    int rcs[DB_MANY_MAX + 1];
+    assert_int_equal(db_begin(db), 0);
+    assert_int_equal(db_exec_many(db, &Q_GET_USER, p, 1, 3, rows, rcs), 0);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(rcs[i], 0);
+        assert_int_equal(db_rows_int(rows[i], 0, 0), id[i]);
+        db_rows_free(rows[i]);
+    }
+    assert_int_equal(db_commit(db), 0);
+    /* one, and none */
+    assert_int_equal(db_exec_many(db, &Q_GET_USER, p + 4, 1, 1, rows, rcs), 0);
+    assert_int_equal(rcs[0], 0);
+    assert_int_equal(db_rows_int(rows[0], 0, 0), id[4]);
+    db_rows_free(rows[0]);
+    assert_int_equal(db_exec_many(db, &Q_GET_USER, p, 1, 0, rows, rcs), 0);
+    db_val_t many[DB_MANY_MAX + 1];
+    for (int i = 0; i <= DB_MANY_MAX; i++) many[i] = DB_INT(id[i % 5]);
+    assert_int_equal(db_exec_many(db, &Q_GET_USER, many, 1, DB_MANY_MAX + 1, rows, rcs), DB_EINVAL);
+    assert_int_equal(db_exec_many(db, &Q_GET_USER, many, 1, DB_MANY_MAX, rows, rcs), 0);
+    for (int i = 0; i < DB_MANY_MAX; i++) {
+        assert_int_equal(rcs[i], 0);
+        assert_int_equal(db_rows_int(rows[i], 0, 0), id[i % 5]);
+        db_rows_free(rows[i]);
+    }
+    db_close(db);
+}
+
 BOTH(migrations_twice_and_refuse_newer)
 BOTH(values_round_trip)
 BOTH(constraints_and_transactions)
 BOTH(two_connections)
+BOTH(exec_many)
 
 static void test_backend_of(void **state) {
     (void)state;
@@ -197,6 +269,8 @@ int main(void) {
         cmocka_unit_test(test_sqlite_values_round_trip),
         cmocka_unit_test(test_sqlite_constraints_and_transactions),
         cmocka_unit_test(test_sqlite_two_connections),
+        cmocka_unit_test(test_sqlite_exec_many),
+        cmocka_unit_test(test_postgres_exec_many),
         cmocka_unit_test(test_postgres_migrations_twice_and_refuse_newer),
         cmocka_unit_test(test_postgres_values_round_trip),
         cmocka_unit_test(test_postgres_constraints_and_transactions),
