@@ -7,6 +7,8 @@
 
 typedef struct job {
     pool_work_fn work;
+    pool_batch_fn batch;   /* instead of work: run with the other jobs of the same batch and key */
+    const void *key;
     pool_done_fn done;
     void *arg;
     int status;
@@ -15,10 +17,15 @@ typedef struct job {
 
 typedef struct { job_t *head, *tail; size_t n; } jobq_t;
 
+#define POOL_BATCH_KEYS 8    /* batch kinds running at once (more: not held back) */
+#define POOL_SCAN_MAX 256    /* waiting jobs looked at for the next work */
+
 struct pool {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     jobq_t pending;        /* waiting for a thread */
+    size_t pending_batch;  /* how many of them are batch jobs */
+    const void *running_keys[POOL_BATCH_KEYS];   /* batch kinds a thread is running now */
     jobq_t completed;      /* waiting for the loop */
     size_t max_queued;
     size_t inflight;       /* loop-thread view: submitted minus completed-and-run */
@@ -49,6 +56,60 @@ static job_t *q_pop(jobq_t *q) {
     return j;
 }
 
+static void q_unlink(jobq_t *q, job_t *prev, job_t *j) {
+    if (prev) prev->next = j->next; else q->head = j->next;
+    if (q->tail == j) q->tail = prev;
+    q->n--;
+}
+
+static bool key_running(const pool_t *p, const void *key) {
+    for (int i = 0; i < POOL_BATCH_KEYS; i++)
+        if (p->running_keys[i] == key) return true;
+    return false;
+}
+
+static void set_key_running(pool_t *p, const void *key, bool on) {
+    for (int i = 0; i < POOL_BATCH_KEYS; i++)
+        if (p->running_keys[i] == (on ? NULL : key)) {
+            p->running_keys[i] = on ? key : NULL;
+            return;
+        }
+}
+
+/* The next work for a thread, under mu: the first waiting job that is a plain job or a batch
+ * job of a kind no thread is running now, and with a batch job every other waiting job of its
+ * kind (up to POOL_BATCH_MAX, in order). 0 when there is none.
+ *
+ * One batch per kind at a time: the jobs of a kind that arrive while its batch runs wait for
+ * the next one (as in a group commit) instead of starting batches of their own on other
+ * threads — on PostgreSQL, several backends reading the same pages on a busy core contend for
+ * the buffers' spinlocks and sleep for up to a second; one pipeline at a time does not. */
+static int take_next(pool_t *p, job_t **out) {
+    job_t *prev = NULL, *j = p->pending.head;
+    for (int seen = 0; j && seen < POOL_SCAN_MAX; seen++, prev = j, j = j->next)
+        if (!j->batch || !key_running(p, j->key)) break;
+    if (!j || (j->batch && key_running(p, j->key))) return 0;
+    q_unlink(&p->pending, prev, j);
+    out[0] = j;
+    if (!j->batch) return 1;
+    int n = 1;
+    prev = NULL;
+    job_t *k = p->pending.head;
+    for (int seen = 0; k && n < POOL_BATCH_MAX && seen < POOL_SCAN_MAX; seen++) {
+        job_t *next = k->next;
+        if (k->batch == j->batch && k->key == j->key) {
+            q_unlink(&p->pending, prev, k);
+            out[n++] = k;
+        } else {
+            prev = k;
+        }
+        k = next;
+    }
+    p->pending_batch -= (size_t)n;
+    set_key_running(p, j->key, true);
+    return n;
+}
+
 static void *worker(void *vp) {
     pool_t *p = vp;
     pthread_mutex_lock(&p->mu);
@@ -57,19 +118,29 @@ static void *worker(void *vp) {
     void *ctx = p->wctx.init ? p->wctx.init(index, p->wctx.arg) : NULL;
     pthread_mutex_lock(&p->mu);
     for (;;) {
-        while (!p->stopping && !p->pending.head) {
+        job_t *batch[POOL_BATCH_MAX];
+        int n = 0;
+        while (!p->stopping && (n = take_next(p, batch)) == 0) {
             p->idle++;
             pthread_cond_wait(&p->cv, &p->mu);
             p->idle--;
         }
         if (p->stopping) break;
-        job_t *j = q_pop(&p->pending);
         pthread_mutex_unlock(&p->mu);
-        j->work(j->arg, ctx);
-        j->status = 0;
+        if (batch[0]->batch) {
+            void *args[POOL_BATCH_MAX];
+            for (int i = 0; i < n; i++) args[i] = batch[i]->arg;
+            batch[0]->batch(args, n, ctx);
+        } else {
+            batch[0]->work(batch[0]->arg, ctx);
+        }
         pthread_mutex_lock(&p->mu);
+        if (batch[0]->batch) set_key_running(p, batch[0]->key, false);
         bool was_empty = p->completed.head == NULL;
-        q_push(&p->completed, j);
+        for (int i = 0; i < n; i++) {
+            batch[i]->status = 0;
+            q_push(&p->completed, batch[i]);
+        }
         if (was_empty && p->wake) {
             /* one wake per batch: the loop drains everything queued so far */
             pthread_mutex_unlock(&p->mu);
@@ -100,19 +171,26 @@ pool_t *pool_create(int threads, size_t max_queued, void (*wake)(void *), void *
     return p;
 }
 
-int pool_submit(pool_t *p, pool_work_fn work, pool_done_fn done, void *arg) {
+static int submit(pool_t *p, pool_work_fn work, pool_batch_fn batch, const void *key, pool_done_fn done, void *arg) {
     pthread_mutex_lock(&p->mu);
     if (p->pending.n >= p->max_queued || p->stopping) {
         pthread_mutex_unlock(&p->mu);
         return ERR_FULL;
     }
     job_t *j = xmalloc(sizeof *j);
-    *j = (job_t){ .work = work, .done = done, .arg = arg };
+    *j = (job_t){ .work = work, .batch = batch, .key = key, .done = done, .arg = arg };
     q_push(&p->pending, j);
+    if (batch) p->pending_batch++;
     p->inflight++;
     if (!p->deferred) pthread_cond_signal(&p->cv);
     pthread_mutex_unlock(&p->mu);
     return 0;
+}
+
+int pool_submit(pool_t *p, pool_work_fn work, pool_done_fn done, void *arg) { return submit(p, work, NULL, NULL, done, arg); }
+
+int pool_submit_batch(pool_t *p, pool_batch_fn batch, const void *key, pool_done_fn done, void *arg) {
+    return submit(p, NULL, batch, key, done, arg);
 }
 
 void pool_defer_wakeups(pool_t *p) {
@@ -123,7 +201,9 @@ void pool_defer_wakeups(pool_t *p) {
 
 void pool_kick(pool_t *p) {
     pthread_mutex_lock(&p->mu);
-    size_t want = p->pending.n < (size_t)p->idle ? p->pending.n : (size_t)p->idle;
+    /* one thread takes every waiting job of a batch kind (up to POOL_BATCH_MAX) */
+    size_t units = p->pending.n - p->pending_batch + (p->pending_batch + POOL_BATCH_MAX - 1) / POOL_BATCH_MAX;
+    size_t want = units < (size_t)p->idle ? units : (size_t)p->idle;
     if (want > 0 && want == (size_t)p->idle) pthread_cond_broadcast(&p->cv);
     else
         for (size_t i = 0; i < want; i++) pthread_cond_signal(&p->cv);

@@ -36,6 +36,14 @@ pool_t *pool_create(int threads, size_t max_queued, void (*wake)(void *), void *
  * an accepted job. */
 int pool_submit(pool_t *p, pool_work_fn work, pool_done_fn done, void *arg);
 
+/* Batches: jobs submitted with the same `batch` function and `key` may be run together by
+ * one thread, batch(args, n, worker) with 1 <= n <= POOL_BATCH_MAX of their args (in
+ * submission order), e.g. many reads sent to the database in one round trip. done() is
+ * still called once per job. */
+#define POOL_BATCH_MAX 32
+typedef void (*pool_batch_fn)(void **args, int n, void *worker);
+int pool_submit_batch(pool_t *p, pool_batch_fn batch, const void *key, pool_done_fn done, void *arg);
+
 /* Runs done() for every finished job; returns how many ran. */
 size_t pool_run_completions(pool_t *p);
 

@@ -383,10 +383,123 @@ static void test_deferred_wakeups(void **state) {
     }
 }
 
+/* Batches: one thread, held by a blocker while the jobs queue up: the batch calls must get
+ * only jobs of their own key, in submission order, at most POOL_BATCH_MAX each; plain jobs
+ * between them still run; every job completes once. */
+static const int KEY_A = 1, KEY_B = 2;
+typedef struct { job_t base; const int *key; int seq; } bjob_t;
+static int batch_calls, batch_bad;
+
+static void batch_work(void **args, int n, void *worker) {
+    (void)worker;
+    batch_calls++;
+    if (n < 1 || n > POOL_BATCH_MAX) batch_bad++;
+    for (int i = 0; i < n; i++) {
+        bjob_t *j = args[i];
+        if (j->key != ((bjob_t *)args[0])->key) batch_bad++;
+        if (i > 0 && j->seq <= ((bjob_t *)args[i - 1])->seq) batch_bad++;
+        atomic_fetch_add(&j->base.work_runs, 1);
+        atomic_fetch_add(&j->base.ctx->worked, 1);
+    }
+}
+
+static void test_batches(void **state) {
+    (void)state;
+    ctx_t c;
+    ctx_init(&c);
+    enum { NA = 40, NB = 5, NP = 3 };
+    static bjob_t a[NA], b[NB];
+    job_t blocker = { .ctx = &c }, plain[NP];
+    batch_calls = batch_bad = 0;
+    pool_t *p = pool_create(1, 128, wake, &c, NULL);
+    assert_non_null(p);
+    assert_int_equal(pool_submit(p, block_work, done, &blocker), 0);
+    wait_blocker_started(&c);
+    int seq = 0, ia = 0, ib = 0, ip = 0;
+    while (ia < NA || ib < NB || ip < NP) {   /* interleaved: a a b a plain a b ... */
+        if (ia < NA) {
+            a[ia] = (bjob_t){ .base = { .ctx = &c }, .key = &KEY_A, .seq = seq++ };
+            assert_int_equal(pool_submit_batch(p, batch_work, &KEY_A, done, &a[ia++]), 0);
+        }
+        if (ia % 3 == 0 && ib < NB) {
+            b[ib] = (bjob_t){ .base = { .ctx = &c }, .key = &KEY_B, .seq = seq++ };
+            assert_int_equal(pool_submit_batch(p, batch_work, &KEY_B, done, &b[ib++]), 0);
+        }
+        if (ia % 7 == 0 && ip < NP) {
+            plain[ip] = (job_t){ .ctx = &c };
+            assert_int_equal(pool_submit(p, work, done, &plain[ip++]), 0);
+        }
+    }
+    release(&c);
+    run_until(p, &c, 1 + NA + NB + NP);
+    assert_int_equal(batch_bad, 0);
+    /* 40 A jobs need at least 2 calls (32 + 8), the B jobs 1: all waiting, so exactly that */
+    assert_int_equal(batch_calls, 3);
+    for (int i = 0; i < NA; i++) assert_int_equal(a[i].base.done_calls, 1);
+    for (int i = 0; i < NB; i++) assert_int_equal(b[i].base.done_calls, 1);
+    for (int i = 0; i < NP; i++) assert_int_equal(plain[i].done_calls, 1);
+    for (int i = 0; i < NA; i++) assert_int_equal(atomic_load(&a[i].base.work_runs), 1);
+    assert_int_equal(atomic_load(&c.worked), NA + NB + NP);
+    assert_int_equal(pool_inflight(p), 0);
+    pool_destroy(p);
+    ctx_fini(&c);
+}
+
+/* One batch per kind at a time: while a batch of kind A runs (held), more A jobs wait for
+ * it — even with a thread free — and then run as one batch; a plain job runs meanwhile. */
+static atomic_int held_batches, held_max_n, held_running, held_overlap;
+
+static void held_batch(void **args, int n, void *worker) {
+    (void)worker;
+    if (atomic_fetch_add(&held_running, 1) > 0) atomic_fetch_add(&held_overlap, 1);
+    bjob_t *first = args[0];
+    int call = atomic_fetch_add(&held_batches, 1);
+    if (n > atomic_load(&held_max_n)) atomic_store(&held_max_n, n);
+    if (call == 0) block_work(&first->base, NULL);   /* the first batch waits for release() (and counts its run) */
+    for (int i = call == 0 ? 1 : 0; i < n; i++) atomic_fetch_add(&((bjob_t *)args[i])->base.work_runs, 1);
+    atomic_fetch_sub(&held_running, 1);
+}
+
+static void test_one_batch_per_kind_at_a_time(void **state) {
+    (void)state;
+    ctx_t c;
+    ctx_init(&c);
+    enum { N = 10 };
+    static bjob_t a[N];
+    job_t plain = { .ctx = &c };
+    atomic_store(&held_batches, 0);
+    atomic_store(&held_max_n, 0);
+    atomic_store(&held_running, 0);
+    atomic_store(&held_overlap, 0);
+    pool_t *p = pool_create(2, 64, wake, &c, NULL);
+    assert_non_null(p);
+    a[0] = (bjob_t){ .base = { .ctx = &c }, .key = &KEY_A };
+    assert_int_equal(pool_submit_batch(p, held_batch, &KEY_A, done, &a[0]), 0);
+    wait_blocker_started(&c);                      /* batch 1 (a[0] alone) is running */
+    for (int i = 1; i < N; i++) {
+        a[i] = (bjob_t){ .base = { .ctx = &c }, .key = &KEY_A, .seq = i };
+        assert_int_equal(pool_submit_batch(p, held_batch, &KEY_A, done, &a[i]), 0);
+    }
+    assert_int_equal(pool_submit(p, work, done, &plain), 0);
+    run_until(p, &c, 1);                           /* the plain job ran on the free thread */
+    assert_int_equal(plain.done_calls, 1);
+    assert_int_equal(pool_queued(p), N - 1);       /* the A jobs waited for the running batch */
+    release(&c);
+    run_until(p, &c, 1 + N);
+    assert_int_equal(atomic_load(&held_batches), 2);
+    assert_int_equal(atomic_load(&held_max_n), N - 1);
+    assert_int_equal(atomic_load(&held_overlap), 0);
+    for (int i = 0; i < N; i++) assert_int_equal(atomic_load(&a[i].base.work_runs), 1);
+    pool_destroy(p);
+    ctx_fini(&c);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_worker_context),
         cmocka_unit_test(test_deferred_wakeups),
+        cmocka_unit_test(test_batches),
+        cmocka_unit_test(test_one_batch_per_kind_at_a_time),
         cmocka_unit_test(test_all_jobs_complete),
         cmocka_unit_test(test_done_may_be_null_and_no_wake),
         cmocka_unit_test(test_full_queue),
