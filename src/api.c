@@ -170,6 +170,27 @@ void api_run_db(api_job_t *j, void (*work)(api_job_t *, db_t *), api_step_fn nex
     }
 }
 
+static void db_batch_work(void **args, int n, void *worker) {
+    api_job_t **jobs = (api_job_t **)args;
+    db_t *db = store_db(worker);
+    if (db) jobs[0]->kind->run(jobs, n, db);
+    bool lost = !db;
+    for (int i = 0; i < n; i++) {
+        if (!db) jobs[i]->rc = DB_ECONN;
+        lost = lost || jobs[i]->rc == DB_ECONN;
+    }
+    if (lost && db) store_lost(worker);
+}
+
+void api_run_db_batch(api_job_t *j, const api_batch_t *kind, api_step_fn next) {
+    j->kind = kind;
+    j->next = next;
+    if (pool_submit_batch(store_pool(j->a->store), db_batch_work, kind, step_done, j) != 0) {
+        api_busy(j->r);
+        api_job_done(j);
+    }
+}
+
 void api_run_hash(api_job_t *j, pool_work_fn work, api_step_fn next) {
     j->next = next;
     if (pool_submit(j->a->hash_pool, work, step_done, j) != 0) {

@@ -28,10 +28,17 @@ typedef struct {
  * api_job_t as the first member of their own job struct. */
 typedef struct api_job api_job_t;
 typedef void (*api_step_fn)(api_job_t *j);
+/* A kind of database work that can serve several requests at once on one worker thread
+ * (e.g. their reads sent in one round trip): run() sets each job's rc and results. */
+typedef struct {
+    void (*run)(api_job_t **jobs, int n, db_t *db);
+} api_batch_t;
+
 struct api_job {
     app_t *a;
     http_req_t *r;
     void (*work)(api_job_t *j, db_t *db);
+    const api_batch_t *kind;
     api_step_fn next;
     void (*destroy)(api_job_t *j);   /* frees the containing struct */
     int rc;
@@ -43,6 +50,9 @@ void api_job_init(api_job_t *j, app_t *a, http_req_t *r, void (*destroy)(api_job
  * shutting down) answers 503 and destroys the job. work gets NULL-safe db handling:
  * without a connection rc is DB_ECONN and work is not called. */
 void api_run_db(api_job_t *j, void (*work)(api_job_t *j, db_t *db), api_step_fn next);
+/* As api_run_db, for work of a kind that runs together with the other requests of that
+ * kind waiting at the time (up to POOL_BATCH_MAX). */
+void api_run_db_batch(api_job_t *j, const api_batch_t *kind, api_step_fn next);
 /* Queues work(job, worker) on the hashing pool (bounded), then next on the loop. */
 void api_run_hash(api_job_t *j, pool_work_fn work, api_step_fn next);
 /* Answers a failure (401 when the caller's account is gone, 503 when the database is

@@ -108,12 +108,36 @@ static void profile_done(api_job_t *bj) {
     api_job_done(bj);
 }
 
+/* GET /api/users/{id}: the requests waiting together read their profiles in one go */
+static void profiles_run(api_job_t **jobs, int n, db_t *db) {
+    int64_t viewers[POOL_BATCH_MAX], ids[POOL_BATCH_MAX];
+    account_t *out = xcalloc((size_t)n, sizeof *out);
+    soc_relation_t rels[POOL_BATCH_MAX];
+    int rcs[POOL_BATCH_MAX];
+    for (int i = 0; i < n; i++) {
+        viewers[i] = ((job_t *)jobs[i])->uid;
+        ids[i] = ((job_t *)jobs[i])->target;
+    }
+    soc_profiles(db, n, viewers, ids, out, rels, rcs);
+    for (int i = 0; i < n; i++) {
+        job_t *j = (job_t *)jobs[i];
+        j->base.rc = rcs[i];
+        if (rcs[i] == 0) {
+            j->other = out[i];
+            j->rel = rels[i];
+        }
+    }
+    free(out);
+}
+static const api_batch_t PROFILES = { profiles_run };
+_Static_assert(POOL_BATCH_MAX <= DB_MANY_MAX, "a batch of profile reads is one db_exec_many");
+
 static void api_user_get(app_t *a, http_req_t *r, int64_t id) {
     int64_t uid = api_require_user(a, r);
     if (!uid) return;
     job_t *j = job_new(a, r, uid);
     j->target = id;
-    api_run_db(&j->base, profile_work, profile_done);
+    api_run_db_batch(&j->base, &PROFILES, profile_done);
 }
 
 static int hexval(char c) {

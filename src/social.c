@@ -131,6 +131,15 @@ int soc_relation(db_t *db, int64_t viewer, int64_t other, soc_relation_t *out) {
     return 0;
 }
 
+/* A profile statement's result: ACC_E_NOTFOUND without a row. */
+static int profile_of(const db_rows_t *r, account_t *out, soc_relation_t *rel) {
+    if (db_rows_count(r) == 0) return ACC_E_NOTFOUND;
+    acc_read(r, 0, out);
+    int64_t n = db_rows_int(r, 0, 9);
+    *rel = n >= REL_SELF && n <= REL_BLOCKED_BY ? (soc_relation_t)n : REL_NONE;
+    return 0;
+}
+
 int soc_profile(db_t *db, int64_t viewer, int64_t id, const char *display_name, account_t *out, soc_relation_t *rel) {
     db_val_t p[2] = { DB_INT(id), DB_INT(viewer) };
     const db_sql_t *q = &Q_PROFILE_ID;
@@ -145,14 +154,25 @@ int soc_profile(db_t *db, int64_t viewer, int64_t id, const char *display_name, 
     db_rows_t *r;
     int rc = db_exec(db, q, p, 2, &r, NULL);
     if (rc != 0) return rc;
-    if (db_rows_count(r) == 0) rc = ACC_E_NOTFOUND;
-    else {
-        acc_read(r, 0, out);
-        int64_t n = db_rows_int(r, 0, 9);
-        *rel = n >= REL_SELF && n <= REL_BLOCKED_BY ? (soc_relation_t)n : REL_NONE;
-    }
+    rc = profile_of(r, out, rel);
     db_rows_free(r);
     return rc;
+}
+
+void soc_profiles(db_t *db, int n, const int64_t *viewers, const int64_t *ids, account_t *out, soc_relation_t *rels, int *rcs) {
+    db_val_t p[2 * DB_MANY_MAX] = { 0 };
+    db_rows_t *rows[DB_MANY_MAX];
+    if (n > DB_MANY_MAX) n = DB_MANY_MAX;
+    for (int i = 0; i < n; i++) {
+        p[2 * i] = DB_INT(ids[i]);
+        p[2 * i + 1] = DB_INT(viewers[i]);
+    }
+    int rc = db_exec_many(db, &Q_PROFILE_ID, p, 2, n, rows, rcs);
+    for (int i = 0; i < n; i++) {
+        if (rc != 0) rcs[i] = rc;
+        else if (rcs[i] == 0) rcs[i] = profile_of(rows[i], &out[i], &rels[i]);
+        if (rc == 0) db_rows_free(rows[i]);
+    }
 }
 
 int soc_update(db_t *db, int64_t id, const soc_update_t *u, int64_t now) {

@@ -100,6 +100,25 @@ static void run_friends_and_blocks(const char *url) {
     assert_int_equal(count_kind(db, a, 0), 0);
     assert_int_equal(soc_friend_request(db, a, b, 12, &became), SOC_E_BLOCKED);
     assert_int_equal(soc_friend_request(db, b, a, 12, &became), SOC_E_BLOCKED);
+    /* many profiles at once (one pipeline on PostgreSQL): each as read alone */
+    int64_t vs[] = { b, a, a, a, c, c, b, a }, os[] = { a, b, a, 9999, a, b, c, c };
+    enum { NP = sizeof vs / sizeof vs[0] };
+    account_t got[NP];
+    soc_relation_t rels[NP];
+    int rcs[NP];
+    soc_profiles(db, NP, vs, os, got, rels, rcs);
+    for (int i = 0; i < NP; i++) {
+        if (os[i] == 9999) {
+            assert_int_equal(rcs[i], ACC_E_NOTFOUND);
+            continue;
+        }
+        assert_int_equal(rcs[i], 0);
+        assert_int_equal(got[i].id, os[i]);
+        assert_int_equal(rels[i], rel(db, vs[i], os[i]));
+    }
+    assert_int_equal(rels[0], REL_BLOCKED);
+    assert_int_equal(rels[1], REL_BLOCKED_BY);
+    assert_int_equal(rels[2], REL_SELF);
     db_rows_t *bl;
     assert_int_equal(soc_blocks(db, b, &bl), 0);
     assert_int_equal(db_rows_count(bl), 1);
