@@ -7,8 +7,10 @@
 # user's profile (200, right id), a warm-up, then REPEAT runs of
 #   wrk -t1 -c50 -d10s --latency -s bench/users.lua https://127.0.0.1:P/ -- USERS_FILE other
 # pinned to CPU $CLIENT_CPU (HTTPS, HTTP/1.1 keep-alive). users.lua cycles through every
-# (viewer token, other user's id) pair, so each request is one profile read: JWT check on the
-# event loop, then on a database worker thread the account SELECT plus the relation queries.
+# (viewer token, other user's id) pair, so each request is one profile read: the token check on
+# the event loop (the verified-token cache after each token's first use), then on a database
+# worker thread the profile statement (account row + relation; batched with the requests
+# waiting at the same time, a pipeline on PostgreSQL).
 # A run only counts when wrk reports no non-2xx response and no socket error.
 # KINDS adds rows that split the cost of a request (users.lua): "self" (own profile: the
 # account SELECT only), "bad" (a token with a wrong signature: 401 before any database work;
