@@ -40,7 +40,7 @@ int pool_submit(pool_t *p, pool_work_fn work, pool_done_fn done, void *arg);
  * one thread, batch(args, n, worker) with 1 <= n <= POOL_BATCH_MAX of their args (in
  * submission order), e.g. many reads sent to the database in one round trip. done() is
  * still called once per job. */
-#define POOL_BATCH_MAX 32
+#define POOL_BATCH_MAX 64
 typedef void (*pool_batch_fn)(void **args, int n, void *worker);
 int pool_submit_batch(pool_t *p, pool_batch_fn batch, const void *key, pool_done_fn done, void *arg);
 

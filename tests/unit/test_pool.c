@@ -407,11 +407,11 @@ static void test_batches(void **state) {
     (void)state;
     ctx_t c;
     ctx_init(&c);
-    enum { NA = 40, NB = 5, NP = 3 };
+    enum { NA = POOL_BATCH_MAX + 8, NB = 5, NP = 3 };
     static bjob_t a[NA], b[NB];
     job_t blocker = { .ctx = &c }, plain[NP];
     batch_calls = batch_bad = 0;
-    pool_t *p = pool_create(1, 128, wake, &c, NULL);
+    pool_t *p = pool_create(1, 256, wake, &c, NULL);
     assert_non_null(p);
     assert_int_equal(pool_submit(p, block_work, done, &blocker), 0);
     wait_blocker_started(&c);
@@ -433,7 +433,7 @@ static void test_batches(void **state) {
     release(&c);
     run_until(p, &c, 1 + NA + NB + NP);
     assert_int_equal(batch_bad, 0);
-    /* 40 A jobs need at least 2 calls (32 + 8), the B jobs 1: all waiting, so exactly that */
+    /* the A jobs need 2 calls (POOL_BATCH_MAX + 8), the B jobs 1: all were waiting, so exactly that */
     assert_int_equal(batch_calls, 3);
     for (int i = 0; i < NA; i++) assert_int_equal(a[i].base.done_calls, 1);
     for (int i = 0; i < NB; i++) assert_int_equal(b[i].base.done_calls, 1);
