@@ -23,7 +23,7 @@ void http_respond_error(http_req_t *r, int status, const char *code, const char 
 int ws_send_text(ws_conn_t *c, span_t text) { (void)c; (void)text; abort(); }
 void ws_broadcast(room_t *r, wsmsg_t *m) { (void)r; (void)m; abort(); }
 void ws_close(ws_conn_t *c, int code, const char *reason) { (void)c; (void)code; (void)reason; abort(); }
-void ws_set_deadline(ws_conn_t *c, int seconds) { (void)c; (void)seconds; abort(); }
+void ws_set_deadline(ws_conn_t *c, int seconds, int code, const char *reason) { (void)c; (void)seconds; (void)code; (void)reason; abort(); }
 void *ws_data(const ws_conn_t *c) { (void)c; abort(); }
 void ws_set_data(ws_conn_t *c, void *data) { (void)c; (void)data; abort(); }
 room_member_t *ws_member(ws_conn_t *c) { (void)c; abort(); }

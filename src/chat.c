@@ -97,7 +97,7 @@ void chat_on_open(chat_t *c, ws_conn_t *conn, span_t room) {
     size_t n = room.len < LIM_CHAT_ROOM_NAME ? room.len : LIM_CHAT_ROOM_NAME;
     memcpy(cc->room, room.ptr, n);
     ws_set_data(conn, cc);
-    ws_set_deadline(conn, CHAT_AUTH_TIMEOUT_S);
+    ws_set_deadline(conn, CHAT_AUTH_TIMEOUT_S, 4001, "no auth frame in time");
 }
 
 /* The first frame: {"type":"auth","token":"..."}; joins the room on success. */
@@ -115,7 +115,7 @@ static void authenticate(chat_t *c, ws_conn_t *conn, chat_conn_t *cc, span_t dat
         return;
     }
     cc->authed = true;
-    ws_set_deadline(conn, 0);
+    ws_set_deadline(conn, 0, 0, NULL);
     rooms_join(c->rooms, span_cstr(cc->room), ws_member(conn), conn);
     json_t *ok = json_pack("{s:s, s:s, s:{s:I, s:s}}", "type", "auth_ok", "room", cc->room, "user", "id", (json_int_t)cc->uid,
                            "display_name", cc->name);

@@ -112,7 +112,7 @@ static void announce(presence_t *p, int64_t uid, bool online) {
 void presence_on_open(presence_t *p, ws_conn_t *c) {
     (void)p;
     ws_set_data(c, xcalloc(1, sizeof(pconn_t)));
-    ws_set_deadline(c, PRESENCE_AUTH_TIMEOUT_S);
+    ws_set_deadline(c, PRESENCE_AUTH_TIMEOUT_S, 4001, "no auth frame in time");
 }
 
 static void authenticate(presence_t *p, ws_conn_t *c, pconn_t *pc, span_t data) {
@@ -132,7 +132,7 @@ static void authenticate(presence_t *p, ws_conn_t *c, pconn_t *pc, span_t data) 
     }
     pc->uid = uid;
     pc->authed = true;
-    ws_set_deadline(c, 0);
+    ws_set_deadline(c, 0, 0, NULL);
     char room[32];
     room_of(uid, room, sizeof room);
     rooms_join(p->users, span_cstr(room), ws_member(c), c);

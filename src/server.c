@@ -57,6 +57,9 @@ struct ws_conn {
     buf_t rx;                   /* a fragmented message being assembled */
     char close_why[64];         /* the application's close reason (ws_close) */
     int close_code;             /* ours, pending; 0 = none */
+    lws_sorted_usec_list_t deadline_sul;   /* ws_set_deadline */
+    int deadline_code;
+    char deadline_why[64];
     bool drop_queue;            /* close without flushing (slow reader) */
     bool shutdown_close;        /* our 1001 close frame is queued as a raw frame (shutdown) */
     int peer_close_code;
@@ -520,12 +523,22 @@ void ws_broadcast(room_t *r, wsmsg_t *m) { room_each(r, bcast_one, m); }
 static void close_start(struct ws_conn *c, int code, bool grace_timeout) {
     if (c->close_code) return;
     c->close_code = code;
+    lws_sul_cancel(&c->deadline_sul);
     if (grace_timeout) lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LIM_WS_CLOSE_GRACE_S);
     lws_callback_on_writable(c->wsi);
 }
 
-void ws_set_deadline(ws_conn_t *c, int seconds) {
-    if (c->wsi) lws_set_timeout(c->wsi, seconds > 0 ? PENDING_TIMEOUT_USER_OK : NO_PENDING_TIMEOUT, seconds > 0 ? seconds : 0);
+static void deadline_passed(lws_sorted_usec_list_t *sul) {
+    struct ws_conn *c = lws_container_of(sul, struct ws_conn, deadline_sul);
+    ws_close(c, c->deadline_code, c->deadline_why);
+}
+
+void ws_set_deadline(ws_conn_t *c, int seconds, int code, const char *reason) {
+    lws_sul_cancel(&c->deadline_sul);
+    if (seconds <= 0 || !c->wsi || c->close_code) return;
+    c->deadline_code = code;
+    snprintf(c->deadline_why, sizeof c->deadline_why, "%s", reason ? reason : "");
+    lws_sul_schedule(c->srv->ctx, 0, &c->deadline_sul, deadline_passed, (lws_usec_t)seconds * LWS_US_PER_SEC);
 }
 
 void ws_close(ws_conn_t *c, int code, const char *reason) {
@@ -623,6 +636,7 @@ static void ws_open(srv_t *s, conn_t *cc, struct lws *wsi) {
 }
 
 static void ws_closed(srv_t *s, struct ws_conn *c) {
+    lws_sul_cancel(&c->deadline_sul);
     if (!c->opened) return;
     c->opened = false;
     if (c->shutdown_close && outq_len(&c->q)) s->shutdown_pending--;

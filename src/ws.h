@@ -24,9 +24,10 @@ void ws_broadcast(room_t *r, wsmsg_t *m);
 /* Starts a close with code and reason after the queued messages are written. */
 void ws_close(ws_conn_t *c, int code, const char *reason);
 
-/* Drops the connection (without a close frame) if it is still open after `seconds`;
- * 0 cancels. E.g. a socket that must authenticate with its first frame. */
-void ws_set_deadline(ws_conn_t *c, int seconds);
+/* Closes the connection with `code` and `reason` (ws_close) if it is still open and not
+ * closing after `seconds`; 0 cancels. E.g. a socket that must authenticate with its first
+ * frame. */
+void ws_set_deadline(ws_conn_t *c, int seconds, int code, const char *reason);
 /* The application's per-connection pointer. */
 void *ws_data(const ws_conn_t *c);
 void ws_set_data(ws_conn_t *c, void *data);

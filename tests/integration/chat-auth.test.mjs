@@ -1,6 +1,6 @@
 // The room chat /ws/chat/<room>/ takes logged-in users only: the first frame must be
-// {"type":"auth","token":"<access token>"} (within 5 s, else the connection is dropped
-// without a close frame); anything else, or a bad, forged or expired token, closes with
+// {"type":"auth","token":"<access token>"} (within 5 s, else the connection is closed with 4001
+// "no auth frame in time"); anything else, or a bad, forged or expired token, closes with
 // 4001. Only then does the socket join the room, and every broadcast names its sender
 // (user_id, display_name, taken from the token).
 import { test, after } from 'node:test';
@@ -75,11 +75,14 @@ test('a valid token: auth_ok with the user\'s id and display name, then the sock
   assertFrom(await nextMessage(ws), 'first words', 'okRoom', alice);
 });
 
-test('no auth frame: dropped without a close frame; a logged-in socket of the same age stays', { timeout: 30000 }, async () => {
+test('no auth frame: closed with 4001 at the deadline; a logged-in socket of the same age stays', { timeout: 30000 }, async () => {
   const silent = await anon('quietRoom');
+  const silentSince = Date.now();
   const authed = await chat('quietRoom', alice);
   const c = await waitClose(silent, 15000);
-  assert.equal(c.code, 1006, `dropped without a close frame (the client reports 1006), got ${c.code}`);
+  assert.equal(c.code, 4001, `a close frame at the deadline, got ${c.code}`);
+  assert.equal(c.reason, 'no auth frame in time');
+  assert.ok(Date.now() - silentSince >= 4500, `not before the 5 s deadline (${Date.now() - silentSince} ms)`);
   assert.deepEqual(silent.inbox, [], 'nothing was sent to the silent socket');
   await sleep(1500);   // past any login deadline the logged-in socket might still have
   assert.equal(authed.readyState, authed.OPEN, 'logging in cancels the deadline');

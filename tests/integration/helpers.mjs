@@ -451,7 +451,7 @@ export function sendJson(ws, obj) { ws.send(JSON.stringify(obj)); }
 // ---------------------------------------------------------------------------
 // Accounts and authenticated sockets. The room chat (/ws/chat/<room>/) and the app socket
 // (/ws/) take a logged-in user: the first frame must be {"type":"auth","token":"<access
-// token>"} (within 5 s, else the server drops the connection); a bad token closes with 4001.
+// token>"} (within 5 s, else the server closes it with 4001); a bad token closes with 4001.
 // Servers these helpers register users on should allow it: useServer({ AUTH_RATE: '10000' }).
 
 export const TEST_PASSWORD = 'correct horse battery staple';

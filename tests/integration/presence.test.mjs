@@ -58,9 +58,10 @@ test('a valid token: hello with the user; ping → pong', async () => {
   assert.equal((await authWs(noSlash, a.token, { expect: 'hello' })).user.id, a.user.id);
 });
 
-test('no login: dropped without a close frame; anything but a valid auth frame → 4001', { timeout: 30000 }, async () => {
+test('no login: closed with 4001 at the 5 s deadline; anything but a valid auth frame → 4001 at once', { timeout: 30000 }, async () => {
   const a = await registerUser(ctx.server, 'nologin');
   const silent = await openWs(appUrl(), { origin: ctx.server.origin });
+  const silentSince = Date.now();
   open.push(silent);
   const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
   const sign = (claims) => {
@@ -88,7 +89,9 @@ test('no login: dropped without a close frame; anything but a valid auth frame �
     assert.deepEqual(ws.inbox, [], 'no hello before the close');
   }
   const c = await waitClose(silent, 15000);
-  assert.equal(c.code, 1006, `a silent socket is dropped without a close frame, got ${c.code}`);
+  assert.equal(c.code, 4001, `a silent socket gets a close frame at its deadline, got ${c.code}`);
+  assert.equal(c.reason, 'no auth frame in time');
+  assert.ok(Date.now() - silentSince >= 4500, `not before the 5 s deadline (${Date.now() - silentSince} ms)`);
   assert.deepEqual(silent.inbox, []);
 });
 
