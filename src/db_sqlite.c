@@ -5,6 +5,7 @@
 #include "util.h"
 
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,7 +156,16 @@ static void sqlite_close(db_t *db) {
     free(s);
 }
 
-static const db_ops_t OPS = { sqlite_exec, sqlite_script, sqlite_close, NULL };
+/* The executions in one read transaction (a deferred BEGIN takes no write lock): one WAL read
+ * lock for all of them — two fcntl() calls instead of two per statement — and one snapshot. */
+static int sqlite_exec_many(db_t *db, const db_sql_t *q, const db_val_t *params, int nparams, int n, db_rows_t **rows, int *rcs) {
+    bool tx = sqlite_script(db, "BEGIN") == 0;
+    for (int i = 0; i < n; i++) rcs[i] = sqlite_exec(db, q, params + (size_t)i * (size_t)nparams, nparams, &rows[i], NULL);
+    if (tx && sqlite_script(db, "COMMIT") != 0) sqlite_script(db, "ROLLBACK");
+    return 0;
+}
+
+static const db_ops_t OPS = { sqlite_exec, sqlite_script, sqlite_close, sqlite_exec_many };
 
 int db_sqlite_open(const char *path, db_t **out, char *err, size_t errlen) {
     sqlite_db_t *s = xcalloc(1, sizeof *s);
