@@ -59,8 +59,6 @@ url_for() { # endpoint
 }
 expect_status() { case "$1" in redirect) echo 301 ;; *) echo 200 ;; esac; }
 
-# "1.23ms" / "850.00us" / "1.02s" -> ms
-to_ms() { awk -v x="$1" 'BEGIN { v = x + 0; if (x ~ /us$/) v /= 1000; else if (x ~ /ms$/) v = v; else if (x ~ /s$/) v *= 1000; printf "%.3f", v }'; }
 
 problem() {
   { echo "== $(date -u +%FT%TZ) $*"; echo "server log (last 40 lines):"; tail -n 40 "$SRV_LOG" 2>/dev/null; echo; } >>"$PROBLEMS"
@@ -97,14 +95,7 @@ measure() { # endpoint rep
       problem "pongd died during: $WRK_CMD"$'\n'"$(cat "$TMP/wrk.out")"
     fi
     out="$(cat "$TMP/wrk.out")"
-    reqs="$(awk '/requests in/ {print $1; exit}' <<<"$out")"
-    dur="$(awk '/requests in/ {gsub(/s,?$/, "", $4); print $4; exit}' <<<"$out")"
-    rps="$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")"
-    p50="$(to_ms "$(awk '$1 == "50%" {print $2}' <<<"$out")")"
-    p99="$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")"
-    mx="$(to_ms "$(awk '$1 == "Latency" && NF >= 5 {print $4; exit}' <<<"$out")")"
-    non="$(awk '/Non-2xx or 3xx/ {print $NF}' <<<"$out")"; non="${non:-0}"
-    serr="$(awk '/Socket errors/ {sub(/.*Socket errors: /, ""); gsub(/ /, ""); print}' <<<"$out")"; serr="${serr:-none}"
+    parse_wrk "$out"
     [ -n "$rps" ] || { status="${status/ok/wrk-failed}"; problem "wrk gave no result: $WRK_CMD"$'\n'"$out"; }
     [ "$non" = 0 ] || problem "$non responses were not 2xx/3xx: $WRK_CMD"
     cpu_s="-"; us="-"; other="-"

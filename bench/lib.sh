@@ -34,6 +34,21 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 # Resident memory in KiB (current, peak).
 rss_kb() { awk '/^VmRSS:/{print $2}' "/proc/$1/status"; }
 hwm_kb() { awk '/^VmHWM:/{print $2}' "/proc/$1/status"; }
+# "1.23ms" / "850.00us" / "1.02s" -> ms
+to_ms() { awk -v x="$1" 'BEGIN { v = x + 0; if (x ~ /us$/) v /= 1000; else if (x ~ /ms$/) v = v; else if (x ~ /s$/) v *= 1000; printf "%.3f", v }'; }
+# wrk --latency output -> reqs dur rps p50 p99 mx (ms) non (non-2xx/3xx, 0 if none) serr
+# (socket errors, "none" if none), set in the caller's scope
+parse_wrk() { # wrk_output
+  local out="$1"
+  reqs="$(awk '/requests in/ {print $1; exit}' <<<"$out")"
+  dur="$(awk '/requests in/ {gsub(/s,?$/, "", $4); print $4; exit}' <<<"$out")"
+  rps="$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")"
+  p50="$(to_ms "$(awk '$1 == "50%" {print $2}' <<<"$out")")"
+  p99="$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")"
+  mx="$(to_ms "$(awk '$1 == "Latency" && NF >= 5 {print $4; exit}' <<<"$out")")"
+  non="$(awk '/Non-2xx or 3xx/ {print $NF}' <<<"$out")"; non="${non:-0}"
+  serr="$(awk '/Socket errors/ {sub(/.*Socket errors: /, ""); gsub(/ /, ""); print}' <<<"$out")"; serr="${serr:-none}"
+}
 ticks_to_s() { awk -v t="$1" -v hz="$CLK_TCK" 'BEGIN{printf "%.2f", t / hz}'; }
 
 # value of key=value in a RESULT line

@@ -92,8 +92,6 @@ problem() {
   { echo "== $(date -u +%FT%TZ) $*"; echo "server log (last 40 lines):"; tail -n 40 "$SRV_LOG" 2>/dev/null; echo; } >>"$PROBLEMS"
   log "PROBLEM: $* (see $PROBLEMS)"
 }
-# "1.23ms" / "850.00us" / "1.02s" -> ms
-to_ms() { awk -v x="$1" 'BEGIN { v = x + 0; if (x ~ /us$/) v /= 1000; else if (x ~ /ms$/) v = v; else if (x ~ /s$/) v *= 1000; printf "%.3f", v }'; }
 
 # ---- PostgreSQL: one throwaway server, pinned to $PG_CPU ----
 PG_URL=""; PG_PID=""
@@ -181,14 +179,7 @@ measure() { # backend threads kind rep users_file
       problem "pongd died during: $WRK_CMD"$'\n'"$(cat "$TMP/wrk.out")"
     fi
     out="$(cat "$TMP/wrk.out")"
-    reqs="$(awk '/requests in/ {print $1; exit}' <<<"$out")"
-    dur="$(awk '/requests in/ {gsub(/s,?$/, "", $4); print $4; exit}' <<<"$out")"
-    rps="$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")"
-    p50="$(to_ms "$(awk '$1 == "50%" {print $2}' <<<"$out")")"
-    p99="$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")"
-    mx="$(to_ms "$(awk '$1 == "Latency" && NF >= 5 {print $4; exit}' <<<"$out")")"
-    non="$(awk '/Non-2xx or 3xx/ {print $NF}' <<<"$out")"; non="${non:-0}"
-    serr="$(awk '/Socket errors/ {sub(/.*Socket errors: /, ""); gsub(/ /, ""); print}' <<<"$out")"; serr="${serr:-none}"
+    parse_wrk "$out"
     if [ -z "$rps" ]; then status="${status/ok/wrk-failed}"; problem "wrk gave no result: $WRK_CMD"$'\n'"$out"; fi
     # a benchmark of 401s or 503s would measure nothing: such a run does not count
     # ("bad" measures the 401 on purpose: there every response must be one)
