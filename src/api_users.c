@@ -130,7 +130,6 @@ static void profiles_run(api_job_t **jobs, int n, db_t *db) {
     free(out);
 }
 static const api_batch_t PROFILES = { profiles_run };
-_Static_assert(POOL_BATCH_MAX <= DB_MANY_MAX, "a batch of profile reads is one db_exec_many");
 
 static void api_user_get(app_t *a, http_req_t *r, int64_t id) {
     int64_t uid = api_require_user(a, r);

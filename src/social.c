@@ -160,18 +160,20 @@ int soc_profile(db_t *db, int64_t viewer, int64_t id, const char *display_name, 
 }
 
 void soc_profiles(db_t *db, int n, const int64_t *viewers, const int64_t *ids, account_t *out, soc_relation_t *rels, int *rcs) {
-    db_val_t p[2 * DB_MANY_MAX] = { 0 };
-    db_rows_t *rows[DB_MANY_MAX];
-    if (n > DB_MANY_MAX) n = DB_MANY_MAX;
-    for (int i = 0; i < n; i++) {
-        p[2 * i] = DB_INT(ids[i]);
-        p[2 * i + 1] = DB_INT(viewers[i]);
-    }
-    int rc = db_exec_many(db, &Q_PROFILE_ID, p, 2, n, rows, rcs);
-    for (int i = 0; i < n; i++) {
-        if (rc != 0) rcs[i] = rc;
-        else if (rcs[i] == 0) rcs[i] = profile_of(rows[i], &out[i], &rels[i]);
-        if (rc == 0) db_rows_free(rows[i]);
+    for (int at = 0; at < n; at += DB_MANY_MAX) {   /* one db_exec_many per DB_MANY_MAX pairs */
+        int k = n - at < DB_MANY_MAX ? n - at : DB_MANY_MAX;
+        db_val_t p[2 * DB_MANY_MAX] = { 0 };
+        db_rows_t *rows[DB_MANY_MAX];
+        for (int i = 0; i < k; i++) {
+            p[2 * i] = DB_INT(ids[at + i]);
+            p[2 * i + 1] = DB_INT(viewers[at + i]);
+        }
+        int rc = db_exec_many(db, &Q_PROFILE_ID, p, 2, k, rows, rcs + at);
+        for (int i = 0; i < k; i++) {
+            if (rc != 0) rcs[at + i] = rc;
+            else if (rcs[at + i] == 0) rcs[at + i] = profile_of(rows[i], &out[at + i], &rels[at + i]);
+            if (rc == 0) db_rows_free(rows[i]);
+        }
     }
 }
 

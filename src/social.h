@@ -30,8 +30,8 @@ int soc_relation(db_t *db, int64_t viewer, int64_t other, soc_relation_t *out);
  * viewer's relation to them, in one statement: by id, or when display_name is not NULL by
  * exact case-insensitive display name (id ignored). ACC_E_NOTFOUND. */
 int soc_profile(db_t *db, int64_t viewer, int64_t id, const char *display_name, account_t *out, soc_relation_t *rel);
-/* soc_profile by id for n (viewers[i], ids[i]) pairs at once, n <= DB_MANY_MAX (one round
- * trip on PostgreSQL: db_exec_many); rcs[i] is what soc_profile would return for pair i. */
+/* soc_profile by id for n (viewers[i], ids[i]) pairs at once (db_exec_many: on PostgreSQL
+ * one round trip per DB_MANY_MAX pairs); rcs[i] is what soc_profile would return for pair i. */
 void soc_profiles(db_t *db, int n, const int64_t *viewers, const int64_t *ids, account_t *out, soc_relation_t *rels, int *rcs);
 
 /* Changes of the own profile; NULL/0 fields stay. A new display name or email that

@@ -119,6 +119,24 @@ static void run_friends_and_blocks(const char *url) {
     assert_int_equal(rels[0], REL_BLOCKED);
     assert_int_equal(rels[1], REL_BLOCKED_BY);
     assert_int_equal(rels[2], REL_SELF);
+    /* more pairs than one db_exec_many takes: answered in chunks, every one in its place */
+    enum { NB = DB_MANY_MAX + 3 };
+    int64_t bv[NB], bo[NB];
+    account_t bgot[NB];
+    soc_relation_t brels[NB];
+    int brcs[NB];
+    for (int i = 0; i < NB; i++) {
+        bv[i] = vs[i % NP];
+        bo[i] = os[i % NP];
+    }
+    soc_profiles(db, NB, bv, bo, bgot, brels, brcs);
+    for (int i = 0; i < NB; i++) {
+        assert_int_equal(brcs[i], rcs[i % NP]);
+        if (brcs[i] == 0) {
+            assert_int_equal(bgot[i].id, bo[i]);
+            assert_int_equal(brels[i], rels[i % NP]);
+        }
+    }
     db_rows_t *bl;
     assert_int_equal(soc_blocks(db, b, &bl), 0);
     assert_int_equal(db_rows_count(bl), 1);
