@@ -1,11 +1,11 @@
-// Unit tests of web/src/accountrules.js: redirects, error texts, avatar checks, formatting.
+// Unit tests of web/src/domain/accountrules.js: redirects, error texts, avatar checks, formatting.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   safeNext, loginPath, cleanDisplayName, fieldErrorText, problemText, splitFieldErrors, avatarProblem,
   formatBytes, relativeTime, describeUserAgent, AVATAR_MAX_BYTES, USER_ID_PATTERN,
-} from '../../web/src/accountrules.js';
-import { createI18n, DICTIONARIES } from '../../web/src/i18n.js';
+} from '../../web/src/domain/accountrules.js';
+import { createI18n, DICTIONARIES } from '../../web/src/app/i18n.js';
 
 test('safeNext keeps same-origin app paths only', () => {
   assert.equal(safeNext('/settings'), '/settings');

@@ -1,11 +1,11 @@
-// Unit tests of web/src/bracket.js (local single-elimination tournament).
+// Unit tests of web/src/domain/bracket.js (local single-elimination tournament).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   ALIAS_MAX, MIN_PLAYERS, MAX_PLAYERS, TOURNAMENT_VERSION,
   normalizeAlias, validateAliases, bracketOrder, createTournament, playOrder, nextMatch,
   recordResult, champion, isFinished, progress, matchById, roundName, serialize, deserialize,
-} from '../../web/src/bracket.js';
+} from '../../web/src/domain/bracket.js';
 
 /** Small deterministic PRNG (mulberry32) returning numbers in [0, 1). */
 function seeded(seed) {

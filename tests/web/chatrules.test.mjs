@@ -1,7 +1,7 @@
-// Unit tests of web/src/chatrules.js.
+// Unit tests of web/src/domain/chatrules.js.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isValidRoom, codePointLength, messageProblem, MAX_MESSAGE_CHARS } from '../../web/src/chatrules.js';
+import { isValidRoom, codePointLength, messageProblem, MAX_MESSAGE_CHARS } from '../../web/src/domain/chatrules.js';
 
 test('room names follow [A-Za-z0-9_-]{1,64}', () => {
   for (const ok of ['a', 'Room_1-x', 'Z'.repeat(64)]) assert.equal(isValidRoom(ok), true, ok);

@@ -1,7 +1,7 @@
-// Unit tests of web/src/i18n.js and the dictionaries.
+// Unit tests of web/src/app/i18n.js and the dictionaries.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createI18n, pickLanguage, interpolate, DICTIONARIES, SUPPORTED } from '../../web/src/i18n.js';
+import { createI18n, pickLanguage, interpolate, DICTIONARIES, SUPPORTED } from '../../web/src/app/i18n.js';
 
 function memoryStorage(initial = {}) {
   const data = new Map(Object.entries(initial));

@@ -1,8 +1,9 @@
-// Unit tests of web/src/router.js matching and click interception.
+// Unit tests of web/src/app/router.js matching and click interception.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compileRoutes, matchRoute, normalizePath, interceptedHref, isServerPath } from '../../web/src/router.js';
-import { ROOM_PATTERN } from '../../web/src/chatrules.js';
+import { compileRoutes, matchRoute, normalizePath, interceptedHref } from '../../web/src/app/router.js';
+import { isServerPath } from '../../web/src/domain/paths.js';
+import { ROOM_PATTERN } from '../../web/src/domain/chatrules.js';
 
 const routes = compileRoutes([
   { path: '/', view: 'home' },

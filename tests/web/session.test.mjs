@@ -1,10 +1,10 @@
-// Unit tests of web/src/services/session.js with a fake fetch, storage, locks and clock.
+// Unit tests of web/src/app/session.js with a fake fetch, storage, locks and clock.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   createSession, refreshDelay, errorFromResponse, ApiError, HINT_KEY, REFRESH_MARGIN_MS, MIN_REFRESH_DELAY_MS,
   RETRY_REFRESH_MS,
-} from '../../web/src/services/session.js';
+} from '../../web/src/app/session.js';
 
 const USER = { id: 7, username: 'alice', display_name: 'Alice', email: 'a@example.org', language: 'fr' };
 

@@ -1,11 +1,11 @@
-// Unit tests of web/src/tournamentstore.js (local tournament page: storage and bracket data).
+// Unit tests of web/src/domain/tournamentstore.js (local tournament page: storage and bracket data).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   TOURNAMENT_KEY, OPTIONS_KEY, loadTournament, saveTournament, clearTournament, loadOptions, saveOptions,
   matchNumbers, describeMatch, bracketRounds, orderOfPlay, upcoming, summary, recordBoardResult, fillTemplate,
-} from '../../web/src/tournamentstore.js';
-import { createTournament, serialize, nextMatch, recordResult, matchById } from '../../web/src/bracket.js';
+} from '../../web/src/domain/tournamentstore.js';
+import { createTournament, serialize, nextMatch, recordResult, matchById } from '../../web/src/domain/bracket.js';
 import { DEFAULT_OPTIONS } from '../../web/src/game/pong.js';
 
 /** In-memory Web Storage. */

@@ -1,7 +1,8 @@
 // Entry point: wires translations, navigation bar, router and views together.
-import { createI18n } from './i18n.js';
-import { createRouter } from './router.js';
-import { focusHeading } from './dom.js';
+import { createI18n } from './app/i18n.js';
+import { createRouter } from './app/router.js';
+import { focusHeading } from './app/dom.js';
+import { localStorageOrNull } from './app/storage.js';
 import { renderNav } from './views/nav.js';
 import { homeView } from './views/home.js';
 import { chatView } from './views/chat.js';
@@ -12,24 +13,16 @@ import { playView } from './views/play.js';
 import { tournamentView } from './views/tournament.js';
 import { loginView } from './views/login.js';
 import { registerView } from './views/register.js';
-import { settingsView } from './views/settings.js';
+import { settingsView } from './views/accountsettings.js';
 import { profileView } from './views/profile.js';
 import { friendsView } from './views/friends.js';
-import { ROOM_PATTERN } from './chatrules.js';
-import { USER_ID_PATTERN } from './accountrules.js';
-import { createSession } from './services/session.js';
+import { ROOM_PATTERN } from './domain/chatrules.js';
+import { USER_ID_PATTERN } from './domain/accountrules.js';
+import { createSession } from './app/session.js';
 import { appUrl, createLive } from './services/appsocket.js';
 
-function storage() {
-  try {
-    return window.localStorage;
-  } catch {
-    return null;
-  }
-}
-
 function start() {
-  const i18n = createI18n({ storage: storage(), languages: navigator.languages || [navigator.language] });
+  const i18n = createI18n({ storage: localStorageOrNull(window), languages: navigator.languages || [navigator.language] });
   const header = document.getElementById('site-header');
   const outlet = document.getElementById('app');
   const session = createSession();

@@ -13,7 +13,7 @@
 // For tests, the root element carries data-status (serving|playing|over|paused),
 // data-score ("3-1"), data-left-y / data-right-y (paddle tops, px), data-ball-x /
 // data-ball-y (ball top-left, px), data-tick and, once over, data-winner ("0"/"1").
-import { h } from '../dom.js';
+import { h } from '../app/dom.js';
 import { AI_LEVELS, EV, KEY, STATUS, createGame, randomSeed } from './pong.js';
 
 const STEP_MS = 1000 / 60;

@@ -8,6 +8,9 @@
 //
 // DOM-free and loader-free: the caller hands over a compiled WebAssembly.Module (the
 // browser gets it from ./loadwasm.js, Node tests from the file in build/wasm).
+import {
+  SPEEDS, PADDLES, MAPS, AI_LEVELS, WINNING_SCORE_MAX, PRESETS, DEFAULT_OPTIONS, validateOptions, presetOf,
+} from '../domain/gameoptions.js';
 
 export const KEY = Object.freeze({ NONE: 0, UP: 1, DOWN: 2 });
 
@@ -28,48 +31,12 @@ export const EV = Object.freeze({
 
 export const STATUS = Object.freeze({ SERVING: 0, PLAYING: 1, OVER: 2 });
 
-// Option values, in the order of the C enums: the index is what the simulation receives.
-export const SPEEDS = Object.freeze(['slow', 'normal', 'fast']);
-export const PADDLES = Object.freeze(['small', 'normal', 'large']);
-export const MAPS = Object.freeze(['classic', 'bumpers', 'pillars', 'gates']);
 export const POWERUPS = Object.freeze([null, 'grow', 'shrink', 'fast']); // index = game_powerup_t
-export const AI_LEVELS = Object.freeze(['easy', 'normal', 'hard']);
-export const WINNING_SCORE_MAX = 21;
-
-/** Named option sets. "classic" is the default: plain Pong. */
-export const PRESETS = Object.freeze({
-  classic: Object.freeze({ ballSpeed: 'normal', paddleSize: 'normal', winningScore: 5, map: 'classic', powerups: false }),
-  arcade: Object.freeze({ ballSpeed: 'normal', paddleSize: 'normal', winningScore: 7, map: 'bumpers', powerups: true }),
-  frantic: Object.freeze({ ballSpeed: 'fast', paddleSize: 'small', winningScore: 11, map: 'pillars', powerups: true }),
-});
-export const DEFAULT_OPTIONS = PRESETS.classic;
-
-/**
- * Checks a set of options `{ ballSpeed, paddleSize, winningScore, map, powerups }`.
- * Returns { ok: true, options } (a clean copy) or { ok: false, errors: [{ field, code }] }
- * with code 'invalid' (unknown value) or 'range' (winning score out of 1..21).
- */
-export function validateOptions(o) {
-  const errors = [];
-  if (!o || typeof o !== 'object') return { ok: false, errors: [{ field: null, code: 'invalid' }] };
-  if (!SPEEDS.includes(o.ballSpeed)) errors.push({ field: 'ballSpeed', code: 'invalid' });
-  if (!PADDLES.includes(o.paddleSize)) errors.push({ field: 'paddleSize', code: 'invalid' });
-  if (!Number.isInteger(o.winningScore)) errors.push({ field: 'winningScore', code: 'invalid' });
-  else if (o.winningScore < 1 || o.winningScore > WINNING_SCORE_MAX) errors.push({ field: 'winningScore', code: 'range' });
-  if (!MAPS.includes(o.map)) errors.push({ field: 'map', code: 'invalid' });
-  if (typeof o.powerups !== 'boolean') errors.push({ field: 'powerups', code: 'invalid' });
-  if (errors.length) return { ok: false, errors };
-  const { ballSpeed, paddleSize, winningScore, map, powerups } = o;
-  return { ok: true, options: { ballSpeed, paddleSize, winningScore, map, powerups } };
-}
-
-/** The preset name matching `options` exactly, or null for a custom set. */
-export function presetOf(options) {
-  for (const [name, p] of Object.entries(PRESETS)) {
-    if (Object.keys(p).every((k) => p[k] === options[k])) return name;
-  }
-  return null;
-}
+// The option values (indices of the C enums), presets and validation live with the rules
+// (domain/gameoptions.js); re-exported here for the simulation's users.
+export {
+  SPEEDS, PADDLES, MAPS, AI_LEVELS, WINNING_SCORE_MAX, PRESETS, DEFAULT_OPTIONS, validateOptions, presetOf,
+};
 
 // The C side's option error codes (game_opt_err_t) by field.
 const C_ERRORS = { [-1]: 'ballSpeed', [-2]: 'paddleSize', [-3]: 'winningScore', [-4]: 'map', [-5]: 'powerups' };

@@ -1,5 +1,5 @@
 // About: what the project is.
-import { h } from '../dom.js';
+import { h } from '../app/dom.js';
 
 /** View factory (see router.js). */
 export function aboutView({ ctx }) {

@@ -1,9 +1,9 @@
 // Chat lobby: pick a room by name, then go to /chat/<room>. Rooms need an account: a
 // logged-out visitor is told so, with links to log in or register (the room page itself
 // sends them to the login form).
-import { h } from '../dom.js';
-import { isValidRoom, ROOM_PATTERN } from '../chatrules.js';
-import { loginPath } from '../accountrules.js';
+import { h } from '../app/dom.js';
+import { isValidRoom, ROOM_PATTERN } from '../domain/chatrules.js';
+import { loginPath } from '../domain/accountrules.js';
 
 const SUGGESTED = ['general', 'random', 'pong'];
 

@@ -1,11 +1,11 @@
 // One chat room: live message log, connection status, message form. Logged-in users only
 // (the socket authenticates with the session's access token); each message shows its
 // sender's display name, and the reader's own messages are marked.
-import { h } from '../dom.js';
-import { MAX_MESSAGE_CHARS, codePointLength, messageProblem } from '../chatrules.js';
-import { loginPath } from '../accountrules.js';
+import { h } from '../app/dom.js';
+import { MAX_MESSAGE_CHARS, codePointLength, messageProblem } from '../domain/chatrules.js';
+import { loginPath } from '../domain/accountrules.js';
 import { chatUrl, createChatSocket } from '../services/chatsocket.js';
-import { requireLogin } from './accountkit.js';
+import { requireLogin } from '../ui/page.js';
 
 // The log keeps at most this many messages; older ones are dropped.
 export const MAX_LOG_MESSAGES = 500;

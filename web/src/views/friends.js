@@ -1,10 +1,10 @@
 // Friends (/friends): friends with a live online dot (presence pushed over /ws/),
 // incoming and outgoing requests, finding a player by display name, blocked users.
-import { h } from '../dom.js';
-import { cleanDisplayName, problemText, DISPLAY_MAX } from '../accountrules.js';
-import {
-  alertBox, avatarImg, everyHalfMinute, loadingBlock, presenceBadge, requireLogin, setBusy,
-} from './accountkit.js';
+import { h } from '../app/dom.js';
+import { cleanDisplayName, problemText, DISPLAY_MAX } from '../domain/accountrules.js';
+import { alertBox, setBusy } from '../ui/forms.js';
+import { loadingBlock, requireLogin } from '../ui/page.js';
+import { avatarImg, presenceBadge, watchPresence } from '../ui/user.js';
 
 function friendsInner({ ctx, deps = {} }) {
   const { i18n, session, live } = ctx;
@@ -22,8 +22,6 @@ function friendsInner({ ctx, deps = {} }) {
   let ui = null;
   let destroyed = false;
   let loadToken = 0;
-  let offLive = null;
-  let stopTicker = null;
 
   async function load() {
     const token = ++loadToken;
@@ -258,12 +256,13 @@ function friendsInner({ ctx, deps = {} }) {
       list);
   }
 
+  const presenceFeed = watchPresence({ live, onEvent: onLive, onTick: tick, win });
+
   return {
     title: () => t('friends.title'),
     render(r) {
       root = r;
-      if (!offLive && live) offLive = live.subscribe(onLive);
-      if (!stopTicker) stopTicker = everyHalfMinute(tick, win);
+      presenceFeed.start();
       const list = (id, label) => h('ul', { class: 'list-group list-group-flush', id, 'aria-label': label });
       const findInput = h('input', {
         class: 'form-control',
@@ -324,8 +323,7 @@ function friendsInner({ ctx, deps = {} }) {
     },
     destroy() {
       destroyed = true;
-      if (offLive) offLive();
-      if (stopTicker) stopTicker();
+      presenceFeed.stop();
       root = null;
       ui = null;
     },

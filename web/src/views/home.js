@@ -1,5 +1,5 @@
 // Home: what the site offers, with links into the app.
-import { h } from '../dom.js';
+import { h } from '../app/dom.js';
 
 /** View factory (see router.js). */
 export function homeView({ ctx }) {

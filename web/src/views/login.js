@@ -1,7 +1,8 @@
 // Log in with a username (or email) and password; back to ?next= afterwards.
-import { h } from '../dom.js';
-import { safeNext } from '../accountrules.js';
-import { alertBox, formErrors, inputField, later, setBusy } from './accountkit.js';
+import { h } from '../app/dom.js';
+import { safeNext } from '../domain/accountrules.js';
+import { alertBox, formErrors, inputField, setBusy, submitForm } from '../ui/forms.js';
+import { leaveWhenLoggedIn } from '../ui/page.js';
 
 /** View factory (see router.js). */
 export function loginView({ ctx, deps = {} }) {
@@ -11,41 +12,22 @@ export function loginView({ ctx, deps = {} }) {
   const next = safeNext(new URLSearchParams(win.location.search).get('next'));
 
   const state = { username: '', password: '', error: null, busy: false };
-  let destroyed = false;
-  let leaving = false;
   let ui = null;
-
-  function leave() {
-    if (leaving) return;
-    leaving = true;
-    later(() => { if (!destroyed) ctx.navigate(next, { replace: true }); });
-  }
-
   // Logged in here, by the silent restore, or in another tab: go on to the next page.
-  const off = session.subscribe(({ state: s }) => { if (s === 'in') leave(); });
+  const leaving = leaveWhenLoggedIn(ctx, next);
 
   async function submit() {
     if (state.busy) return;
     state.error = null;
     ui.errors.clear();
-    state.busy = true;
-    setBusy(ui.submit, true);
-    try {
-      await session.login({ username: state.username.trim(), password: state.password });
-      // the subscription navigates
-    } catch (err) {
-      state.error = err;
-      if (ui) ui.errors.show(err);
-    } finally {
-      state.busy = false;
-      if (ui) setBusy(ui.submit, false);
-    }
+    // Logged in: leaveWhenLoggedIn navigates.
+    await submitForm(state, () => ui, () => session.login({ username: state.username.trim(), password: state.password }));
   }
 
   return {
     title: () => t('login.title'),
     render(root) {
-      if (session.state === 'in') leave();
+      if (session.state === 'in') leaving.leave();
       const username = inputField({
         id: 'login-username', name: 'username', label: t('login.username'), autocomplete: 'username',
         value: state.username, attrs: { required: true, autocapitalize: 'none', maxlength: '254' },
@@ -87,8 +69,7 @@ export function loginView({ ctx, deps = {} }) {
       setBusy(submitButton, state.busy);
     },
     destroy() {
-      destroyed = true;
-      off();
+      leaving.stop();
       ui = null;
     },
   };

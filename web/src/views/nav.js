@@ -1,8 +1,8 @@
 // Top navigation bar: skip link, brand, route links, language switcher, account links
 // (Log in / Register, or the user's display name, Friends and Log out).
 // Collapsing on small screens is done here (no Bootstrap JS needed).
-import { h } from '../dom.js';
-import { SUPPORTED } from '../i18n.js';
+import { h } from '../app/dom.js';
+import { SUPPORTED } from '../app/i18n.js';
 
 const LINKS = [
   { href: '/', key: 'nav.home', id: 'nav-home', match: (p) => p === '/' },

@@ -1,5 +1,5 @@
 // Not found: any path no route matches.
-import { h } from '../dom.js';
+import { h } from '../app/dom.js';
 
 /** View factory (see router.js); `path` is the unmatched path, shown as text. */
 export function notFoundView({ ctx, path }) {

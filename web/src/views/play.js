@@ -1,26 +1,19 @@
 // Play: a local game on one keyboard, two players or one player against the AI.
 // Setup (mode, names, settings) → the board → after the result, a new game or back to setup.
-import { h } from '../dom.js';
-import { AI_LEVELS } from '../game/pong.js';
+import { h } from '../app/dom.js';
+import { localStorageOrNull } from '../app/storage.js';
+import { AI_LEVELS, loadStoredOptions } from '../domain/gameoptions.js';
 import { createBoard } from '../game/board.js';
 import { loadPongModule } from '../game/loadwasm.js';
-import { createSettings, loadStoredOptions } from '../game/settings.js';
+import { createSettings } from '../ui/gameoptionsform.js';
 
 export const NAME_MAX = 20;
-
-function localStorageOrNull() {
-  try {
-    return window.localStorage;
-  } catch {
-    return null;
-  }
-}
 
 /** View factory (see router.js). `deps` lets tests inject storage and the wasm loader. */
 export function playView({ ctx, deps = {} }) {
   const { i18n } = ctx;
   const { t } = i18n;
-  const storage = deps.storage !== undefined ? deps.storage : localStorageOrNull();
+  const storage = deps.storage !== undefined ? deps.storage : localStorageOrNull(window);
   const loadModule = deps.loadModule ?? loadPongModule;
 
   // Survives re-renders (language switch).

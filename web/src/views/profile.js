@@ -1,10 +1,10 @@
 // A user's public profile (/users/:id): avatar, display name, online status, and the
 // friend/block actions that fit the relation between the viewer and this user.
-import { h } from '../dom.js';
-import { problemText } from '../accountrules.js';
-import {
-  alertBox, avatarImg, everyHalfMinute, loadingBlock, presenceBadge, requireLogin, setBusy, setDocumentTitle,
-} from './accountkit.js';
+import { h } from '../app/dom.js';
+import { problemText } from '../domain/accountrules.js';
+import { alertBox, setBusy } from '../ui/forms.js';
+import { loadingBlock, requireLogin, setDocumentTitle } from '../ui/page.js';
+import { avatarImg, presenceBadge, watchPresence } from '../ui/user.js';
 
 // Buttons per relation: [id suffix, label key, style, action].
 const ACTIONS = {
@@ -28,8 +28,6 @@ function profileInner({ params, ctx, deps = {} }) {
   let ui = null;
   let destroyed = false;
   let loadToken = 0;
-  let offLive = null;
-  let stopTicker = null;
 
   async function load() {
     const token = ++loadToken;
@@ -150,19 +148,19 @@ function profileInner({ params, ctx, deps = {} }) {
     }
   }
 
+  const presenceFeed = watchPresence({ live, onEvent: onLive, onTick: drawPresence, win });
+
   return {
     title: () => state.user?.display_name || t('profile.title'),
     render(r) {
       root = r;
-      if (!offLive && live) offLive = live.subscribe(onLive);
-      if (!stopTicker) stopTicker = everyHalfMinute(drawPresence, win);
+      presenceFeed.start();
       draw();
       if (state.loading && loadToken === 0) load();
     },
     destroy() {
       destroyed = true;
-      if (offLive) offLive();
-      if (stopTicker) stopTicker();
+      presenceFeed.stop();
       root = null;
       ui = null;
     },

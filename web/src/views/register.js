@@ -1,10 +1,11 @@
 // Create an account: username, email, optional display name, password (typed twice).
 // The server is the judge of every rule; its field errors show next to the fields.
-import { h } from '../dom.js';
+import { h } from '../app/dom.js';
 import {
   safeNext, cleanDisplayName, USERNAME_MIN, USERNAME_MAX, PASSWORD_MIN, DISPLAY_MAX, EMAIL_MAX,
-} from '../accountrules.js';
-import { alertBox, formErrors, inputField, later, setBusy } from './accountkit.js';
+} from '../domain/accountrules.js';
+import { alertBox, formErrors, inputField, setBusy, submitForm } from '../ui/forms.js';
+import { leaveWhenLoggedIn } from '../ui/page.js';
 
 const FIELDS = ['username', 'email', 'display_name', 'password', 'confirm'];
 
@@ -16,17 +17,8 @@ export function registerView({ ctx, deps = {} }) {
   const next = safeNext(new URLSearchParams(win.location.search).get('next'));
 
   const state = { values: Object.fromEntries(FIELDS.map((f) => [f, ''])), error: null, busy: false };
-  let destroyed = false;
-  let leaving = false;
   let ui = null;
-
-  function leave() {
-    if (leaving) return;
-    leaving = true;
-    later(() => { if (!destroyed) ctx.navigate(next, { replace: true }); });
-  }
-
-  const off = session.subscribe(({ state: s }) => { if (s === 'in') leave(); });
+  const leaving = leaveWhenLoggedIn(ctx, next);
 
   async function submit() {
     if (state.busy) return;
@@ -41,23 +33,13 @@ export function registerView({ ctx, deps = {} }) {
     const body = { username: v.username.trim(), email: v.email.trim(), password: v.password, language: i18n.lang };
     const display = cleanDisplayName(v.display_name);
     if (display) body.display_name = display;
-    state.busy = true;
-    setBusy(ui.submit, true);
-    try {
-      await session.register(body);
-    } catch (err) {
-      state.error = err;
-      if (ui) ui.errors.show(err);
-    } finally {
-      state.busy = false;
-      if (ui) setBusy(ui.submit, false);
-    }
+    await submitForm(state, () => ui, () => session.register(body));
   }
 
   return {
     title: () => t('register.title'),
     render(root) {
-      if (session.state === 'in') leave();
+      if (session.state === 'in') leaving.leave();
       const field = (name, opts) => inputField({
         id: `register-${name.replace('_', '-')}`,
         name,
@@ -117,8 +99,7 @@ export function registerView({ ctx, deps = {} }) {
       setBusy(submitButton, state.busy);
     },
     destroy() {
-      destroyed = true;
-      off();
+      leaving.stop();
       ui = null;
     },
   };

@@ -1,35 +1,28 @@
 // Local tournament on one keyboard (no login): aliases and game settings, a bracket drawn
 // at random, the matches played one after the other on the Pong board, a champion.
-// The tournament and its options live in localStorage (see ../tournamentstore.js), so a
+// The tournament and its options live in localStorage (see ../domain/tournamentstore.js), so a
 // reload resumes at the bracket; a match interrupted by the reload is simply replayed.
-import { h } from '../dom.js';
+import { h } from '../app/dom.js';
+import { localStorageOrNull } from '../app/storage.js';
 import {
   validateAliases, createTournament, matchById, ALIAS_MAX, MIN_PLAYERS, MAX_PLAYERS,
-} from '../bracket.js';
+} from '../domain/bracket.js';
 import {
   loadTournament, saveTournament, clearTournament, loadOptions, saveOptions,
   bracketRounds, orderOfPlay, summary, describeMatch, recordBoardResult, fillTemplate,
-} from '../tournamentstore.js';
+} from '../domain/tournamentstore.js';
 import { loadPongModule } from '../game/loadwasm.js';
 import { createBoard } from '../game/board.js';
-import { createSettings } from '../game/settings.js';
+import { createSettings } from '../ui/gameoptionsform.js';
 
 const START_ROWS = 4;
-
-function defaultStorage(win) {
-  try {
-    return win.localStorage;
-  } catch {
-    return null;
-  }
-}
 
 /** View factory (see router.js). `deps` may inject { window, storage, createBoard, createSettings, loadModule }. */
 export function tournamentView({ ctx, deps = {} }) {
   const { i18n } = ctx;
   const { t } = i18n;
   const win = deps.window ?? window;
-  const storage = deps.storage !== undefined ? deps.storage : defaultStorage(win);
+  const storage = deps.storage !== undefined ? deps.storage : localStorageOrNull(win);
   const makeBoard = deps.createBoard ?? createBoard;
   const makeSettings = deps.createSettings ?? createSettings;
   const loadModule = deps.loadModule ?? loadPongModule;

@@ -17,6 +17,7 @@
 // rounds[r][k] goes to rounds[r + 1][k >> 1], on side 'a' when k is even and 'b' when odd.
 
 import { codePointLength } from './chatrules.js';
+import { isPlainObject, parseJsonObject } from './json.js';
 
 export const TOURNAMENT_VERSION = 1;
 export const ALIAS_MAX = 20;
@@ -272,10 +273,6 @@ export function serialize(t) {
   return JSON.stringify(t);
 }
 
-function isPlainObject(v) {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
 function hasExactKeys(obj, keys) {
   const own = Object.keys(obj);
   return own.length === keys.length && keys.every((k) => Object.prototype.hasOwnProperty.call(obj, k));
@@ -312,14 +309,8 @@ function isValidMatch(m, expected, n) {
  * object, or null for anything else (including null, non-strings and invalid JSON).
  */
 export function deserialize(json) {
-  if (typeof json !== 'string') return null;
-  let data;
-  try {
-    data = JSON.parse(json);
-  } catch {
-    return null;
-  }
-  if (!isPlainObject(data) || !hasExactKeys(data, TOURNAMENT_KEYS)) return null;
+  const data = parseJsonObject(json);
+  if (!data || !hasExactKeys(data, TOURNAMENT_KEYS)) return null;
   if (data.version !== TOURNAMENT_VERSION) return null;
   if (!Array.isArray(data.players)) return null;
   const check = validateAliases(data.players);

@@ -4,10 +4,7 @@
 // `{ title(): string, render(root): void, destroy(): void }`. render() may be called
 // again on the same instance (language switch) and must rebuild root's content;
 // destroy() must release every socket, timer and listener the instance holds.
-
-// Paths the server answers itself: never routed client-side.
-const SERVER_PREFIXES = ['/api/', '/ws/', '/static/'];
-const SERVER_PATHS = ['/api', '/healthz', '/metrics', '/favicon.ico'];
+import { isServerPath } from '../domain/paths.js';
 
 /** Drops a trailing slash (except for "/"). */
 export function normalizePath(pathname) {
@@ -42,11 +39,6 @@ export function matchRoute(routes, pathname) {
     return { route, params };
   }
   return null;
-}
-
-/** True when `path` belongs to the server rather than to the app. */
-export function isServerPath(path) {
-  return SERVER_PATHS.includes(path) || SERVER_PREFIXES.some((p) => path.startsWith(p));
 }
 
 /**

@@ -1,7 +1,7 @@
 // Account pages: the limits the server enforces (src/auth.h), safe redirects after login,
 // error-code → translation mapping, avatar file checks, "last seen" and user-agent
 // formatting. Pure: no DOM, testable in Node (tests/web/accountrules.test.mjs).
-import { isServerPath } from './router.js';
+import { isServerPath } from './paths.js';
 
 export const USERNAME_MIN = 3;
 export const USERNAME_MAX = 20;

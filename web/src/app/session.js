@@ -7,6 +7,7 @@
 // per tab at a time (callers share it), and one per browser at a time across tabs (Web
 // Locks). A flag in localStorage ("a session may exist") spares logged-out visitors a
 // refresh request answered 401 on every page load; it holds no secret.
+import { localStorageOrNull } from './storage.js';
 
 export const REFRESH_MARGIN_MS = 60_000;   // refresh this long before the access token expires
 export const MIN_REFRESH_DELAY_MS = 5_000;
@@ -56,14 +57,6 @@ function isRawBody(body) {
     || (typeof FormData !== 'undefined' && body instanceof FormData);
 }
 
-function defaultStorage() {
-  try {
-    return globalThis.localStorage ?? null;
-  } catch {
-    return null;
-  }
-}
-
 function defaultChannel() {
   try {
     return typeof BroadcastChannel === 'function' ? new BroadcastChannel(CHANNEL_NAME) : null;
@@ -87,7 +80,7 @@ function defaultChannel() {
  */
 export function createSession(deps = {}) {
   const doFetch = deps.fetch ?? ((...args) => globalThis.fetch(...args));
-  const storage = deps.storage !== undefined ? deps.storage : defaultStorage();
+  const storage = deps.storage !== undefined ? deps.storage : localStorageOrNull();
   const locks = deps.locks !== undefined ? deps.locks : (globalThis.navigator?.locks ?? null);
   const channel = deps.channel !== undefined ? deps.channel : defaultChannel();
   const setTimer = deps.setTimeout ?? ((fn, ms) => globalThis.setTimeout(fn, ms));

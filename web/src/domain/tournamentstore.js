@@ -10,7 +10,7 @@ import {
   serialize, deserialize, playOrder, nextMatch, recordResult, champion, isFinished, progress,
   roundName,
 } from './bracket.js';
-import { DEFAULT_OPTIONS, validateOptions } from './game/pong.js';
+import { DEFAULT_OPTIONS, validateOptions } from './gameoptions.js';
 
 export const TOURNAMENT_KEY = 'tournament.v1';
 export const OPTIONS_KEY = 'tournament.options';

@@ -1,13 +1,15 @@
 // Account settings: avatar, display name, email, password, language, sessions, export,
 // delete. Each part is its own form with its own errors; PATCH /api/users/me answers with
 // the updated user, which the session (and so the navigation bar) takes over.
-import { h } from '../dom.js';
-import { SUPPORTED } from '../i18n.js';
+import { h } from '../app/dom.js';
+import { SUPPORTED } from '../app/i18n.js';
 import {
   AVATAR_MAX_BYTES, AVATAR_TYPES, DISPLAY_MAX, EMAIL_MAX, PASSWORD_MIN, avatarProblem, cleanDisplayName,
   describeUserAgent, fieldErrorText, formatBytes, problemText,
-} from '../accountrules.js';
-import { alertBox, avatarImg, formErrors, inputField, loadingBlock, requireLogin, setBusy } from './accountkit.js';
+} from '../domain/accountrules.js';
+import { alertBox, formErrors, inputField, setBusy } from '../ui/forms.js';
+import { loadingBlock, requireLogin } from '../ui/page.js';
+import { avatarImg } from '../ui/user.js';
 
 // Form name → its input names, in order (drafts survive a re-render).
 const FORMS = {

@@ -1,10 +1,10 @@
-// Unit tests of the pure part of web/src/game/settings.js (stored options, form values).
+// Unit tests of web/src/domain/gameoptions.js (stored options, form values).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   STORAGE_KEY, CUSTOM, checkOptions, loadStoredOptions, optionsFromValues, parseStoredOptions,
   parseWinningScore, presetName, saveOptions,
-} from '../../web/src/game/settings.js';
+} from '../../web/src/domain/gameoptions.js';
 import { DEFAULT_OPTIONS, PRESETS } from '../../web/src/game/pong.js';
 
 function memoryStorage(initial = {}) {

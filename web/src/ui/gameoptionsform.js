@@ -1,111 +1,12 @@
-// Game settings panel: preset, ball speed, paddle size, winning score, map, power-ups.
-// Shared by the play and tournament pages. The last valid options are remembered in
-// localStorage under STORAGE_KEY and validated again when read back.
-//
-// The pure functions (parsing, storage, form values → options) come first and touch no
-// DOM, so Node tests can import them (tests/web/settings.test.mjs); createSettings() builds
-// the DOM.
-import { h } from '../dom.js';
+// The game options form: preset, ball speed, paddle size, winning score, map, power-ups.
+// Shared by the play and tournament pages. The rules (values, presets, validation, the
+// remembered options in Web Storage) are domain/gameoptions.js; this module only builds
+// and wires the DOM.
+import { h } from '../app/dom.js';
 import {
-  DEFAULT_OPTIONS, MAPS, PADDLES, PRESETS, SPEEDS, WINNING_SCORE_MAX, presetOf, validateOptions,
-} from './pong.js';
-
-export const STORAGE_KEY = 'pong.options';
-export const CUSTOM = 'custom';
-const FIELDS = ['ballSpeed', 'paddleSize', 'winningScore', 'map', 'powerups'];
-
-/** A fresh copy of the default ("classic") options. */
-export function defaultOptions() {
-  return { ...DEFAULT_OPTIONS };
-}
-
-/**
- * Options from a stored JSON text: each field that is valid on its own is kept, the others
- * fall back to the defaults; anything that is not a JSON object gives the defaults.
- * Always returns valid options.
- */
-export function parseStoredOptions(text) {
-  let data;
-  try {
-    data = typeof text === 'string' ? JSON.parse(text) : null;
-  } catch {
-    data = null;
-  }
-  const options = defaultOptions();
-  if (!data || typeof data !== 'object' || Array.isArray(data)) return options;
-  for (const field of FIELDS) {
-    if (!Object.prototype.hasOwnProperty.call(data, field)) continue;
-    const candidate = { ...options, [field]: data[field] };
-    if (validateOptions(candidate).ok) options[field] = data[field];
-  }
-  return options;
-}
-
-/** The remembered options (validated), or the defaults when none are stored or storage fails. */
-export function loadStoredOptions(storage) {
-  let text = null;
-  try {
-    text = storage?.getItem(STORAGE_KEY) ?? null;
-  } catch {
-    text = null; // storage disabled (privacy mode)
-  }
-  return parseStoredOptions(text);
-}
-
-/** Remembers `options` if they are valid. Returns true when stored. */
-export function saveOptions(storage, options) {
-  const v = validateOptions(options);
-  if (!v.ok || !storage) return false;
-  try {
-    storage.setItem(STORAGE_KEY, JSON.stringify(v.options));
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** "7" → 7; anything but a plain whole number (empty, "2.5", "1e1", "abc") → NaN. */
-export function parseWinningScore(text) {
-  const s = String(text ?? '').trim();
-  return /^\d{1,3}$/.test(s) ? Number(s) : NaN;
-}
-
-/**
- * Form values (strings from the controls, `powerups` a boolean) → candidate options
- * (not validated: the winning score may be NaN or out of range).
- */
-export function optionsFromValues(values) {
-  return {
-    ballSpeed: values.ballSpeed,
-    paddleSize: values.paddleSize,
-    winningScore: parseWinningScore(values.winningScore),
-    map: values.map,
-    powerups: values.powerups === true,
-  };
-}
-
-/**
- * Checks candidate options: { ok, options, errors } where errors maps a field to the
- * translation key of its message ({max} is the placeholder to fill in).
- */
-export function checkOptions(candidate) {
-  const v = validateOptions(candidate);
-  const errors = {};
-  if (!v.ok) {
-    for (const e of v.errors) {
-      if (!e.field) continue;
-      errors[e.field] = e.field === 'winningScore' ? 'settings.error.winningScore' : 'settings.error.invalid';
-    }
-  }
-  return { ok: v.ok, options: v.ok ? v.options : null, errors };
-}
-
-/** The preset name for `options`, or CUSTOM. */
-export function presetName(options) {
-  return presetOf(options) ?? CUSTOM;
-}
-
-// ---- DOM -------------------------------------------------------------------------------
+  CUSTOM, FIELDS, MAPS, PADDLES, PRESETS, SPEEDS, WINNING_SCORE_MAX,
+  checkOptions, loadStoredOptions, optionsFromValues, presetName, saveOptions, validateOptions,
+} from '../domain/gameoptions.js';
 
 /**
  * Builds the settings panel.
