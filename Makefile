@@ -3,27 +3,70 @@
 SHELL := /bin/bash
 
 CC      ?= cc
-PKGS    := libwebsockets openssl jansson zlib sqlite3 libpq libsodium libjwt vips
 CSTD    := -std=c17 -D_GNU_SOURCE
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla
-CFLAGS_COMMON := $(CSTD) $(WARN) -g -pthread -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread
+CFLAGS_COMMON := $(CSTD) $(WARN) -g -pthread -MMD -MP
 CFLAGS_REL  := $(CFLAGS_COMMON) -O2
 CFLAGS_ASAN := $(CFLAGS_COMMON) -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 
-SRC     := $(wildcard src/*.c)
-LIB_SRC := $(filter-out src/main.c,$(SRC))
-HDRS    := $(wildcard src/*.h)
-OBJ      := $(SRC:src/%.c=build/obj/%.o)
-ASAN_OBJ := $(SRC:src/%.c=build/asan/obj/%.o)
+# ---- layers (docs/architecture.md, "Layers"): the build enforces them ----
+# A folder's code sees only the headers of the folders in USES_<folder> (its own first):
+# each gets its own -I, and no #include may walk out with ".." (scripts/check-includes.sh).
+LAYERS     := base game net db auth model live api
+USES_base  := base
+USES_game  := game
+USES_net   := net base
+USES_db    := db base
+USES_auth  := auth base
+USES_model := model auth db base
+USES_live  := live net model auth db base
+USES_api   := api live net model auth db base
+USES_root  := . api live net model auth db base
+# The libraries a folder may use. Every other library's header is shadowed by a stub in
+# mk/forbid/<group>/ that stops the build with #error (the real headers all sit in
+# /usr/include, where no -I order could hide them).
+GROUPS      := lws openssl zlib sqlite pq sodium jwt jansson vips
+PKG_lws     := libwebsockets
+PKG_openssl := openssl
+PKG_zlib    := zlib
+PKG_sqlite  := sqlite3
+PKG_pq      := libpq
+PKG_sodium  := libsodium
+PKG_jwt     := libjwt
+PKG_jansson := jansson
+PKG_vips    := vips
+LIBS_base  :=
+LIBS_game  :=
+LIBS_net   := lws openssl zlib
+LIBS_db    := sqlite pq
+LIBS_auth  := sodium jwt jansson
+LIBS_model := vips sodium
+LIBS_live  := jansson
+LIBS_api   := jansson sodium
+LIBS_root  := jansson
 
-UNIT_SRC  := $(wildcard tests/unit/test_*.c)
-UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=build/unit/%)
-UNIT_ASAN := $(UNIT_SRC:tests/unit/%.c=build/asan/unit/%)
-FUZZ_SRC  := $(wildcard fuzz/fuzz_*.c)
-FUZZ_BIN  := $(FUZZ_SRC:fuzz/%.c=build/fuzz/%)
+pkgs = $(foreach g,$(1),$(PKG_$(g)))
+# -I flags of a layer: forbidden-library stubs first, then the folders it may use
+layer_cflags = $(foreach g,$(filter-out $(LIBS_$(1)) $(2),$(GROUPS)),-Imk/forbid/$(g)) \
+  $(foreach u,$(USES_$(1)),-Isrc/$(patsubst .,,$(u))) \
+  $(if $(strip $(LIBS_$(1)) $(2)),$(shell pkg-config --cflags $(call pkgs,$(LIBS_$(1)) $(2)) 2>/dev/null))
+# everything a layer and the layers under it may link (libwebsockets only in pongd itself)
+layer_libs = $(shell pkg-config --libs $(call pkgs,$(filter-out lws,$(sort $(2) $(foreach u,$(USES_$(1)),$(LIBS_$(u)))))) 2>/dev/null) -lm -pthread
+# libraries a layer's tests use for their fixtures only (test_avatar writes PNGs with zlib)
+TEST_LIBS_model := zlib
 
-.PHONY: build deps deps-test web wasm tools ai-table run test unit unit-asan integration integration-asan integration-pg browser game-test fuzz fuzz-short bench clean asan
+ROOT_SRC := $(wildcard src/*.c)
+$(foreach l,$(LAYERS),$(eval SRC_$(l) := $(wildcard src/$(l)/*.c)))
+SRC      := $(ROOT_SRC) $(foreach l,$(LAYERS),$(SRC_$(l)))
+# The libwebsockets glue is net/ too, but it is linked only into pongd: unit tests of the
+# layers above net link net.a without it (live/ tests use a test double of ws.h).
+NET_GLUE := src/net/server.c
+objs = $(patsubst src/%.c,$(1)/%.o,$(2))
+OBJ      := $(call objs,build/obj,$(SRC))
+ASAN_OBJ := $(call objs,build/asan/obj,$(SRC))
+LDLIBS   := $(shell pkg-config --libs $(call pkgs,$(GROUPS)) 2>/dev/null) -lm -pthread
+
+.PHONY: build deps deps-test web wasm tools ai-table run test unit unit-asan integration integration-asan integration-pg browser game-test fuzz fuzz-short bench clean asan check-includes layer-probe
 
 deps:
 	@scripts/deps.sh build
@@ -34,38 +77,66 @@ deps-test:
 build: build/pongd
 
 build/pongd: $(OBJ)
-	$(CC) $(CFLAGS_REL) -o $@ $^ $(LDLIBS)
-
-build/obj/%.o: src/%.c $(HDRS) | build/obj
-	$(CC) $(CFLAGS_REL) -c -o $@ $<
+	@echo "  LD $@"; $(CC) $(CFLAGS_REL) -o $@ $^ $(LDLIBS)
 
 asan: build/asan/pongd
 
 build/asan/pongd: $(ASAN_OBJ)
-	$(CC) $(CFLAGS_ASAN) -o $@ $^ $(LDLIBS)
+	@echo "  LD $@"; $(CC) $(CFLAGS_ASAN) -o $@ $^ $(LDLIBS)
 
-build/asan/obj/%.o: src/%.c $(HDRS) | build/asan/obj
-	$(CC) $(CFLAGS_ASAN) -c -o $@ $<
+# no ".." or absolute #include anywhere in C, game/ only the three freestanding headers
+build/includes.ok: scripts/check-includes.sh $(SRC) $(wildcard src/*/*.h src/*.h tests/unit/*/*.c fuzz/*.c)
+	@scripts/check-includes.sh
+	@mkdir -p $(@D) && touch $@
+check-includes: build/includes.ok
 
-build/obj build/asan/obj build/unit build/asan/unit build/fuzz build/wasm build/tools build/asan/tools:
-	@mkdir -p $@
+define LAYER_RULES
+build/obj/$(1)/%.o: src/$(1)/%.c build/includes.ok
+	@mkdir -p $$(@D)
+	@echo "  CC $$<"; $$(CC) $$(CFLAGS_REL) $$(call layer_cflags,$(1)) -c -o $$@ $$<
+build/asan/obj/$(1)/%.o: src/$(1)/%.c build/includes.ok
+	@mkdir -p $$(@D)
+	@echo "  CC $$<"; $$(CC) $$(CFLAGS_ASAN) $$(call layer_cflags,$(1)) -c -o $$@ $$<
+build/lib/$(1).a: $$(call objs,build/obj,$$(filter-out $$(NET_GLUE),$$(SRC_$(1))))
+	@mkdir -p $$(@D) && rm -f $$@ && ar rcs $$@ $$^
+build/asan/lib/$(1).a: $$(call objs,build/asan/obj,$$(filter-out $$(NET_GLUE),$$(SRC_$(1))))
+	@mkdir -p $$(@D) && rm -f $$@ && ar rcs $$@ $$^
+endef
+$(foreach l,$(LAYERS),$(eval $(call LAYER_RULES,$(l))))
+
+build/obj/%.o: src/%.c build/includes.ok
+	@mkdir -p $(@D)
+	@echo "  CC $<"; $(CC) $(CFLAGS_REL) $(call layer_cflags,root) -c -o $@ $<
+build/asan/obj/%.o: src/%.c build/includes.ok
+	@mkdir -p $(@D)
+	@echo "  CC $<"; $(CC) $(CFLAGS_ASAN) $(call layer_cflags,root) -c -o $@ $<
+
+# `make layer-probe LAYER=api PROBE=file.c`: compiles one file with a layer's flags (the
+# build's layering tests, tests/build/, show that a forbidden include stops it)
+layer-probe:
+	$(CC) $(CFLAGS_REL) $(call layer_cflags,$(LAYER)) -fsyntax-only $(PROBE)
+
+-include $(OBJ:.o=.d) $(ASAN_OBJ:.o=.d)
 
 # ---- the game simulation: natively for tools, in WebAssembly for the browser ----
-# game.c and ai.c are pure (no libc), so the same files build for wasm32 without a libc.
-GAME_SRC := src/game.c src/ai.c
-GAME_HDR := src/game.h src/ai.h
-WASM_FLAGS := --target=wasm32 $(CSTD) -O2 -ffreestanding -nostdlib -fno-builtin -ffp-contract=off $(WARN) -Isrc \
+# game/ is pure (no libc), so the same files build for wasm32 without a libc.
+GAME_SRC := $(SRC_game)
+GAME_HDR := $(wildcard src/game/*.h)
+WASM_FLAGS := --target=wasm32 $(CSTD) -O2 -ffreestanding -nostdlib -fno-builtin -ffp-contract=off $(WARN) -Isrc/game \
   -Wl,--no-entry -Wl,--strip-all -Wl,-z,stack-size=65536 -Wl,--initial-memory=262144
 wasm: build/wasm/pong.wasm
-build/wasm/pong.wasm: wasm/pong_wasm.c $(GAME_SRC) $(GAME_HDR) | build/wasm
+build/wasm/pong.wasm: wasm/pong_wasm.c $(GAME_SRC) $(GAME_HDR)
+	@mkdir -p $(@D)
 	clang $(WASM_FLAGS) -o $@ wasm/pong_wasm.c $(GAME_SRC)
 
 TOOLS := build/tools/gamecheck build/tools/aisim build/tools/gamebench
 tools: $(TOOLS)
-build/tools/%: tools/%.c $(GAME_SRC) $(GAME_HDR) | build/tools
-	$(CC) $(CFLAGS_REL) -o $@ $< $(GAME_SRC)
-build/asan/tools/%: tools/%.c $(GAME_SRC) $(GAME_HDR) | build/asan/tools
-	$(CC) $(CFLAGS_ASAN) -o $@ $< $(GAME_SRC)
+build/tools/%: tools/%.c $(GAME_SRC) $(GAME_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_REL) -Isrc/game -o $@ $< $(GAME_SRC)
+build/asan/tools/%: tools/%.c $(GAME_SRC) $(GAME_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ASAN) -Isrc/game -o $@ $< $(GAME_SRC)
 
 # native vs WebAssembly determinism, the AI harness and the AI win-rate table
 game-test: $(TOOLS) build/asan/tools/gamecheck build/wasm/pong.wasm
@@ -90,12 +161,26 @@ run:
 	build/pongd
 
 # ---- tests ----
-# Unit tests link every module except main.c (cmocka).
-build/unit/%: tests/unit/%.c $(LIB_SRC:src/%.c=build/obj/%.o) | build/unit
-	$(CC) $(CFLAGS_REL) -o $@ $^ $(LDLIBS) -lcmocka
+# Unit tests mirror src/: tests/unit/<layer>/test_x.c links only the archives of its layer
+# and the layers under it (USES_<layer>), so a test — and the code it tests — cannot reach
+# a layer above. Test doubles sit next to the tests (tests/unit/live/ws_double.c).
+UNIT_SRC  := $(foreach l,$(LAYERS),$(wildcard tests/unit/$(l)/test_*.c))
+UNIT_BIN  := $(patsubst tests/unit/%.c,build/unit/%,$(UNIT_SRC))
+UNIT_ASAN := $(patsubst tests/unit/%.c,build/asan/unit/%,$(UNIT_SRC))
+unit_layer = $(firstword $(subst /, ,$(patsubst build/unit/%,%,$(patsubst build/asan/unit/%,%,$(1)))))
+unit_doubles = $(wildcard tests/unit/$(1)/*_double.c)
 
-build/asan/unit/%: tests/unit/%.c $(LIB_SRC:src/%.c=build/asan/obj/%.o) | build/asan/unit
-	$(CC) $(CFLAGS_ASAN) -o $@ $^ $(LDLIBS) -lcmocka
+define UNIT_RULES
+build/unit/$(1)/%: tests/unit/$(1)/%.c $$(call unit_doubles,$(1)) $$(foreach u,$$(USES_$(1)),build/lib/$$(u).a)
+	@mkdir -p $$(@D)
+	@echo "  LD $$@"; $$(CC) $$(CFLAGS_REL) $$(call layer_cflags,$(1),$$(TEST_LIBS_$(1))) -Itests/unit/lib -Itests/unit/$(1) -o $$@ $$< \
+	  $$(call unit_doubles,$(1)) $$(foreach u,$$(USES_$(1)),build/lib/$$(u).a) $$(call layer_libs,$(1),$$(TEST_LIBS_$(1))) -lcmocka
+build/asan/unit/$(1)/%: tests/unit/$(1)/%.c $$(call unit_doubles,$(1)) $$(foreach u,$$(USES_$(1)),build/asan/lib/$$(u).a)
+	@mkdir -p $$(@D)
+	@echo "  LD $$@"; $$(CC) $$(CFLAGS_ASAN) $$(call layer_cflags,$(1),$$(TEST_LIBS_$(1))) -Itests/unit/lib -Itests/unit/$(1) -o $$@ $$< \
+	  $$(call unit_doubles,$(1)) $$(foreach u,$$(USES_$(1)),build/asan/lib/$$(u).a) $$(call layer_libs,$(1),$$(TEST_LIBS_$(1))) -lcmocka
+endef
+$(foreach l,$(LAYERS),$(eval $(call UNIT_RULES,$(l))))
 
 # test_db runs against SQLite and a real PostgreSQL (scripts/with-pg.sh starts one if
 # PONGD_TEST_DATABASE_URL does not name one already)
@@ -104,6 +189,10 @@ unit: $(UNIT_BIN)
 
 unit-asan: $(UNIT_ASAN)
 	@scripts/with-pg.sh scripts/run-unit.sh $(UNIT_ASAN)
+
+# the build's own rules: forbidden includes stop the build (tests/build/)
+build-test: build/includes.ok
+	node --test tests/build/
 
 integration: build web
 	node --test --test-concurrency=1 tests/integration/
@@ -119,12 +208,27 @@ integration-asan: build/asan/pongd web
 browser: build web
 	node --test --test-concurrency=1 tests/browser/
 
-# libFuzzer targets (clang): each parser of network input, with a committed corpus.
-# the pure modules, plus chat.c whose ws_* calls fuzz/server_stubs.h provides (abort if reached)
-FUZZ_LIB := $(filter-out src/main.c src/server.c src/app.c src/api%.c src/presence.c src/store.c,$(SRC))
-build/fuzz/%: fuzz/%.c $(FUZZ_LIB) $(HDRS) fuzz/server_stubs.h | build/fuzz
-	clang $(CSTD) -g -O1 -Isrc -fsanitize=fuzzer,address,undefined $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
-	  -o $@ $< $(FUZZ_LIB) $(LDLIBS)
+# libFuzzer targets (clang): each parser of network input, with a committed corpus. Each
+# target lists the sources it is built from (FUZZ_SRC_<target>).
+FUZZ_BIN := $(patsubst fuzz/%.c,build/fuzz/%,$(wildcard fuzz/fuzz_*.c))
+FUZZ_SRC_fuzz_path   := src/net/path.c src/net/mime.c src/base/util.c
+FUZZ_SRC_fuzz_env    := src/base/config.c src/base/util.c
+FUZZ_SRC_fuzz_game   := $(SRC_game)
+FUZZ_SRC_fuzz_avatar := src/model/avatar.c src/base/util.c
+FUZZ_SRC_fuzz_chat   := src/live/chat.c src/live/wsauth.c src/net/wsmsg.c src/net/room.c src/base/rate.c src/base/util.c src/base/err.c src/auth/auth.c tests/unit/live/ws_double.c
+FUZZ_LAYER_fuzz_path   := net
+FUZZ_LAYER_fuzz_env    := base
+FUZZ_LAYER_fuzz_game   := game
+FUZZ_LAYER_fuzz_avatar := model
+FUZZ_LAYER_fuzz_chat   := live
+FUZZ_SRC_fuzz_reqparse := src/net/reqparse.c src/base/util.c
+FUZZ_LAYER_fuzz_reqparse := net
+build/fuzz/%: fuzz/%.c build/includes.ok
+	@mkdir -p $(@D)
+	clang $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined $(foreach u,$(USES_$(FUZZ_LAYER_$*)),-Isrc/$(u)) -Itests/unit/live \
+	  $(shell pkg-config --cflags $(call pkgs,$(GROUPS)) 2>/dev/null) -o $@ $< $(FUZZ_SRC_$*) $(call layer_libs,$(FUZZ_LAYER_$*))
+.SECONDEXPANSION:
+$(FUZZ_BIN): $$(FUZZ_SRC_$$(notdir $$@))
 
 FUZZ_SECONDS ?= 60
 fuzz: $(FUZZ_BIN)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Game simulation and AI benchmark: runs build/tools/gamebench (native build of src/game.c and
-# src/ai.c, one thread) pinned to one core, and records its figures:
+# Game simulation and AI benchmark: runs build/tools/gamebench (native build of src/game/game.c and
+# src/game/ai.c, one thread) pinned to one core, and records its figures:
 #   step_ns / steps_per_second  game_step() with two AI players' keys (pillars map, power-ups)
 #   ai_observe_ns               the AI's once-per-second planning (ai_observe)
 #   ai_act_ns                   the AI's per-step key choice between views (ai_act)
@@ -35,7 +35,7 @@ else
 fi
 BIN_SHA="$(sha256sum "$BIN" | cut -c1-12)"
 COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-git -C "$ROOT" diff --quiet HEAD -- src/game.c src/ai.c src/game.h src/ai.h tools/gamebench.c 2>/dev/null || COMMIT="$COMMIT+changes"
+git -C "$ROOT" diff --quiet HEAD -- src/game/game.c src/game/ai.c src/game/game.h src/game/ai.h tools/gamebench.c 2>/dev/null || COMMIT="$COMMIT+changes"
 
 log "gamebench: ${RUN[*]} ($PIN)"
 busy0="$(machine_busy_ticks)"

@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "avatar.h"
-#include "server_stubs.h"
 
 #define FUZZ_AVATAR_MAX_LEN 65536u
 

@@ -8,9 +8,9 @@
 #include "chat.h"
 #include "pongd_limits.h"
 #include "util.h"
-#include "server_stubs.h"
+#include "ws_double.h"
 
-static void check_error_frame(chat_err_t e) {
+static void check_error_frame(int e) {
     span_t s = chat_error_json(e);
     json_t *o = json_loadb(s.ptr, s.len, 0, NULL);
     if (!o || !json_is_string(json_object_get(json_object_get(o, "error"), "code"))) abort();
@@ -21,10 +21,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size > 70000) return 0;
     buf_t text;
     buf_init(&text, LIM_WS_MESSAGE_BYTES);
-    chat_err_t e = chat_parse((const char *)data, size, &text);
-    if (e != CHAT_OK) {
+    int e = chat_parse((const char *)data, size, &text);
+    if (e != ERR_OK) {
         if (text.len != 0) abort();
-        if (e != CHAT_ERR_JSON && e != CHAT_ERR_INVALID && e != CHAT_ERR_TOO_LONG) abort();
+        if (e != CHAT_E_JSON && e != CHAT_E_INVALID && e != CHAT_E_TOO_LONG) abort();
         check_error_frame(e);
         buf_free(&text);
         return 0;
@@ -61,7 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (!frame) abort();
     buf_t text2;
     buf_init(&text2, LIM_WS_MESSAGE_BYTES);
-    if (chat_parse(frame, strlen(frame), &text2) != CHAT_OK) abort();
+    if (chat_parse(frame, strlen(frame), &text2) != ERR_OK) abort();
     if (text2.len != text.len || memcmp(text2.ptr, text.ptr, text.len) != 0) abort();
     free(frame);
     json_decref(again);

@@ -7,7 +7,6 @@
 #include "config.h"
 #include "pongd_limits.h"
 #include "util.h"
-#include "server_stubs.h"
 
 static const char *env_lookup(void *ctx, const char *name) { return config_env_get(ctx, name); }
 

@@ -10,7 +10,6 @@
 
 #include "ai.h"
 #include "game.h"
-#include "server_stubs.h"
 
 static void check(const game_t *g) {
     if (g->status < GAME_SERVING || g->status > GAME_OVER) abort();

@@ -10,7 +10,6 @@
 #include "path.h"
 #include "pongd_limits.h"
 #include "util.h"
-#include "server_stubs.h"
 
 static void check_normalised(const char *p, int n, size_t cap) {
     if (n < 1 || (size_t)n >= cap || p[n] != '\0' || strlen(p) != (size_t)n || p[0] != '/') abort();

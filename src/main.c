@@ -4,7 +4,7 @@
 #include "avatar.h"
 #include "db.h"
 #include "presence.h"
-#include "store.h"
+#include "dbpool.h"
 #include "pongd_limits.h"
 #include "log.h"
 #include "server.h"
@@ -86,11 +86,11 @@ int main(int argc, char **argv) {
     static metrics_t metrics;
     metrics.started_ms = now_wall_ms();
     app_t app = { .cfg = &cfg, .metrics = &metrics };
-    if (static_load(&app.files, cfg.web_root, err, sizeof err) < 0) {
+    if (webroot_load(&app.files, cfg.web_root, err, sizeof err) < 0) {
         log_msg("error", "WEB_ROOT %s: %s", cfg.web_root, err);
         return 1;
     }
-    if (!static_find(app.files, SPAN_LIT("/index.html")))
+    if (!webroot_find(app.files, SPAN_LIT("/index.html")))
         log_msg("warn", "WEB_ROOT %s has no index.html: run `make web`", cfg.web_root);
     if (!auth_init()) {
         log_msg("error", "libsodium could not be initialised");
@@ -120,10 +120,8 @@ int main(int argc, char **argv) {
         log_msg("error", "libvips could not be started (avatars)");
         return 1;
     }
-    app.presence = presence_create(&app);
-    app.rooms = rooms_create();
+    app.rooms = room_reg_create();
     app.chat = chat_create(app.rooms, cfg.chat_rate, app.secret);
-    app_init(&app);
 
     srv_t *srv;
     if (srv_create(&srv, &cfg, cert, key, app_handlers(), &app, &metrics, err, sizeof err) < 0) {
@@ -136,12 +134,13 @@ int main(int argc, char **argv) {
         return 1;
     }
     srv_add_pool(srv, app.pool);
-    app.store = store_create(cfg.database_url, cfg.worker_threads, LIM_POOL_QUEUE, srv_wake, srv, err, sizeof err);
-    if (!app.store) {
+    app.dbpool = dbpool_create(cfg.database_url, cfg.worker_threads, LIM_POOL_QUEUE, srv_wake, srv, err, sizeof err);
+    if (!app.dbpool) {
         log_msg("error", "database: %s", err);
         return 1;
     }
-    srv_add_pool(srv, store_pool(app.store));
+    srv_add_pool(srv, dbpool_pool(app.dbpool));
+    app.presence = presence_create(app.dbpool, app.secret);
     /* Argon2id threads run at a lower CPU priority: a flood of logins must not slow the
      * event loop (and with it chat and games) on a machine with few cores */
     pool_worker_t low_priority = { hash_worker_init, NULL, NULL };
@@ -151,9 +150,9 @@ int main(int argc, char **argv) {
         return 1;
     }
     srv_add_pool(srv, app.hash_pool);
+    app_init(&app);
     log_msg("info", "database: %s, schema version %d", db_backend_of(cfg.database_url) == DB_POSTGRES ? "PostgreSQL" : cfg.database_url,
-            store_version(app.store));
-    srv_set_rooms(srv, app.rooms);
+            dbpool_version(app.dbpool));
 
     g_srv = srv;
     struct sigaction sa;
@@ -165,18 +164,18 @@ int main(int argc, char **argv) {
     bool v6 = strchr(cfg.bind_address, ':') != NULL;
     log_msg("info", "pongd %s listening on https://%s%s%s:%d%s%.0d; web root %s (%zu files)", PONGD_VERSION,
             v6 ? "[" : "", cfg.bind_address[0] ? cfg.bind_address : "localhost", v6 ? "]" : "", cfg.https_port,
-            cfg.http_port ? ", redirecting http port " : "", cfg.http_port, cfg.web_root, static_count(app.files));
+            cfg.http_port ? ", redirecting http port " : "", cfg.http_port, cfg.web_root, webroot_count(app.files));
     srv_run(srv);
     log_msg("info", "shutting down");
     presence_stop(app.presence);   /* sockets lws closes from here on must not reach the pools */
     pool_destroy(app.hash_pool);
-    store_destroy(app.store);
+    dbpool_destroy(app.dbpool);
     pool_destroy(app.pool);
     srv_destroy(srv);
     g_srv = NULL;
     chat_destroy(app.chat);
-    rooms_destroy(app.rooms);
-    static_free(app.files);
+    room_reg_destroy(app.rooms);
+    webroot_free(app.files);
     app_fini(&app);
     ratemap_destroy(app.auth_rate);
     presence_destroy(app.presence);

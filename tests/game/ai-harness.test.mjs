@@ -1,4 +1,4 @@
-// The AI harness (src/ai.c ai_harness_step, through the WebAssembly build): the AI is shown
+// The AI harness (src/game/ai.c ai_harness_step, through the WebAssembly build): the AI is shown
 // the game once per second and is blind in between, and it plays with the same paddle
 // speed as a human (make game-test).
 //

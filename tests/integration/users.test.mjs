@@ -1,4 +1,4 @@
-// The account API beyond login (src/api_users.c): profile changes (PATCH /api/users/me),
+// The account API beyond login (src/api/api_users.c): profile changes (PATCH /api/users/me),
 // public profiles and lookup by display name, avatars (upload → 256×256 WebP, default
 // identicon), friends, blocks, who may touch what, account deletion and export. SQLite, or
 // PostgreSQL when the suite runs with PONGD_INTEGRATION_DB=postgres.

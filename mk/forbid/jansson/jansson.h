@@ -1,0 +1,3 @@
+/* Shadows <jansson.h> for the folders that may not use jansson (docs/architecture.md, "Layers").
+ * The Makefile puts this directory first on their include path. */
+#error "layering: jansson is not for this folder (docs/architecture.md: which folder may use which library)"

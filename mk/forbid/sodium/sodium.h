@@ -1,0 +1,3 @@
+/* Shadows <sodium.h> for the folders that may not use libsodium (docs/architecture.md, "Layers").
+ * The Makefile puts this directory first on their include path. */
+#error "layering: libsodium is not for this folder (docs/architecture.md: which folder may use which library)"

@@ -1,0 +1,160 @@
+/* api — the JSON API layer: its context (api_t, exactly what handlers use, given by the
+ * composition root), the route tables and their dispatch (api_router.c), and the helpers the
+ * handlers share (api.c): request bodies, JSON answers, field errors, bearer tokens,
+ * cookies, Origin checks, and job chains on the worker pools. All run on the event loop. */
+#ifndef PONGD_API_H
+#define PONGD_API_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "auth.h"
+#include "config.h"
+#include "db.h"
+#include "dbpool.h"
+#include "http.h"
+#include "jwtcache.h"
+#include "metrics.h"
+#include "pool.h"
+#include "presence.h"
+#include "ratemap.h"
+#include "room.h"
+
+#define API_VERSION "0.1.0"
+
+/* What the handlers use; the root fills it (api_create) and keeps every pointer valid until
+ * api_destroy. */
+typedef struct api {
+    const config_t *cfg;          /* allowed origins */
+    metrics_t *metrics;           /* /healthz, /metrics */
+    const room_reg_t *chat_rooms; /* /metrics: open chat rooms */
+    pool_t *pool;                 /* general: avatar decoding */
+    pool_t *hash_pool;            /* Argon2id, bounded queue */
+    dbpool_t *db;                 /* every query */
+    presence_t *presence;         /* online flags, pushes to a user's tabs */
+    const uint8_t *secret;        /* AUTH_SECRET_BYTES: signs access tokens */
+    jwtcache_t *tokens;           /* access tokens already verified */
+    const auth_common_t *common;  /* refused passwords */
+    ratemap_t *auth_rate;         /* login/register attempts by address and by account */
+    const char *dummy_hash;       /* verified against for unknown names (same cost) */
+    /* built by api_create */
+    char *index;                  /* GET /api: JSON */
+    size_t index_len;
+} api_t;
+
+/* A copy of deps with the index built. */
+api_t *api_create(const api_t *deps);
+void api_destroy(api_t *a);
+/* Answers a request under /api, /healthz or /metrics: the matching route's handler, else
+ * 405 with Allow, else 404. */
+void api_dispatch(api_t *a, http_req_t *r);
+
+/* A route handler; `id` is the {id} path parameter (0 when the route has none). */
+typedef void (*api_fn)(api_t *a, http_req_t *r, int64_t id);
+
+typedef struct {
+    http_method_t method;
+    const char *path;       /* exact; "{id}" matches one positive decimal segment */
+    const char *summary;
+    api_fn fn;
+    bool auth;              /* needs a bearer access token (listed in the API index) */
+} api_route_t;
+
+/* An asynchronous step chain for a held request: work() on a database worker, then
+ * next() on the loop; or a pool work function on the hashing pool. Handlers embed an
+ * api_job_t as the first member of their own job struct. */
+typedef struct api_job api_job_t;
+typedef void (*api_step_fn)(api_job_t *j);
+/* A kind of database work that can serve several requests at once on one worker thread
+ * (e.g. their reads sent in one round trip): run() sets each job's rc and results. */
+typedef struct {
+    void (*run)(api_job_t **jobs, int n, db_t *db);
+} api_batch_t;
+
+struct api_job {
+    api_t *a;
+    http_req_t *r;
+    int64_t uid;        /* the caller (api_job_start with auth), else 0 */
+    int64_t target;     /* the route's {id} */
+    void (*work)(api_job_t *j, db_t *db);
+    const api_batch_t *kind;
+    api_step_fn next;
+    void (*destroy)(api_job_t *j);   /* frees the containing struct */
+    int rc;
+};
+
+/* Holds r and fills j's common part. */
+void api_job_init(api_job_t *j, api_t *a, http_req_t *r, void (*destroy)(api_job_t *));
+
+/* A kind of job: the handler's own struct (api_job_t first) and how to free it. */
+typedef struct {
+    size_t size;
+    void (*destroy)(api_job_t *j);   /* frees what the job owns, then the job (api_job_free) */
+} api_job_type_t;
+/* Frees a job of any type (the end of every destroy function). */
+void api_job_free(api_job_t *j);
+
+/* The start of a handler: when `auth`, requires a bearer user (answers 401 itself and
+ * returns NULL); then a zeroed job of `type`, holding r, with uid and target (= id) set. */
+api_job_t *api_job_start(api_t *a, http_req_t *r, bool auth, int64_t id, const api_job_type_t *type);
+/* The whole of a handler that needs nothing but the user and the {id}: api_job_start with
+ * auth, then work on the database pool and done on the loop. */
+void api_user_db(api_t *a, http_req_t *r, int64_t id, const api_job_type_t *type, void (*work)(api_job_t *j, db_t *db),
+                 api_step_fn done);
+/* Queues work on the database pool, then next on the loop. When the pool is full (or
+ * shutting down) answers 503 and destroys the job. work gets NULL-safe db handling:
+ * without a connection rc is DB_ECONN and work is not called. */
+void api_run_db(api_job_t *j, void (*work)(api_job_t *j, db_t *db), api_step_fn next);
+/* As api_run_db, for work of a kind that runs together with the other requests of that
+ * kind waiting at the time (up to POOL_BATCH_MAX). */
+void api_run_db_batch(api_job_t *j, const api_batch_t *kind, api_step_fn next);
+/* Queues work(job, worker) on the hashing pool (bounded), then next on the loop. */
+void api_run_hash(api_job_t *j, pool_work_fn work, api_step_fn next);
+/* Answers a failure (401 when the caller's account is gone, 503 when the database is
+ * unreachable or busy, else 500) and destroys the job. */
+void api_db_failed(api_job_t *j);
+/* Destroys the job (after the handler answered). */
+void api_job_done(api_job_t *j);
+
+/* The route tables, each terminated by a NULL path: the index, health and metrics
+ * (api_sys.c), the accounts (api_auth.c), the users, friends and blocks (api_users.c). */
+extern const api_route_t API_SYS_ROUTES[];
+extern const api_route_t API_AUTH_ROUTES[];
+extern const api_route_t API_USER_ROUTES[];
+
+/* Parses the body as a JSON object (Content-Type application/json, at most max bytes); an
+ * empty body is an empty object (so missing fields are reported as "required"). On failure
+ * answers 400/413/415 itself and returns NULL. The caller owns the result. */
+json_t *api_body_object(http_req_t *r, size_t max);
+
+/* Reads a string member: true with the value (NUL-free, may be empty) when it is a string,
+ * false when missing or another type (then fields gets `name: "required"`/"invalid_type"). */
+bool api_string(json_t *obj, const char *name, span_t *out, json_t *fields);
+
+/* Answers `status` with the JSON value (takes the reference). */
+void api_json(http_req_t *r, int status, json_t *body);
+/* 400 {"error":{"code":"invalid_fields","message":...,"fields":{...}}} (takes fields). */
+void api_fields_error(http_req_t *r, json_t *fields);
+/* 409 with one field, e.g. ("username", "taken"). */
+void api_conflict(http_req_t *r, const char *field, const char *code);
+/* 503 "busy" with Retry-After. */
+void api_busy(http_req_t *r);
+/* 429 with Retry-After. */
+void api_too_many(http_req_t *r, int retry_after_s);
+
+/* The user id of a valid bearer access token, or 0 after answering 401 itself. */
+int64_t api_require_user(api_t *a, http_req_t *r);
+
+/* The value of cookie `name` (reqparse_cookie: copied into out, at most cap-1 bytes);
+ * false if absent. */
+bool api_cookie(http_req_t *r, const char *name, char *out, size_t cap);
+
+/* Origin is present and allowed (reqparse_origin_ok: ALLOWED_ORIGINS, or https://<Host>);
+ * else answers 403 itself and returns false. For endpoints a cookie authenticates. */
+bool api_origin_ok(api_t *a, http_req_t *r);
+
+/* "/api/users/<id>/avatar?v=<version>": the one place avatar URLs are made. */
+json_t *api_avatar_url(int64_t id, int64_t version);
+
+#endif

@@ -1,0 +1,470 @@
+/* api_auth — registration, login, token refresh with rotation, logout, sessions.
+ *
+ * Each handler validates on the loop, then chains jobs: Argon2id on the hashing pool
+ * (bounded: past HASH_QUEUE waiting jobs the answer is 503 + Retry-After), queries on the
+ * database pool, and answers from the last completion. A job owns a copy of everything it
+ * needs; the request stays valid while held even if the client leaves.
+ *
+ * Tokens: the access token (JWT, 15 min) goes in the JSON answer and lives in the page's
+ * memory only; the refresh token goes in an HttpOnly, Secure, SameSite=Strict cookie
+ * scoped to /api/auth and is rotated on every use. */
+#include "account.h"
+#include "api.h"
+#include "auth.h"
+#include "pongd_limits.h"
+#include "dbpool.h"
+
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define REFRESH_COOKIE "refresh"
+#define COOKIE_ATTRS "; Path=/api/auth; HttpOnly; Secure; SameSite=Strict"
+
+typedef struct {
+    api_job_t base;                     /* first: the chain's common part */
+    account_t acc;
+    char pw[AUTH_PASSWORD_MAX + 1];
+    size_t pwlen;
+    char login[AUTH_EMAIL_MAX + 1];
+    account_session_t sess;
+    char token[AUTH_TOKEN_CHARS + 1];
+    char old_hash[AUTH_TOKEN_HASH_HEX + 1];
+    int64_t sid;
+    bool found, verified;
+    db_rows_t *rows;
+} job_t;
+
+static void job_destroy(api_job_t *bj) {
+    job_t *j = (job_t *)bj;
+    sodium_memzero(j->pw, sizeof j->pw);
+    db_rows_free(j->rows);
+    free(j);
+}
+
+static const api_job_type_t JOB = { sizeof(job_t), job_destroy };
+
+/* A job for a request that needs no bearer user (or has checked it). */
+static job_t *job_new(api_t *a, http_req_t *r) { return (job_t *)api_job_start(a, r, false, 0, &JOB); }
+static job_t *job_of(api_job_t *bj) { return (job_t *)bj; }
+
+/* ---- answers ---- */
+
+static json_t *user_json(const account_t *u, bool private_fields) {
+    json_t *o = json_pack("{s:I, s:s, s:s, s:o}", "id", (json_int_t)u->id, "username", u->username, "display_name",
+                          u->display_name, "avatar_url", api_avatar_url(u->id, u->avatar_version));
+    if (private_fields) {
+        json_object_set_new(o, "email", json_string(u->email));
+        json_object_set_new(o, "language", json_string(u->language));
+        json_object_set_new(o, "created_at", json_integer(u->created_at));
+    }
+    return o;
+}
+
+static void set_refresh_cookie(http_req_t *r, const char *token) {
+    char c[160];
+    snprintf(c, sizeof c, REFRESH_COOKIE "=%s; Max-Age=%lld" COOKIE_ATTRS, token, ACCOUNT_REFRESH_TTL_MS / 1000);
+    http_resp_header(r, "set-cookie", c);
+}
+
+static void clear_refresh_cookie(http_req_t *r) {
+    http_resp_header(r, "set-cookie", REFRESH_COOKIE "=; Max-Age=0" COOKIE_ATTRS);
+}
+
+/* 200/201 with the user, a fresh access token and the refresh cookie. */
+static void answer_tokens(job_t *j, int status) {
+    char *access = auth_jwt_sign(j->base.a->secret, j->acc.id, j->acc.display_name, (int64_t)(now_wall_ms() / 1000), AUTH_ACCESS_TTL_S);
+    if (!access) {
+        http_respond_error(j->base.r, 500, "internal", "Could not sign the access token.");
+        api_job_done(&j->base);
+        return;
+    }
+    set_refresh_cookie(j->base.r, j->token);
+    api_json(j->base.r, status, json_pack("{s:o, s:s, s:s, s:i}", "user", user_json(&j->acc, true), "access_token", access,
+                                     "token_type", "Bearer", "expires_in", AUTH_ACCESS_TTL_S));
+    free(access);
+    api_job_done(&j->base);
+}
+
+/* A new session's token, hash, family and client details. */
+static void new_session(job_t *j) {
+    auth_token_new(j->token);
+    auth_token_hash(span_cstr(j->token), j->sess.token_hash);
+    auth_token_new(j->sess.family);
+    const char *ua = http_req_header(j->base.r, HDR_USER_AGENT);
+    snprintf(j->sess.user_agent, sizeof j->sess.user_agent, "%.*s", ACCOUNT_UA_MAX, ua ? ua : "");
+    /* keep stored text valid UTF-8 without controls: replace anything else */
+    for (char *p = j->sess.user_agent; *p; p++)
+        if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f) *p = '?';
+    snprintf(j->sess.address, sizeof j->sess.address, "%s", http_req_peer(j->base.r));
+    j->sess.now = (int64_t)now_wall_ms();
+    j->sess.expires = j->sess.now + ACCOUNT_REFRESH_TTL_MS;
+}
+
+static bool rate_ok(api_t *a, http_req_t *r, const char *account) {
+    int retry = 0;
+    uint64_t now = now_wall_ms();
+    char key[LIM_RATEMAP_KEY_BYTES];
+    snprintf(key, sizeof key, "addr:%s", http_req_peer(r));
+    if (!ratemap_allow(a->auth_rate, span_cstr(key), now, &retry)) {
+        api_too_many(r, retry);
+        return false;
+    }
+    if (account) {
+        snprintf(key, sizeof key, "acct:%s", account);
+        if (!ratemap_allow(a->auth_rate, span_cstr(key), now, &retry)) {
+            api_too_many(r, retry);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* ---- register ---- */
+
+static void reg_hash_work(void *arg, void *worker) {
+    (void)worker;
+    job_t *j = arg;
+    j->base.rc = auth_password_hash(span_of(j->pw, j->pwlen), j->acc.password_hash) ? ERR_OK : AUTH_E_HASH;
+    sodium_memzero(j->pw, sizeof j->pw);
+}
+
+static void reg_work(api_job_t *bj, db_t *db) {
+    job_t *j = job_of(bj); j->base.rc = account_register(db, &j->acc, &j->sess, &j->acc.id, &j->sid); }
+
+static void reg_done(api_job_t *bj) {
+    job_t *j = job_of(bj);
+    switch (j->base.rc) {
+    case 0:
+        j->acc.created_at = j->sess.now;
+        answer_tokens(j, 201);
+        return;
+    case ACCOUNT_E_TAKEN_USERNAME: api_conflict(j->base.r, "username", "taken"); break;
+    case ACCOUNT_E_TAKEN_EMAIL: api_conflict(j->base.r, "email", "taken"); break;
+    case ACCOUNT_E_TAKEN_DISPLAY: api_conflict(j->base.r, "display_name", "taken"); break;
+    default: api_db_failed(&j->base); return;
+    }
+    api_job_done(&j->base);
+}
+
+static void reg_hashed(api_job_t *bj) {
+    job_t *j = job_of(bj);
+    if (j->base.rc != 0) {
+        http_respond_error(j->base.r, 500, "internal", "Could not hash the password.");
+        api_job_done(&j->base);
+        return;
+    }
+    new_session(j);
+    api_run_db(&j->base, reg_work, reg_done);
+}
+
+static bool language_ok(span_t s) { return span_eq(s, "en") || span_eq(s, "fr") || span_eq(s, "ru"); }
+
+static void api_register(api_t *a, http_req_t *r, int64_t id) {
+    (void)id;
+    json_t *body = api_body_object(r, LIM_AUTH_BODY_BYTES);
+    if (!body) return;
+    json_t *fields = json_object();
+    span_t user = { 0 }, email = { 0 }, pw = { 0 }, display = { 0 }, lang = SPAN_LIT("en");
+    const char *why;
+    if (api_string(body, "username", &user, fields) && (why = auth_check_username(user)))
+        json_object_set_new(fields, "username", json_string(why));
+    if (api_string(body, "email", &email, fields) && (why = auth_check_email(email)))
+        json_object_set_new(fields, "email", json_string(why));
+    bool has_display = json_object_get(body, "display_name") != NULL;
+    if (has_display && api_string(body, "display_name", &display, fields) && (why = auth_check_display_name(display)))
+        json_object_set_new(fields, "display_name", json_string(why));
+    if (json_object_get(body, "language") && api_string(body, "language", &lang, fields) && !language_ok(lang))
+        json_object_set_new(fields, "language", json_string("unsupported"));
+    if (api_string(body, "password", &pw, fields) &&
+        (why = auth_check_password(pw, json_object_get(fields, "username") ? (span_t){ 0 } : user,
+                                   json_object_get(fields, "email") ? (span_t){ 0 } : email, a->common)))
+        json_object_set_new(fields, "password", json_string(why));
+    if (json_object_size(fields) > 0) {
+        json_decref(body);
+        api_fields_error(r, fields);
+        return;
+    }
+    json_decref(fields);
+    if (!rate_ok(a, r, NULL)) {
+        json_decref(body);
+        return;
+    }
+    job_t *j = job_new(a, r);
+    snprintf(j->acc.username, sizeof j->acc.username, "%.*s", (int)user.len, user.ptr);
+    snprintf(j->acc.email, sizeof j->acc.email, "%.*s", (int)email.len, email.ptr);
+    if (!has_display) display = user;
+    snprintf(j->acc.display_name, sizeof j->acc.display_name, "%.*s", (int)display.len, display.ptr);
+    snprintf(j->acc.language, sizeof j->acc.language, "%.*s", (int)lang.len, lang.ptr);
+    memcpy(j->pw, pw.ptr, pw.len);
+    j->pwlen = pw.len;
+    json_decref(body);
+    api_run_hash(&j->base, reg_hash_work, reg_hashed);
+}
+
+/* ---- login ---- */
+
+static void login_find_work(api_job_t *bj, db_t *db) {
+    job_t *j = job_of(bj);
+    j->base.rc = account_find_login(db, j->login, &j->acc);
+    j->found = j->base.rc == 0;
+    if (j->base.rc == ACCOUNT_E_NOTFOUND) j->base.rc = 0;
+}
+
+static void login_verify_work(void *arg, void *worker) {
+    (void)worker;
+    job_t *j = arg;
+    /* an unknown name costs the same hash as a known one */
+    j->verified = auth_password_verify(j->found ? j->acc.password_hash : j->base.a->dummy_hash, span_of(j->pw, j->pwlen)) && j->found;
+    sodium_memzero(j->pw, sizeof j->pw);
+}
+
+static void login_session_work(api_job_t *bj, db_t *db) {
+    job_t *j = job_of(bj); j->base.rc = account_session_create(db, j->acc.id, &j->sess, &j->sid); }
+
+static void login_done(api_job_t *bj) {
+    job_t *j = job_of(bj);
+    if (j->base.rc != 0) {
+        api_db_failed(&j->base);
+        return;
+    }
+    answer_tokens(j, 200);
+}
+
+static void login_verified(api_job_t *bj) {
+    job_t *j = job_of(bj);
+    if (!j->verified) {
+        http_respond_error(j->base.r, 401, "invalid_credentials", "Invalid credentials.");
+        api_job_done(&j->base);
+        return;
+    }
+    new_session(j);
+    api_run_db(&j->base, login_session_work, login_done);
+}
+
+static void login_found(api_job_t *bj) {
+    job_t *j = job_of(bj);
+    if (j->base.rc != 0) {
+        api_db_failed(&j->base);
+        return;
+    }
+    api_run_hash(&j->base, login_verify_work, login_verified);
+}
+
+static void api_login(api_t *a, http_req_t *r, int64_t id) {
+    (void)id;
+    json_t *body = api_body_object(r, LIM_AUTH_BODY_BYTES);
+    if (!body) return;
+    json_t *fields = json_object();
+    span_t name = { 0 }, pw = { 0 };
+    api_string(body, "username", &name, fields);
+    api_string(body, "password", &pw, fields);
+    if (json_object_size(fields) > 0) {
+        json_decref(body);
+        api_fields_error(r, fields);
+        return;
+    }
+    json_decref(fields);
+    char key[AUTH_EMAIL_MAX + 1];
+    bool plausible = name.len > 0 && name.len <= AUTH_EMAIL_MAX && pw.len > 0 && pw.len <= AUTH_PASSWORD_MAX;
+    if (plausible) auth_fold(name, key);
+    else snprintf(key, sizeof key, "-");
+    if (!rate_ok(a, r, key)) {
+        json_decref(body);
+        return;
+    }
+    if (!plausible) {   /* nothing that long or empty was ever registered */
+        json_decref(body);
+        http_respond_error(r, 401, "invalid_credentials", "Invalid credentials.");
+        return;
+    }
+    job_t *j = job_new(a, r);
+    snprintf(j->login, sizeof j->login, "%s", key);
+    memcpy(j->pw, pw.ptr, pw.len);
+    j->pwlen = pw.len;
+    json_decref(body);
+    api_run_db(&j->base, login_find_work, login_found);
+}
+
+/* ---- refresh, logout ---- */
+
+static void refresh_work(api_job_t *bj, db_t *db) {
+    job_t *j = job_of(bj);
+    j->base.rc = account_session_rotate(db, j->old_hash, &j->sess, &j->base.uid, &j->sid);
+    if (j->base.rc == 0) {
+        j->base.rc = account_get(db, j->base.uid, &j->acc);
+        if (j->base.rc == ACCOUNT_E_NOTFOUND) j->base.rc = ACCOUNT_E_REVOKED;   /* the account is gone */
+    }
+}
+
+static void refresh_done(api_job_t *bj) {
+    job_t *j = job_of(bj);
+    if (j->base.rc == 0) {
+        answer_tokens(j, 200);
+        return;
+    }
+    if (j->base.rc == ACCOUNT_E_REUSED || j->base.rc == ACCOUNT_E_REVOKED || j->base.rc == ACCOUNT_E_EXPIRED || j->base.rc == ACCOUNT_E_NOTFOUND) {
+        clear_refresh_cookie(j->base.r);
+        http_respond_error(j->base.r, 401, j->base.rc == ACCOUNT_E_REUSED ? "refresh_reused" : "refresh_invalid",
+                           j->base.rc == ACCOUNT_E_REUSED ? "This session was ended because its refresh token was used twice."
+                                                 : "The session has ended; log in again.");
+        api_job_done(&j->base);
+        return;
+    }
+    api_db_failed(&j->base);
+}
+
+/* The refresh cookie's token hash into out; false (401 answered) when absent or malformed. */
+static bool cookie_token_hash(http_req_t *r, char out[AUTH_TOKEN_HASH_HEX + 1], bool answer) {
+    char tok[AUTH_TOKEN_CHARS + 8];
+    if (!api_cookie(r, REFRESH_COOKIE, tok, sizeof tok) || strlen(tok) != AUTH_TOKEN_CHARS) {
+        if (answer) {
+            clear_refresh_cookie(r);
+            http_respond_error(r, 401, "refresh_invalid", "No session; log in.");
+        }
+        return false;
+    }
+    auth_token_hash(span_cstr(tok), out);
+    return true;
+}
+
+static void api_refresh(api_t *a, http_req_t *r, int64_t id) {
+    (void)id;
+    if (!api_origin_ok(a, r)) return;
+    char hash[AUTH_TOKEN_HASH_HEX + 1];
+    if (!cookie_token_hash(r, hash, true)) return;
+    job_t *j = job_new(a, r);
+    memcpy(j->old_hash, hash, sizeof hash);
+    new_session(j);
+    api_run_db(&j->base, refresh_work, refresh_done);
+}
+
+static void logout_work(api_job_t *bj, db_t *db) {
+    job_t *j = job_of(bj);
+    j->base.rc = account_session_logout(db, j->old_hash, (int64_t)now_wall_ms(), &j->base.uid);
+    if (j->base.rc == ACCOUNT_E_NOTFOUND) j->base.rc = 0;
+}
+
+static void no_content_done(api_job_t *bj) {
+    job_t *j = job_of(bj);
+    if (j->base.rc != 0) {
+        api_db_failed(&j->base);
+        return;
+    }
+    clear_refresh_cookie(j->base.r);
+    http_respond(j->base.r, 204, NULL, NULL, 0, HTTP_BODY_BORROW);
+    api_job_done(&j->base);
+}
+
+static void api_logout(api_t *a, http_req_t *r, int64_t id) {
+    (void)id;
+    if (!api_origin_ok(a, r)) return;
+    char hash[AUTH_TOKEN_HASH_HEX + 1];
+    if (!cookie_token_hash(r, hash, false)) {   /* no session: already logged out */
+        clear_refresh_cookie(r);
+        http_respond(r, 204, NULL, NULL, 0, HTTP_BODY_BORROW);
+        return;
+    }
+    job_t *j = job_new(a, r);
+    memcpy(j->old_hash, hash, sizeof hash);
+    api_run_db(&j->base, logout_work, no_content_done);
+}
+
+static void logout_all_work(api_job_t *bj, db_t *db) {
+    job_t *j = job_of(bj); j->base.rc = account_sessions_revoke_all(db, j->base.uid, (int64_t)now_wall_ms()); }
+
+static void api_logout_all(api_t *a, http_req_t *r, int64_t id) { api_user_db(a, r, id, &JOB, logout_all_work, no_content_done); }
+
+/* ---- sessions ---- */
+
+static void sessions_work(api_job_t *bj, db_t *db) {
+    job_t *j = job_of(bj);
+    j->base.rc = account_sessions_list(db, j->base.uid, (int64_t)now_wall_ms(), &j->rows);
+    /* the caller's own session: the family of the refresh cookie sent along (path /api/auth) */
+    if (j->base.rc == 0 && j->old_hash[0] && account_session_family(db, j->base.uid, j->old_hash, j->sess.family) != 0) j->sess.family[0] = 0;
+}
+
+static void sessions_done(api_job_t *bj) {
+    job_t *j = job_of(bj);
+    if (j->base.rc != 0) {
+        api_db_failed(&j->base);
+        return;
+    }
+    json_t *list = json_array();
+    for (int i = 0; i < db_rows_count(j->rows); i++) {
+        bool current = j->sess.family[0] && strcmp(db_rows_text(j->rows, i, 5, NULL), j->sess.family) == 0;
+        json_array_append_new(list, json_pack("{s:I, s:I, s:I, s:s, s:s, s:b}", "id", (json_int_t)db_rows_int(j->rows, i, 0),
+                                              "created_at", (json_int_t)db_rows_int(j->rows, i, 1), "last_used_at",
+                                              (json_int_t)db_rows_int(j->rows, i, 2), "user_agent",
+                                              db_rows_text(j->rows, i, 3, NULL), "address", db_rows_text(j->rows, i, 4, NULL),
+                                              "current", current));
+    }
+    api_json(j->base.r, 200, json_pack("{s:o}", "sessions", list));
+    api_job_done(&j->base);
+}
+
+static void api_sessions(api_t *a, http_req_t *r, int64_t id) {
+    (void)id;
+    int64_t uid = api_require_user(a, r);
+    if (!uid) return;
+    job_t *j = job_new(a, r);
+    j->base.uid = uid;
+    cookie_token_hash(r, j->old_hash, false);
+    api_run_db(&j->base, sessions_work, sessions_done);
+}
+
+static void revoke_work(api_job_t *bj, db_t *db) {
+    job_t *j = job_of(bj); j->base.rc = account_session_revoke(db, j->base.uid, j->base.target, (int64_t)now_wall_ms()); }
+
+static void revoke_done(api_job_t *bj) {
+    job_t *j = job_of(bj);
+    if (j->base.rc == ACCOUNT_E_NOTFOUND) {
+        http_respond_error(j->base.r, 404, "not_found", "No such session.");
+        api_job_done(&j->base);
+        return;
+    }
+    if (j->base.rc != 0) {
+        api_db_failed(&j->base);
+        return;
+    }
+    http_respond(j->base.r, 204, NULL, NULL, 0, HTTP_BODY_BORROW);
+    api_job_done(&j->base);
+}
+
+static void api_session_revoke(api_t *a, http_req_t *r, int64_t id) { api_user_db(a, r, id, &JOB, revoke_work, revoke_done); }
+
+/* ---- me ---- */
+
+static void me_work(api_job_t *bj, db_t *db) {
+    job_t *j = job_of(bj); j->base.rc = account_get(db, j->base.uid, &j->acc); }
+
+static void me_done(api_job_t *bj) {
+    job_t *j = job_of(bj);
+    if (j->base.rc == ACCOUNT_E_NOTFOUND) {
+        http_respond_error(j->base.r, 401, "unauthorized", "This account no longer exists.");
+        api_job_done(&j->base);
+        return;
+    }
+    if (j->base.rc != 0) {
+        api_db_failed(&j->base);
+        return;
+    }
+    api_json(j->base.r, 200, user_json(&j->acc, true));
+    api_job_done(&j->base);
+}
+
+static void api_me(api_t *a, http_req_t *r, int64_t id) { api_user_db(a, r, id, &JOB, me_work, me_done); }
+
+const api_route_t API_AUTH_ROUTES[] = {
+    { HTTP_POST, "/api/auth/register", "Create an account: {username, email, password, display_name?, language?}", api_register, false },
+    { HTTP_POST, "/api/auth/login", "Log in: {username (or email), password}", api_login, false },
+    { HTTP_POST, "/api/auth/refresh", "New access token from the refresh cookie (rotated)", api_refresh, false },
+    { HTTP_POST, "/api/auth/logout", "End this session", api_logout, false },
+    { HTTP_POST, "/api/auth/logout-all", "End every session of the account", api_logout_all, true },
+    { HTTP_GET, "/api/auth/sessions", "The account's live sessions", api_sessions, true },
+    { HTTP_DELETE, "/api/auth/sessions/{id}", "End one session", api_session_revoke, true },
+    { HTTP_GET, "/api/users/me", "The logged-in user's profile", api_me, true },
+    { HTTP_GET, NULL, NULL, NULL, false },
+};

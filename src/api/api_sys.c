@@ -1,0 +1,40 @@
+/* api_sys — the index of the API, liveness and Prometheus metrics, and the entries that
+ * list the WebSocket endpoints in the index (they have no HTTP handler: app.c routes the
+ * upgrades). */
+#include "api.h"
+
+#include <stdio.h>
+
+static void api_index(api_t *a, http_req_t *r, int64_t id) {
+    (void)id;
+    http_resp_header(r, "cache-control", "no-cache");
+    http_respond(r, 200, "application/json", a->index, a->index_len, HTTP_BODY_BORROW);
+}
+
+static void api_healthz(api_t *a, http_req_t *r, int64_t id) {
+    (void)id;
+    char body[128];
+    int n = snprintf(body, sizeof body, "{\"status\":\"ok\",\"uptime_seconds\":%llu}",
+                     (unsigned long long)((now_wall_ms() - a->metrics->started_ms) / 1000));
+    http_resp_header(r, "cache-control", "no-store");
+    http_respond(r, 200, "application/json", body, (size_t)n, HTTP_BODY_COPY);
+}
+
+static void api_metrics(api_t *a, http_req_t *r, int64_t id) {
+    (void)id;
+    buf_t b;
+    buf_init(&b, 1 << 16);
+    metrics_render(&b, a->metrics, now_wall_ms(), metrics_rss_bytes(), a->chat_rooms ? room_reg_count(a->chat_rooms) : 0,
+                   a->pool ? pool_queued(a->pool) : 0);
+    http_resp_header(r, "cache-control", "no-store");
+    http_respond(r, 200, "text/plain; version=0.0.4; charset=utf-8", b.ptr, b.len, HTTP_BODY_TAKE);
+}
+
+const api_route_t API_SYS_ROUTES[] = {
+    { HTTP_GET, "/api", "This index of the API", api_index, false },
+    { HTTP_GET, "/healthz", "Liveness: {\"status\":\"ok\"}", api_healthz, false },
+    { HTTP_GET, "/metrics", "Prometheus text metrics", api_metrics, false },
+    { HTTP_GET, "/ws/", "The app WebSocket (wss://): first frame {\"type\":\"auth\",\"token\":...}; presence and notifications", NULL, false },
+    { HTTP_GET, "/ws/chat/{room}", "WebSocket room chat (wss://); room is [A-Za-z0-9_-]{1,64}; first frame authenticates", NULL, false },
+    { HTTP_GET, NULL, NULL, NULL, false },
+};

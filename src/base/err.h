@@ -1,0 +1,65 @@
+/* err — pongd's one error space (libuv's uv_err_name is the model).
+ *
+ * Every function that can fail returns 0 (ERR_OK) or one of these negative codes; each
+ * subsystem owns a named range, so a code means the same thing wherever it travels (a
+ * database error can never read as a token error). err_name() gives the constant's name for
+ * logs, err_str() a short description. Errors that reach a user become a JSON error with a
+ * stable string code chosen by the API layer, never these numbers. */
+#ifndef PONGD_ERR_H
+#define PONGD_ERR_H
+
+/* X(name, value, description), grouped by range. */
+#define ERR_LIST(X)                                                                                     \
+    /* general: -1 .. -99 */                                                                            \
+    X(ERR_AGAIN, -1, "need more input, or try later")                                                  \
+    X(ERR_INVALID, -2, "malformed input")                                                              \
+    X(ERR_LIMIT, -3, "a limit was exceeded")                                                           \
+    X(ERR_NOTFOUND, -4, "not found")                                                                   \
+    X(ERR_IO, -5, "input/output error")                                                                \
+    X(ERR_FULL, -6, "a bounded queue is full")                                                         \
+    /* database (db/): -100 .. -199 */                                                                  \
+    X(DB_ECONSTRAINT, -100, "a unique, foreign-key or check constraint refused the write")             \
+    X(DB_EBUSY, -101, "locked for longer than the busy timeout")                                       \
+    X(DB_ECONN, -102, "database connection lost or cannot be opened")                                  \
+    X(DB_ESCHEMA, -103, "the schema is newer than this binary, or a migration failed")                 \
+    X(DB_EINVAL, -104, "bad use of the database interface")                                            \
+    X(DB_EIO, -105, "other database error")                                                            \
+    /* tokens and passwords (auth/): -200 .. -299 */                                                    \
+    X(AUTH_E_FORMAT, -200, "not a token of our shape")                                                 \
+    X(AUTH_E_ALG, -201, "the token names another algorithm")                                           \
+    X(AUTH_E_SIGNATURE, -202, "bad token signature")                                                   \
+    X(AUTH_E_EXPIRED, -203, "the token has expired")                                                   \
+    X(AUTH_E_INTERNAL, -204, "token signing or checking failed")                                       \
+    X(AUTH_E_HASH, -205, "password hashing failed (out of memory)")                                    \
+    /* accounts and sessions (model/account): -300 .. -399 */                                           \
+    X(ACCOUNT_E_NOTFOUND, -300, "no such account or session")                                          \
+    X(ACCOUNT_E_TAKEN_USERNAME, -301, "the username is taken")                                         \
+    X(ACCOUNT_E_TAKEN_EMAIL, -302, "the email is taken")                                               \
+    X(ACCOUNT_E_TAKEN_DISPLAY, -303, "the display name is taken")                                      \
+    X(ACCOUNT_E_REUSED, -304, "a rotated refresh token came back: family revoked")                     \
+    X(ACCOUNT_E_REVOKED, -305, "the session was revoked")                                              \
+    X(ACCOUNT_E_EXPIRED, -306, "the session has expired")                                              \
+    X(ACCOUNT_E_GONE, -307, "the caller's own account was deleted")                                    \
+    /* friends and blocks (model/social): -400 .. -499 */                                               \
+    X(SOCIAL_E_SELF, -400, "a request about oneself")                                                  \
+    X(SOCIAL_E_BLOCKED, -401, "one of the two blocks the other")                                       \
+    X(SOCIAL_E_EXISTS, -402, "already friends, or the request is already there")                       \
+    /* chat frames (live/chat): -500 .. -599 */                                                         \
+    X(CHAT_E_JSON, -500, "not JSON, or not valid UTF-8")                                               \
+    X(CHAT_E_INVALID, -501, "JSON, but not a valid chat frame")                                        \
+    X(CHAT_E_TOO_LONG, -502, "the message is too long")                                                \
+    X(CHAT_E_RATE, -503, "sending too fast")
+
+enum {
+    ERR_OK = 0,
+#define ERR_ENUM_(name, value, text) name = value,
+    ERR_LIST(ERR_ENUM_)
+#undef ERR_ENUM_
+};
+
+/* "ERR_AGAIN", "DB_ECONN", ... ; "ERR_OK" for 0; "ERR_UNKNOWN" for any other value. Static. */
+const char *err_name(int code);
+/* A short English description (static), for logs. */
+const char *err_str(int code);
+
+#endif

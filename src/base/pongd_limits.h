@@ -1,0 +1,62 @@
+/* Every size, count and time limit of pongd, in one place (SQLite's sqliteLimit.h style).
+ * Values that an operator may change are defaults of configuration variables (config.h). */
+#ifndef PONGD_LIMITS_H
+#define PONGD_LIMITS_H
+
+/* HTTP */
+#define LIM_HTTP_HEADER_BYTES     8192u     /* all request headers; more -> 431 */
+#define LIM_HTTP_URI_BYTES        4096u     /* request target; more -> 414 */
+#define LIM_HTTP_HEADER_POOL      256u      /* connections parsing headers at once */
+#define LIM_HTTP_BODY_DEFAULT     6291456u  /* MAX_BODY_BYTES default: a 5 MiB avatar fits */
+#define LIM_HTTP_BODY_MAX         (64u * 1048576u) /* MAX_BODY_BYTES upper bound */
+#define LIM_HTTP_HEADER_TIMEOUT_S 10        /* HEADER_TIMEOUT default */
+#define LIM_HTTP_KEEPALIVE_S      30        /* idle keep-alive connection lifetime */
+#define LIM_HTTP_RESP_HEADERS     16        /* extra response headers per response */
+#define LIM_HTTP_CHUNK_BYTES      16384u    /* body bytes written per writeable callback */
+#define LIM_TX_PACKET_BYTES       32768u    /* largest single send (head + a body chunk, or coalesced frames) */
+
+/* Static files (loaded into memory at start) */
+#define LIM_STATIC_FILE_BYTES     (32u * 1048576u)
+#define LIM_STATIC_TOTAL_BYTES    (256u * 1048576u)
+#define LIM_STATIC_FILES          4096u
+#define LIM_STATIC_DEPTH          8
+#define LIM_STATIC_GZIP_MIN       256u      /* smaller text files are not compressed */
+
+/* WebSocket */
+#define LIM_WS_MESSAGE_BYTES      65536u    /* one message, all fragments; more -> 1009 */
+#define LIM_WS_RX_CHUNK           1024u     /* lws receive buffer per connection; longer messages arrive in pieces */
+#define LIM_WS_QUEUE_DEFAULT      1048576u  /* WS_QUEUE_MAX_BYTES default */
+#define LIM_WS_QUEUE_MSGS         8192u     /* queued messages per connection */
+#define LIM_WS_COALESCE_BYTES     16000u    /* frames gathered into one write (one TLS record) */
+#define LIM_WS_PING_DEFAULT_S     30        /* WS_PING_INTERVAL default */
+#define LIM_WS_CLOSE_GRACE_S      5         /* a closing peer gets this long to drain */
+#define LIM_WS_LOAD_WINDOW_US     100000    /* broadcast load is judged per 100 ms window */
+#define LIM_WS_BUSY_DELIVERIES    5000u     /* > 50,000 deliveries/s: pace writes */
+#define LIM_WS_PACE_US            10000     /* paced: each socket written at most every 10 ms */
+
+#define LIM_WS_PATH_BYTES         256u      /* a WebSocket's request path (chat rooms, games, spectators) */
+
+/* Rooms (topics a connection joins: chat rooms, a user's tabs, games) */
+#define LIM_ROOM_NAME_BYTES       64u
+
+/* Chat */
+#define LIM_CHAT_ROOM_NAME        64u       /* [A-Za-z0-9_-]{1,64} */
+#define LIM_CHAT_MESSAGE_CHARS    2000u     /* Unicode code points */
+#define LIM_CHAT_RATE_DEFAULT     20        /* messages per second per socket, burst 2x */
+
+/* Worker pool */
+#define LIM_POOL_THREADS_DEFAULT  4
+#define LIM_POOL_THREADS_MAX      64
+#define LIM_POOL_QUEUE            4096u     /* jobs waiting for a thread */
+#define LIM_JWT_CACHE_SLOTS       4096u     /* verified access tokens remembered (~300 B each) */
+
+/* Shutdown */
+/* accounts */
+#define LIM_RATEMAP_KEYS          65536u    /* addresses/accounts tracked by a rate limiter; oldest evicted */
+#define LIM_RATEMAP_KEY_BYTES     128u
+#define LIM_AUTH_BODY_BYTES       8192u     /* JSON body of an auth request */
+#define LIM_RETRY_AFTER_BUSY_S    2         /* Retry-After on 503 (hashing queue full) */
+
+#define LIM_SHUTDOWN_GRACE_MS     2000      /* time for WebSockets to finish closing */
+
+#endif

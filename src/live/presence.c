@@ -1,0 +1,161 @@
+/* presence — see presence.h. */
+#include "presence.h"
+#include "auth.h"
+#include "log.h"
+#include "social.h"
+#include "dbpool.h"
+#include "wsauth.h"
+
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct presence {
+    dbpool_t *db;
+    const uint8_t *secret;
+    room_reg_t *users;     /* room "u<id>": the user's authenticated tabs */
+    bool stopped;       /* shutting down: the database pool may be gone */
+};
+
+typedef struct {
+    int64_t uid;
+    bool authed;
+    room_member_t member;   /* in the user's room "u<id>" once authenticated */
+} pconn_t;
+
+/* A change to announce to the user's friends, run through the database pool. */
+typedef struct {
+    presence_t *p;
+    int64_t uid;
+    bool online;
+    int64_t at;
+    int rc;
+    db_rows_t *friends;
+} pjob_t;
+
+static void room_of(int64_t uid, char *out, size_t cap) { snprintf(out, cap, "u%" PRId64, uid); }
+
+presence_t *presence_create(dbpool_t *db, const uint8_t *secret) {
+    presence_t *p = xcalloc(1, sizeof *p);
+    p->db = db;
+    p->secret = secret;
+    p->users = room_reg_create();
+    return p;
+}
+
+void presence_destroy(presence_t *p) {
+    if (!p) return;
+    room_reg_destroy(p->users);
+    free(p);
+}
+
+bool presence_online(const presence_t *p, int64_t user_id) {
+    char name[32];
+    room_of(user_id, name, sizeof name);
+    return room_find(p->users, span_cstr(name)) != NULL;
+}
+
+void presence_push(presence_t *p, int64_t user_id, span_t json) {
+    char name[32];
+    room_of(user_id, name, sizeof name);
+    room_t *r = room_find(p->users, span_cstr(name));
+    if (!r) return;
+    wsmsg_t *m = wsmsg_new(WSMSG_TEXT, json.ptr, json.len);
+    ws_broadcast(r, m);
+    wsmsg_unref(m);
+}
+
+static void pjob_work(void *arg, void *worker) {
+    pjob_t *j = arg;
+    db_t *db = dbpool_db(worker);
+    if (!db) {
+        j->rc = DB_ECONN;
+        return;
+    }
+    if (!j->online) j->rc = social_touch_seen(db, j->uid, j->at);
+    if (j->rc == 0) j->rc = social_friend_ids(db, j->uid, &j->friends);
+    if (j->rc == DB_ECONN) dbpool_lost(worker);
+}
+
+static void pjob_done(void *arg, int status) {
+    pjob_t *j = arg;
+    /* jobs finish in any order on several threads: announce only what is still true (a
+     * tab that closed and reopened at once must not end up "offline" for its friends) */
+    bool still_true = j->online == presence_online(j->p, j->uid);
+    if (status == 0 && j->rc == 0 && still_true) {
+        char msg[160];
+        int n = j->online ? snprintf(msg, sizeof msg, "{\"type\":\"presence\",\"user_id\":%" PRId64 ",\"online\":true}", j->uid)
+                          : snprintf(msg, sizeof msg, "{\"type\":\"presence\",\"user_id\":%" PRId64 ",\"online\":false,\"last_seen_at\":%" PRId64 "}",
+                                     j->uid, j->at);
+        for (int i = 0; i < db_rows_count(j->friends); i++) presence_push(j->p, db_rows_int(j->friends, i, 0), span_of(msg, (size_t)n));
+    } else if (status == 0) {
+        log_msg("warn", "presence of user %" PRId64 " not announced: database error %s", j->uid, err_name(j->rc));
+    }
+    db_rows_free(j->friends);
+    free(j);
+}
+
+void presence_stop(presence_t *p) { p->stopped = true; }
+
+static void announce(presence_t *p, int64_t uid, bool online) {
+    if (p->stopped) return;
+    pjob_t *j = xcalloc(1, sizeof *j);
+    j->p = p;
+    j->uid = uid;
+    j->online = online;
+    j->at = (int64_t)now_wall_ms();
+    if (pool_submit(dbpool_pool(p->db), pjob_work, pjob_done, j) != 0) {
+        log_msg("warn", "presence of user %" PRId64 " not announced: database queue full", uid);
+        free(j);
+    }
+}
+
+void presence_on_open(presence_t *p, ws_conn_t *c) {
+    (void)p;
+    ws_set_data(c, xcalloc(1, sizeof(pconn_t)));
+    wsauth_arm(c);
+}
+
+static void authenticate(presence_t *p, ws_conn_t *c, pconn_t *pc, span_t data) {
+    wsauth_user_t user;
+    if (!wsauth_frame(p->secret, c, data, "unauthorized", &user)) return;
+    int64_t uid = user.id;
+    const char *name = user.display_name;
+    pc->uid = uid;
+    pc->authed = true;
+    char room[32];
+    room_of(uid, room, sizeof room);
+    room_join(p->users, span_cstr(room), &pc->member, c);
+    json_t *hello = json_pack("{s:s, s:{s:I, s:s}}", "type", "hello", "user", "id", (json_int_t)uid, "display_name", name);
+    char *s = json_dumps(hello, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(hello);
+    if (s) ws_send_text(c, span_cstr(s));
+    free(s);
+    if (room_size(pc->member.room) == 1) announce(p, uid, true);   /* first tab */
+}
+
+void presence_on_message(presence_t *p, ws_conn_t *c, span_t data) {
+    pconn_t *pc = ws_data(c);
+    if (!pc) return;
+    if (!pc->authed) {
+        authenticate(p, c, pc, data);
+        return;
+    }
+    json_error_t e;
+    json_t *o = json_loadb(data.ptr, data.len, JSON_REJECT_DUPLICATES, &e);
+    const char *type = json_string_value(json_object_get(o, "type"));
+    if (type && strcmp(type, "ping") == 0) ws_send_text(c, SPAN_LIT("{\"type\":\"pong\"}"));
+    json_decref(o);
+}
+
+void presence_on_close(presence_t *p, ws_conn_t *c) {
+    pconn_t *pc = ws_data(c);
+    if (pc && pc->authed) {
+        room_leave(&pc->member);
+        if (!presence_online(p, pc->uid)) announce(p, pc->uid, false);   /* last tab */
+    }
+    free(pc);
+    ws_set_data(c, NULL);
+}

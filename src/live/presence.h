@@ -1,0 +1,40 @@
+/* presence — who is online, and pushes to a user's open tabs, over the app WebSocket /ws/.
+ *
+ * A tab connects to /ws/ and sends {"type":"auth","token":"<access token>"} first (within
+ * WSAUTH_TIMEOUT_S, else it is closed with 4001; wsauth.h): no secret in the URL or the logs.
+ * Then it joins the user's room in a room_reg_t of its own (separate from chat rooms). The
+ * user is online while the room has at least one member (several tabs count once); when
+ * the last tab closes, last_seen_at is stored and the user's friends are told. Loop thread
+ * only; database work goes through the store pool. */
+#ifndef PONGD_PRESENCE_H
+#define PONGD_PRESENCE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "util.h"
+#include "ws.h"
+
+#include "dbpool.h"
+
+typedef struct presence presence_t;
+
+/* db: the database pool (friend ids, last_seen_at); secret: the access-token key
+ * (AUTH_SECRET_BYTES). Both must outlive the presence. */
+presence_t *presence_create(dbpool_t *db, const uint8_t *secret);
+void presence_destroy(presence_t *p);
+
+/* /ws/ connection events (from the app's ws handlers). */
+void presence_on_open(presence_t *p, ws_conn_t *c);
+void presence_on_message(presence_t *p, ws_conn_t *c, span_t data);
+void presence_on_close(presence_t *p, ws_conn_t *c);
+
+/* After the loop stopped, before the pools are destroyed: tabs closed from now on (the
+ * server's own teardown) are not announced. */
+void presence_stop(presence_t *p);
+
+bool presence_online(const presence_t *p, int64_t user_id);
+/* Sends text (a JSON object) to every open tab of the user; nothing if offline. */
+void presence_push(presence_t *p, int64_t user_id, span_t json);
+
+#endif

@@ -1,0 +1,247 @@
+/* accounts — see accounts.h. Every statement is a static db_sql_t (prepared once per
+ * connection); transactions group the writes that belong together. */
+#include "account.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define USER_COLS ACCOUNT_USER_COLS
+
+static const db_sql_t Q_INSERT_USER = {
+    "account_insert_user",
+    "INSERT INTO users (username, username_key, email, email_key, display_name, display_key, password_hash, language,"
+    " created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+};
+static const db_sql_t Q_TAKEN_USERNAME = { "account_taken_username", "SELECT 1 FROM users WHERE username_key = $1" };
+static const db_sql_t Q_TAKEN_EMAIL = { "account_taken_email", "SELECT 1 FROM users WHERE email_key = $1" };
+static const db_sql_t Q_TAKEN_DISPLAY = { "account_taken_display", "SELECT 1 FROM users WHERE display_key = $1" };
+static const db_sql_t Q_FIND_LOGIN = {
+    "account_find_login",
+    "SELECT " USER_COLS " FROM users WHERE (username_key = $1 OR email_key = $1) AND deleted_at IS NULL",
+};
+static const db_sql_t Q_GET = { "account_get", "SELECT " USER_COLS " FROM users WHERE id = $1 AND deleted_at IS NULL" };
+static const db_sql_t Q_INSERT_SESSION = {
+    "account_insert_session",
+    "INSERT INTO sessions (user_id, family, token_hash, created_at, last_used_at, expires_at, user_agent, address)"
+    " VALUES ($1, $2, $3, $4, $4, $5, $6, $7) RETURNING id",
+};
+static const db_sql_t Q_SESSION_BY_HASH = {
+    "account_session_by_hash",
+    "SELECT id, user_id, family, COALESCE(rotated_at, 0), COALESCE(revoked_at, 0), expires_at, created_at"
+    " FROM sessions WHERE token_hash = $1",
+};
+static const db_sql_t Q_MARK_ROTATED = {
+    "account_mark_rotated", "UPDATE sessions SET rotated_at = $2, last_used_at = $2 WHERE id = $1 AND rotated_at IS NULL",
+};
+static const db_sql_t Q_REVOKE_FAMILY = {
+    "account_revoke_family", "UPDATE sessions SET revoked_at = $2 WHERE family = $1 AND revoked_at IS NULL",
+};
+static const db_sql_t Q_REVOKE_ALL = {
+    "account_revoke_all", "UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL",
+};
+static const db_sql_t Q_FAMILY_OF = { "account_family_of", "SELECT family FROM sessions WHERE id = $1 AND user_id = $2" };
+static const db_sql_t Q_LIST = {
+    "account_list_sessions",
+    "SELECT id, created_at, last_used_at, user_agent, address, family FROM sessions"
+    " WHERE user_id = $1 AND revoked_at IS NULL AND rotated_at IS NULL AND expires_at > $2"
+    " ORDER BY last_used_at DESC, id DESC",
+};
+
+static void copy_text(char *dst, size_t cap, const db_rows_t *r, int row, int col) {
+    size_t len;
+    const char *t = db_rows_text(r, row, col, &len);
+    if (len >= cap) len = cap - 1;
+    memcpy(dst, t, len);
+    dst[len] = 0;
+}
+
+void account_read(const db_rows_t *r, int row, account_t *a) {
+    memset(a, 0, sizeof *a);
+    a->id = db_rows_int(r, row, 0);
+    copy_text(a->username, sizeof a->username, r, row, 1);
+    copy_text(a->email, sizeof a->email, r, row, 2);
+    copy_text(a->display_name, sizeof a->display_name, r, row, 3);
+    copy_text(a->language, sizeof a->language, r, row, 4);
+    copy_text(a->password_hash, sizeof a->password_hash, r, row, 5);
+    a->avatar_version = db_rows_int(r, row, 6);
+    a->created_at = db_rows_int(r, row, 7);
+    a->last_seen_at = db_rows_int(r, row, 8);
+}
+
+static db_val_t text(const char *s) { return DB_TEXT(s, strlen(s)); }
+
+/* 1 if the query with one text parameter finds a row, 0 if not, or an error. */
+static int exists(db_t *db, const db_sql_t *q, const char *key) {
+    db_val_t p = text(key);
+    db_rows_t *r;
+    int rc = db_exec(db, q, &p, 1, &r, NULL);
+    if (rc != 0) return rc;
+    int n = db_rows_count(r);
+    db_rows_free(r);
+    return n > 0;
+}
+
+static int insert_session(db_t *db, int64_t user_id, const char *family, const account_session_t *s, int64_t *session_id) {
+    db_val_t p[7] = { DB_INT(user_id), text(family), text(s->token_hash), DB_INT(s->now), DB_INT(s->expires),
+                      text(s->user_agent), text(s->address) };
+    db_rows_t *r;
+    int rc = db_exec(db, &Q_INSERT_SESSION, p, 7, &r, NULL);
+    if (rc != 0) return rc;
+    if (session_id) *session_id = db_rows_int(r, 0, 0);
+    db_rows_free(r);
+    return 0;
+}
+
+int account_register(db_t *db, const account_t *in, const account_session_t *s, int64_t *user_id, int64_t *session_id) {
+    char ukey[sizeof in->username], ekey[sizeof in->email], dkey[sizeof in->display_name];
+    auth_fold(span_cstr(in->username), ukey);
+    auth_fold(span_cstr(in->email), ekey);
+    auth_fold(span_cstr(in->display_name), dkey);
+    int rc = db_begin(db);
+    if (rc != 0) return rc;
+    db_val_t p[9] = { text(in->username), text(ukey), text(in->email), text(ekey), text(in->display_name),
+                      text(dkey), text(in->password_hash), text(in->language[0] ? in->language : "en"), DB_INT(s->now) };
+    db_rows_t *r = NULL;
+    rc = db_exec(db, &Q_INSERT_USER, p, 9, &r, NULL);
+    if (rc == 0) {
+        *user_id = db_rows_int(r, 0, 0);
+        db_rows_free(r);
+        rc = insert_session(db, *user_id, s->family, s, session_id);
+    }
+    if (rc == 0) return db_commit(db);
+    db_rollback(db);
+    if (rc != DB_ECONSTRAINT) return rc;
+    /* which one? (after the rollback: a concurrent registration may have won the race) */
+    int t;
+    if ((t = exists(db, &Q_TAKEN_USERNAME, ukey)) != 0) return t > 0 ? ACCOUNT_E_TAKEN_USERNAME : t;
+    if ((t = exists(db, &Q_TAKEN_EMAIL, ekey)) != 0) return t > 0 ? ACCOUNT_E_TAKEN_EMAIL : t;
+    if ((t = exists(db, &Q_TAKEN_DISPLAY, dkey)) != 0) return t > 0 ? ACCOUNT_E_TAKEN_DISPLAY : t;
+    return rc;
+}
+
+static int get_one(db_t *db, const db_sql_t *q, db_val_t p, account_t *out) {
+    db_rows_t *r;
+    int rc = db_exec(db, q, &p, 1, &r, NULL);
+    if (rc != 0) return rc;
+    if (db_rows_count(r) == 0) rc = ACCOUNT_E_NOTFOUND;
+    else account_read(r, 0, out);
+    db_rows_free(r);
+    return rc;
+}
+
+int account_find_login(db_t *db, const char *name, account_t *out) {
+    char key[AUTH_EMAIL_MAX + 1];
+    size_t n = strlen(name);
+    if (n > AUTH_EMAIL_MAX) return ACCOUNT_E_NOTFOUND;
+    auth_fold(span_of(name, n), key);
+    return get_one(db, &Q_FIND_LOGIN, text(key), out);
+}
+
+int account_get(db_t *db, int64_t id, account_t *out) { return get_one(db, &Q_GET, DB_INT(id), out); }
+
+int account_session_create(db_t *db, int64_t user_id, const account_session_t *s, int64_t *session_id) {
+    return insert_session(db, user_id, s->family, s, session_id);
+}
+
+int account_session_rotate(db_t *db, const char *old_hash, const account_session_t *s, int64_t *user_id, int64_t *session_id) {
+    int rc = db_begin(db);
+    if (rc != 0) return rc;
+    db_val_t p = text(old_hash);
+    db_rows_t *r = NULL;
+    if ((rc = db_exec(db, &Q_SESSION_BY_HASH, &p, 1, &r, NULL)) != 0) goto fail;
+    if (db_rows_count(r) == 0) {
+        rc = ACCOUNT_E_NOTFOUND;
+        goto fail;
+    }
+    int64_t id = db_rows_int(r, 0, 0), uid = db_rows_int(r, 0, 1);
+    char family[AUTH_TOKEN_CHARS + 1];
+    copy_text(family, sizeof family, r, 0, 2);
+    int64_t rotated = db_rows_int(r, 0, 3), revoked = db_rows_int(r, 0, 4), expires = db_rows_int(r, 0, 5);
+    db_rows_free(r);
+    r = NULL;
+    *user_id = uid;
+    if (revoked) {
+        rc = ACCOUNT_E_REVOKED;
+        goto fail;
+    }
+    if (rotated) {   /* replayed: revoke the whole chain, keep that write */
+        db_val_t f[2] = { text(family), DB_INT(s->now) };
+        if ((rc = db_exec(db, &Q_REVOKE_FAMILY, f, 2, NULL, NULL)) != 0) goto fail;
+        rc = db_commit(db);
+        return rc != 0 ? rc : ACCOUNT_E_REUSED;
+    }
+    if (expires <= s->now) {
+        rc = ACCOUNT_E_EXPIRED;
+        goto fail;
+    }
+    db_val_t m[2] = { DB_INT(id), DB_INT(s->now) };
+    int64_t changed = 0;
+    if ((rc = db_exec(db, &Q_MARK_ROTATED, m, 2, NULL, &changed)) != 0) goto fail;
+    if (changed != 1) {   /* a concurrent refresh rotated it first */
+        rc = ACCOUNT_E_REUSED;
+        goto fail;
+    }
+    if ((rc = insert_session(db, uid, family, s, session_id)) != 0) goto fail;
+    return db_commit(db);
+fail:
+    db_rows_free(r);
+    db_rollback(db);
+    return rc;
+}
+
+static int revoke_family(db_t *db, const char *family, int64_t now) {
+    db_val_t f[2] = { text(family), DB_INT(now) };
+    return db_exec(db, &Q_REVOKE_FAMILY, f, 2, NULL, NULL);
+}
+
+int account_session_logout(db_t *db, const char *token_hash, int64_t now, int64_t *user_id) {
+    db_val_t p = text(token_hash);
+    db_rows_t *r;
+    int rc = db_exec(db, &Q_SESSION_BY_HASH, &p, 1, &r, NULL);
+    if (rc != 0) return rc;
+    if (db_rows_count(r) == 0) {
+        db_rows_free(r);
+        return ACCOUNT_E_NOTFOUND;
+    }
+    char family[AUTH_TOKEN_CHARS + 1];
+    copy_text(family, sizeof family, r, 0, 2);
+    if (user_id) *user_id = db_rows_int(r, 0, 1);
+    db_rows_free(r);
+    return revoke_family(db, family, now);
+}
+
+int account_sessions_revoke_all(db_t *db, int64_t user_id, int64_t now) {
+    db_val_t p[2] = { DB_INT(user_id), DB_INT(now) };
+    return db_exec(db, &Q_REVOKE_ALL, p, 2, NULL, NULL);
+}
+
+int account_session_revoke(db_t *db, int64_t user_id, int64_t id, int64_t now) {
+    db_val_t p[2] = { DB_INT(id), DB_INT(user_id) };
+    db_rows_t *r;
+    int rc = db_exec(db, &Q_FAMILY_OF, p, 2, &r, NULL);
+    if (rc != 0) return rc;
+    if (db_rows_count(r) == 0) {
+        db_rows_free(r);
+        return ACCOUNT_E_NOTFOUND;
+    }
+    char family[AUTH_TOKEN_CHARS + 1];
+    copy_text(family, sizeof family, r, 0, 0);
+    db_rows_free(r);
+    return revoke_family(db, family, now);
+}
+
+int account_session_family(db_t *db, int64_t user_id, const char *token_hash, char family[AUTH_TOKEN_CHARS + 1]) {
+    db_val_t p = text(token_hash);
+    db_rows_t *r;
+    int rc = db_exec(db, &Q_SESSION_BY_HASH, &p, 1, &r, NULL);
+    if (rc != 0) return rc;
+    if (db_rows_count(r) == 0 || db_rows_int(r, 0, 1) != user_id) rc = ACCOUNT_E_NOTFOUND;
+    else copy_text(family, AUTH_TOKEN_CHARS + 1, r, 0, 2);
+    db_rows_free(r);
+    return rc;
+}
+
+int account_sessions_list(db_t *db, int64_t user_id, int64_t now, db_rows_t **rows) {
+    db_val_t p[2] = { DB_INT(user_id), DB_INT(now) };
+    return db_exec(db, &Q_LIST, p, 2, rows, NULL);
+}

@@ -1,0 +1,41 @@
+/* The transport and protocol glue: one libwebsockets context with an HTTPS/WSS vhost and a
+ * plain-HTTP redirect vhost, the event loop, the access log and the worker pool's wake-up.
+ * Everything above it uses http.h and ws.h. */
+#ifndef PONGD_SERVER_H
+#define PONGD_SERVER_H
+
+#include <stdbool.h>
+#include "config.h"
+#include "http.h"
+#include "metrics.h"
+#include "pool.h"
+#include "ws.h"
+
+/* What the application supplies. Every callback runs on the loop thread. */
+typedef struct {
+    void (*on_http)(void *app, http_req_t *req);
+    /* May a WebSocket open on this path? 0 yes, or an HTTP status to refuse with (404). */
+    int (*ws_route)(void *app, span_t path);
+    void (*ws_open)(void *app, ws_conn_t *c);
+    /* One complete text message. */
+    void (*ws_message)(void *app, ws_conn_t *c, span_t data);
+    void (*ws_close)(void *app, ws_conn_t *c);
+} srv_handlers_t;
+
+typedef struct srv srv_t;
+
+/* Creates the listeners. cert/key: PEM paths. ERR_IO with a message in err. */
+int srv_create(srv_t **out, const config_t *cfg, const char *cert, const char *key,
+               const srv_handlers_t *h, void *app, metrics_t *metrics, char *err, size_t errlen);
+/* A worker pool whose completions the loop runs (at most SRV_MAX_POOLS); before srv_run(). */
+#define SRV_MAX_POOLS 4
+void srv_add_pool(srv_t *s, pool_t *pool);
+/* Runs the loop until srv_request_stop(); then closes WebSockets with 1001 and returns. */
+int srv_run(srv_t *s);
+/* Async-signal-safe. */
+void srv_request_stop(srv_t *s);
+/* Wakes the loop from any thread (used by the worker pool). */
+void srv_wake(void *s);
+void srv_destroy(srv_t *s);
+
+#endif

@@ -1,0 +1,229 @@
+/* social: relations, friend requests, blocks, avatars, profile updates and account
+ * deletion, on SQLite and (with PONGD_TEST_DATABASE_URL) PostgreSQL. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dbtest.h"
+#include "social.h"
+
+static char sqlite_path[64];
+
+
+static int64_t add(db_t *db, const char *name) {
+    account_t a;
+    memset(&a, 0, sizeof a);
+    snprintf(a.username, sizeof a.username, "%s", name);
+    snprintf(a.email, sizeof a.email, "%s@x.org", name);
+    snprintf(a.display_name, sizeof a.display_name, "%s", name);
+    snprintf(a.password_hash, sizeof a.password_hash, "h");
+    account_session_t s;
+    memset(&s, 0, sizeof s);
+    snprintf(s.token_hash, sizeof s.token_hash, "tok-%s", name);
+    snprintf(s.family, sizeof s.family, "fam-%s", name);
+    s.now = 1;
+    s.expires = 1000000;
+    int64_t id;
+    assert_int_equal(account_register(db, &a, &s, &id, NULL), 0);
+    return id;
+}
+
+/* a's relation to b, as social_relation() tells it; the profile read (one statement of its
+ * own) must tell the same and show b without private columns */
+static social_relation_t rel(db_t *db, int64_t a, int64_t b) {
+    social_relation_t r, pr;
+    assert_int_equal(social_relation(db, a, b, &r), 0);
+    account_t got;
+    assert_int_equal(social_profile(db, a, b, NULL, &got, &pr), 0);
+    assert_int_equal(pr, r);
+    assert_int_equal(got.id, b);
+    assert_string_equal(got.email, "");
+    assert_string_equal(got.password_hash, "");
+    return r;
+}
+
+static int count_kind(db_t *db, int64_t me, int64_t kind) {
+    db_rows_t *r;
+    assert_int_equal(social_friends(db, me, &r), 0);
+    int n = 0;
+    for (int i = 0; i < db_rows_count(r); i++) n += db_rows_int(r, i, 5) == kind;
+    db_rows_free(r);
+    return n;
+}
+
+static void run_friends_and_blocks(const char *url) {
+    db_t *db = fresh(url);
+    int64_t a = add(db, "ann"), b = add(db, "ben"), c = add(db, "cat");
+    bool became;
+    assert_int_equal(rel(db, a, a), REL_SELF);
+    assert_int_equal(rel(db, a, b), REL_NONE);
+    assert_int_equal(social_friend_request(db, a, a, 5, &became), SOCIAL_E_SELF);
+    assert_int_equal(social_friend_request(db, a, 9999, 5, &became), ACCOUNT_E_NOTFOUND);
+    /* request, seen from both sides, then accepted */
+    assert_int_equal(social_friend_request(db, a, b, 5, &became), 0);
+    assert_false(became);
+    assert_int_equal(rel(db, a, b), REL_REQUEST_SENT);
+    assert_int_equal(rel(db, b, a), REL_REQUEST_RECEIVED);
+    assert_int_equal(count_kind(db, b, 1), 1);   /* incoming */
+    assert_int_equal(count_kind(db, a, 2), 1);   /* outgoing */
+    assert_int_equal(social_friend_request(db, a, b, 6, &became), SOCIAL_E_EXISTS);
+    assert_int_equal(social_friend_accept(db, a, b, 7), ACCOUNT_E_NOTFOUND);   /* only the addressee accepts */
+    assert_int_equal(social_friend_accept(db, b, a, 7), 0);
+    assert_int_equal(rel(db, a, b), REL_FRIENDS);
+    assert_int_equal(rel(db, b, a), REL_FRIENDS);
+    db_rows_t *ids;
+    assert_int_equal(social_friend_ids(db, a, &ids), 0);
+    assert_int_equal(db_rows_count(ids), 1);
+    assert_int_equal(db_rows_int(ids, 0, 0), b);
+    db_rows_free(ids);
+    /* asking someone who already asked you makes you friends */
+    assert_int_equal(social_friend_request(db, c, a, 8, &became), 0);
+    assert_int_equal(social_friend_request(db, a, c, 9, &became), 0);
+    assert_true(became);
+    assert_int_equal(rel(db, c, a), REL_FRIENDS);
+    /* remove */
+    assert_int_equal(social_friend_remove(db, c, a), 0);
+    assert_int_equal(rel(db, a, c), REL_NONE);
+    assert_int_equal(social_friend_remove(db, c, a), ACCOUNT_E_NOTFOUND);
+    /* blocking ends the friendship and stops requests, both ways */
+    assert_int_equal(social_block(db, b, a, 10), 0);
+    assert_int_equal(social_block(db, b, a, 11), 0);   /* idempotent */
+    assert_int_equal(rel(db, b, a), REL_BLOCKED);
+    assert_int_equal(rel(db, a, b), REL_BLOCKED_BY);
+    assert_int_equal(count_kind(db, a, 0), 0);
+    assert_int_equal(social_friend_request(db, a, b, 12, &became), SOCIAL_E_BLOCKED);
+    assert_int_equal(social_friend_request(db, b, a, 12, &became), SOCIAL_E_BLOCKED);
+    /* many profiles at once (one pipeline on PostgreSQL): each as read alone */
+    int64_t vs[] = { b, a, a, a, c, c, b, a }, os[] = { a, b, a, 9999, a, b, c, c };
+    enum { NP = sizeof vs / sizeof vs[0] };
+    account_t got[NP];
+    social_relation_t rels[NP];
+    int rcs[NP];
+    social_profiles(db, NP, vs, os, got, rels, rcs);
+    for (int i = 0; i < NP; i++) {
+        if (os[i] == 9999) {
+            assert_int_equal(rcs[i], ACCOUNT_E_NOTFOUND);
+            continue;
+        }
+        assert_int_equal(rcs[i], 0);
+        assert_int_equal(got[i].id, os[i]);
+        assert_int_equal(rels[i], rel(db, vs[i], os[i]));
+    }
+    assert_int_equal(rels[0], REL_BLOCKED);
+    assert_int_equal(rels[1], REL_BLOCKED_BY);
+    assert_int_equal(rels[2], REL_SELF);
+    /* more pairs than one db_exec_many takes: answered in chunks, every one in its place */
+    enum { NB = DB_MANY_MAX + 3 };
+    int64_t bv[NB], bo[NB];
+    account_t bgot[NB];
+    social_relation_t brels[NB];
+    int brcs[NB];
+    for (int i = 0; i < NB; i++) {
+        bv[i] = vs[i % NP];
+        bo[i] = os[i % NP];
+    }
+    social_profiles(db, NB, bv, bo, bgot, brels, brcs);
+    for (int i = 0; i < NB; i++) {
+        assert_int_equal(brcs[i], rcs[i % NP]);
+        if (brcs[i] == 0) {
+            assert_int_equal(bgot[i].id, bo[i]);
+            assert_int_equal(brels[i], rels[i % NP]);
+        }
+    }
+    db_rows_t *bl;
+    assert_int_equal(social_blocks(db, b, &bl), 0);
+    assert_int_equal(db_rows_count(bl), 1);
+    assert_int_equal(db_rows_int(bl, 0, 0), a);
+    db_rows_free(bl);
+    assert_int_equal(social_block(db, a, a, 1), SOCIAL_E_SELF);
+    assert_int_equal(social_unblock(db, b, a), 0);
+    assert_int_equal(rel(db, a, b), REL_NONE);
+    assert_int_equal(social_friend_request(db, a, b, 13, &became), 0);
+    db_close(db);
+}
+
+static void run_profile_avatar_delete(const char *url) {
+    db_t *db = fresh(url);
+    int64_t a = add(db, "dora"), b = add(db, "eve");
+    account_t got;
+    /* display name: unique case-insensitively, found case-insensitively */
+    social_update_t u = { "Dora the Great", NULL, "fr", NULL };
+    assert_int_equal(social_update(db, a, &u, 5), 0);
+    social_relation_t r0;
+    assert_int_equal(social_profile(db, b, 0, "DORA THE GREAT", &got, &r0), 0);
+    assert_int_equal(got.id, a);
+    assert_string_equal(got.language, "fr");
+    assert_string_equal(got.username, "dora");
+    assert_int_equal(r0, REL_NONE);
+    assert_int_equal(social_profile(db, a, 0, "dora the great", &got, &r0), 0);
+    assert_int_equal(r0, REL_SELF);
+    social_update_t clash = { "dora the great", NULL, NULL, NULL };
+    assert_int_equal(social_update(db, b, &clash, 6), ACCOUNT_E_TAKEN_DISPLAY);
+    social_update_t same = { "DORA the great", NULL, NULL, NULL };
+    assert_int_equal(social_update(db, a, &same, 6), 0);   /* your own name in another case is fine */
+    social_update_t mail = { NULL, "EVE@x.org", NULL, NULL };
+    assert_int_equal(social_update(db, a, &mail, 7), ACCOUNT_E_TAKEN_EMAIL);
+    assert_int_equal(social_profile(db, a, 0, "nobody", &got, &r0), ACCOUNT_E_NOTFOUND);
+    assert_int_equal(social_profile(db, a, 9999, NULL, &got, &r0), ACCOUNT_E_NOTFOUND);
+    /* avatars bump the version; clearing too */
+    int64_t v1, v2, v3;
+    unsigned char img[5] = { 'R', 'I', 'F', 'F', 0 };
+    assert_int_equal(social_avatar_set(db, a, img, 5, "image/webp", 8, &v1), 0);
+    assert_int_equal(social_avatar_set(db, a, img, 4, "image/webp", 9, &v2), 0);
+    assert_true(v2 > v1);
+    db_rows_t *r;
+    assert_int_equal(social_avatar_get(db, a, &r), 0);
+    size_t len;
+    db_rows_text(r, 0, 0, &len);
+    assert_int_equal(len, 4);
+    assert_string_equal(db_rows_text(r, 0, 1, NULL), "image/webp");
+    db_rows_free(r);
+    assert_int_equal(social_avatar_clear(db, a, 10, &v3), 0);
+    assert_true(v3 > v2);
+    assert_int_equal(social_avatar_get(db, a, &r), 0);
+    assert_int_equal(db_rows_count(r), 0);
+    db_rows_free(r);
+    /* deletion: personal data gone, row anonymised, names free again */
+    bool became;
+    assert_int_equal(social_friend_request(db, a, b, 11, &became), 0);
+    assert_int_equal(social_avatar_set(db, a, img, 5, "image/webp", 12, &v1), 0);
+    assert_int_equal(social_delete_account(db, a, 13), 0);
+    assert_int_equal(account_get(db, a, &got), ACCOUNT_E_NOTFOUND);
+    assert_int_equal(account_find_login(db, "dora", &got), ACCOUNT_E_NOTFOUND);
+    assert_int_equal(account_find_login(db, "dora@x.org", &got), ACCOUNT_E_NOTFOUND);
+    assert_int_equal(social_profile(db, b, 0, "Dora the Great", &got, &r0), ACCOUNT_E_NOTFOUND);
+    assert_int_equal(social_profile(db, b, a, NULL, &got, &r0), ACCOUNT_E_NOTFOUND);
+    assert_int_equal(count_kind(db, b, 1), 0);
+    assert_int_equal(social_avatar_get(db, a, &r), 0);
+    assert_int_equal(db_rows_count(r), 0);
+    db_rows_free(r);
+    assert_int_equal(account_sessions_list(db, a, 14, &r), 0);
+    assert_int_equal(db_rows_count(r), 0);
+    db_rows_free(r);
+    int64_t again = add(db, "dora");   /* the name can be taken again */
+    assert_true(again != a);
+    db_close(db);
+}
+
+BOTH(friends_and_blocks)
+BOTH(profile_avatar_delete)
+
+int main(void) {
+    snprintf(sqlite_path, sizeof sqlite_path, "/tmp/pongd-test-soc-%d.sqlite3", (int)getpid());
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sqlite_friends_and_blocks),
+        cmocka_unit_test(test_sqlite_profile_avatar_delete),
+        cmocka_unit_test(test_postgres_friends_and_blocks),
+        cmocka_unit_test(test_postgres_profile_avatar_delete),
+    };
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    dbtest_remove(sqlite_path);
+    return failed;
+}
