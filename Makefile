@@ -3,6 +3,9 @@
 SHELL := /bin/bash
 
 CC      ?= cc
+# the output folder: `B=/tmp/x make ...` keeps a second build apart (web/dist, the wasm
+# module and the game tools stay in build/)
+B       ?= build
 CSTD    := -std=c17 -D_GNU_SOURCE
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla
 CFLAGS_COMMON := $(CSTD) $(WARN) -g -pthread -MMD -MP
@@ -62,8 +65,8 @@ SRC      := $(ROOT_SRC) $(foreach l,$(LAYERS),$(SRC_$(l)))
 # layers above net link net.a without it (live/ tests use a test double of ws.h).
 NET_GLUE := src/net/server.c
 objs = $(patsubst src/%.c,$(1)/%.o,$(2))
-OBJ      := $(call objs,build/obj,$(SRC))
-ASAN_OBJ := $(call objs,build/asan/obj,$(SRC))
+OBJ      := $(call objs,$(B)/obj,$(SRC))
+ASAN_OBJ := $(call objs,$(B)/asan/obj,$(SRC))
 LDLIBS   := $(shell pkg-config --libs $(call pkgs,$(GROUPS)) 2>/dev/null) -lm -pthread
 
 .PHONY: build deps deps-test web wasm tools ai-table run test unit unit-asan integration integration-asan integration-pg browser game-test fuzz fuzz-short bench clean asan check-includes layer-probe
@@ -74,40 +77,40 @@ deps:
 deps-test:
 	@scripts/deps.sh test
 
-build: build/pongd
+build: $(B)/pongd
 
-build/pongd: $(OBJ)
+$(B)/pongd: $(OBJ)
 	@echo "  LD $@"; $(CC) $(CFLAGS_REL) -o $@ $^ $(LDLIBS)
 
-asan: build/asan/pongd
+asan: $(B)/asan/pongd
 
-build/asan/pongd: $(ASAN_OBJ)
+$(B)/asan/pongd: $(ASAN_OBJ)
 	@echo "  LD $@"; $(CC) $(CFLAGS_ASAN) -o $@ $^ $(LDLIBS)
 
 # no ".." or absolute #include anywhere in C, game/ only the three freestanding headers
-build/includes.ok: scripts/check-includes.sh $(SRC) $(wildcard src/*/*.h src/*.h tests/unit/*/*.c fuzz/*.c)
+$(B)/includes.ok: scripts/check-includes.sh $(SRC) $(wildcard src/*/*.h src/*.h tests/unit/*/*.c fuzz/*.c)
 	@scripts/check-includes.sh
 	@mkdir -p $(@D) && touch $@
-check-includes: build/includes.ok
+check-includes: $(B)/includes.ok
 
 define LAYER_RULES
-build/obj/$(1)/%.o: src/$(1)/%.c build/includes.ok
+$(B)/obj/$(1)/%.o: src/$(1)/%.c $(B)/includes.ok
 	@mkdir -p $$(@D)
 	@echo "  CC $$<"; $$(CC) $$(CFLAGS_REL) $$(call layer_cflags,$(1)) -c -o $$@ $$<
-build/asan/obj/$(1)/%.o: src/$(1)/%.c build/includes.ok
+$(B)/asan/obj/$(1)/%.o: src/$(1)/%.c $(B)/includes.ok
 	@mkdir -p $$(@D)
 	@echo "  CC $$<"; $$(CC) $$(CFLAGS_ASAN) $$(call layer_cflags,$(1)) -c -o $$@ $$<
-build/lib/$(1).a: $$(call objs,build/obj,$$(filter-out $$(NET_GLUE),$$(SRC_$(1))))
+$(B)/lib/$(1).a: $$(call objs,$(B)/obj,$$(filter-out $$(NET_GLUE),$$(SRC_$(1))))
 	@mkdir -p $$(@D) && rm -f $$@ && ar rcs $$@ $$^
-build/asan/lib/$(1).a: $$(call objs,build/asan/obj,$$(filter-out $$(NET_GLUE),$$(SRC_$(1))))
+$(B)/asan/lib/$(1).a: $$(call objs,$(B)/asan/obj,$$(filter-out $$(NET_GLUE),$$(SRC_$(1))))
 	@mkdir -p $$(@D) && rm -f $$@ && ar rcs $$@ $$^
 endef
 $(foreach l,$(LAYERS),$(eval $(call LAYER_RULES,$(l))))
 
-build/obj/%.o: src/%.c build/includes.ok
+$(B)/obj/%.o: src/%.c $(B)/includes.ok
 	@mkdir -p $(@D)
 	@echo "  CC $<"; $(CC) $(CFLAGS_REL) $(call layer_cflags,root) -c -o $@ $<
-build/asan/obj/%.o: src/%.c build/includes.ok
+$(B)/asan/obj/%.o: src/%.c $(B)/includes.ok
 	@mkdir -p $(@D)
 	@echo "  CC $<"; $(CC) $(CFLAGS_ASAN) $(call layer_cflags,root) -c -o $@ $<
 
@@ -158,27 +161,27 @@ web/dist/index.html: $(WEB_SRC) package-lock.json build/wasm/pong.wasm
 run:
 	@scripts/deps.sh build
 	@$(MAKE) --no-print-directory build web
-	build/pongd
+	$(B)/pongd
 
 # ---- tests ----
 # Unit tests mirror src/: tests/unit/<layer>/test_x.c links only the archives of its layer
 # and the layers under it (USES_<layer>), so a test — and the code it tests — cannot reach
 # a layer above. Test doubles sit next to the tests (tests/unit/live/ws_double.c).
 UNIT_SRC  := $(foreach l,$(LAYERS),$(wildcard tests/unit/$(l)/test_*.c))
-UNIT_BIN  := $(patsubst tests/unit/%.c,build/unit/%,$(UNIT_SRC))
-UNIT_ASAN := $(patsubst tests/unit/%.c,build/asan/unit/%,$(UNIT_SRC))
-unit_layer = $(firstword $(subst /, ,$(patsubst build/unit/%,%,$(patsubst build/asan/unit/%,%,$(1)))))
+UNIT_BIN  := $(patsubst tests/unit/%.c,$(B)/unit/%,$(UNIT_SRC))
+UNIT_ASAN := $(patsubst tests/unit/%.c,$(B)/asan/unit/%,$(UNIT_SRC))
+unit_layer = $(firstword $(subst /, ,$(patsubst $(B)/unit/%,%,$(patsubst $(B)/asan/unit/%,%,$(1)))))
 unit_doubles = $(wildcard tests/unit/$(1)/*_double.c)
 
 define UNIT_RULES
-build/unit/$(1)/%: tests/unit/$(1)/%.c $$(call unit_doubles,$(1)) $$(foreach u,$$(USES_$(1)),build/lib/$$(u).a)
+$(B)/unit/$(1)/%: tests/unit/$(1)/%.c $$(call unit_doubles,$(1)) $$(foreach u,$$(USES_$(1)),$(B)/lib/$$(u).a)
 	@mkdir -p $$(@D)
 	@echo "  LD $$@"; $$(CC) $$(CFLAGS_REL) $$(call layer_cflags,$(1),$$(TEST_LIBS_$(1))) -Itests/unit/lib -Itests/unit/$(1) -o $$@ $$< \
-	  $$(call unit_doubles,$(1)) $$(foreach u,$$(USES_$(1)),build/lib/$$(u).a) $$(call layer_libs,$(1),$$(TEST_LIBS_$(1))) -lcmocka
-build/asan/unit/$(1)/%: tests/unit/$(1)/%.c $$(call unit_doubles,$(1)) $$(foreach u,$$(USES_$(1)),build/asan/lib/$$(u).a)
+	  $$(call unit_doubles,$(1)) $$(foreach u,$$(USES_$(1)),$(B)/lib/$$(u).a) $$(call layer_libs,$(1),$$(TEST_LIBS_$(1))) -lcmocka
+$(B)/asan/unit/$(1)/%: tests/unit/$(1)/%.c $$(call unit_doubles,$(1)) $$(foreach u,$$(USES_$(1)),$(B)/asan/lib/$$(u).a)
 	@mkdir -p $$(@D)
 	@echo "  LD $$@"; $$(CC) $$(CFLAGS_ASAN) $$(call layer_cflags,$(1),$$(TEST_LIBS_$(1))) -Itests/unit/lib -Itests/unit/$(1) -o $$@ $$< \
-	  $$(call unit_doubles,$(1)) $$(foreach u,$$(USES_$(1)),build/asan/lib/$$(u).a) $$(call layer_libs,$(1),$$(TEST_LIBS_$(1))) -lcmocka
+	  $$(call unit_doubles,$(1)) $$(foreach u,$$(USES_$(1)),$(B)/asan/lib/$$(u).a) $$(call layer_libs,$(1),$$(TEST_LIBS_$(1))) -lcmocka
 endef
 $(foreach l,$(LAYERS),$(eval $(call UNIT_RULES,$(l))))
 
@@ -191,7 +194,7 @@ unit-asan: $(UNIT_ASAN)
 	@scripts/with-pg.sh scripts/run-unit.sh $(UNIT_ASAN)
 
 # the build's own rules: forbidden includes stop the build (tests/build/)
-build-test: build/includes.ok
+build-test: $(B)/includes.ok
 	node --test tests/build/
 
 integration: build web
@@ -201,8 +204,8 @@ integration: build web
 integration-pg: build web
 	PONGD_INTEGRATION_DB=postgres scripts/with-pg.sh node --test --test-concurrency=1 tests/integration/
 
-integration-asan: build/asan/pongd web
-	PONGD_BIN=build/asan/pongd ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23 \
+integration-asan: $(B)/asan/pongd web
+	PONGD_BIN=$(B)/asan/pongd ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 node --test --test-concurrency=1 tests/integration/
 
 browser: build web
@@ -210,7 +213,7 @@ browser: build web
 
 # libFuzzer targets (clang): each parser of network input, with a committed corpus. Each
 # target lists the sources it is built from (FUZZ_SRC_<target>).
-FUZZ_BIN := $(patsubst fuzz/%.c,build/fuzz/%,$(wildcard fuzz/fuzz_*.c))
+FUZZ_BIN := $(patsubst fuzz/%.c,$(B)/fuzz/%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_SRC_fuzz_path   := src/net/path.c src/net/mime.c src/base/util.c
 FUZZ_SRC_fuzz_env    := src/base/config.c src/base/util.c
 FUZZ_SRC_fuzz_game   := $(SRC_game)
@@ -223,7 +226,7 @@ FUZZ_LAYER_fuzz_avatar := model
 FUZZ_LAYER_fuzz_chat   := live
 FUZZ_SRC_fuzz_reqparse := src/net/reqparse.c src/base/util.c
 FUZZ_LAYER_fuzz_reqparse := net
-build/fuzz/%: fuzz/%.c build/includes.ok
+$(B)/fuzz/%: fuzz/%.c $(B)/includes.ok
 	@mkdir -p $(@D)
 	clang $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined $(foreach u,$(USES_$(FUZZ_LAYER_$*)),-Isrc/$(u)) -Itests/unit/live \
 	  $(shell pkg-config --cflags $(call pkgs,$(GROUPS)) 2>/dev/null) -o $@ $< $(FUZZ_SRC_$*) $(call layer_libs,$(FUZZ_LAYER_$*))
@@ -232,14 +235,14 @@ $(FUZZ_BIN): $$(FUZZ_SRC_$$(notdir $$@))
 
 FUZZ_SECONDS ?= 60
 fuzz: $(FUZZ_BIN)
-	@for f in $(FUZZ_BIN); do n=$$(basename $$f); mkdir -p build/fuzz/corpus-$$n; \
+	@for f in $(FUZZ_BIN); do n=$$(basename $$f); mkdir -p $(B)/fuzz/corpus-$$n; \
 	  echo "fuzz: $$n for $(FUZZ_SECONDS)s"; \
-	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=70000 build/fuzz/corpus-$$n fuzz/corpus/$$n || exit 1; done
+	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=70000 $(B)/fuzz/corpus-$$n fuzz/corpus/$$n || exit 1; done
 
 # new inputs go to build/, never into the committed seed corpus
 fuzz-short: $(FUZZ_BIN)
-	@for f in $(FUZZ_BIN); do n=$$(basename $$f); mkdir -p build/fuzz/corpus-$$n; \
-	  $$f -runs=20000 -max_len=70000 build/fuzz/corpus-$$n fuzz/corpus/$$n >build/fuzz/$$n.log 2>&1 || { cat build/fuzz/$$n.log; exit 1; }; \
+	@for f in $(FUZZ_BIN); do n=$$(basename $$f); mkdir -p $(B)/fuzz/corpus-$$n; \
+	  $$f -runs=20000 -max_len=70000 $(B)/fuzz/corpus-$$n fuzz/corpus/$$n >$(B)/fuzz/$$n.log 2>&1 || { cat $(B)/fuzz/$$n.log; exit 1; }; \
 	  echo "fuzz: $$n 20000 runs + corpus: ok"; done
 
 # Every layer; any failure fails the whole.
