@@ -4,46 +4,8 @@ import assert from 'node:assert/strict';
 import {
   createAppSocket, createLive, parseAppFrame, appUrl, AUTH_CLOSE_CODES,
 } from '../../web/src/services/appsocket.js';
-import { STABLE_MS } from '../../web/src/services/chatsocket.js';
-
-const flush = () => new Promise((r) => setImmediate(r));
-
-function fakeEnv({ random = () => 0.999999 } = {}) {
-  const sockets = [];
-  const timers = new Map();
-  let nextId = 1;
-  let clock = 1000;
-  class FakeWS {
-    constructor(url) { this.url = url; this.readyState = 0; this.sent = []; this.closedWith = null; sockets.push(this); }
-    send(data) { this.sent.push(data); }
-    close(code) { this.closedWith = code; this.readyState = 3; }
-    open() { this.readyState = 1; this.onopen?.({}); }
-    receive(value) { this.onmessage?.({ data: typeof value === 'string' ? value : JSON.stringify(value) }); }
-    hello(user = { id: 1, display_name: 'Me' }) { this.receive({ type: 'hello', user }); }
-    drop(code = 1006) { this.readyState = 3; this.onclose?.({ code }); }
-  }
-  const deps = {
-    WebSocket: FakeWS,
-    setTimeout: (fn, ms) => { const id = nextId++; timers.set(id, { fn, at: clock + ms, ms }); return id; },
-    clearTimeout: (id) => timers.delete(id),
-    now: () => clock,
-    random,
-  };
-  return {
-    deps, sockets, timers,
-    last: () => sockets[sockets.length - 1],
-    advance(ms) { clock += ms; },
-    async fireTimer() {
-      assert.equal(timers.size, 1, 'exactly one pending timer');
-      const [[id, t]] = timers;
-      timers.delete(id);
-      clock = Math.max(clock, t.at);
-      t.fn();
-      await flush();
-      return t.ms;
-    },
-  };
-}
+import { STABLE_MS } from '../../web/src/services/socket.js';
+import { fakeEnv, flush } from './fakesocket.mjs';
 
 function harness({ token = 'tok1', getToken = null, ...options } = {}) {
   const env = fakeEnv(options);

@@ -1,12 +1,9 @@
 // Unit tests of web/src/services/chatsocket.js with a fake WebSocket, token source and clock.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  createChatSocket, backoffDelay, parseFrame, chatUrl, BACKOFF_INITIAL_MS, BACKOFF_MAX_MS, STABLE_MS, AUTH_CLOSE_CODE,
-} from '../../web/src/services/chatsocket.js';
-
-// Lets the socket's pending token promise settle.
-const flush = () => new Promise((r) => setImmediate(r));
+import { createChatSocket, parseFrame, chatUrl, AUTH_CLOSE_CODE } from '../../web/src/services/chatsocket.js';
+import { backoffDelay, BACKOFF_INITIAL_MS, BACKOFF_MAX_MS, STABLE_MS } from '../../web/src/services/socket.js';
+import { fakeEnv, flush } from './fakesocket.mjs';
 
 const ME = { id: 7, display_name: 'Me' };
 
@@ -15,30 +12,19 @@ const ME = { id: 7, display_name: 'Me' };
  * Resolves once the first socket exists (or the first token answer was handled).
  */
 async function harness({ random = () => 0.5, tokens = null } = {}) {
-  const sockets = [];
-  const timers = new Map();
+  const env = fakeEnv({
+    random,
+    methods: {
+      authOk(user = ME) { this.receive({ type: 'auth_ok', room: 'r', user }); },
+      /** Opens and gets accepted. */
+      up(user = ME) { this.open(); this.authOk(user); },
+    },
+  });
   const asked = [];           // the `fresh` flag of every getToken call
-  let nextId = 1;
-  let clock = 1000;
   let freshCount = 0;
-  class FakeWS {
-    constructor(url) { this.url = url; this.readyState = 0; this.sent = []; this.closedWith = null; sockets.push(this); }
-    send(data) { this.sent.push(data); }
-    close(code) { this.closedWith = code; this.readyState = 3; }
-    open() { this.readyState = 1; this.onopen?.({}); }
-    receive(data) { this.onmessage?.({ data: typeof data === 'string' ? data : JSON.stringify(data) }); }
-    authOk(user = ME) { this.receive({ type: 'auth_ok', room: 'r', user }); }
-    /** Opens and gets accepted. */
-    up(user = ME) { this.open(); this.authOk(user); }
-    drop(code = 1006) { this.readyState = 3; this.onclose?.({ code }); }
-  }
   const events = { status: [], messages: [], errors: [], auths: [] };
   const deps = {
-    WebSocket: FakeWS,
-    setTimeout: (fn, ms) => { const id = nextId++; timers.set(id, { fn, at: clock + ms, ms }); return id; },
-    clearTimeout: (id) => timers.delete(id),
-    now: () => clock,
-    random,
+    ...env.deps,
     getToken(fresh) {
       asked.push(fresh);
       if (tokens) return tokens(fresh);
@@ -54,21 +40,7 @@ async function harness({ random = () => 0.5, tokens = null } = {}) {
     onError: (e) => events.errors.push(e),
   }, deps);
   await flush();
-  return {
-    socket, sockets, timers, events, asked,
-    last: () => sockets[sockets.length - 1],
-    states: () => events.status.map((s) => s.state),
-    advance(ms) { clock += ms; },
-    async fireTimer() {
-      assert.equal(timers.size, 1, 'exactly one pending timer');
-      const [[id, t]] = timers;
-      timers.delete(id);
-      clock = t.at;
-      t.fn();
-      await flush();
-      return t.ms;
-    },
-  };
+  return { ...env, socket, events, asked, states: () => events.status.map((s) => s.state) };
 }
 
 test('chatUrl builds the wss address', () => {

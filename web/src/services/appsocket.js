@@ -7,21 +7,16 @@
 // {"type":"friend_update","user_id","relation"}. A refused token closes with 4001 (or
 // 1008): the next attempt asks the session for a fresh token first.
 //
-// Reconnects with the same backoff as the chat socket (chatsocket.js).
-import { backoffDelay, STABLE_MS } from './chatsocket.js';
+// The reconnecting, the backoff and the auth frame are socket.js's, shared with the chat.
+import { parseJsonObject } from '../domain/json.js';
+import { createReconnectingSocket, errorFrame, isId } from './socket.js';
 
 export const AUTH_CLOSE_CODES = new Set([4001, 1008]);
-// We sent something the server could not take: retrying would only repeat it.
-const FINAL_CLOSE_CODES = new Set([1003, 1009]);
 export const RELATIONS = Object.freeze(['self', 'none', 'friends', 'request_sent', 'request_received', 'blocked', 'blocked_by']);
 
 /** The app socket URL for the page's own host. */
 export function appUrl(host) {
   return `wss://${host}/ws/`;
-}
-
-function isId(v) {
-  return Number.isSafeInteger(v) && v > 0;
 }
 
 function isUser(v) {
@@ -36,21 +31,10 @@ function isUser(v) {
  * anything else (unknown types, bad shapes, binary) gives null.
  */
 export function parseAppFrame(data) {
-  if (typeof data !== 'string') return null;
-  let v;
-  try {
-    v = JSON.parse(data);
-  } catch {
-    return null;
-  }
-  if (!v || typeof v !== 'object' || Array.isArray(v)) return null;
-  if (v.error && typeof v.error === 'object') {
-    return {
-      type: 'error',
-      code: typeof v.error.code === 'string' ? v.error.code : '',
-      message: typeof v.error.message === 'string' ? v.error.message : '',
-    };
-  }
+  const v = parseJsonObject(data);
+  if (!v) return null;
+  const error = errorFrame(v);
+  if (error) return error;
   switch (v.type) {
     case 'hello':
       return isUser(v.user) ? { type: 'hello', user: v.user } : null;
@@ -73,7 +57,7 @@ export function parseAppFrame(data) {
 }
 
 /**
- * Opens `url` right away and keeps it open until close().
+ * Opens `url` right away and keeps it open until close() (socket.js does the reconnecting).
  * `source.getToken()` → token | null (or a promise of it): the current access token;
  * `source.refreshToken()` → promise of a fresh token | null: used after the server refused
  * one. A null token means "logged out": the socket stops ('disconnected', reason 'logged_out').
@@ -84,128 +68,43 @@ export function parseAppFrame(data) {
  * is called again and no timer is left.
  */
 export function createAppSocket(url, source, handlers = {}, deps = {}) {
-  const WS = deps.WebSocket ?? globalThis.WebSocket;
-  const setTimer = deps.setTimeout ?? ((fn, ms) => globalThis.setTimeout(fn, ms));
-  const clearTimer = deps.clearTimeout ?? ((id) => globalThis.clearTimeout(id));
-  const now = deps.now ?? (() => Date.now());
-  const random = deps.random ?? Math.random;
   const { onStatus = () => {}, onEvent = () => {} } = handlers;
-
-  let ws = null;
-  let timer = null;
-  let attempt = 0;
-  let helloAt = 0;
-  let closed = false;
-  let pending = false;        // waiting for a token before opening
-  let needFresh = false;      // the last token was refused
-  let state = 'connecting';
+  const now = deps.now ?? (() => Date.now());
   const presence = new Map(); // user_id → { online, last_seen_at, at }
 
-  function setStatus(status) {
-    state = status.state;
-    onStatus(status);
-  }
-
-  function detach(socket) {
-    socket.onopen = socket.onmessage = socket.onclose = socket.onerror = null;
-  }
-
-  async function connect() {
-    timer = null;
-    if (closed || pending || ws) return;
-    pending = true;
-    setStatus({ state: 'connecting' });
-    let token = null;
-    try {
-      token = needFresh ? await source.refreshToken() : await source.getToken();
-    } catch {
-      token = undefined;   // could not tell: try again later
-    }
-    pending = false;
-    if (closed) return;
-    if (token === null) {
-      setStatus({ state: 'disconnected', code: 0, reason: 'logged_out' });
-      return;
-    }
-    if (!token) {
-      scheduleRetry();
-      return;
-    }
-    needFresh = false;
-    let socket;
-    try {
-      socket = new WS(url);
-    } catch {
-      setStatus({ state: 'disconnected', code: 0 });
-      return;
-    }
-    ws = socket;
-    socket.onopen = () => {
-      socket.send(JSON.stringify({ type: 'auth', token }));
-      setStatus({ state: 'authenticating' });
-    };
-    socket.onmessage = (event) => {
-      const frame = parseAppFrame(event.data);
-      if (!frame) return;
-      if (frame.type === 'hello') {
-        helloAt = now();
-        setStatus({ state: 'connected' });
-      } else if (frame.type === 'presence') {
-        presence.set(frame.user_id, { online: frame.online, last_seen_at: frame.last_seen_at, at: now() });
-      }
-      onEvent(frame);
-    };
-    socket.onerror = () => { /* a close event follows */ };
-    socket.onclose = (event) => {
-      detach(socket);
-      ws = null;
-      if (helloAt && now() - helloAt >= STABLE_MS) attempt = 0;
-      const wasUp = helloAt !== 0;
-      helloAt = 0;
-      if (AUTH_CLOSE_CODES.has(event.code)) needFresh = true;
-      if (wasUp) {
+  const socket = createReconnectingSocket({
+    url,
+    getToken: (fresh) => (fresh ? source.refreshToken() : source.getToken()),
+    onStatus,
+    deps,
+    protocol: {
+      parse: parseAppFrame,
+      isWelcome: (frame) => frame.type === 'hello',
+      onFrame(frame) {
+        if (frame.type === 'presence') {
+          presence.set(frame.user_id, { online: frame.online, last_seen_at: frame.last_seen_at, at: now() });
+        }
+        onEvent(frame);
+      },
+      onDrop(code, wasUp) {
         // Whatever we knew of others' presence may be stale now; the next hello resyncs.
-        presence.clear();
-      }
-      if (FINAL_CLOSE_CODES.has(event.code)) setStatus({ state: 'disconnected', code: event.code });
-      else scheduleRetry();
-    };
-  }
-
-  function scheduleRetry() {
-    const delay = backoffDelay(attempt, random);
-    attempt += 1;
-    timer = setTimer(connect, delay);
-    setStatus({ state: 'reconnecting', retryAt: now() + delay });
-  }
-
-  connect();
+        if (wasUp) presence.clear();
+      },
+      authCloseCodes: AUTH_CLOSE_CODES,
+      onRefused: 'backoff',
+      loggedOutStatus: { state: 'disconnected', code: 0, reason: 'logged_out' },
+      authenticating: true,
+    },
+  });
 
   return {
-    get state() { return state; },
+    get state() { return socket.state; },
     /** Latest presence pushed for `userId` on this connection: { online, last_seen_at, at } or undefined. */
     presence(userId) {
       return presence.get(userId);
     },
-    reconnectNow() {
-      if (closed || ws || pending) return;
-      if (timer !== null) clearTimer(timer);
-      timer = null;
-      connect();
-    },
-    close() {
-      if (closed) return;
-      closed = true;
-      if (timer !== null) clearTimer(timer);
-      timer = null;
-      if (ws) {
-        const socket = ws;
-        ws = null;
-        detach(socket);
-        if (socket.readyState === 0) socket.onopen = () => socket.close(1000);
-        else socket.close(1000);
-      }
-    },
+    reconnectNow: socket.reconnectNow,
+    close: socket.close,
   };
 }
 
