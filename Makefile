@@ -27,7 +27,8 @@ USES_api   := api live net model auth db base
 USES_root  := . api live net model auth db base
 # The libraries a folder may use. Every other library's header is shadowed by a stub in
 # mk/forbid/<group>/ that stops the build with #error (the real headers all sit in
-# /usr/include, where no -I order could hide them).
+# /usr/include, where no -I order could hide them). mk/forbid/srv/server.h likewise hides
+# net/server.h (starting and stopping the transport) from all but net/ and the root.
 GROUPS      := lws openssl zlib sqlite pq sodium jwt jansson vips
 PKG_lws     := libwebsockets
 PKG_openssl := openssl
@@ -51,6 +52,7 @@ LIBS_root  := jansson
 pkgs = $(foreach g,$(1),$(PKG_$(g)))
 # -I flags of a layer: forbidden-library stubs first, then the folders it may use
 layer_cflags = $(foreach g,$(filter-out $(LIBS_$(1)) $(2),$(GROUPS)),-Imk/forbid/$(g)) \
+  $(if $(filter net root,$(1)),,-Imk/forbid/srv) \
   $(foreach u,$(USES_$(1)),-Isrc/$(patsubst .,,$(u))) \
   $(if $(strip $(LIBS_$(1)) $(2)),$(shell pkg-config --cflags $(call pkgs,$(LIBS_$(1)) $(2)) 2>/dev/null))
 # everything a layer and the layers under it may link (libwebsockets only in pongd itself)
@@ -69,7 +71,8 @@ OBJ      := $(call objs,$(B)/obj,$(SRC))
 ASAN_OBJ := $(call objs,$(B)/asan/obj,$(SRC))
 LDLIBS   := $(shell pkg-config --libs $(call pkgs,$(GROUPS)) 2>/dev/null) -lm -pthread
 
-.PHONY: build deps deps-test web wasm tools ai-table run test unit unit-asan integration integration-asan integration-pg browser game-test fuzz fuzz-short bench clean asan check-includes layer-probe
+# build-test: see tests/build/
+.PHONY: build-test build deps deps-test web wasm tools ai-table run test unit unit-asan integration integration-asan integration-pg browser game-test fuzz fuzz-short bench clean asan check-includes layer-probe
 
 deps:
 	@scripts/deps.sh build

@@ -40,6 +40,7 @@ else
   echo "PostgreSQL could not be started: the PostgreSQL tests will fail" >&2
 fi
 
+layer build-rules      make -s build-test
 layer unit             make -s unit
 layer unit-asan        make -s unit-asan
 layer fuzz             make -s fuzz-short
