@@ -65,7 +65,7 @@ $(foreach l,$(LAYERS),$(eval SRC_$(l) := $(wildcard src/$(l)/*.c)))
 SRC      := $(ROOT_SRC) $(foreach l,$(LAYERS),$(SRC_$(l)))
 # The libwebsockets glue is net/ too, but it is linked only into pongd: unit tests of the
 # layers above net link net.a without it (live/ tests use a test double of ws.h).
-NET_GLUE := src/net/server.c
+NET_GLUE := src/net/server.c src/net/http_conn.c src/net/ws_conn.c src/net/redirect.c src/net/overflow.c
 objs = $(patsubst src/%.c,$(1)/%.o,$(2))
 OBJ      := $(call objs,$(B)/obj,$(SRC))
 ASAN_OBJ := $(call objs,$(B)/asan/obj,$(SRC))
@@ -216,18 +216,20 @@ browser: build web
 
 # libFuzzer targets (clang): each parser of network input, with a committed corpus. Each
 # target lists the sources it is built from (FUZZ_SRC_<target>).
+# the base helpers every target needs
+BASE_CORE := src/base/err.c src/base/mem.c src/base/span.c src/base/buf.c src/base/now.c src/base/utf8.c
 FUZZ_BIN := $(patsubst fuzz/%.c,$(B)/fuzz/%,$(wildcard fuzz/fuzz_*.c))
-FUZZ_SRC_fuzz_path   := src/net/path.c src/net/mime.c src/base/util.c
-FUZZ_SRC_fuzz_env    := src/base/config.c src/base/util.c
+FUZZ_SRC_fuzz_path   := src/net/path.c src/net/mime.c $(BASE_CORE)
+FUZZ_SRC_fuzz_env    := src/base/config.c $(BASE_CORE)
 FUZZ_SRC_fuzz_game   := $(SRC_game)
-FUZZ_SRC_fuzz_avatar := src/model/avatar.c src/base/util.c
-FUZZ_SRC_fuzz_chat   := src/live/chat.c src/live/wsauth.c src/net/wsmsg.c src/net/room.c src/base/rate.c src/base/util.c src/base/err.c src/auth/auth.c tests/unit/live/ws_double.c
+FUZZ_SRC_fuzz_avatar := src/model/avatar.c $(BASE_CORE)
+FUZZ_SRC_fuzz_chat   := src/live/chat.c src/live/wsauth.c src/net/wsmsg.c src/net/room.c src/base/rate.c $(BASE_CORE) src/auth/auth.c tests/unit/live/ws_double.c
 FUZZ_LAYER_fuzz_path   := net
 FUZZ_LAYER_fuzz_env    := base
 FUZZ_LAYER_fuzz_game   := game
 FUZZ_LAYER_fuzz_avatar := model
 FUZZ_LAYER_fuzz_chat   := live
-FUZZ_SRC_fuzz_reqparse := src/net/reqparse.c src/base/util.c
+FUZZ_SRC_fuzz_reqparse := src/net/reqparse.c $(BASE_CORE)
 FUZZ_LAYER_fuzz_reqparse := net
 $(B)/fuzz/%: fuzz/%.c $(B)/includes.ok
 	@mkdir -p $(@D)

@@ -11,20 +11,12 @@
  * player's key, then the right's.
  */
 #include "ai.h"
+#include "gmath.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 
 #define MAX_STEPS 20000
-
-static uint32_t next(uint32_t *s) {
-    uint32_t x = *s;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    *s = x;
-    return x;
-}
 
 int main(int argc, char **argv) {
     if (argc < 2 || atol(argv[1]) <= 0) {
@@ -36,29 +28,29 @@ int main(int argc, char **argv) {
     for (long i = first; i < first + games; i++) {
         uint32_t r = (uint32_t)(i + 1) * 2654435761u;
         if (r == 0) r = 1;
-        next(&r);
+        gmath_xorshift32(&r);
         game_options_t o;
-        o.ball_speed = (int32_t)(next(&r) % 3);
-        o.paddle_size = (int32_t)(next(&r) % 3);
-        o.winning_score = 1 + (int32_t)(next(&r) % 5);
-        o.map = (int32_t)(next(&r) % 4);
-        o.powerups = (int32_t)(next(&r) % 2);
-        o.seed = next(&r);
+        o.ball_speed = (int32_t)(gmath_xorshift32(&r) % 3);
+        o.paddle_size = (int32_t)(gmath_xorshift32(&r) % 3);
+        o.winning_score = 1 + (int32_t)(gmath_xorshift32(&r) % 5);
+        o.map = (int32_t)(gmath_xorshift32(&r) % 4);
+        o.powerups = (int32_t)(gmath_xorshift32(&r) % 2);
+        o.seed = gmath_xorshift32(&r);
         game_t g;
         if (game_init(&g, &o) != GAME_OPT_OK) return 1;
         int kind[2];
         ai_harness_t h[2];
         game_key_t key[2] = { GAME_KEY_NONE, GAME_KEY_NONE };
         for (int s = 0; s < 2; s++) {
-            kind[s] = (int)(next(&r) % 4);           /* 0 random keys, 1..3 AI level kind-1 */
-            if (kind[s]) ai_harness_init(&h[s], kind[s] - 1, s, next(&r));
+            kind[s] = (int)(gmath_xorshift32(&r) % 4);           /* 0 random keys, 1..3 AI level kind-1 */
+            if (kind[s]) ai_harness_init(&h[s], kind[s] - 1, s, gmath_xorshift32(&r));
         }
         uint32_t chain = 2166136261u;
         long steps = 0;
         while (g.status != GAME_OVER && steps < MAX_STEPS) {
             for (int s = 0; s < 2; s++) {
                 if (kind[s]) key[s] = ai_harness_step(&h[s], &g);
-                else if (next(&r) % 8 == 0) key[s] = (game_key_t)(next(&r) % 3);
+                else if (gmath_xorshift32(&r) % 8 == 0) key[s] = (game_key_t)(gmath_xorshift32(&r) % 3);
             }
             game_step(&g, key[0], key[1]);
             chain = (chain ^ game_hash(&g)) * 16777619u;

@@ -3,44 +3,50 @@
 #include <stdio.h>
 #include <unistd.h>
 
+/* One Prometheus metric without labels. */
+typedef struct {
+    const char *name, *type, *help;
+    enum { INT, UINT, SECONDS } kind;
+    int64_t i;
+    uint64_t u;
+    double d;
+} metric_t;
+
+static int render_one(buf_t *o, const metric_t *x) {
+    int rc = buf_printf(o, "# HELP %s %s\n# TYPE %s %s\n%s ", x->name, x->help, x->name, x->type, x->name);
+    switch (x->kind) {
+    case INT: rc |= buf_printf(o, "%lld\n", (long long)x->i); break;
+    case UINT: rc |= buf_printf(o, "%llu\n", (unsigned long long)x->u); break;
+    case SECONDS: rc |= buf_printf(o, "%.3f\n", x->d); break;
+    }
+    return rc;
+}
+
 int metrics_render(buf_t *o, const metrics_t *m, uint64_t now_ms, uint64_t rss, uint64_t rooms,
                    uint64_t pool_queued) {
     static const char *cls[6] = { "other", "1xx", "2xx", "3xx", "4xx", "5xx" };
+    const metric_t before[] = {
+        { "pongd_http_connections_open", "gauge", "Open HTTP connections.", INT, .i = m->http_open },
+        { "pongd_ws_connections_open", "gauge", "Open WebSocket connections.", INT, .i = m->ws_open },
+    };
+    const metric_t after[] = {
+        { "pongd_ws_messages_in_total", "counter", "WebSocket messages received.", UINT, .u = m->ws_in },
+        { "pongd_ws_messages_out_total", "counter", "WebSocket messages sent.", UINT, .u = m->ws_out },
+        { "pongd_ws_slow_closed_total", "counter", "WebSockets closed for a full output queue.", UINT, .u = m->ws_slow_closed },
+        { "pongd_bytes_out_total", "counter", "Body and frame bytes written.", UINT, .u = m->bytes_out },
+        { "pongd_chat_rooms", "gauge", "Chat rooms with at least one member.", UINT, .u = rooms },
+        { "pongd_pool_queued", "gauge", "Jobs waiting for a worker thread.", UINT, .u = pool_queued },
+        { "pongd_resident_memory_bytes", "gauge", "Resident set size.", UINT, .u = rss },
+        { "pongd_uptime_seconds", "gauge", "Seconds since start.", SECONDS, .d = (double)(now_ms - m->started_ms) / 1000.0 },
+    };
     int rc = 0;
-    rc |= buf_printf(o, "# HELP pongd_http_connections_open Open HTTP connections.\n"
-                        "# TYPE pongd_http_connections_open gauge\npongd_http_connections_open %lld\n",
-                     (long long)m->http_open);
-    rc |= buf_printf(o, "# HELP pongd_ws_connections_open Open WebSocket connections.\n"
-                        "# TYPE pongd_ws_connections_open gauge\npongd_ws_connections_open %lld\n",
-                     (long long)m->ws_open);
+    for (size_t i = 0; i < sizeof before / sizeof before[0]; i++) rc |= render_one(o, &before[i]);
     rc |= buf_printf(o, "# HELP pongd_http_requests_total HTTP responses by status class.\n"
                         "# TYPE pongd_http_requests_total counter\n");
     for (int i = 1; i <= 5; i++)
         rc |= buf_printf(o, "pongd_http_requests_total{class=\"%s\"} %llu\n", cls[i],
                          (unsigned long long)m->http_requests[i]);
-    rc |= buf_printf(o, "# HELP pongd_ws_messages_in_total WebSocket messages received.\n"
-                        "# TYPE pongd_ws_messages_in_total counter\npongd_ws_messages_in_total %llu\n",
-                     (unsigned long long)m->ws_in);
-    rc |= buf_printf(o, "# HELP pongd_ws_messages_out_total WebSocket messages sent.\n"
-                        "# TYPE pongd_ws_messages_out_total counter\npongd_ws_messages_out_total %llu\n",
-                     (unsigned long long)m->ws_out);
-    rc |= buf_printf(o, "# HELP pongd_ws_slow_closed_total WebSockets closed for a full output queue.\n"
-                        "# TYPE pongd_ws_slow_closed_total counter\npongd_ws_slow_closed_total %llu\n",
-                     (unsigned long long)m->ws_slow_closed);
-    rc |= buf_printf(o, "# HELP pongd_bytes_out_total Body and frame bytes written.\n"
-                        "# TYPE pongd_bytes_out_total counter\npongd_bytes_out_total %llu\n",
-                     (unsigned long long)m->bytes_out);
-    rc |= buf_printf(o, "# HELP pongd_chat_rooms Chat rooms with at least one member.\n"
-                        "# TYPE pongd_chat_rooms gauge\npongd_chat_rooms %llu\n", (unsigned long long)rooms);
-    rc |= buf_printf(o, "# HELP pongd_pool_queued Jobs waiting for a worker thread.\n"
-                        "# TYPE pongd_pool_queued gauge\npongd_pool_queued %llu\n",
-                     (unsigned long long)pool_queued);
-    rc |= buf_printf(o, "# HELP pongd_resident_memory_bytes Resident set size.\n"
-                        "# TYPE pongd_resident_memory_bytes gauge\npongd_resident_memory_bytes %llu\n",
-                     (unsigned long long)rss);
-    rc |= buf_printf(o, "# HELP pongd_uptime_seconds Seconds since start.\n"
-                        "# TYPE pongd_uptime_seconds gauge\npongd_uptime_seconds %.3f\n",
-                     (double)(now_ms - m->started_ms) / 1000.0);
+    for (size_t i = 0; i < sizeof after / sizeof after[0]; i++) rc |= render_one(o, &after[i]);
     return rc ? ERR_LIMIT : 0;
 }
 

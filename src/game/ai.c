@@ -24,6 +24,8 @@
 
 #include <stddef.h>
 
+#include "gmath.h"
+
 typedef struct {
     int32_t error_px;      /* uniform error added to each planned position */
     int32_t reaction;      /* steps after a view before the first key press */
@@ -41,31 +43,21 @@ static const level_t LEVELS[AI_LEVELS] = {
 #define POWERUP_AIM_MAX 6                     /* off-centre by up to 6/8 of the half paddle to reach a power-up */
 #define HORIZON (GAME_STEPS_PER_SECOND * 6)   /* prediction look-ahead */
 
-static int32_t iabs(int32_t v) { return v < 0 ? -v : v; }
-static int32_t clamp(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : v > hi ? hi : v; }
 
-static uint32_t rng_next(uint32_t *s) {
-    uint32_t x = *s;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    *s = x;
-    return x;
-}
 
 /* Uniform in [-range, range]. */
 static int32_t jitter(ai_t *ai, int32_t range) {
     if (range <= 0) return 0;
-    return (int32_t)(rng_next(&ai->rng) % (uint32_t)(2 * range + 1)) - range;
+    return (int32_t)(gmath_xorshift32(&ai->rng) % (uint32_t)(2 * range + 1)) - range;
 }
 
 void ai_init(ai_t *ai, int32_t level, int32_t side, uint32_t seed) {
     ai_t z = { 0 };
     *ai = z;
-    ai->level = clamp(level, 0, AI_LEVELS - 1);
+    ai->level = gmath_clamp(level, 0, AI_LEVELS - 1);
     ai->side = side ? 1 : 0;
     ai->rng = (seed ^ 0xA5A5F00Du) | 1u;
-    for (int i = 0; i < 4; i++) rng_next(&ai->rng);
+    for (int i = 0; i < 4; i++) gmath_xorshift32(&ai->rng);
     ai->my_h = 84 * GAME_UNIT;
     ai->my_y = MID_Y - ai->my_h / 2;
     ai->target1 = ai->target2 = MID_Y;
@@ -133,7 +125,7 @@ static int32_t choose_offset(ai_t *ai, const game_t *v, int32_t ball_y) {
         for (int32_t i = -POWERUP_AIM_MAX; i <= POWERUP_AIM_MAX; i++) {
             int32_t offset = reach * i / 8, vx, vy;
             game_bounce_velocity(speed, offset, v->paddle_h[s], s == 0 ? 1 : -1, &vx, &vy);
-            int32_t err = iabs(y_at(s, ball_y, vx, vy, at_x) - goal_y);
+            int32_t err = gmath_abs(y_at(s, ball_y, vx, vy, at_x) - goal_y);
             if (best_err < 0 || err < best_err) {
                 best_err = err;
                 best = offset;
@@ -153,7 +145,7 @@ static int32_t guess_return(ai_t *ai, const game_t *v, int32_t oy, int32_t t_opp
     int32_t opp_c = v->paddle_y[o] + v->paddle_h[o] / 2;
     int32_t reach = t_opp * GAME_PADDLE_SPEED;
     int32_t half = v->paddle_h[o] / 2;
-    int32_t at_hit = clamp(clamp(ball_c, opp_c - reach, opp_c + reach), half, GAME_FIELD_H - half);
+    int32_t at_hit = gmath_clamp(gmath_clamp(ball_c, opp_c - reach, opp_c + reach), half, GAME_FIELD_H - half);
     int32_t vx, vy, t2;
     game_bounce_velocity(next_speed(v, speed), ball_c - at_hit, v->paddle_h[o], o == 0 ? 1 : -1, &vx, &vy);
     int32_t back = predict(ai, v, s, game_contact_x(o), oy, vx, vy, &t2);
@@ -164,7 +156,7 @@ static int32_t guess_return(ai_t *ai, const game_t *v, int32_t oy, int32_t t_opp
 /* The error on a position planned `steps` ahead: uniform, growing with the distance in
  * time (error_px at one second ahead). */
 static int32_t plan_error(ai_t *ai, int32_t steps) {
-    int32_t t = clamp(steps, 0, HORIZON);
+    int32_t t = gmath_clamp(steps, 0, HORIZON);
     return jitter(ai, LEVELS[ai->level].error_px * GAME_UNIT * (t + 20) / (GAME_STEPS_PER_SECOND + 20));
 }
 
@@ -209,7 +201,7 @@ game_key_t ai_act(ai_t *ai) {
     else if (want < center - dead) key = GAME_KEY_UP;
     if (key == GAME_KEY_DOWN) ai->my_y += GAME_PADDLE_SPEED;
     if (key == GAME_KEY_UP) ai->my_y -= GAME_PADDLE_SPEED;
-    ai->my_y = clamp(ai->my_y, 0, GAME_FIELD_H - ai->my_h);
+    ai->my_y = gmath_clamp(ai->my_y, 0, GAME_FIELD_H - ai->my_h);
     return key;
 }
 

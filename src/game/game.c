@@ -13,6 +13,8 @@
 
 #include <stddef.h>
 
+#include "gmath.h"
+
 #define SUBSTEP (4 * GAME_UNIT)
 #define FAST_MULT 27            /* in 1/20: the "fast" power-up's 1.35x */
 #define MULT_ONE 20
@@ -44,19 +46,7 @@ static const map_def_t MAPS[GAME_MAP_COUNT] = {
 
 typedef struct { int32_t x, y, vx, vy; } ball_t;
 
-static int32_t iabs(int32_t v) { return v < 0 ? -v : v; }
-static int32_t imin(int32_t a, int32_t b) { return a < b ? a : b; }
-static int32_t imax(int32_t a, int32_t b) { return a > b ? a : b; }
-static int32_t clamp(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : v > hi ? hi : v; }
 
-static uint32_t rng_next(uint32_t *s) {
-    uint32_t x = *s;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    *s = x;
-    return x;
-}
 
 static bool overlaps(int32_t x, int32_t y, int32_t w, int32_t h, const game_rect_t *r) {
     return x < r->x + r->w && x + w > r->x && y < r->y + r->h && y + h > r->y;
@@ -106,10 +96,10 @@ game_opt_err_t game_init(game_t *g, const game_options_t *opt) {
     g->opt = *opt;
     g->rng = opt->seed ^ 0x6D2B79F5u;
     if (g->rng == 0) g->rng = 1;
-    for (int i = 0; i < 4; i++) rng_next(&g->rng);     /* spread nearby seeds apart */
+    for (int i = 0; i < 4; i++) gmath_xorshift32(&g->rng);     /* spread nearby seeds apart */
     g->status = GAME_SERVING;
     g->serve_timer = GAME_SERVE_STEPS;
-    g->serves = (int32_t)(rng_next(&g->rng) & 1);       /* who receives the first serve */
+    g->serves = (int32_t)(gmath_xorshift32(&g->rng) & 1);       /* who receives the first serve */
     g->winner = -1;
     g->speed_base = SPEED_BASE[opt->ball_speed];
     g->speed_cap = g->speed_base * 4;
@@ -144,7 +134,7 @@ int32_t game_speed_mult(const game_t *g) { return g->fast_steps > 0 ? FAST_MULT 
 void game_bounce_velocity(int32_t speed, int32_t offset, int32_t paddle_h, int dir, int32_t *vx, int32_t *vy) {
     /* offset -reach..+reach maps to angle steps -16..+16; reach = paddle half + ball half */
     int32_t reach = paddle_h / 2 + GAME_BALL_SIZE / 2;
-    int32_t k = (int32_t)((int64_t)iabs(offset) * ANGLE_STEPS / reach);
+    int32_t k = (int32_t)((int64_t)gmath_abs(offset) * ANGLE_STEPS / reach);
     if (k > ANGLE_STEPS) k = ANGLE_STEPS;
     int32_t ax = (int32_t)(((int64_t)speed * COS_Q14[k]) >> 14);
     int32_t ay = (int32_t)(((int64_t)speed * SIN_Q14[k]) >> 14);
@@ -155,12 +145,12 @@ void game_bounce_velocity(int32_t speed, int32_t offset, int32_t paddle_h, int d
 static uint32_t collide_walls(ball_t *b) {
     if (b->y < 0) {
         b->y = -b->y;
-        b->vy = iabs(b->vy);
+        b->vy = gmath_abs(b->vy);
         return GAME_EV_WALL;
     }
     if (b->y > GAME_FIELD_H - GAME_BALL_SIZE) {
         b->y = 2 * (GAME_FIELD_H - GAME_BALL_SIZE) - b->y;
-        b->vy = -iabs(b->vy);
+        b->vy = -gmath_abs(b->vy);
         return GAME_EV_WALL;
     }
     return 0;
@@ -175,14 +165,14 @@ static uint32_t collide_static(const game_t *g, ball_t *b, int32_t px, int32_t p
         bool was_in_x = px < o->x + o->w && px + GAME_BALL_SIZE > o->x;
         bool was_in_y = py < o->y + o->h && py + GAME_BALL_SIZE > o->y;
         if (!was_in_x) {                      /* came in through a vertical face */
-            if (px + GAME_BALL_SIZE <= o->x) { b->x = o->x - GAME_BALL_SIZE; b->vx = -iabs(b->vx); }
-            else { b->x = o->x + o->w; b->vx = iabs(b->vx); }
+            if (px + GAME_BALL_SIZE <= o->x) { b->x = o->x - GAME_BALL_SIZE; b->vx = -gmath_abs(b->vx); }
+            else { b->x = o->x + o->w; b->vx = gmath_abs(b->vx); }
         } else if (!was_in_y) {               /* through a horizontal face */
-            if (py + GAME_BALL_SIZE <= o->y) { b->y = o->y - GAME_BALL_SIZE; b->vy = -iabs(b->vy); }
-            else { b->y = o->y + o->h; b->vy = iabs(b->vy); }
+            if (py + GAME_BALL_SIZE <= o->y) { b->y = o->y - GAME_BALL_SIZE; b->vy = -gmath_abs(b->vy); }
+            else { b->y = o->y + o->h; b->vy = gmath_abs(b->vy); }
         } else {                              /* already inside (cannot happen in play): eject on x */
-            if (b->x + GAME_BALL_SIZE / 2 < o->x + o->w / 2) { b->x = o->x - GAME_BALL_SIZE; b->vx = -iabs(b->vx); }
-            else { b->x = o->x + o->w; b->vx = iabs(b->vx); }
+            if (b->x + GAME_BALL_SIZE / 2 < o->x + o->w / 2) { b->x = o->x - GAME_BALL_SIZE; b->vx = -gmath_abs(b->vx); }
+            else { b->x = o->x + o->w; b->vx = gmath_abs(b->vx); }
         }
         ev |= GAME_EV_OBSTACLE;
     }
@@ -196,7 +186,7 @@ static void set_paddle_height(game_t *g, int s) {
     if (h == g->paddle_h[s]) return;
     int32_t center = g->paddle_y[s] + g->paddle_h[s] / 2;
     g->paddle_h[s] = h;
-    g->paddle_y[s] = clamp(center - h / 2, 0, GAME_FIELD_H - h);
+    g->paddle_y[s] = gmath_clamp(center - h / 2, 0, GAME_FIELD_H - h);
 }
 
 static uint32_t collide_paddle(game_t *g, ball_t *b, int s, int32_t px) {
@@ -206,7 +196,7 @@ static uint32_t collide_paddle(game_t *g, ball_t *b, int s, int32_t px) {
     bool towards = s == 0 ? b->vx < 0 : b->vx > 0;
     if (in_front && towards) {
         b->x = game_contact_x(s);
-        g->ball_speed = imin(g->ball_speed + game_speed_step(g), g->speed_cap);
+        g->ball_speed = gmath_min(g->ball_speed + game_speed_step(g), g->speed_cap);
         int32_t offset = (b->y + GAME_BALL_SIZE / 2) - (p.y + p.h / 2);
         game_bounce_velocity(g->ball_speed, offset, p.h, s == 0 ? 1 : -1, &b->vx, &b->vy);
         g->last_hitter = s;
@@ -214,12 +204,12 @@ static uint32_t collide_paddle(game_t *g, ball_t *b, int s, int32_t px) {
         return s == 0 ? GAME_EV_HIT_LEFT : GAME_EV_HIT_RIGHT;
     }
     /* touched the paddle's top or bottom end: deflect vertically, it goes on to the goal */
-    int32_t vy = imax(iabs(b->vy), GAME_PADDLE_SPEED);
+    int32_t vy = gmath_max(gmath_abs(b->vy), GAME_PADDLE_SPEED);
     if (b->y + GAME_BALL_SIZE / 2 < p.y + p.h / 2) {
-        b->y = imax(p.y - GAME_BALL_SIZE, 0);
+        b->y = gmath_max(p.y - GAME_BALL_SIZE, 0);
         b->vy = -vy;
     } else {
-        b->y = imin(p.y + p.h, GAME_FIELD_H - GAME_BALL_SIZE);
+        b->y = gmath_min(p.y + p.h, GAME_FIELD_H - GAME_BALL_SIZE);
         b->vy = vy;
     }
     return 0;
@@ -249,7 +239,7 @@ static uint32_t take_item(game_t *g, const ball_t *b) {
  * sum to (ex, ey). A sweep that crosses a wall counts as near when there are obstacles
  * (its mirrored part is not checked). */
 static bool near_obstacle(const game_t *g, const ball_t *b, int32_t ex, int32_t ey) {
-    game_rect_t sweep = { imin(b->x, b->x + ex), imin(b->y, b->y + ey), iabs(ex) + GAME_BALL_SIZE, iabs(ey) + GAME_BALL_SIZE };
+    game_rect_t sweep = { gmath_min(b->x, b->x + ex), gmath_min(b->y, b->y + ey), gmath_abs(ex) + GAME_BALL_SIZE, gmath_abs(ey) + GAME_BALL_SIZE };
     if (sweep.y < 0 || sweep.y + sweep.h > GAME_FIELD_H) return g->obstacle_count > 0;   /* mirrored part unchecked */
     for (int32_t i = 0; i < g->obstacle_count; i++) {
         const game_rect_t *o = &g->obstacles[i];
@@ -265,7 +255,7 @@ static uint32_t move_ball(const game_t *g, game_t *live, ball_t *b, int32_t mult
     uint32_t ev = 0;
     int32_t ex = (int32_t)((int64_t)b->vx * mult / MULT_ONE);
     int32_t ey = (int32_t)((int64_t)b->vy * mult / MULT_ONE);
-    int32_t n = imax(iabs(ex), iabs(ey)) / SUBSTEP + 1;
+    int32_t n = gmath_max(gmath_abs(ex), gmath_abs(ey)) / SUBSTEP + 1;
     if (!live && !near_obstacle(g, b, ex, ey)) {   /* same result as the sub-steps, in one move */
         b->x += ex;
         b->y += ey;
@@ -289,8 +279,8 @@ static uint32_t move_ball(const game_t *g, game_t *live, ball_t *b, int32_t mult
 
 static uint32_t spawn_item(game_t *g) {
     for (int attempt = 0; attempt < 8; attempt++) {
-        int32_t x = (260 * GAME_UNIT) + (int32_t)(rng_next(&g->rng) % (uint32_t)(280 * GAME_UNIT - GAME_POWERUP_SIZE));
-        int32_t y = (40 * GAME_UNIT) + (int32_t)(rng_next(&g->rng) % (uint32_t)(520 * GAME_UNIT - GAME_POWERUP_SIZE));
+        int32_t x = (260 * GAME_UNIT) + (int32_t)(gmath_xorshift32(&g->rng) % (uint32_t)(280 * GAME_UNIT - GAME_POWERUP_SIZE));
+        int32_t y = (40 * GAME_UNIT) + (int32_t)(gmath_xorshift32(&g->rng) % (uint32_t)(520 * GAME_UNIT - GAME_POWERUP_SIZE));
         game_rect_t it = { x, y, GAME_POWERUP_SIZE, GAME_POWERUP_SIZE };
         bool clear = !overlaps(g->ball_x, g->ball_y, GAME_BALL_SIZE, GAME_BALL_SIZE, &it);
         for (int32_t i = 0; clear && i < g->obstacle_count; i++) {
@@ -300,7 +290,7 @@ static uint32_t spawn_item(game_t *g) {
             if (overlaps(x, y, GAME_POWERUP_SIZE, GAME_POWERUP_SIZE, &grown)) clear = false;
         }
         if (!clear) continue;
-        g->item_kind = 1 + (int32_t)(rng_next(&g->rng) % GAME_POWERUP_KINDS);
+        g->item_kind = 1 + (int32_t)(gmath_xorshift32(&g->rng) % GAME_POWERUP_KINDS);
         g->item_x = x;
         g->item_y = y;
         g->item_timer = GAME_POWERUP_LIFETIME;
@@ -331,14 +321,14 @@ static uint32_t tick_powerups(game_t *g) {
 static void move_paddle(game_t *g, int s, game_key_t key) {
     if (key == GAME_KEY_UP) g->paddle_y[s] -= GAME_PADDLE_SPEED;
     else if (key == GAME_KEY_DOWN) g->paddle_y[s] += GAME_PADDLE_SPEED;
-    g->paddle_y[s] = clamp(g->paddle_y[s], 0, GAME_FIELD_H - g->paddle_h[s]);
+    g->paddle_y[s] = gmath_clamp(g->paddle_y[s], 0, GAME_FIELD_H - g->paddle_h[s]);
 }
 
 static uint32_t serve(game_t *g) {
     int dir = (g->serves & 1) ? -1 : 1;
-    int32_t k = (int32_t)(rng_next(&g->rng) % (2 * SERVE_ANGLE_STEPS + 1)) - SERVE_ANGLE_STEPS;
-    int32_t ax = (int32_t)(((int64_t)g->speed_base * COS_Q14[iabs(k)]) >> 14);
-    int32_t ay = (int32_t)(((int64_t)g->speed_base * SIN_Q14[iabs(k)]) >> 14);
+    int32_t k = (int32_t)(gmath_xorshift32(&g->rng) % (2 * SERVE_ANGLE_STEPS + 1)) - SERVE_ANGLE_STEPS;
+    int32_t ax = (int32_t)(((int64_t)g->speed_base * COS_Q14[gmath_abs(k)]) >> 14);
+    int32_t ay = (int32_t)(((int64_t)g->speed_base * SIN_Q14[gmath_abs(k)]) >> 14);
     g->ball_vx = dir * ax;
     g->ball_vy = k < 0 ? -ay : ay;
     g->ball_speed = g->speed_base;
