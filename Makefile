@@ -120,7 +120,7 @@ $(B)/asan/obj/%.o: src/%.c $(B)/includes.ok
 # `make layer-probe LAYER=api PROBE=file.c`: compiles one file with a layer's flags (the
 # build's layering tests, tests/build/, show that a forbidden include stops it)
 layer-probe:
-	$(CC) $(CFLAGS_REL) $(call layer_cflags,$(LAYER)) -fsyntax-only $(PROBE)
+	$(CC) $(filter-out -MMD -MP,$(CFLAGS_REL)) $(call layer_cflags,$(LAYER)) -fsyntax-only $(PROBE)
 
 -include $(OBJ:.o=.d) $(ASAN_OBJ:.o=.d)
 

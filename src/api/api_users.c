@@ -10,6 +10,7 @@
 #include "pongd_limits.h"
 #include "presence.h"
 #include "reqparse.h"
+#include "profile.h"
 #include "social.h"
 
 #include <inttypes.h>
@@ -84,7 +85,7 @@ static json_t *public_account(api_t *a, const account_t *u) {
 
 static void profile_work(api_job_t *bj, db_t *db) {
     job_t *j = job_of(bj);
-    j->base.rc = social_profile(db, j->base.uid, j->base.target, j->base.target == 0 ? j->display : NULL, &j->other, &j->rel);
+    j->base.rc = profile_get(db, j->base.uid, j->base.target, j->base.target == 0 ? j->display : NULL, &j->other, &j->rel);
 }
 
 static void profile_done(api_job_t *bj) {
@@ -113,7 +114,7 @@ static void profiles_run(api_job_t **jobs, int n, db_t *db) {
         viewers[i] = ((job_t *)jobs[i])->base.uid;
         ids[i] = ((job_t *)jobs[i])->base.target;
     }
-    social_profiles(db, n, viewers, ids, out, rels, rcs);
+    profile_get_many(db, n, viewers, ids, out, rels, rcs);
     for (int i = 0; i < n; i++) {
         job_t *j = (job_t *)jobs[i];
         j->base.rc = rcs[i];
@@ -154,11 +155,11 @@ static void api_user_lookup(api_t *a, http_req_t *r, int64_t id) {
 
 static void patch_apply_work(api_job_t *bj, db_t *db) {
     job_t *j = job_of(bj);
-    social_update_t u = {
+    profile_update_t u = {
         j->set_display ? j->display : NULL, j->set_email ? j->email : NULL, j->set_lang ? j->lang : NULL,
         j->set_pw ? j->new_hash : NULL,
     };
-    j->base.rc = social_update(db, j->base.uid, &u, (int64_t)now_wall_ms());
+    j->base.rc = profile_update(db, j->base.uid, &u, (int64_t)now_wall_ms());
     if (j->base.rc == 0) j->base.rc = account_get(db, j->base.uid, &j->acc);
 }
 
@@ -298,7 +299,7 @@ static void api_me_patch(api_t *a, http_req_t *r, int64_t id) {
 
 /* ---- DELETE /api/users/me ---- */
 
-static void delete_work(api_job_t *bj, db_t *db) { job_of(bj)->base.rc = social_delete_account(db, job_of(bj)->base.uid, (int64_t)now_wall_ms()); }
+static void delete_work(api_job_t *bj, db_t *db) { job_of(bj)->base.rc = profile_delete_account(db, job_of(bj)->base.uid, (int64_t)now_wall_ms()); }
 
 static void delete_done(api_job_t *bj) {
     job_t *j = job_of(bj);
@@ -410,7 +411,7 @@ static void api_me_export(api_t *a, http_req_t *r, int64_t id) { api_user_db(a, 
 
 static void avatar_store_work(api_job_t *bj, db_t *db) {
     job_t *j = job_of(bj);
-    j->base.rc = social_avatar_set(db, j->base.uid, j->upload, j->upload_len, "image/webp", (int64_t)now_wall_ms(), &j->version);
+    j->base.rc = profile_avatar_set(db, j->base.uid, j->upload, j->upload_len, "image/webp", (int64_t)now_wall_ms(), &j->version);
 }
 
 static void avatar_stored(api_job_t *bj) {
@@ -477,7 +478,7 @@ static void api_avatar_put(api_t *a, http_req_t *r, int64_t id) {
 }
 
 static void avatar_clear_work(api_job_t *bj, db_t *db) {
-    job_of(bj)->base.rc = social_avatar_clear(db, job_of(bj)->base.uid, (int64_t)now_wall_ms(), &job_of(bj)->version);
+    job_of(bj)->base.rc = profile_avatar_clear(db, job_of(bj)->base.uid, (int64_t)now_wall_ms(), &job_of(bj)->version);
 }
 
 static void avatar_cleared(api_job_t *bj) {
@@ -493,7 +494,7 @@ static void api_avatar_delete(api_t *a, http_req_t *r, int64_t id) { api_user_db
 static void avatar_get_work(api_job_t *bj, db_t *db) {
     job_t *j = job_of(bj);
     if ((j->base.rc = account_get(db, j->base.target, &j->other)) != 0) return;
-    j->base.rc = social_avatar_get(db, j->base.target, &j->rows);
+    j->base.rc = profile_avatar_get(db, j->base.target, &j->rows);
 }
 
 static void avatar_got(api_job_t *bj) {

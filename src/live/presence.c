@@ -2,6 +2,7 @@
 #include "presence.h"
 #include "auth.h"
 #include "log.h"
+#include "profile.h"
 #include "social.h"
 #include "dbpool.h"
 #include "wsauth.h"
@@ -74,7 +75,7 @@ static void pjob_work(void *arg, void *worker) {
         j->rc = DB_ECONN;
         return;
     }
-    if (!j->online) j->rc = social_touch_seen(db, j->uid, j->at);
+    if (!j->online) j->rc = profile_touch_seen(db, j->uid, j->at);
     if (j->rc == 0) j->rc = social_friend_ids(db, j->uid, &j->friends);
     if (j->rc == DB_ECONN) dbpool_lost(worker);
 }

@@ -245,3 +245,20 @@ int account_sessions_list(db_t *db, int64_t user_id, int64_t now, db_rows_t **ro
     db_val_t p[2] = { DB_INT(user_id), DB_INT(now) };
     return db_exec(db, &Q_LIST, p, 2, rows, NULL);
 }
+
+static const db_sql_t Q_EXISTS = { "account_exists", "SELECT 1 FROM users WHERE id = $1 AND deleted_at IS NULL" };
+
+int account_exists(db_t *db, int64_t id) {
+    db_val_t p = DB_INT(id);
+    db_rows_t *r;
+    int rc = db_exec(db, &Q_EXISTS, &p, 1, &r, NULL);
+    if (rc != 0) return rc;
+    int n = db_rows_count(r);
+    db_rows_free(r);
+    return n > 0 ? 0 : ACCOUNT_E_NOTFOUND;
+}
+
+int account_alive(db_t *db, int64_t me) {
+    int rc = account_exists(db, me);
+    return rc == ACCOUNT_E_NOTFOUND ? ACCOUNT_E_GONE : rc;
+}

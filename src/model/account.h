@@ -46,6 +46,11 @@ int account_register(db_t *db, const account_t *in, const account_session_t *s, 
 /* By username or email, case-insensitive; deleted accounts are not found. */
 int account_find_login(db_t *db, const char *name, account_t *out);
 int account_get(db_t *db, int64_t id, account_t *out);
+/* 0 when user `id` exists and is not deleted, else ACCOUNT_E_NOTFOUND (or a DB_E* code). */
+int account_exists(db_t *db, int64_t id);
+/* The same for the acting user: ACCOUNT_E_GONE when deleted (a deleted account's access
+ * token stays valid for up to 15 minutes: nothing may be written for it). */
+int account_alive(db_t *db, int64_t me);
 
 /* The columns account_read() reads, for statements of other modules on `users`:
  * ACCOUNT_USER_COLS all of them, ACCOUNT_PUBLIC_COLS without the email and password hash (read as

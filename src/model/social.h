@@ -1,4 +1,4 @@
-/* social — the data layer of profiles, friends, blocks, avatars and account deletion.
+/* social — the data layer of relations between users: friend requests, friendships, blocks.
  * Database worker threads only (given the worker's db_t). Returns 0, a DB_E* code, or
  * one of the SOCIAL_E* / ACCOUNT_E* codes. */
 #ifndef PONGD_SOCIAL_H
@@ -22,21 +22,6 @@ const char *social_relation_name(social_relation_t r);
 /* The relation of `viewer` to `other` (both existing users). */
 int social_relation(db_t *db, int64_t viewer, int64_t other, social_relation_t *out);
 
-/* A live user's public profile (the email and password hash read as empty) and the
- * viewer's relation to them, in one statement: by id, or when display_name is not NULL by
- * exact case-insensitive display name (id ignored). ACCOUNT_E_NOTFOUND. */
-int social_profile(db_t *db, int64_t viewer, int64_t id, const char *display_name, account_t *out, social_relation_t *rel);
-/* social_profile by id for n (viewers[i], ids[i]) pairs at once (db_exec_many: on PostgreSQL
- * one round trip per DB_MANY_MAX pairs); rcs[i] is what social_profile would return for pair i. */
-void social_profiles(db_t *db, int n, const int64_t *viewers, const int64_t *ids, account_t *out, social_relation_t *rels, int *rcs);
-
-/* Changes of the own profile; NULL/0 fields stay. A new display name or email that
- * another account holds (any case) → ACCOUNT_E_TAKEN_DISPLAY / ACCOUNT_E_TAKEN_EMAIL. */
-typedef struct {
-    const char *display_name, *email, *language, *password_hash;
-} social_update_t;
-int social_update(db_t *db, int64_t id, const social_update_t *u, int64_t now);
-
 /* Friend request from `me` to `them`: *became_friends when `them` had asked first (the
  * request is accepted instead). SOCIAL_E_SELF, SOCIAL_E_BLOCKED, SOCIAL_E_EXISTS, ACCOUNT_E_NOTFOUND. */
 int social_friend_request(db_t *db, int64_t me, int64_t them, int64_t now, bool *became_friends);
@@ -56,16 +41,17 @@ int social_unblock(db_t *db, int64_t me, int64_t them);
 /* Rows (user id, username, display_name, avatar_version, created_at). */
 int social_blocks(db_t *db, int64_t me, db_rows_t **rows);
 
-/* Avatars: replaces the image and bumps avatar_version (*version gets it). */
-int social_avatar_set(db_t *db, int64_t id, const void *img, size_t len, const char *ctype, int64_t now, int64_t *version);
-int social_avatar_clear(db_t *db, int64_t id, int64_t now, int64_t *version);
-/* Rows (image, content_type) — no row: no uploaded avatar. */
-int social_avatar_get(db_t *db, int64_t id, db_rows_t **rows);
-
-int social_touch_seen(db_t *db, int64_t id, int64_t now);
-
-/* Deletes the account: personal data erased (name, email, password, avatar, sessions,
- * friends, blocks), the row kept anonymised ("deleted-<id>") for history. One transaction. */
-int social_delete_account(db_t *db, int64_t id, int64_t now);
+/* The relation of user V to another user O (V != O) as a social_relation_t number, in one SQL
+ * expression: a block either way first, then the friendship row if any. One statement
+ * reads it (profile.c reads it with the profile): one lock and one round trip instead of one per table. */
+#define SOCIAL_RELATION_SQL(V, O)                                                                              \
+    "CASE WHEN EXISTS (SELECT 1 FROM blocks WHERE blocker_id = " V " AND blocked_id = " O ") THEN 5"     \
+    " WHEN EXISTS (SELECT 1 FROM blocks WHERE blocker_id = " O " AND blocked_id = " V ") THEN 6"         \
+    " ELSE COALESCE((SELECT CASE WHEN accepted = 1 THEN 2 WHEN requester_id = " V " THEN 3 ELSE 4 END"   \
+    " FROM friendships WHERE (requester_id = " V " AND addressee_id = " O ")"                            \
+    " OR (requester_id = " O " AND addressee_id = " V ")), 1) END"
+_Static_assert(REL_SELF == 0 && REL_NONE == 1 && REL_FRIENDS == 2 && REL_REQUEST_SENT == 3 && REL_REQUEST_RECEIVED == 4 &&
+                   REL_BLOCKED == 5 && REL_BLOCKED_BY == 6,
+               "SOCIAL_RELATION_SQL numbers the relations as social_relation_t does");
 
 #endif

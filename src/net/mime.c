@@ -76,7 +76,9 @@ bool mime_is_hashed_name(span_t name) {
         if (!(isdigit(c) || (c >= 'A' && c <= 'Z'))) upper = false;
         if (!(isdigit(c) || (c >= 'a' && c <= 'f'))) hex = false;
     }
-    return (upper || hex) && (digit || hl >= 16);
+    /* esbuild's [hash] is 8 characters of base32 (A-Z, 2-7): about one build in five draws
+     * one without a digit, which is still a hash (web/build.mjs names every bundle so) */
+    return (upper || hex) && (digit || hl >= 16 || (upper && hl == 8));
 }
 
 void mime_etag(const unsigned char digest[16], const char *suffix, char *out, size_t cap) {

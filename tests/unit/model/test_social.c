@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "dbtest.h"
+#include "profile.h"
 #include "social.h"
 
 static char sqlite_path[64];
@@ -41,7 +42,7 @@ static social_relation_t rel(db_t *db, int64_t a, int64_t b) {
     social_relation_t r, pr;
     assert_int_equal(social_relation(db, a, b, &r), 0);
     account_t got;
-    assert_int_equal(social_profile(db, a, b, NULL, &got, &pr), 0);
+    assert_int_equal(profile_get(db, a, b, NULL, &got, &pr), 0);
     assert_int_equal(pr, r);
     assert_int_equal(got.id, b);
     assert_string_equal(got.email, "");
@@ -106,7 +107,7 @@ static void run_friends_and_blocks(const char *url) {
     account_t got[NP];
     social_relation_t rels[NP];
     int rcs[NP];
-    social_profiles(db, NP, vs, os, got, rels, rcs);
+    profile_get_many(db, NP, vs, os, got, rels, rcs);
     for (int i = 0; i < NP; i++) {
         if (os[i] == 9999) {
             assert_int_equal(rcs[i], ACCOUNT_E_NOTFOUND);
@@ -129,7 +130,7 @@ static void run_friends_and_blocks(const char *url) {
         bv[i] = vs[i % NP];
         bo[i] = os[i % NP];
     }
-    social_profiles(db, NB, bv, bo, bgot, brels, brcs);
+    profile_get_many(db, NB, bv, bo, bgot, brels, brcs);
     for (int i = 0; i < NB; i++) {
         assert_int_equal(brcs[i], rcs[i % NP]);
         if (brcs[i] == 0) {
@@ -154,54 +155,54 @@ static void run_profile_avatar_delete(const char *url) {
     int64_t a = add(db, "dora"), b = add(db, "eve");
     account_t got;
     /* display name: unique case-insensitively, found case-insensitively */
-    social_update_t u = { "Dora the Great", NULL, "fr", NULL };
-    assert_int_equal(social_update(db, a, &u, 5), 0);
+    profile_update_t u = { "Dora the Great", NULL, "fr", NULL };
+    assert_int_equal(profile_update(db, a, &u, 5), 0);
     social_relation_t r0;
-    assert_int_equal(social_profile(db, b, 0, "DORA THE GREAT", &got, &r0), 0);
+    assert_int_equal(profile_get(db, b, 0, "DORA THE GREAT", &got, &r0), 0);
     assert_int_equal(got.id, a);
     assert_string_equal(got.language, "fr");
     assert_string_equal(got.username, "dora");
     assert_int_equal(r0, REL_NONE);
-    assert_int_equal(social_profile(db, a, 0, "dora the great", &got, &r0), 0);
+    assert_int_equal(profile_get(db, a, 0, "dora the great", &got, &r0), 0);
     assert_int_equal(r0, REL_SELF);
-    social_update_t clash = { "dora the great", NULL, NULL, NULL };
-    assert_int_equal(social_update(db, b, &clash, 6), ACCOUNT_E_TAKEN_DISPLAY);
-    social_update_t same = { "DORA the great", NULL, NULL, NULL };
-    assert_int_equal(social_update(db, a, &same, 6), 0);   /* your own name in another case is fine */
-    social_update_t mail = { NULL, "EVE@x.org", NULL, NULL };
-    assert_int_equal(social_update(db, a, &mail, 7), ACCOUNT_E_TAKEN_EMAIL);
-    assert_int_equal(social_profile(db, a, 0, "nobody", &got, &r0), ACCOUNT_E_NOTFOUND);
-    assert_int_equal(social_profile(db, a, 9999, NULL, &got, &r0), ACCOUNT_E_NOTFOUND);
+    profile_update_t clash = { "dora the great", NULL, NULL, NULL };
+    assert_int_equal(profile_update(db, b, &clash, 6), ACCOUNT_E_TAKEN_DISPLAY);
+    profile_update_t same = { "DORA the great", NULL, NULL, NULL };
+    assert_int_equal(profile_update(db, a, &same, 6), 0);   /* your own name in another case is fine */
+    profile_update_t mail = { NULL, "EVE@x.org", NULL, NULL };
+    assert_int_equal(profile_update(db, a, &mail, 7), ACCOUNT_E_TAKEN_EMAIL);
+    assert_int_equal(profile_get(db, a, 0, "nobody", &got, &r0), ACCOUNT_E_NOTFOUND);
+    assert_int_equal(profile_get(db, a, 9999, NULL, &got, &r0), ACCOUNT_E_NOTFOUND);
     /* avatars bump the version; clearing too */
     int64_t v1, v2, v3;
     unsigned char img[5] = { 'R', 'I', 'F', 'F', 0 };
-    assert_int_equal(social_avatar_set(db, a, img, 5, "image/webp", 8, &v1), 0);
-    assert_int_equal(social_avatar_set(db, a, img, 4, "image/webp", 9, &v2), 0);
+    assert_int_equal(profile_avatar_set(db, a, img, 5, "image/webp", 8, &v1), 0);
+    assert_int_equal(profile_avatar_set(db, a, img, 4, "image/webp", 9, &v2), 0);
     assert_true(v2 > v1);
     db_rows_t *r;
-    assert_int_equal(social_avatar_get(db, a, &r), 0);
+    assert_int_equal(profile_avatar_get(db, a, &r), 0);
     size_t len;
     db_rows_text(r, 0, 0, &len);
     assert_int_equal(len, 4);
     assert_string_equal(db_rows_text(r, 0, 1, NULL), "image/webp");
     db_rows_free(r);
-    assert_int_equal(social_avatar_clear(db, a, 10, &v3), 0);
+    assert_int_equal(profile_avatar_clear(db, a, 10, &v3), 0);
     assert_true(v3 > v2);
-    assert_int_equal(social_avatar_get(db, a, &r), 0);
+    assert_int_equal(profile_avatar_get(db, a, &r), 0);
     assert_int_equal(db_rows_count(r), 0);
     db_rows_free(r);
     /* deletion: personal data gone, row anonymised, names free again */
     bool became;
     assert_int_equal(social_friend_request(db, a, b, 11, &became), 0);
-    assert_int_equal(social_avatar_set(db, a, img, 5, "image/webp", 12, &v1), 0);
-    assert_int_equal(social_delete_account(db, a, 13), 0);
+    assert_int_equal(profile_avatar_set(db, a, img, 5, "image/webp", 12, &v1), 0);
+    assert_int_equal(profile_delete_account(db, a, 13), 0);
     assert_int_equal(account_get(db, a, &got), ACCOUNT_E_NOTFOUND);
     assert_int_equal(account_find_login(db, "dora", &got), ACCOUNT_E_NOTFOUND);
     assert_int_equal(account_find_login(db, "dora@x.org", &got), ACCOUNT_E_NOTFOUND);
-    assert_int_equal(social_profile(db, b, 0, "Dora the Great", &got, &r0), ACCOUNT_E_NOTFOUND);
-    assert_int_equal(social_profile(db, b, a, NULL, &got, &r0), ACCOUNT_E_NOTFOUND);
+    assert_int_equal(profile_get(db, b, 0, "Dora the Great", &got, &r0), ACCOUNT_E_NOTFOUND);
+    assert_int_equal(profile_get(db, b, a, NULL, &got, &r0), ACCOUNT_E_NOTFOUND);
     assert_int_equal(count_kind(db, b, 1), 0);
-    assert_int_equal(social_avatar_get(db, a, &r), 0);
+    assert_int_equal(profile_avatar_get(db, a, &r), 0);
     assert_int_equal(db_rows_count(r), 0);
     db_rows_free(r);
     assert_int_equal(account_sessions_list(db, a, 14, &r), 0);
