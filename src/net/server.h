@@ -1,6 +1,7 @@
 /* The transport and protocol glue: one libwebsockets context with an HTTPS/WSS vhost and a
  * plain-HTTP redirect vhost, the event loop, the access log and the worker pool's wake-up.
- * Everything above it uses http.h and ws.h. */
+ * Everything above it uses http.h and ws.h. Implemented by server.c with http_conn.c (http.h),
+ * ws_conn.c (ws.h), redirect.c and overflow.c, which share srv_internal.h. */
 #ifndef PONGD_SERVER_H
 #define PONGD_SERVER_H
 

@@ -1,0 +1,131 @@
+/* wsauth: the deadline for the first frame, and the check of the auth frame (with the
+ * ws.h test double). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "live_fixture.h"
+#include "wsauth.h"
+
+/* wsauth_frame on an exact-size heap copy of data (ASan sees a read past its length) with
+ * a new armed connection; the connection is returned in *out. */
+static bool frame_on_new(const uint8_t *key, span_t data, const char *refusal, wsauth_user_t *user, ws_conn_t **out) {
+    ws_conn_t *c = wsd_new("/ws/");
+    wsauth_arm(c);
+    char *copy = malloc(data.len ? data.len : 1);
+    if (data.len) memcpy(copy, data.ptr, data.len);
+    memset(user, 0x5a, sizeof *user);
+    bool ok = wsauth_frame(key, c, span_of(copy, data.len), refusal, user);
+    free(copy);
+    *out = c;
+    return ok;
+}
+
+static void test_arm(void **state) {
+    (void)state;
+    ws_conn_t *c = wsd_new("/ws/");
+    assert_int_equal(wsd_deadline_s(c), 0);
+    wsauth_arm(c);
+    assert_int_equal(wsd_deadline_s(c), WSAUTH_TIMEOUT_S);
+    assert_int_equal(WSAUTH_TIMEOUT_S, 5);
+    assert_int_equal(wsd_deadline_code(c), 4001);
+    assert_int_equal(wsd_close_code(c), 0);
+    assert_int_equal(wsd_sent_count(c), 0);
+    wsd_free(c);
+}
+
+static void test_valid(void **state) {
+    (void)state;
+    const char *name = "Zo\xc3\xab \"<b>\"";
+    char *tok = live_token(42, name);
+    wsauth_user_t u;
+    ws_conn_t *c;
+    assert_true(frame_on_new(live_secret(), live_auth_frame(tok), "nope", &u, &c));
+    assert_int_equal(u.id, 42);
+    assert_string_equal(u.display_name, name);
+    assert_int_equal(wsd_deadline_s(c), 0);                /* disarmed */
+    assert_int_equal(wsd_deadline_code(c), 0);
+    assert_int_equal(wsd_close_code(c), 0);
+    assert_int_equal(wsd_sent_count(c), 0);                /* the caller answers */
+    wsd_free(c);
+    free(tok);
+}
+
+static void test_longest_display_name(void **state) {
+    (void)state;
+    /* 32 code points of 4 bytes: the largest name fits the user's buffer */
+    char name[4 * AUTH_DISPLAY_MAX + 1];
+    for (int i = 0; i < AUTH_DISPLAY_MAX; i++) memcpy(name + 4 * i, "\xf0\x9f\x98\x80", 4);
+    name[4 * AUTH_DISPLAY_MAX] = 0;
+    char *tok = live_token(7, name);
+    wsauth_user_t u;
+    ws_conn_t *c;
+    assert_true(frame_on_new(live_secret(), live_auth_frame(tok), "nope", &u, &c));
+    assert_string_equal(u.display_name, name);
+    wsd_free(c);
+    free(tok);
+}
+
+static void expect_refused_with(const uint8_t *key, span_t data, const char *reason) {
+    wsauth_user_t u;
+    ws_conn_t *c;
+    if (frame_on_new(key, data, "custom refusal", &u, &c)) fail_msg("'%.*s' accepted", (int)data.len, data.ptr);
+    live_expect_refused(c, reason);
+    wsd_free(c);
+}
+
+static void test_not_an_auth_frame(void **state) {
+    (void)state;
+    for (size_t i = 0; i < LIVE_N_BAD_FIRST_FRAMES; i++)
+        expect_refused_with(live_secret(), span_cstr(LIVE_BAD_FIRST_FRAMES[i]), "custom refusal");
+    char *tok = live_token(1, "a");
+    char frame[AUTH_JWT_MAX_BYTES + 64];
+    snprintf(frame, sizeof frame, "{\"type\":\"login\",\"token\":\"%s\"}", tok);
+    expect_refused_with(live_secret(), span_cstr(frame), "custom refusal");
+    snprintf(frame, sizeof frame, "{\"type\":\"Auth\",\"token\":\"%s\"}", tok);
+    expect_refused_with(live_secret(), span_cstr(frame), "custom refusal");    /* the type is exact */
+    snprintf(frame, sizeof frame, "{\"type\":\"auth\",\"token\":\"%s\",\"type\":\"auth\"}", tok);
+    expect_refused_with(live_secret(), span_cstr(frame), "custom refusal");    /* duplicate key */
+    /* only len bytes count: the frame cut before its end is not JSON */
+    span_t whole = live_auth_frame(tok);
+    expect_refused_with(live_secret(), span_of(whole.ptr, whole.len - 1), "custom refusal");
+    free(tok);
+}
+
+static void test_bad_token(void **state) {
+    (void)state;
+    uint8_t other[AUTH_SECRET_BYTES];
+    memset(other, 1, sizeof other);
+    char *forged = live_token_with(other, 1, "a", 0, 60);
+    expect_refused_with(live_secret(), live_auth_frame(forged), "custom refusal");
+    char *tok = live_token(1, "a");
+    expect_refused_with(NULL, live_auth_frame(tok), "custom refusal");       /* no key: refuse all */
+    tok[strlen(tok) - 2] ^= 1;                                              /* signature altered */
+    expect_refused_with(live_secret(), live_auth_frame(tok), "custom refusal");
+    free(tok);
+    free(forged);
+}
+
+static void test_expired(void **state) {
+    (void)state;
+    char *old = live_token_with(live_secret(), 1, "a", 3600, 60);
+    expect_refused_with(live_secret(), live_auth_frame(old), "token expired");
+    free(old);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_arm),
+        cmocka_unit_test(test_valid),
+        cmocka_unit_test(test_longest_display_name),
+        cmocka_unit_test(test_not_an_auth_frame),
+        cmocka_unit_test(test_bad_token),
+        cmocka_unit_test(test_expired),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
