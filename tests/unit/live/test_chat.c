@@ -1,4 +1,5 @@
-/* chat: parsing client frames, rendering broadcasts, error frames. */
+/* chat: parsing client frames, rendering broadcasts, error frames; the connection handlers
+ * (first-frame auth, rooms, broadcast, rate limit, close) with the ws.h test double. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 
 #include "chat.h"
+#include "live_fixture.h"
 #include "pongd_limits.h"
 #include "util.h"
 
@@ -284,6 +286,209 @@ static void test_create_destroy(void **state) {
     room_reg_destroy(rs);
 }
 
+/* ---- handlers ---- */
+
+typedef struct {
+    room_reg_t *rooms;
+    chat_t *chat;
+} chat_fx_t;
+
+static chat_fx_t fx_new(int rate_per_sec) {
+    chat_fx_t f;
+    f.rooms = room_reg_create();
+    f.chat = chat_create(f.rooms, rate_per_sec, live_secret());
+    return f;
+}
+
+static void fx_free(chat_fx_t *f) {
+    assert_int_equal(room_reg_count(f->rooms), 0);    /* every socket left */
+    chat_destroy(f->chat);
+    room_reg_destroy(f->rooms);
+}
+
+static ws_conn_t *open_in(chat_fx_t *f, const char *room) {
+    ws_conn_t *c = wsd_new("/ws/chat/x/");
+    chat_on_open(f->chat, c, span_cstr(room));
+    return c;
+}
+
+static void send_frame(chat_fx_t *f, ws_conn_t *c, span_t data) { chat_on_message(f->chat, c, data); }
+
+/* A socket in room, authenticated as (id, name), with its auth_ok frame read. */
+static ws_conn_t *join(chat_fx_t *f, const char *room, int64_t id, const char *name) {
+    ws_conn_t *c = open_in(f, room);
+    char *tok = live_token(id, name);
+    send_frame(f, c, live_auth_frame(tok));
+    free(tok);
+    live_expect_user_frame(c, 0, "auth_ok", id, name);
+    wsd_clear_sent(c);
+    return c;
+}
+
+static void say(chat_fx_t *f, ws_conn_t *c, const char *text) {
+    char frame[256];
+    snprintf(frame, sizeof frame, "{\"message\":\"%s\"}", text);
+    send_frame(f, c, span_cstr(frame));
+}
+
+static void close_conn(chat_fx_t *f, ws_conn_t *c) {
+    chat_on_close(f->chat, c);
+    assert_null(ws_data(c));
+    wsd_free(c);
+}
+
+/* Frame i of c is the broadcast of text in room from (id, name). */
+static void expect_broadcast(const ws_conn_t *c, int i, const char *text, const char *room, int64_t id, const char *name) {
+    live_expect_field(c, i, "message", text);
+    live_expect_field(c, i, "room", room);
+    live_expect_field(c, i, "display_name", name);
+    json_t *o = live_sent_json(c, i);
+    assert_int_equal(json_integer_value(json_object_get(o, "user_id")), id);
+    assert_true(json_integer_value(json_object_get(o, "at")) > 0);
+    json_decref(o);
+}
+
+static void test_open_arms_deadline(void **state) {
+    (void)state;
+    chat_fx_t f = fx_new(20);
+    ws_conn_t *c = open_in(&f, "lobby");
+    assert_int_equal(wsd_deadline_s(c), 5);
+    assert_int_equal(wsd_deadline_code(c), 4001);
+    assert_int_equal(wsd_close_code(c), 0);
+    assert_int_equal(wsd_sent_count(c), 0);
+    assert_null(room_find(f.rooms, SPAN_LIT("lobby")));   /* not in the room before auth */
+    close_conn(&f, c);
+    fx_free(&f);
+}
+
+static void expect_first_frame_refused(chat_fx_t *f, span_t frame, const char *reason) {
+    ws_conn_t *c = open_in(f, "lobby");
+    send_frame(f, c, frame);
+    live_expect_refused(c, reason);
+    assert_int_equal(room_reg_count(f->rooms), 0);
+    close_conn(f, c);
+}
+
+static void test_first_frame_not_auth(void **state) {
+    (void)state;
+    chat_fx_t f = fx_new(20);
+    for (size_t i = 0; i < LIVE_N_BAD_FIRST_FRAMES; i++) expect_first_frame_refused(&f, span_cstr(LIVE_BAD_FIRST_FRAMES[i]), "log in first");
+    uint8_t other[AUTH_SECRET_BYTES];
+    memset(other, 9, sizeof other);
+    char *forged = live_token_with(other, 5, "eve", 0, 60);
+    expect_first_frame_refused(&f, live_auth_frame(forged), "log in first");
+    free(forged);
+    fx_free(&f);
+}
+
+static void test_first_frame_expired(void **state) {
+    (void)state;
+    chat_fx_t f = fx_new(20);
+    char *old = live_token_with(live_secret(), 5, "old", 7200, 900);
+    expect_first_frame_refused(&f, live_auth_frame(old), "token expired");
+    free(old);
+    fx_free(&f);
+}
+
+static void test_auth_ok_joins_room(void **state) {
+    (void)state;
+    chat_fx_t f = fx_new(20);
+    ws_conn_t *c = open_in(&f, "lobby");
+    char *tok = live_token(42, "Zo\xc3\xab");
+    send_frame(&f, c, live_auth_frame(tok));
+    free(tok);
+    assert_int_equal(wsd_sent_count(c), 1);
+    live_expect_user_frame(c, 0, "auth_ok", 42, "Zo\xc3\xab");
+    live_expect_field(c, 0, "room", "lobby");
+    assert_int_equal(wsd_deadline_s(c), 0);
+    assert_int_equal(wsd_close_code(c), 0);
+    room_t *r = room_find(f.rooms, SPAN_LIT("lobby"));
+    assert_non_null(r);
+    assert_int_equal(room_size(r), 1);
+    close_conn(&f, c);
+    fx_free(&f);
+}
+
+static void test_broadcast_to_room_only(void **state) {
+    (void)state;
+    chat_fx_t f = fx_new(20);
+    ws_conn_t *a = join(&f, "lobby", 1, "ann"), *b = join(&f, "lobby", 2, "ben"), *c = join(&f, "other", 3, "cat");
+    assert_int_equal(room_size(room_find(f.rooms, SPAN_LIT("lobby"))), 2);
+    say(&f, a, "hello");
+    assert_int_equal(wsd_sent_count(a), 1);
+    assert_int_equal(wsd_sent_count(b), 1);
+    assert_int_equal(wsd_sent_count(c), 0);
+    expect_broadcast(a, 0, "hello", "lobby", 1, "ann");
+    expect_broadcast(b, 0, "hello", "lobby", 1, "ann");
+    say(&f, b, "hi ann");
+    expect_broadcast(a, 1, "hi ann", "lobby", 2, "ben");
+    say(&f, c, "anyone?");
+    assert_int_equal(wsd_sent_count(a), 2);
+    assert_int_equal(wsd_sent_count(c), 1);
+    expect_broadcast(c, 0, "anyone?", "other", 3, "cat");
+    close_conn(&f, a);
+    close_conn(&f, b);
+    close_conn(&f, c);
+    fx_free(&f);
+}
+
+static void test_bad_message_answers_sender_only(void **state) {
+    (void)state;
+    chat_fx_t f = fx_new(20);
+    ws_conn_t *a = join(&f, "lobby", 1, "ann"), *b = join(&f, "lobby", 2, "ben");
+    send_frame(&f, a, SPAN_LIT("not json"));
+    say(&f, a, "   ");
+    assert_int_equal(wsd_sent_count(a), 2);
+    assert_string_equal(wsd_sent(a, 0), chat_error_json(CHAT_E_JSON).ptr);
+    assert_string_equal(wsd_sent(a, 1), chat_error_json(CHAT_E_INVALID).ptr);
+    assert_int_equal(wsd_sent_count(b), 0);
+    assert_int_equal(wsd_close_code(a), 0);
+    close_conn(&f, a);
+    close_conn(&f, b);
+    fx_free(&f);
+}
+
+static void test_rate_limit(void **state) {
+    (void)state;
+    chat_fx_t f = fx_new(1);   /* 1 a second, a burst of 2 */
+    ws_conn_t *a = join(&f, "lobby", 1, "ann"), *b = join(&f, "lobby", 2, "ben");
+    say(&f, a, "one");
+    say(&f, a, "two");
+    say(&f, a, "three");
+    assert_int_equal(wsd_sent_count(b), 2);
+    expect_broadcast(b, 1, "two", "lobby", 1, "ann");
+    assert_int_equal(wsd_sent_count(a), 3);
+    live_expect_field(a, 1, "message", "two");
+    json_t *o = live_sent_json(a, 2);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(o, "error"), "code")), "rate_limited");
+    json_decref(o);
+    /* another sender has a bucket of its own */
+    say(&f, b, "mine");
+    expect_broadcast(a, 3, "mine", "lobby", 2, "ben");
+    close_conn(&f, a);
+    close_conn(&f, b);
+    fx_free(&f);
+}
+
+static void test_close_leaves_room(void **state) {
+    (void)state;
+    chat_fx_t f = fx_new(20);
+    ws_conn_t *a = join(&f, "lobby", 1, "ann"), *b = join(&f, "lobby", 2, "ben");
+    ws_conn_t *unauthed = open_in(&f, "lobby");
+    close_conn(&f, unauthed);                          /* never joined: nothing to leave */
+    assert_int_equal(room_size(room_find(f.rooms, SPAN_LIT("lobby"))), 2);
+    close_conn(&f, a);
+    room_t *r = room_find(f.rooms, SPAN_LIT("lobby"));
+    assert_non_null(r);
+    assert_int_equal(room_size(r), 1);
+    say(&f, b, "alone");
+    assert_int_equal(wsd_sent_count(b), 1);
+    close_conn(&f, b);                                 /* the last one: the room is freed */
+    assert_null(room_find(f.rooms, SPAN_LIT("lobby")));
+    assert_int_equal(room_reg_count(f.rooms), 0);
+    fx_free(&f);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_valid),
@@ -302,6 +507,14 @@ int main(void) {
         cmocka_unit_test(test_render_limit),
         cmocka_unit_test(test_failure_frames),
         cmocka_unit_test(test_create_destroy),
+        cmocka_unit_test(test_open_arms_deadline),
+        cmocka_unit_test(test_first_frame_not_auth),
+        cmocka_unit_test(test_first_frame_expired),
+        cmocka_unit_test(test_auth_ok_joins_room),
+        cmocka_unit_test(test_broadcast_to_room_only),
+        cmocka_unit_test(test_bad_message_answers_sender_only),
+        cmocka_unit_test(test_rate_limit),
+        cmocka_unit_test(test_close_leaves_room),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
