@@ -70,6 +70,11 @@ void api_conflict(http_req_t *r, const char *field, const char *code) {
                                "That is already in use.", "fields", field, code));
 }
 
+void api_wrong_password(http_req_t *r, const char *field, const char *message) {
+    api_json(r, 403, json_pack("{s:{s:s, s:s, s:{s:s}}}", "error", "code", "wrong_password", "message", message, "fields", field,
+                               "wrong"));
+}
+
 void api_busy(http_req_t *r) {
     char v[16];
     snprintf(v, sizeof v, "%d", LIM_RETRY_AFTER_BUSY_S);
@@ -143,15 +148,15 @@ void api_user_db(api_t *a, http_req_t *r, int64_t id, const api_job_type_t *type
 
 void api_job_done(api_job_t *j) { j->destroy(j); }
 
+static int run_work(db_t *db, void *arg) {
+    api_job_t *j = arg;
+    j->work(j, db);
+    return j->rc;
+}
+
 static void db_work(void *arg, void *worker) {
     api_job_t *j = arg;
-    db_t *db = dbpool_db(worker);
-    if (!db) {
-        j->rc = DB_ECONN;
-        return;
-    }
-    j->work(j, db);
-    if (j->rc == DB_ECONN) dbpool_lost(worker);
+    j->rc = dbpool_run(worker, run_work, j);
 }
 
 static void step_done(void *arg, int status) {
@@ -207,4 +212,21 @@ void api_db_failed(api_job_t *j) {
     else if (j->rc == DB_ECONN || j->rc == DB_EBUSY) api_busy(j->r);
     else http_respond_error(j->r, 500, "internal", "The request could not be completed.");
     api_job_done(j);
+}
+
+const api_answer_t API_ANSWERS_ME[] = {
+    { ACCOUNT_E_NOTFOUND, 401, "unauthorized", "This account no longer exists." },
+    { 0, 0, NULL, NULL },
+};
+
+bool api_db_ok(api_job_t *j, const api_answer_t *answers) {
+    if (j->rc == ERR_OK) return true;
+    for (const api_answer_t *a = answers; a && a->status; a++) {
+        if (a->rc != j->rc) continue;
+        http_respond_error(j->r, a->status, a->code, a->message);
+        api_job_done(j);
+        return false;
+    }
+    api_db_failed(j);
+    return false;
 }

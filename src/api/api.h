@@ -114,6 +114,19 @@ void api_run_hash(api_job_t *j, pool_work_fn work, api_step_fn next);
 /* Answers a failure (401 when the caller's account is gone, 503 when the database is
  * unreachable or busy, else 500) and destroys the job. */
 void api_db_failed(api_job_t *j);
+/* How a step answers a failure code of its own: {rc, status, code, message}; a list ends
+ * with status 0. */
+typedef struct {
+    int rc;
+    int status;
+    const char *code, *message;
+} api_answer_t;
+/* The check of a done step: true when j->rc is 0. Otherwise answers the entry of `answers`
+ * (may be NULL) for j->rc, or as api_db_failed(); destroys the job and returns false. */
+bool api_db_ok(api_job_t *j, const api_answer_t *answers);
+/* For steps that read the caller's own account: gone → 401 "This account no longer exists." */
+extern const api_answer_t API_ANSWERS_ME[];
+
 /* Destroys the job (after the handler answered). */
 void api_job_done(api_job_t *j);
 
@@ -138,6 +151,8 @@ void api_json(http_req_t *r, int status, json_t *body);
 void api_fields_error(http_req_t *r, json_t *fields);
 /* 409 with one field, e.g. ("username", "taken"). */
 void api_conflict(http_req_t *r, const char *field, const char *code);
+/* 403 wrong_password with fields {field: "wrong"}. */
+void api_wrong_password(http_req_t *r, const char *field, const char *message);
 /* 503 "busy" with Retry-After. */
 void api_busy(http_req_t *r);
 /* 429 with Retry-After. */

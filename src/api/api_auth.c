@@ -226,10 +226,7 @@ static void login_session_work(api_job_t *bj, db_t *db) {
 
 static void login_done(api_job_t *bj) {
     job_t *j = job_of(bj);
-    if (j->base.rc != 0) {
-        api_db_failed(&j->base);
-        return;
-    }
+    if (!api_db_ok(bj, NULL)) return;
     answer_tokens(j, 200);
 }
 
@@ -246,10 +243,7 @@ static void login_verified(api_job_t *bj) {
 
 static void login_found(api_job_t *bj) {
     job_t *j = job_of(bj);
-    if (j->base.rc != 0) {
-        api_db_failed(&j->base);
-        return;
-    }
+    if (!api_db_ok(bj, NULL)) return;
     api_run_hash(&j->base, login_verify_work, login_verified);
 }
 
@@ -349,10 +343,7 @@ static void logout_work(api_job_t *bj, db_t *db) {
 
 static void no_content_done(api_job_t *bj) {
     job_t *j = job_of(bj);
-    if (j->base.rc != 0) {
-        api_db_failed(&j->base);
-        return;
-    }
+    if (!api_db_ok(bj, NULL)) return;
     clear_refresh_cookie(j->base.r);
     http_respond(j->base.r, 204, NULL, NULL, 0, HTTP_BODY_BORROW);
     api_job_done(&j->base);
@@ -388,10 +379,7 @@ static void sessions_work(api_job_t *bj, db_t *db) {
 
 static void sessions_done(api_job_t *bj) {
     job_t *j = job_of(bj);
-    if (j->base.rc != 0) {
-        api_db_failed(&j->base);
-        return;
-    }
+    if (!api_db_ok(bj, NULL)) return;
     json_t *list = json_array();
     for (int i = 0; i < db_rows_count(j->rows); i++) {
         bool current = j->sess.family[0] && strcmp(db_rows_text(j->rows, i, 5, NULL), j->sess.family) == 0;
@@ -420,15 +408,8 @@ static void revoke_work(api_job_t *bj, db_t *db) {
 
 static void revoke_done(api_job_t *bj) {
     job_t *j = job_of(bj);
-    if (j->base.rc == ACCOUNT_E_NOTFOUND) {
-        http_respond_error(j->base.r, 404, "not_found", "No such session.");
-        api_job_done(&j->base);
-        return;
-    }
-    if (j->base.rc != 0) {
-        api_db_failed(&j->base);
-        return;
-    }
+    static const api_answer_t ANSWERS[] = { { ACCOUNT_E_NOTFOUND, 404, "not_found", "No such session." }, { 0 } };
+    if (!api_db_ok(bj, ANSWERS)) return;
     http_respond(j->base.r, 204, NULL, NULL, 0, HTTP_BODY_BORROW);
     api_job_done(&j->base);
 }
@@ -442,15 +423,7 @@ static void me_work(api_job_t *bj, db_t *db) {
 
 static void me_done(api_job_t *bj) {
     job_t *j = job_of(bj);
-    if (j->base.rc == ACCOUNT_E_NOTFOUND) {
-        http_respond_error(j->base.r, 401, "unauthorized", "This account no longer exists.");
-        api_job_done(&j->base);
-        return;
-    }
-    if (j->base.rc != 0) {
-        api_db_failed(&j->base);
-        return;
-    }
+    if (!api_db_ok(bj, API_ANSWERS_ME)) return;
     api_json(j->base.r, 200, user_json(&j->acc, true));
     api_job_done(&j->base);
 }

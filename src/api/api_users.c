@@ -90,14 +90,8 @@ static void profile_work(api_job_t *bj, db_t *db) {
 
 static void profile_done(api_job_t *bj) {
     job_t *j = job_of(bj);
-    if (j->base.rc == ACCOUNT_E_NOTFOUND) {
-        answer_error(j, 404, "not_found", "No such user.");
-        return;
-    }
-    if (j->base.rc != 0) {
-        api_db_failed(bj);
-        return;
-    }
+    static const api_answer_t ANSWERS[] = { { ACCOUNT_E_NOTFOUND, 404, "not_found", "No such user." }, { 0 } };
+    if (!api_db_ok(bj, ANSWERS)) return;
     json_t *o = public_account(j->base.a, &j->other);
     json_object_set_new(o, "relation", json_string(social_relation_name(j->rel)));
     api_json(j->base.r, 200, o);
@@ -175,10 +169,7 @@ static void patch_done(api_job_t *bj) {
         api_job_done(bj);
         return;
     }
-    if (j->base.rc != 0) {
-        api_db_failed(bj);
-        return;
-    }
+    if (!api_db_ok(bj, NULL)) return;
     json_t *o = json_pack("{s:I, s:s, s:s, s:o, s:s, s:s, s:I}", "id", (json_int_t)j->acc.id, "username", j->acc.username,
                           "display_name", j->acc.display_name, "avatar_url", api_avatar_url(j->acc.id, j->acc.avatar_version),
                           "email", j->acc.email, "language", j->acc.language, "created_at", (json_int_t)j->acc.created_at);
@@ -198,8 +189,7 @@ static void patch_hash_work(void *arg, void *worker) {
 static void patch_hashed(api_job_t *bj) {
     job_t *j = job_of(bj);
     if (!j->verified) {
-        api_json(j->base.r, 403, json_pack("{s:{s:s, s:s, s:{s:s}}}", "error", "code", "wrong_password", "message",
-                                           "The current password is not right.", "fields", "current_password", "wrong"));
+        api_wrong_password(j->base.r, "current_password", "The current password is not right.");
         api_job_done(bj);
         return;
     }
@@ -212,11 +202,7 @@ static void patch_hashed(api_job_t *bj) {
 
 static void patch_loaded(api_job_t *bj) {
     job_t *j = job_of(bj);
-    if (j->base.rc != 0) {
-        if (j->base.rc == ACCOUNT_E_NOTFOUND) answer_error(j, 401, "unauthorized", "This account no longer exists.");
-        else api_db_failed(bj);
-        return;
-    }
+    if (!api_db_ok(bj, API_ANSWERS_ME)) return;
     /* the new password must not be the username or the (new or current) email either */
     const char *why = j->set_pw ? auth_check_password(span_of(j->newpw, j->newpwlen), span_cstr(j->acc.username),
                                                       span_cstr(j->set_email ? j->email : j->acc.email), j->base.a->common)
@@ -231,7 +217,7 @@ static void patch_loaded(api_job_t *bj) {
     api_run_hash(bj, patch_hash_work, patch_hashed);
 }
 
-static void load_me_work(api_job_t *bj, db_t *db) { job_of(bj)->base.rc = account_get(db, job_of(bj)->base.uid, &job_of(bj)->acc); }
+static void load_me_work(api_job_t *bj, db_t *db) { bj->rc = account_get(db, bj->uid, &job_of(bj)->acc); }
 
 static void api_me_patch(api_t *a, http_req_t *r, int64_t id) {
     (void)id;
@@ -299,14 +285,11 @@ static void api_me_patch(api_t *a, http_req_t *r, int64_t id) {
 
 /* ---- DELETE /api/users/me ---- */
 
-static void delete_work(api_job_t *bj, db_t *db) { job_of(bj)->base.rc = profile_delete_account(db, job_of(bj)->base.uid, (int64_t)now_wall_ms()); }
+static void delete_work(api_job_t *bj, db_t *db) { bj->rc = profile_delete_account(db, bj->uid, (int64_t)now_wall_ms()); }
 
 static void delete_done(api_job_t *bj) {
     job_t *j = job_of(bj);
-    if (j->base.rc != 0) {
-        api_db_failed(bj);
-        return;
-    }
+    if (!api_db_ok(bj, NULL)) return;
     http_resp_header(j->base.r, "set-cookie", "refresh=; Max-Age=0; Path=/api/auth; HttpOnly; Secure; SameSite=Strict");
     answer_empty(j, 204);
 }
@@ -321,8 +304,7 @@ static void delete_verify_work(void *arg, void *worker) {
 static void delete_verified(api_job_t *bj) {
     job_t *j = job_of(bj);
     if (!j->verified) {
-        api_json(j->base.r, 403, json_pack("{s:{s:s, s:s, s:{s:s}}}", "error", "code", "wrong_password", "message",
-                                           "The password is not right.", "fields", "password", "wrong"));
+        api_wrong_password(j->base.r, "password", "The password is not right.");
         api_job_done(bj);
         return;
     }
@@ -330,12 +312,7 @@ static void delete_verified(api_job_t *bj) {
 }
 
 static void delete_loaded(api_job_t *bj) {
-    job_t *j = job_of(bj);
-    if (j->base.rc != 0) {
-        if (j->base.rc == ACCOUNT_E_NOTFOUND) answer_error(j, 401, "unauthorized", "This account no longer exists.");
-        else api_db_failed(bj);
-        return;
-    }
+    if (!api_db_ok(bj, API_ANSWERS_ME)) return;
     api_run_hash(bj, delete_verify_work, delete_verified);
 }
 
@@ -374,11 +351,7 @@ static void export_work(api_job_t *bj, db_t *db) {
 
 static void export_done(api_job_t *bj) {
     job_t *j = job_of(bj);
-    if (j->base.rc != 0) {
-        if (j->base.rc == ACCOUNT_E_NOTFOUND) answer_error(j, 401, "unauthorized", "This account no longer exists.");
-        else api_db_failed(bj);
-        return;
-    }
+    if (!api_db_ok(bj, API_ANSWERS_ME)) return;
     json_t *sessions = json_array(), *friends = json_array(), *blocked = json_array();
     for (int i = 0; i < db_rows_count(j->rows); i++)
         json_array_append_new(sessions, json_pack("{s:I, s:I, s:s, s:s}", "created_at", (json_int_t)db_rows_int(j->rows, i, 1),
@@ -416,10 +389,7 @@ static void avatar_store_work(api_job_t *bj, db_t *db) {
 
 static void avatar_stored(api_job_t *bj) {
     job_t *j = job_of(bj);
-    if (j->base.rc != 0) {
-        api_db_failed(bj);
-        return;
-    }
+    if (!api_db_ok(bj, NULL)) return;
     api_json(j->base.r, 200, json_pack("{s:o}", "avatar_url", api_avatar_url(j->base.uid, j->version)));
     api_job_done(bj);
 }
@@ -478,14 +448,11 @@ static void api_avatar_put(api_t *a, http_req_t *r, int64_t id) {
 }
 
 static void avatar_clear_work(api_job_t *bj, db_t *db) {
-    job_of(bj)->base.rc = profile_avatar_clear(db, job_of(bj)->base.uid, (int64_t)now_wall_ms(), &job_of(bj)->version);
+    bj->rc = profile_avatar_clear(db, bj->uid, (int64_t)now_wall_ms(), &job_of(bj)->version);
 }
 
 static void avatar_cleared(api_job_t *bj) {
-    if (job_of(bj)->base.rc != 0) {
-        api_db_failed(bj);
-        return;
-    }
+    if (!api_db_ok(bj, NULL)) return;
     answer_empty(job_of(bj), 204);
 }
 
@@ -499,14 +466,8 @@ static void avatar_get_work(api_job_t *bj, db_t *db) {
 
 static void avatar_got(api_job_t *bj) {
     job_t *j = job_of(bj);
-    if (j->base.rc == ACCOUNT_E_NOTFOUND) {
-        answer_error(j, 404, "not_found", "No such user.");
-        return;
-    }
-    if (j->base.rc != 0) {
-        api_db_failed(bj);
-        return;
-    }
+    static const api_answer_t ANSWERS[] = { { ACCOUNT_E_NOTFOUND, 404, "not_found", "No such user." }, { 0 } };
+    if (!api_db_ok(bj, ANSWERS)) return;
     /* the URL carries ?v=<version>: a new picture has a new URL, so this one never changes */
     http_resp_header(j->base.r, "cache-control", "public, max-age=31536000, immutable");
     if (db_rows_count(j->rows) > 0) {
@@ -551,14 +512,11 @@ static void exchange_presence(api_t *a, int64_t x, int64_t y) {
     }
 }
 
-static void friends_work(api_job_t *bj, db_t *db) { job_of(bj)->base.rc = social_friends(db, job_of(bj)->base.uid, &job_of(bj)->rows); }
+static void friends_work(api_job_t *bj, db_t *db) { bj->rc = social_friends(db, bj->uid, &job_of(bj)->rows); }
 
 static void friends_done(api_job_t *bj) {
     job_t *j = job_of(bj);
-    if (j->base.rc != 0) {
-        api_db_failed(bj);
-        return;
-    }
+    if (!api_db_ok(bj, NULL)) return;
     json_t *friends = json_array(), *in = json_array(), *out = json_array();
     for (int i = 0; i < db_rows_count(j->rows); i++) {
         json_t *u = public_user(j->base.a, db_rows_int(j->rows, i, 0), db_rows_text(j->rows, i, 1, NULL),
@@ -581,14 +539,14 @@ static void request_work(api_job_t *bj, db_t *db) {
 
 static void request_done(api_job_t *bj) {
     job_t *j = job_of(bj);
-    switch (j->base.rc) {
-    case 0: break;
-    case SOCIAL_E_SELF: answer_error(j, 400, "self", "You cannot befriend yourself."); return;
-    case SOCIAL_E_BLOCKED: answer_error(j, 403, "blocked", "You cannot send a friend request to this user."); return;
-    case SOCIAL_E_EXISTS: answer_error(j, 409, "exists", "You are already friends, or the request is already sent."); return;
-    case ACCOUNT_E_NOTFOUND: answer_error(j, 404, "not_found", "No such user."); return;
-    default: api_db_failed(bj); return;
-    }
+    static const api_answer_t ANSWERS[] = {
+        { SOCIAL_E_SELF, 400, "self", "You cannot befriend yourself." },
+        { SOCIAL_E_BLOCKED, 403, "blocked", "You cannot send a friend request to this user." },
+        { SOCIAL_E_EXISTS, 409, "exists", "You are already friends, or the request is already sent." },
+        { ACCOUNT_E_NOTFOUND, 404, "not_found", "No such user." },
+        { 0 },
+    };
+    if (!api_db_ok(bj, ANSWERS)) return;
     api_t *a = j->base.a;
     if (j->flag) {   /* they had asked first: now friends */
         notify(a, j->base.target, "friend_update", j->base.uid, "friends", NULL);
@@ -604,18 +562,12 @@ static void request_done(api_job_t *bj) {
 
 static void api_friend_request(api_t *a, http_req_t *r, int64_t id) { api_user_db(a, r, id, &JOB, request_work, request_done); }
 
-static void accept_work(api_job_t *bj, db_t *db) { job_of(bj)->base.rc = social_friend_accept(db, job_of(bj)->base.uid, job_of(bj)->base.target, (int64_t)now_wall_ms()); }
+static void accept_work(api_job_t *bj, db_t *db) { bj->rc = social_friend_accept(db, bj->uid, bj->target, (int64_t)now_wall_ms()); }
 
 static void accept_done(api_job_t *bj) {
     job_t *j = job_of(bj);
-    if (j->base.rc == ACCOUNT_E_NOTFOUND) {
-        answer_error(j, 404, "not_found", "No pending request from this user.");
-        return;
-    }
-    if (j->base.rc != 0) {
-        api_db_failed(bj);
-        return;
-    }
+    static const api_answer_t ANSWERS[] = { { ACCOUNT_E_NOTFOUND, 404, "not_found", "No pending request from this user." }, { 0 } };
+    if (!api_db_ok(bj, ANSWERS)) return;
     notify(j->base.a, j->base.target, "friend_update", j->base.uid, "friends", NULL);
     notify(j->base.a, j->base.uid, "friend_update", j->base.target, "friends", NULL);
     exchange_presence(j->base.a, j->base.uid, j->base.target);
@@ -625,18 +577,12 @@ static void accept_done(api_job_t *bj) {
 
 static void api_friend_accept(api_t *a, http_req_t *r, int64_t id) { api_user_db(a, r, id, &JOB, accept_work, accept_done); }
 
-static void remove_work(api_job_t *bj, db_t *db) { job_of(bj)->base.rc = social_friend_remove(db, job_of(bj)->base.uid, job_of(bj)->base.target); }
+static void remove_work(api_job_t *bj, db_t *db) { bj->rc = social_friend_remove(db, bj->uid, bj->target); }
 
 static void remove_done(api_job_t *bj) {
     job_t *j = job_of(bj);
-    if (j->base.rc == ACCOUNT_E_NOTFOUND) {
-        answer_error(j, 404, "not_found", "No friendship or request with this user.");
-        return;
-    }
-    if (j->base.rc != 0) {
-        api_db_failed(bj);
-        return;
-    }
+    static const api_answer_t ANSWERS[] = { { ACCOUNT_E_NOTFOUND, 404, "not_found", "No friendship or request with this user." }, { 0 } };
+    if (!api_db_ok(bj, ANSWERS)) return;
     notify(j->base.a, j->base.target, "friend_update", j->base.uid, "none", NULL);
     notify(j->base.a, j->base.uid, "friend_update", j->base.target, "none", NULL);
     answer_empty(j, 204);
@@ -646,14 +592,11 @@ static void api_friend_remove(api_t *a, http_req_t *r, int64_t id) { api_user_db
 
 /* ---- blocks ---- */
 
-static void blocks_work(api_job_t *bj, db_t *db) { job_of(bj)->base.rc = social_blocks(db, job_of(bj)->base.uid, &job_of(bj)->rows); }
+static void blocks_work(api_job_t *bj, db_t *db) { bj->rc = social_blocks(db, bj->uid, &job_of(bj)->rows); }
 
 static void blocks_done(api_job_t *bj) {
     job_t *j = job_of(bj);
-    if (j->base.rc != 0) {
-        api_db_failed(bj);
-        return;
-    }
+    if (!api_db_ok(bj, NULL)) return;
     json_t *list = json_array();
     for (int i = 0; i < db_rows_count(j->rows); i++) {
         json_t *u = json_pack("{s:I, s:s, s:s, s:o}", "id", (json_int_t)db_rows_int(j->rows, i, 0), "username",
@@ -677,18 +620,8 @@ static void block_work(api_job_t *bj, db_t *db) {
 
 static void block_done(api_job_t *bj) {
     job_t *j = job_of(bj);
-    if (j->base.rc == SOCIAL_E_SELF) {
-        answer_error(j, 400, "self", "You cannot block yourself.");
-        return;
-    }
-    if (j->base.rc == ACCOUNT_E_NOTFOUND) {
-        answer_error(j, 404, "not_found", "No such user.");
-        return;
-    }
-    if (j->base.rc != 0) {
-        api_db_failed(bj);
-        return;
-    }
+    static const api_answer_t ANSWERS[] = { { SOCIAL_E_SELF, 400, "self", "You cannot block yourself." }, { ACCOUNT_E_NOTFOUND, 404, "not_found", "No such user." }, { 0 } };
+    if (!api_db_ok(bj, ANSWERS)) return;
     if (j->flag) {   /* the friendship or request ended */
         notify(j->base.a, j->base.target, "friend_update", j->base.uid, "none", NULL);
         notify(j->base.a, j->base.uid, "friend_update", j->base.target, "blocked", NULL);
@@ -698,13 +631,10 @@ static void block_done(api_job_t *bj) {
 
 static void api_block(api_t *a, http_req_t *r, int64_t id) { api_user_db(a, r, id, &JOB, block_work, block_done); }
 
-static void unblock_work(api_job_t *bj, db_t *db) { job_of(bj)->base.rc = social_unblock(db, job_of(bj)->base.uid, job_of(bj)->base.target); }
+static void unblock_work(api_job_t *bj, db_t *db) { bj->rc = social_unblock(db, bj->uid, bj->target); }
 
 static void unblock_done(api_job_t *bj) {
-    if (job_of(bj)->base.rc != 0) {
-        api_db_failed(bj);
-        return;
-    }
+    if (!api_db_ok(bj, NULL)) return;
     answer_empty(job_of(bj), 204);
 }
 

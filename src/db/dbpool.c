@@ -50,6 +50,13 @@ void dbpool_lost(void *worker) {
     w->db = NULL;
 }
 
+int dbpool_run(void *worker, int (*fn)(db_t *db, void *arg), void *arg) {
+    db_t *db = dbpool_db(worker);
+    int rc = db ? fn(db, arg) : DB_ECONN;
+    if (rc == DB_ECONN && db) dbpool_lost(worker);
+    return rc;
+}
+
 dbpool_t *dbpool_create(const char *url, int threads, size_t max_queued, void (*wake)(void *), void *wake_arg,
                       char *err, size_t errlen) {
     db_t *db;

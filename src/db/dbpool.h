@@ -28,4 +28,9 @@ db_t *dbpool_db(void *worker);
 /* After a job saw DB_ECONN: drop the connection so the next job reconnects. */
 void dbpool_lost(void *worker);
 
+/* The body of a job's work(): fn(db, arg) on the worker's connection and its result;
+ * DB_ECONN without calling fn when there is no connection; a DB_ECONN result drops the
+ * connection (dbpool_lost) so the next job reconnects. Worker threads only. */
+int dbpool_run(void *worker, int (*fn)(db_t *db, void *arg), void *arg);
+
 #endif

@@ -68,16 +68,15 @@ void presence_push(presence_t *p, int64_t user_id, span_t json) {
     wsmsg_unref(m);
 }
 
+static int pjob_db(db_t *db, void *arg) {
+    pjob_t *j = arg;
+    int rc = j->online ? 0 : profile_touch_seen(db, j->uid, j->at);
+    return rc ? rc : social_friend_ids(db, j->uid, &j->friends);
+}
+
 static void pjob_work(void *arg, void *worker) {
     pjob_t *j = arg;
-    db_t *db = dbpool_db(worker);
-    if (!db) {
-        j->rc = DB_ECONN;
-        return;
-    }
-    if (!j->online) j->rc = profile_touch_seen(db, j->uid, j->at);
-    if (j->rc == 0) j->rc = social_friend_ids(db, j->uid, &j->friends);
-    if (j->rc == DB_ECONN) dbpool_lost(worker);
+    j->rc = dbpool_run(worker, pjob_db, j);
 }
 
 static void pjob_done(void *arg, int status) {
