@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "accounttest.h"
 #include "dbtest.h"
 #include "profile.h"
 #include "social.h"
@@ -18,23 +19,7 @@
 static char sqlite_path[64];
 
 
-static int64_t add(db_t *db, const char *name) {
-    account_t a;
-    memset(&a, 0, sizeof a);
-    snprintf(a.username, sizeof a.username, "%s", name);
-    snprintf(a.email, sizeof a.email, "%s@x.org", name);
-    snprintf(a.display_name, sizeof a.display_name, "%s", name);
-    snprintf(a.password_hash, sizeof a.password_hash, "h");
-    account_session_t s;
-    memset(&s, 0, sizeof s);
-    snprintf(s.token_hash, sizeof s.token_hash, "tok-%s", name);
-    snprintf(s.family, sizeof s.family, "fam-%s", name);
-    s.now = 1;
-    s.expires = 1000000;
-    int64_t id;
-    assert_int_equal(account_register(db, &a, &s, &id, NULL), 0);
-    return id;
-}
+static int64_t add(db_t *db, const char *name) { return accounttest_add(db, name); }
 
 /* a's relation to b, as social_relation() tells it; the profile read (one statement of its
  * own) must tell the same and show b without private columns */
