@@ -90,7 +90,7 @@ static void pjob_done(void *arg, int status) {
                           : snprintf(msg, sizeof msg, "{\"type\":\"presence\",\"user_id\":%" PRId64 ",\"online\":false,\"last_seen_at\":%" PRId64 "}",
                                      j->uid, j->at);
         for (int i = 0; i < db_rows_count(j->friends); i++) presence_push(j->p, db_rows_int(j->friends, i, 0), span_of(msg, (size_t)n));
-    } else if (status == 0) {
+    } else if (status == 0 && j->rc != 0) {
         log_msg("warn", "presence of user %" PRId64 " not announced: database error %s", j->uid, err_name(j->rc));
     }
     db_rows_free(j->friends);

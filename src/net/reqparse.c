@@ -85,5 +85,5 @@ bool reqparse_origin_ok(const char *origin, const char *host, const char (*allow
             if (strcmp(origin, allowed[i]) == 0) return true;
         return false;
     }
-    return host && strncmp(origin, "https://", 8) == 0 && strcmp(origin + 8, host) == 0;
+    return host && host[0] && strncmp(origin, "https://", 8) == 0 && strcmp(origin + 8, host) == 0;
 }

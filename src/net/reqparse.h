@@ -27,7 +27,7 @@ bool reqparse_route(const char *pattern, span_t path, int64_t *id);
 
 /* May a request with this Origin header (NULL: none) act on a cookie or open a WebSocket?
  * With allowed origins configured (n > 0), only an exact match of one; else only
- * "https://<host>" for the request's own Host header. */
+ * "https://<host>" for the request's own Host header (a missing or empty Host: never). */
 bool reqparse_origin_ok(const char *origin, const char *host, const char (*allowed)[256], int n);
 
 #endif

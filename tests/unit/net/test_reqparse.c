@@ -359,6 +359,7 @@ static void test_origin_own_host(void **state) {
     assert_false(reqparse_origin_ok("http://pong.test", "pong.test", NULL, 0));     /* only https */
     assert_false(reqparse_origin_ok("http://xpong.test", "pong.test", NULL, 0));    /* 8 bytes, not "https://" */
     assert_false(reqparse_origin_ok("wss://xxpong.test", "pong.test", NULL, 0));
+    assert_false(reqparse_origin_ok("https://", "", NULL, 0));                      /* an empty Host matches nothing */
     assert_false(reqparse_origin_ok("https://pong.test:8443", "pong.test", NULL, 0));
     assert_false(reqparse_origin_ok("https://localhost", "localhost:8443", NULL, 0));
     assert_false(reqparse_origin_ok("https://pong.test.evil.org", "pong.test", NULL, 0));
