@@ -1,4 +1,4 @@
-/* http — the parts of http.h that need no connection (the rest is the glue in server.c). */
+/* http — the parts of http.h that need no connection (the rest is the libwebsockets glue in http_conn.c). */
 #include "http.h"
 
 const char *http_method_name(http_method_t m) {

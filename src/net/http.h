@@ -1,5 +1,5 @@
-/* The request/response API that application code uses. Only server.c (the libwebsockets
- * glue) implements it; handlers never see a socket or the HTTP library.
+/* The request/response API that application code uses. The libwebsockets glue implements it
+ * (http_conn.c; http_method_name in http.c); handlers never see a socket or the HTTP library.
  *
  * Lifetime: the glue creates an http_req_t per request and hands it to the application's
  * on_http handler. The handler answers with exactly one http_respond*() call, either before

@@ -1,5 +1,5 @@
 /* The WebSocket-connection API that application code uses (chat now, games later).
- * Implemented by server.c. All calls are loop-thread only.
+ * Implemented by the libwebsockets glue (ws_conn.c). All calls are loop-thread only.
  *
  * A ws_conn_t is valid from the application's on_open until its on_close returns. */
 #ifndef PONGD_WS_H
