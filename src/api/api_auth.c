@@ -430,14 +430,48 @@ static void me_done(api_job_t *bj) {
 
 static void api_me(api_t *a, http_req_t *r, int64_t id) { api_user_db(a, r, id, &JOB, me_work, me_done); }
 
+/* What register, login and refresh answer on success (the refresh cookie is set too). */
+#define R_TOKENS(status_, what_) { status_, "AuthTokens", what_ ": the user, an access token, and the rotated refresh cookie (Set-Cookie)" }
+#define R_ORIGIN { 403, "Error", "origin_not_allowed: Origin is missing or not the site's own (ALLOWED_ORIGINS)" }
+#define R_TOO_MANY { 429, "Error", "too_many_requests: too many attempts from this address (or for this account); wait Retry-After seconds" }
+
 const api_route_t API_AUTH_ROUTES[] = {
-    { HTTP_POST, "/api/auth/register", "Create an account: {username, email, password, display_name?, language?}", api_register, false },
-    { HTTP_POST, "/api/auth/login", "Log in: {username (or email), password}", api_login, false },
-    { HTTP_POST, "/api/auth/refresh", "New access token from the refresh cookie (rotated)", api_refresh, false },
-    { HTTP_POST, "/api/auth/logout", "End this session", api_logout, false },
-    { HTTP_POST, "/api/auth/logout-all", "End every session of the account", api_logout_all, true },
-    { HTTP_GET, "/api/auth/sessions", "The account's live sessions", api_sessions, true },
-    { HTTP_DELETE, "/api/auth/sessions/{id}", "End one session", api_session_revoke, true },
-    { HTTP_GET, "/api/users/me", "The logged-in user's profile", api_me, true },
-    { HTTP_GET, NULL, NULL, NULL, false },
+    { HTTP_POST, "/api/auth/register", "Create an account: {username, email, password, display_name?, language?}", api_register, false,
+      .op = "register", .tag = "auth", .body = "RegisterRequest",
+      .responses = { R_TOKENS(201, "Created and logged in"), API_R_BAD_BODY,
+                     { 400, "Error", "fields: username (required, invalid_type, too_short, too_long, invalid_chars), email (required, "
+                                     "invalid_type, invalid), display_name (invalid_type, empty, too_long, invalid_chars), language "
+                                     "(invalid_type, unsupported), password (required, invalid_type, too_short, too_long, invalid, "
+                                     "same_as_username, same_as_email, too_common)" },
+                     { 409, "Error", "conflict: fields.username, fields.email or fields.display_name is \"taken\"" }, R_TOO_MANY,
+                     API_R_BUSY, API_R_INTERNAL } },
+    { HTTP_POST, "/api/auth/login", "Log in: {username (or email), password}", api_login, false, .op = "login", .tag = "auth",
+      .body = "LoginRequest",
+      .responses = { R_TOKENS(200, "Logged in"), API_R_BAD_BODY,
+                     { 400, "Error", "fields: username, password (required, invalid_type)" },
+                     { 401, "Error", "invalid_credentials: no such account, or the wrong password" }, R_TOO_MANY, API_R_BUSY,
+                     API_R_INTERNAL } },
+    { HTTP_POST, "/api/auth/refresh", "New access token from the refresh cookie (rotated)", api_refresh, false, .op = "refresh",
+      .tag = "auth", .cookie = "refresh",
+      .responses = { R_TOKENS(200, "A new access token"),
+                     { 401, "Error", "refresh_invalid: no, a malformed, expired or revoked refresh cookie (or the account is gone); "
+                                     "refresh_reused: a rotated token came back, so its whole session was ended. Both clear the cookie" },
+                     R_ORIGIN, API_R_BUSY, API_R_INTERNAL } },
+    { HTTP_POST, "/api/auth/logout", "End this session (the refresh cookie's); without one, nothing to end", api_logout, false,
+      .op = "logout", .tag = "auth", .cookie = "refresh",
+      .responses = { { 204, NULL, "Logged out (also when there was no session); the cookie is cleared" }, R_ORIGIN, API_R_BUSY,
+                     API_R_INTERNAL } },
+    { HTTP_POST, "/api/auth/logout-all", "End every session of the account", api_logout_all, true, .op = "logoutAll", .tag = "auth",
+      .responses = { { 204, NULL, "Every session ended; the cookie is cleared" }, API_R_UNAUTHORIZED, API_R_BUSY, API_R_INTERNAL } },
+    { HTTP_GET, "/api/auth/sessions",
+      "The account's live sessions; `current` marks this one when the refresh cookie comes along (it is optional)", api_sessions,
+      true, .op = "listSessions", .tag = "auth",
+      .responses = { { 200, "SessionList", "The live sessions, most recently used first" }, API_R_UNAUTHORIZED, API_R_BUSY,
+                     API_R_INTERNAL } },
+    { HTTP_DELETE, "/api/auth/sessions/{id}", "End one session", api_session_revoke, true, .op = "revokeSession", .tag = "auth",
+      .responses = { { 204, NULL, "The session (and its rotated tokens) ended" }, API_R_UNAUTHORIZED,
+                     API_R_NOT_FOUND("no such session of this account"), API_R_BUSY, API_R_INTERNAL } },
+    { HTTP_GET, "/api/users/me", "The logged-in user's profile", api_me, true, .op = "getMe", .tag = "users",
+      .responses = { { 200, "Me", "The account" }, API_R_UNAUTHORIZED, API_R_BUSY, API_R_INTERNAL } },
+    { .method = HTTP_GET, .path = NULL },   /* the end */
 };
