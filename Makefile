@@ -61,12 +61,12 @@ layer_libs = $(shell pkg-config --libs $(call pkgs,$(filter-out lws,$(sort $(2) 
 TEST_LIBS_model := zlib
 
 ROOT_SRC := $(wildcard src/*.c)
-$(foreach l,$(LAYERS),$(eval SRC_$(l) := $(wildcard src/$(l)/*.c)))
+$(foreach l,$(LAYERS),$(eval SRC_$(l) := $(wildcard src/$(l)/*.c src/$(l)/*.S)))
 SRC      := $(ROOT_SRC) $(foreach l,$(LAYERS),$(SRC_$(l)))
 # The libwebsockets glue is net/ too, but it is linked only into pongd: unit tests of the
 # layers above net link net.a without it (live/ tests use a test double of ws.h).
 NET_GLUE := src/net/server.c src/net/http_conn.c src/net/ws_conn.c src/net/redirect.c src/net/overflow.c
-objs = $(patsubst src/%.c,$(1)/%.o,$(2))
+objs = $(patsubst src/%.S,$(1)/%.o,$(patsubst src/%.c,$(1)/%.o,$(2)))
 OBJ      := $(call objs,$(B)/obj,$(SRC))
 ASAN_OBJ := $(call objs,$(B)/asan/obj,$(SRC))
 LDLIBS   := $(shell pkg-config --libs $(call pkgs,$(GROUPS)) 2>/dev/null) -lm -pthread
@@ -103,6 +103,13 @@ $(B)/obj/$(1)/%.o: src/$(1)/%.c $(B)/includes.ok
 $(B)/asan/obj/$(1)/%.o: src/$(1)/%.c $(B)/includes.ok
 	@mkdir -p $$(@D)
 	@echo "  CC $$<"; $$(CC) $$(CFLAGS_ASAN) $$(call layer_cflags,$(1)) -c -o $$@ $$<
+# data built into the binary (.incbin): rebuilt when a file of the folder's data changes
+$(B)/obj/$(1)/%.o: src/$(1)/%.S $$(wildcard src/$(1)/*/*.json src/$(1)/*/*.md)
+	@mkdir -p $$(@D)
+	@echo "  AS $$<"; $$(CC) -c -o $$@ $$<
+$(B)/asan/obj/$(1)/%.o: src/$(1)/%.S $$(wildcard src/$(1)/*/*.json src/$(1)/*/*.md)
+	@mkdir -p $$(@D)
+	@echo "  AS $$<"; $$(CC) -c -o $$@ $$<
 $(B)/lib/$(1).a: $$(call objs,$(B)/obj,$$(filter-out $$(NET_GLUE),$$(SRC_$(1))))
 	@mkdir -p $$(@D) && rm -f $$@ && ar rcs $$@ $$^
 $(B)/asan/lib/$(1).a: $$(call objs,$(B)/asan/obj,$$(filter-out $$(NET_GLUE),$$(SRC_$(1))))

@@ -38,5 +38,5 @@ fi
 # npm packages: reinstall when the lock file is newer than the installed tree.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "deps: installing npm packages (npm ci)"
-  npm ci --no-audit --no-fund --loglevel=error
+  SCARF_ANALYTICS=false npm ci --no-audit --no-fund --loglevel=error
 fi

@@ -13,13 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-void app_init(app_t *a) {
+bool app_init(app_t *a, char *err, size_t errlen) {
     a->tokens = jwtcache_create(a->secret, LIM_JWT_CACHE_SLOTS);
     a->api = api_create(&(api_t){
         .cfg = a->cfg, .metrics = a->metrics, .chat_rooms = a->rooms, .pool = a->pool, .hash_pool = a->hash_pool,
         .db = a->dbpool, .presence = a->presence, .secret = a->secret, .tokens = a->tokens, .common = a->common,
         .auth_rate = a->auth_rate, .dummy_hash = a->dummy_hash,
-    });
+    }, err, errlen);
+    return a->api != NULL;
 }
 
 void app_fini(app_t *a) {
@@ -28,6 +29,9 @@ void app_fini(app_t *a) {
     jwtcache_destroy(a->tokens);
     a->tokens = NULL;
 }
+
+/* The interactive API docs (web/build.mjs builds it from swagger-ui-dist). */
+#define API_DOCS_PAGE "/apidocs.html"
 
 /* The app WebSocket: /ws or /ws/ exactly. */
 static bool is_app_socket(span_t path) { return span_eq(path, "/ws") || span_eq(path, "/ws/"); }
@@ -60,11 +64,29 @@ static void not_found_plain(http_req_t *r) {
     http_respond(r, 404, "text/plain; charset=utf-8", "Not Found\n", 10, HTTP_BODY_BORROW);
 }
 
+/* The original team's addresses of the API docs. */
+static bool is_docs_alias(span_t path) {
+    return span_eq(path, "/swagger") || span_eq(path, "/swagger/") || span_eq(path, "/redoc") || span_eq(path, "/redoc/");
+}
+
 static void on_http(void *ap, http_req_t *r) {
     app_t *a = ap;
     span_t path = http_req_path(r);
+    if (is_docs_alias(path)) {
+        http_resp_header(r, "location", "/api/docs");
+        http_respond(r, 302, NULL, NULL, 0, HTTP_BODY_BORROW);
+        return;
+    }
     switch (path_route(path)) {
     case ROUTE_API:
+        if (span_eq(path, "/api/docs") || span_eq(path, "/api/docs/")) {   /* the interactive docs: a page */
+            const webroot_file_t *f = webroot_find(a->files, SPAN_LIT(API_DOCS_PAGE));
+            if (f) serve_file(r, f, true);
+            else http_respond_error(r, 404, "not_found", "The API docs page is not built: run `make web`.");
+            return;
+        }
+        api_dispatch(a->api, r);
+        return;
     case ROUTE_HEALTHZ:
     case ROUTE_METRICS:
         api_dispatch(a->api, r);

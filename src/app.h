@@ -39,9 +39,10 @@ typedef struct {
     api_t *api;                 /* the JSON API's context; app_init() */
 } app_t;
 
-/* Builds what app needs beyond the fields the caller set (the token cache, the API context
- * and its index), after every other field is set. */
-void app_init(app_t *a);
+/* Builds what app needs beyond the fields the caller set (the token cache, the API context,
+ * its index and OpenAPI document), after every other field is set. false with a message in
+ * err when the API's documentation is incomplete. */
+bool app_init(app_t *a, char *err, size_t errlen);
 void app_fini(app_t *a);
 /* The handler table for srv_create(), with app_t as the context. */
 const srv_handlers_t *app_handlers(void);

@@ -150,7 +150,10 @@ int main(int argc, char **argv) {
         return 1;
     }
     srv_add_pool(srv, app.hash_pool);
-    app_init(&app);
+    if (!app_init(&app, err, sizeof err)) {
+        log_msg("error", "the API's documentation: %s", err);
+        return 1;
+    }
     log_msg("info", "database: %s, schema version %d", db_backend_of(cfg.database_url) == DB_POSTGRES ? "PostgreSQL" : cfg.database_url,
             dbpool_version(app.dbpool));
 

@@ -41,10 +41,13 @@ typedef struct api {
     /* built by api_create */
     char *index;                  /* GET /api: JSON */
     size_t index_len;
+    char *openapi;                /* GET /api/openapi.json */
+    size_t openapi_len;
 } api_t;
 
-/* A copy of deps with the index built. */
-api_t *api_create(const api_t *deps);
+/* A copy of deps with the index and the OpenAPI document built; NULL with a message in
+ * err when a route is not fully documented (api_openapi_build). */
+api_t *api_create(const api_t *deps, char *err, size_t errlen);
 void api_destroy(api_t *a);
 /* Answers a request under /api, /healthz or /metrics: the matching route's handler, else
  * 405 with Allow, else 404. */
@@ -53,13 +56,49 @@ void api_dispatch(api_t *a, http_req_t *r);
 /* A route handler; `id` is the {id} path parameter (0 when the route has none). */
 typedef void (*api_fn)(api_t *a, http_req_t *r, int64_t id);
 
+/* One documented answer of a route. */
+typedef struct {
+    int status;             /* 0 ends the list */
+    const char *schema;     /* the body: a name in src/api/openapi/schemas.json (JSON), "@text"
+                             * (text/plain), "@image" (image/webp, png, jpeg, svg+xml), NULL: none */
+    const char *what;       /* its description; for an "Error" body, the error codes it can carry */
+} api_resp_t;
+
+/* A query parameter of a route; a list ends with a NULL name. */
+typedef struct {
+    const char *name;
+    bool required;
+    const char *schema;     /* an inline JSON Schema, e.g. {"type":"string","maxLength":80} */
+    const char *what;
+} api_param_t;
+
+#define API_MAX_RESPONSES 12
+
+/* A route: what the router dispatches by, and everything the OpenAPI document says of it
+ * (api_openapi.c builds GET /api/openapi.json from these tables at start, and refuses to
+ * start when a route lacks its documentation or names a schema that does not exist). */
 typedef struct {
     http_method_t method;
     const char *path;       /* exact; "{id}" matches one positive decimal segment */
     const char *summary;
-    api_fn fn;
+    api_fn fn;              /* NULL: a WebSocket endpoint, listed in the index only */
     bool auth;              /* needs a bearer access token (listed in the API index) */
+    const char *op;         /* operationId */
+    const char *tag;        /* the document's group */
+    const char *body;       /* request body schema (application/json), "@image" (raw image
+                             * bytes), or NULL: none */
+    const char *cookie;     /* a cookie the route reads instead of a bearer token, or NULL */
+    const api_param_t *query;
+    api_resp_t responses[API_MAX_RESPONSES];
 } api_route_t;
+
+/* Answers most routes share, for their responses lists. */
+#define API_R_UNAUTHORIZED { 401, "Error", "unauthorized, token_expired: no valid bearer access token (or the account is gone)" }
+#define API_R_BUSY { 503, "Error", "busy: the server is busy (a full queue), try again after Retry-After seconds" }
+#define API_R_INTERNAL { 500, "Error", "internal" }
+#define API_R_NOT_FOUND(what_) { 404, "Error", "not_found: " what_ }
+#define API_R_BAD_BODY { 400, "Error", "invalid_json, invalid_fields: the body is not a JSON object, or fields are not valid" }, \
+                       { 413, "Error", "payload_too_large: the JSON body is over its limit (8 KiB); body_too_large: over MAX_BODY_BYTES" }, { 415, "Error", "unsupported_media_type: send application/json" }
 
 /* An asynchronous step chain for a held request: work() on a database worker, then
  * next() on the loop; or a pool work function on the hashing pool. Handlers embed an
@@ -130,8 +169,10 @@ extern const api_answer_t API_ANSWERS_ME[];
 /* Destroys the job (after the handler answered). */
 void api_job_done(api_job_t *j);
 
-/* The route tables, each terminated by a NULL path: the index, health and metrics
- * (api_sys.c), the accounts (api_auth.c), the users, friends and blocks (api_users.c). */
+/* The route tables, each terminated by a NULL path: the index, the document, health and
+ * metrics (api_sys.c), the accounts (api_auth.c), the users, friends and blocks
+ * (api_users.c). API_TABLES lists them (api_router.c), NULL-terminated. */
+extern const api_route_t *const API_TABLES[];
 extern const api_route_t API_SYS_ROUTES[];
 extern const api_route_t API_AUTH_ROUTES[];
 extern const api_route_t API_USER_ROUTES[];
@@ -168,6 +209,12 @@ bool api_cookie(http_req_t *r, const char *name, char *out, size_t cap);
 /* Origin is present and allowed (reqparse_origin_ok: ALLOWED_ORIGINS, or https://<Host>);
  * else answers 403 itself and returns false. For endpoints a cookie authenticates. */
 bool api_origin_ok(api_t *a, http_req_t *r);
+
+/* The OpenAPI 3.1 document of every table: the schemas (src/api/openapi/schemas.json) and
+ * the WebSocket protocols (websockets.md), both built into the binary, and the paths from
+ * the route tables. NULL with a message in err when a route with a handler has no
+ * responses, names a schema the document lacks, or has no operationId. Caller frees. */
+char *api_openapi_build(const api_route_t *const *tables, char *err, size_t errlen);
 
 /* "/api/users/<id>/avatar?v=<version>": the one place avatar URLs are made. */
 json_t *api_avatar_url(int64_t id, int64_t version);

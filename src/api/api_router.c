@@ -9,15 +9,19 @@
 #include <string.h>
 
 /* Every table of routes, searched in order; each ends with a NULL path. */
-static const api_route_t *const TABLES[] = { API_SYS_ROUTES, API_AUTH_ROUTES, API_USER_ROUTES };
+const api_route_t *const API_TABLES[] = { API_SYS_ROUTES, API_AUTH_ROUTES, API_USER_ROUTES, NULL };
 
-#define FOR_EACH_ROUTE(rt)                                                      \
-    for (size_t t_ = 0; t_ < sizeof TABLES / sizeof TABLES[0]; t_++)             \
-        for (const api_route_t *rt = TABLES[t_]; rt->path; rt++)
+#define FOR_EACH_ROUTE(rt)                                   \
+    for (size_t t_ = 0; API_TABLES[t_]; t_++)                \
+        for (const api_route_t *rt = API_TABLES[t_]; rt->path; rt++)
 
-api_t *api_create(const api_t *deps) {
+api_t *api_create(const api_t *deps, char *err, size_t errlen) {
+    char *doc = api_openapi_build(API_TABLES, err, errlen);
+    if (!doc) return NULL;
     api_t *a = xmalloc(sizeof *a);
     *a = *deps;
+    a->openapi = doc;
+    a->openapi_len = strlen(doc);
     json_t *eps = json_array();
     FOR_EACH_ROUTE(rt) {
         char path[96];
@@ -38,6 +42,7 @@ api_t *api_create(const api_t *deps) {
 void api_destroy(api_t *a) {
     if (!a) return;
     free(a->index);
+    free(a->openapi);
     free(a);
 }
 

@@ -11,6 +11,12 @@ static void api_index(api_t *a, http_req_t *r, int64_t id) {
     http_respond(r, 200, "application/json", a->index, a->index_len, HTTP_BODY_BORROW);
 }
 
+static void api_openapi(api_t *a, http_req_t *r, int64_t id) {
+    (void)id;
+    http_resp_header(r, "cache-control", "no-cache");
+    http_respond(r, 200, "application/json", a->openapi, a->openapi_len, HTTP_BODY_BORROW);
+}
+
 static void api_healthz(api_t *a, http_req_t *r, int64_t id) {
     (void)id;
     char body[128];
@@ -31,10 +37,15 @@ static void api_metrics(api_t *a, http_req_t *r, int64_t id) {
 }
 
 const api_route_t API_SYS_ROUTES[] = {
-    { HTTP_GET, "/api", "This index of the API", api_index, false },
-    { HTTP_GET, "/healthz", "Liveness: {\"status\":\"ok\"}", api_healthz, false },
-    { HTTP_GET, "/metrics", "Prometheus text metrics", api_metrics, false },
-    { HTTP_GET, "/ws/", "The app WebSocket (wss://): first frame {\"type\":\"auth\",\"token\":...}; presence and notifications", NULL, false },
-    { HTTP_GET, "/ws/chat/{room}", "WebSocket room chat (wss://); room is [A-Za-z0-9_-]{1,64}; first frame authenticates", NULL, false },
-    { HTTP_GET, NULL, NULL, NULL, false },
+    { HTTP_GET, "/api", "This index of the API", api_index, false, .op = "getApiIndex", .tag = "system",
+      .responses = { { 200, "ApiIndex", "Every endpoint with its method, path and description" } } },
+    { HTTP_GET, "/api/openapi.json", "This OpenAPI 3.1 document", api_openapi, false, .op = "getOpenApi", .tag = "system",
+      .responses = { { 200, "OpenApiDocument", "The document" } } },
+    { HTTP_GET, "/healthz", "Liveness: {\"status\":\"ok\"}", api_healthz, false, .op = "getHealth", .tag = "system",
+      .responses = { { 200, "Health", "The server is up" } } },
+    { HTTP_GET, "/metrics", "Prometheus text metrics", api_metrics, false, .op = "getMetrics", .tag = "system",
+      .responses = { { 200, "@text", "Prometheus text exposition format 0.0.4" } } },
+    { HTTP_GET, "/ws/", "The app WebSocket (wss://): first frame {\"type\":\"auth\",\"token\":...}; presence and notifications", NULL, false, .op = NULL },
+    { HTTP_GET, "/ws/chat/{room}", "WebSocket room chat (wss://); room is [A-Za-z0-9_-]{1,64}; first frame authenticates", NULL, false, .op = NULL },
+    { .method = HTTP_GET, .path = NULL },
 };
