@@ -2,6 +2,9 @@
 //   dist/index.html           from web/index.html, pointing at the hashed bundles
 //   dist/static/app-HASH.js   web/src/main.js bundled (ESM, minified, es2020)
 //   dist/static/styles-HASH.css  web/src/styles.css + Bootstrap, minified
+//   dist/apidocs.html         from web/apidocs/apidocs.html: the API docs page (/api/docs)
+//   dist/static/apidocs-HASH.js / .css  web/apidocs/main.js: Swagger UI (swagger-ui-dist) and
+//                             its styles, a separate entry: the app bundle does not carry it
 //   dist/static/icon.svg      copied from web/public
 //   dist/favicon.ico          generated here (16×16 and 32×32 32-bit BMP images)
 // No source maps are written. Offline: only node_modules is used.
@@ -83,7 +86,7 @@ async function build() {
 
   const result = await esbuild.build({
     absWorkingDir: ROOT,
-    entryPoints: { app: 'web/src/main.js', styles: 'web/src/styles.css' },
+    entryPoints: { app: 'web/src/main.js', styles: 'web/src/styles.css', apidocs: 'web/apidocs/main.js' },
     outdir: STATIC,
     entryNames: '[name]-[hash]',
     assetNames: '[name]-[hash]',
@@ -106,17 +109,26 @@ async function build() {
     if (!hit) throw new Error(`no output for ${entry}`);
     return `/static/${basename(hit[0])}`;
   };
-  const js = pick('web/src/main.js');
-  const css = pick('web/src/styles.css');
+  /** The CSS that a JS entry imports, which esbuild writes next to it (same name, own hash). */
+  const cssOf = (entry) => {
+    const hit = outputs.find(([, o]) => o.entryPoint === entry && o.cssBundle);
+    if (!hit) throw new Error(`no CSS output for ${entry}`);
+    return `/static/${basename(hit[1].cssBundle)}`;
+  };
 
-  const template = readFileSync(join(WEB, 'index.html'), 'utf8');
-  if (!template.includes('<!-- build:css -->') || !template.includes('<!-- build:js -->')) {
-    throw new Error('web/index.html lacks the <!-- build:css --> / <!-- build:js --> markers');
-  }
-  const html = template
-    .replace('<!-- build:css -->', `<link rel="stylesheet" href="${css}">`)
-    .replace('<!-- build:js -->', `<script type="module" src="${js}"></script>`);
-  writeFileSync(join(DIST, 'index.html'), html);
+  /** Writes dist/`out` from the template `src` with its markers replaced by the bundles. */
+  const page = (src, out, css, js) => {
+    const template = readFileSync(join(WEB, src), 'utf8');
+    if (!template.includes('<!-- build:css -->') || !template.includes('<!-- build:js -->')) {
+      throw new Error(`web/${src} lacks the <!-- build:css --> / <!-- build:js --> markers`);
+    }
+    const html = template
+      .replace('<!-- build:css -->', `<link rel="stylesheet" href="${css}">`)
+      .replace('<!-- build:js -->', `<script type="module" src="${js}"></script>`);
+    writeFileSync(join(DIST, out), html);
+  };
+  page('index.html', 'index.html', pick('web/src/styles.css'), pick('web/src/main.js'));
+  page('apidocs/apidocs.html', 'apidocs.html', cssOf('web/apidocs/main.js'), pick('web/apidocs/main.js'));
 
   for (const name of readdirSync(join(WEB, 'public'))) {
     copyFileSync(join(WEB, 'public', name), join(STATIC, name));
