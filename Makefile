@@ -161,7 +161,7 @@ ai-table: build/tools/aisim
 	build/tools/aisim $(AI_GAMES)
 
 # ---- web app ----
-WEB_SRC := $(shell find web/src web/index.html web/build.mjs web/public -type f 2>/dev/null)
+WEB_SRC := $(shell find web/src web/apidocs web/index.html web/build.mjs web/public -type f 2>/dev/null)
 web: web/dist/index.html
 web/dist/index.html: $(WEB_SRC) package-lock.json build/wasm/pong.wasm
 	node web/build.mjs
@@ -181,16 +181,18 @@ UNIT_SRC  := $(foreach l,$(LAYERS),$(wildcard tests/unit/$(l)/test_*.c))
 UNIT_BIN  := $(patsubst tests/unit/%.c,$(B)/unit/%,$(UNIT_SRC))
 UNIT_ASAN := $(patsubst tests/unit/%.c,$(B)/asan/unit/%,$(UNIT_SRC))
 unit_layer = $(firstword $(subst /, ,$(patsubst $(B)/unit/%,%,$(patsubst $(B)/asan/unit/%,%,$(1)))))
-unit_doubles = $(wildcard tests/unit/$(1)/*_double.c)
+unit_doubles = $(wildcard tests/unit/$(1)/*_double.c) $(UNIT_DOUBLES_$(1))
+# the api/ layer's tests also link live/ (presence) and need its ws.h double
+UNIT_DOUBLES_api := tests/unit/live/ws_double.c
 
 define UNIT_RULES
 $(B)/unit/$(1)/%: tests/unit/$(1)/%.c $$(call unit_doubles,$(1)) $$(foreach u,$$(USES_$(1)),$(B)/lib/$$(u).a)
 	@mkdir -p $$(@D)
-	@echo "  LD $$@"; $$(CC) $$(CFLAGS_REL) $$(call layer_cflags,$(1),$$(TEST_LIBS_$(1))) -Itests/unit/lib -Itests/unit/$(1) -o $$@ $$< \
+	@echo "  LD $$@"; $$(CC) $$(CFLAGS_REL) $$(call layer_cflags,$(1),$$(TEST_LIBS_$(1))) -Itests/unit/lib -Itests/unit/$(1) -Itests/unit/live -o $$@ $$< \
 	  $$(call unit_doubles,$(1)) $$(foreach u,$$(USES_$(1)),$(B)/lib/$$(u).a) $$(call layer_libs,$(1),$$(TEST_LIBS_$(1))) -lcmocka
 $(B)/asan/unit/$(1)/%: tests/unit/$(1)/%.c $$(call unit_doubles,$(1)) $$(foreach u,$$(USES_$(1)),$(B)/asan/lib/$$(u).a)
 	@mkdir -p $$(@D)
-	@echo "  LD $$@"; $$(CC) $$(CFLAGS_ASAN) $$(call layer_cflags,$(1),$$(TEST_LIBS_$(1))) -Itests/unit/lib -Itests/unit/$(1) -o $$@ $$< \
+	@echo "  LD $$@"; $$(CC) $$(CFLAGS_ASAN) $$(call layer_cflags,$(1),$$(TEST_LIBS_$(1))) -Itests/unit/lib -Itests/unit/$(1) -Itests/unit/live -o $$@ $$< \
 	  $$(call unit_doubles,$(1)) $$(foreach u,$$(USES_$(1)),$(B)/asan/lib/$$(u).a) $$(call layer_libs,$(1),$$(TEST_LIBS_$(1))) -lcmocka
 endef
 $(foreach l,$(LAYERS),$(eval $(call UNIT_RULES,$(l))))
