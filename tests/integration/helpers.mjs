@@ -15,6 +15,7 @@ import { join, dirname } from 'node:path';
 import WebSocket from 'ws';
 import { PONGD_BIN, ROOT, freePort, startServer as startServerLib } from '../lib/server.mjs';
 import { call } from './api-client.mjs';
+import { baseOf, checkApiResponse, resetDocument } from './openapi-check.mjs';
 
 export { WebSocket, PONGD_BIN, ROOT, freePort };
 
@@ -25,6 +26,7 @@ export { WebSocket, PONGD_BIN, ROOT, freePort };
  */
 export async function startServer(env = {}) {
   const s = await startServerLib(env);
+  resetDocument(s.base);   // answers of this server are checked against its own OpenAPI document
   let expected = false;
   const stop = s.stop.bind(s);
   s.expectExit = () => { expected = true; };
@@ -174,10 +176,19 @@ export function parseResponse(buf, { head = false, closed = false } = {}) {
   return { ...base, body: buf.subarray(start), consumed: buf.length };
 }
 
-/** A raw byte stream (TLS or TCP) that can send bytes and read whole HTTP responses. */
+/**
+ * A raw byte stream (TLS or TCP) that can send bytes and read whole HTTP responses. Given the
+ * HTTPS `port` (rawTls does), it remembers the request lines it sends and checks every answer
+ * to an API path (/api/…, /healthz) against the server's OpenAPI document (openapi-check.mjs):
+ * readResponse throws when the answer is not documented.
+ */
 export class RawConn {
-  constructor(sock) {
+  constructor(sock, port = null) {
     this.sock = sock;
+    this.port = port;
+    this._out = Buffer.alloc(0);   // sent bytes not yet split into requests
+    this._skip = 0;                // body bytes of the last request still to come
+    this._sent = [];               // { method, target } (null: not an HTTP request line) per request sent
     this.buf = Buffer.alloc(0);
     this.closed = false;
     this.error = null;
@@ -199,7 +210,37 @@ export class RawConn {
   }
 
   send(data) {
+    if (this.port) this._track(Buffer.from(data));
     return new Promise((res, rej) => this.sock.write(data, (e) => (e ? rej(e) : res())));
+  }
+
+  /** Splits the bytes sent into requests: each complete head adds its request line to _sent. */
+  _track(bytes) {
+    this._out = Buffer.concat([this._out, bytes]);
+    for (;;) {
+      if (this._skip > 0) {
+        const n = Math.min(this._skip, this._out.length);
+        this._out = this._out.subarray(n);
+        this._skip -= n;
+        if (this._skip > 0) return;
+      }
+      const end = this._out.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const lines = this._out.subarray(0, end).toString('latin1').split('\r\n');
+      this._out = this._out.subarray(end + 4);
+      const m = /^([A-Za-z]+) (\S+) HTTP\/\d\.\d$/.exec(lines[0]);
+      this._sent.push(m ? { method: m[1].toUpperCase(), target: m[2] } : null);
+      const header = (name) => lines.slice(1).find((l) => l.toLowerCase().startsWith(`${name}:`))?.slice(name.length + 1).trim();
+      if (/chunked/i.test(header('transfer-encoding') || '')) this._skip = Infinity;   // answered at once (411)
+      else if (/^\d+$/.test(header('content-length') || '')) this._skip = Number(header('content-length'));
+    }
+  }
+
+  /** The request an answer belongs to: the oldest one sent, else a head still incomplete. */
+  _requestOf() {
+    if (this._sent.length) return this._sent.shift();
+    const m = /^([A-Za-z]+) (\S+) HTTP\/\d\.\d\r\n/.exec(this._out.toString('latin1'));
+    return m ? { method: m[1].toUpperCase(), target: m[2] } : null;
   }
 
   /** Waits for one complete response, removes it from the buffer and returns it. */
@@ -207,7 +248,12 @@ export class RawConn {
     const deadline = Date.now() + timeout;
     for (;;) {
       const r = parseResponse(this.buf, { head, closed: this.closed });
-      if (r) { this.buf = this.buf.subarray(r.consumed); return r; }
+      if (r) {
+        this.buf = this.buf.subarray(r.consumed);
+        const req = this.port && r.status >= 200 ? this._requestOf() : null;
+        if (req) await checkApiResponse(baseOf(this.port), req.method, req.target, r);
+        return r;
+      }
       if (this.closed) {
         throw new Error(`connection closed before a complete response (${this.buf.length} bytes: ${JSON.stringify(this.buf.subarray(0, 200).toString('latin1'))})${this.error ? ` ${this.error.message}` : ''}`);
       }
@@ -242,7 +288,7 @@ export function tlsConnect(port, opts = {}, timeout = 5000) {
 }
 
 export async function rawTls(port, opts = {}) {
-  return new RawConn(await tlsConnect(port, opts));
+  return new RawConn(await tlsConnect(port, opts), port);
 }
 
 export function tcpConnect(port, timeout = 5000) {

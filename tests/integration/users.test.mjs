@@ -4,7 +4,6 @@
 // PostgreSQL when the suite runs with PONGD_INTEGRATION_DB=postgres.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import https from 'node:https';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { call } from './api-client.mjs';
@@ -19,26 +18,7 @@ const reg = (prefix, fields) => registerUser(ctx.server, prefix, fields);
 const login = (username, password) => api('POST', '/api/auth/login', undefined, { username, password });
 
 /** One HTTPS request with a binary body and a binary answer: { status, headers, body: Buffer, json }. */
-function bytes(method, path, { token, body, headers = {} } = {}) {
-  const h = { ...headers };
-  if (token) h.authorization = `Bearer ${token}`;
-  if (body) h['content-length'] = String(body.length);
-  return new Promise((resolve, reject) => {
-    const req = https.request(`${ctx.server.base}${path}`, { method, headers: h, rejectUnauthorized: false, agent: false }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => {
-        const buf = Buffer.concat(chunks);
-        let json = null;
-        try { json = JSON.parse(buf.toString('utf8')); } catch { /* not JSON */ }
-        resolve({ status: res.statusCode, headers: res.headers, body: buf, json });
-      });
-    });
-    req.on('error', reject);
-    if (body) req.write(body);
-    req.end();
-  });
-}
+const bytes = (method, path, { token, body, headers = {} } = {}) => call(ctx.server, method, path, { token, body, headers });
 
 const upload = (token, img, headers = { 'content-type': 'application/octet-stream' }) =>
   bytes('PUT', '/api/users/me/avatar', { token, body: img, headers });
