@@ -3,7 +3,10 @@
  * left key, bits 2-3 right key; a key value of 3 hands that side to the AI / reference).
  * Invariants checked after every step: ball and paddles inside the field, speeds within
  * the cap, scores within the winning score, a consistent winner; invalid options refused
- * without touching the state. */
+ * without touching the state. At the end, game_save/game_load: the saved state restores to
+ * the same bytes; then the saved state with input bytes mixed into its fields (the state a
+ * client receives from the network) is either refused without touching the game, or steps
+ * on without undefined behaviour (ASan/UBSan). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,5 +77,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             if (rep == 0 && (i & 15) == 0) (void)game_predict(&g, (int)(i & 1), 400, &y);
         }
     }
+    int32_t saved[GAME_SAVE_LEN], again[GAME_SAVE_LEN];
+    game_save(&g, saved);
+    game_t copy;
+    if (game_load(&copy, saved) != GAME_OPT_OK) abort();
+    game_save(&copy, again);
+    if (memcmp(saved, again, sizeof saved) != 0 || game_hash(&copy) != game_hash(&g)) abort();
+    for (size_t i = 11; i < size; i++) saved[(i * 7 + data[i]) % GAME_SAVE_LEN] ^= (int32_t)((uint32_t)data[i] << ((i % 4) * 8));
+    before = copy;
+    if (game_load(&copy, saved) != GAME_OPT_OK) {
+        if (memcmp(&copy, &before, sizeof copy) != 0) abort();
+        return 0;
+    }
+    for (int k = 0; k < 120; k++) game_step(&copy, (game_key_t)(k % 3), (game_key_t)((k / 3) % 3));
     return 0;
 }

@@ -56,6 +56,18 @@ EXPORT(pw_export) int32_t *pw_export(void) {
 
 EXPORT(pw_export_len) int32_t pw_export_len(void) { return GAME_EXPORT_LEN; }
 
+/* The whole state (game_save/game_load): pw_save fills the GAME_SAVE_LEN int32 buffer at
+ * pw_state() and returns it; pw_load restores the game from that buffer (the page writes a
+ * server snapshot there first) and returns 0 or the GAME_OPT_* refusal. */
+static int32_t state[GAME_SAVE_LEN];
+EXPORT(pw_state) int32_t *pw_state(void) { return state; }
+EXPORT(pw_save_len) int32_t pw_save_len(void) { return GAME_SAVE_LEN; }
+EXPORT(pw_save) int32_t *pw_save(void) {
+    game_save(&game, state);
+    return state;
+}
+EXPORT(pw_load) int32_t pw_load(void) { return game_load(&game, state); }
+
 EXPORT(pw_ai_init) void pw_ai_init(int32_t side, int32_t level, uint32_t seed) {
     side = side ? 1 : 0;
     ai_harness_init(&ai[side], level, side, seed);

@@ -74,6 +74,7 @@ const char *game_opt_err_str(game_opt_err_t err) {
     case GAME_OPT_BAD_SCORE: return "winning score must be between 1 and 21";
     case GAME_OPT_BAD_MAP: return "unknown map";
     case GAME_OPT_BAD_POWERUPS: return "power-ups must be on or off";
+    case GAME_OPT_BAD_STATE: return "a state field is out of its range";
     }
     return "invalid options";
 }
@@ -425,6 +426,77 @@ void game_export(const game_t *g, int32_t out[GAME_EXPORT_LEN]) {
     v[i++] = g->speed_cap;             /* 46 */
     v[i++] = g->opt.winning_score;     /* 47 */
     for (int32_t k = 0; k < GAME_EXPORT_LEN; k++) out[k] = v[k];
+}
+
+void game_save(const game_t *g, int32_t out[GAME_SAVE_LEN]) {
+    game_export(g, out);
+    int32_t *v = out + GAME_EXPORT_LEN;
+    v[0] = g->opt.ball_speed;
+    v[1] = g->opt.paddle_size;
+    v[2] = g->opt.map;
+    v[3] = g->opt.powerups;
+    v[4] = (int32_t)g->opt.seed;
+    v[5] = (int32_t)g->rng;
+    v[6] = g->speed_base;
+    v[7] = g->paddle_base_h;
+}
+
+static bool in_range(int32_t v, int32_t lo, int32_t hi) { return v >= lo && v <= hi; }
+
+game_opt_err_t game_load(game_t *g, const int32_t in[GAME_SAVE_LEN]) {
+    const int32_t *x = in + GAME_EXPORT_LEN;
+    game_options_t opt = { x[0], x[1], in[47], x[2], x[3], (uint32_t)x[4] };
+    game_t t;
+    game_opt_err_t err = game_init(&t, &opt);   /* validates the options, lays out the map */
+    if (err != GAME_OPT_OK) return err;
+    const int32_t max_speed = t.speed_cap * 2;  /* the "fast" effect included, with room */
+    const int32_t max_h = GAME_FIELD_H;
+    bool ok = in_range(in[1], GAME_SERVING, GAME_OVER) && in_range(in[2], 0, GAME_SERVE_STEPS) &&
+              in_range(in[3], 0, opt.winning_score) && in_range(in[4], 0, opt.winning_score) && in_range(in[5], -1, 1) &&
+              in_range(in[6], -GAME_FIELD_W, 2 * GAME_FIELD_W) && in_range(in[7], -GAME_FIELD_H, 2 * GAME_FIELD_H) &&
+              in_range(in[8], -max_speed, max_speed) && in_range(in[9], -max_speed, max_speed) && in_range(in[10], 0, t.speed_cap) &&
+              in_range(in[13], 1, max_h) && in_range(in[14], 1, max_h) && in_range(in[11], 0, GAME_FIELD_H) &&
+              in_range(in[12], 0, GAME_FIELD_H) && in_range(in[15], 0, GAME_EFFECT_STEPS) &&
+              in_range(in[16], 0, GAME_EFFECT_STEPS) && in_range(in[17], 0, GAME_EFFECT_STEPS) &&
+              in_range(in[18], 0, GAME_EFFECT_STEPS) && in_range(in[19], 0, GAME_EFFECT_STEPS) &&
+              in_range(in[20], GAME_POWERUP_NONE, GAME_POWERUP_KINDS) && in_range(in[21], 0, GAME_FIELD_W) &&
+              in_range(in[22], 0, GAME_FIELD_H) && in_range(in[23], 0, GAME_POWERUP_LIFETIME + GAME_POWERUP_EVERY) &&
+              in_range(in[24], -1, 1) && in[25] >= 0 && in[26] == t.obstacle_count &&
+              in_range(in[43], GAME_POWERUP_NONE, GAME_POWERUP_KINDS) && in_range(in[44], -1, 1) && in[45] >= 0 &&
+              in[46] == t.speed_cap && x[6] == t.speed_base && x[7] == t.paddle_base_h && x[5] != 0 && in[0] >= 0;
+    if (!ok) return GAME_OPT_BAD_STATE;
+    t.tick = (uint32_t)in[0];
+    t.status = in[1];
+    t.serve_timer = in[2];
+    t.score[0] = in[3];
+    t.score[1] = in[4];
+    t.winner = in[5];
+    t.ball_x = in[6];
+    t.ball_y = in[7];
+    t.ball_vx = in[8];
+    t.ball_vy = in[9];
+    t.ball_speed = in[10];
+    t.paddle_y[0] = in[11];
+    t.paddle_y[1] = in[12];
+    t.paddle_h[0] = in[13];
+    t.paddle_h[1] = in[14];
+    t.grow_steps[0] = in[15];
+    t.grow_steps[1] = in[16];
+    t.shrink_steps[0] = in[17];
+    t.shrink_steps[1] = in[18];
+    t.fast_steps = in[19];
+    t.item_kind = in[20];
+    t.item_x = in[21];
+    t.item_y = in[22];
+    t.item_timer = in[23];
+    t.last_hitter = in[24];
+    t.rally_hits = in[25];
+    t.last_powerup_kind = in[43];
+    t.last_powerup_player = in[44];
+    t.serves = in[45];
+    t.rng = (uint32_t)x[5];
+    *g = t;
+    return GAME_OPT_OK;
 }
 
 uint32_t game_hash(const game_t *g) {

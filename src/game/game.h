@@ -70,6 +70,7 @@ typedef enum {
     GAME_OPT_BAD_SCORE = -3,
     GAME_OPT_BAD_MAP = -4,
     GAME_OPT_BAD_POWERUPS = -5,
+    GAME_OPT_BAD_STATE = -6,   /* game_load: a state field out of its range */
 } game_opt_err_t;
 
 typedef struct {
@@ -164,5 +165,17 @@ int32_t game_speed_mult(const game_t *g);
  * game.c (and web/src/game/pong.js). */
 #define GAME_EXPORT_LEN 48
 void game_export(const game_t *g, int32_t out[GAME_EXPORT_LEN]);
+
+/* The whole state as GAME_SAVE_LEN int32 values (what game_hash() covers): the export, then
+ * the options, the RNG and the derived speeds. A server's snapshot carries it; a client
+ * restores it with game_load() and simulates on from there, bit for bit as the server. */
+#define GAME_SAVE_LEN (GAME_EXPORT_LEN + 8)
+void game_save(const game_t *g, int32_t out[GAME_SAVE_LEN]);
+
+/* Restores a state game_save() wrote. Refuses (GAME_OPT_* for bad options, GAME_OPT_BAD_STATE
+ * for a field out of its range) without touching *g, so bytes from the network can never put
+ * the simulation in a state it could not reach by itself (zero-height paddles, a ball
+ * outside the field, an unknown status). The obstacles come from the map, not the input. */
+game_opt_err_t game_load(game_t *g, const int32_t in[GAME_SAVE_LEN]);
 
 #endif

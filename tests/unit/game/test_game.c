@@ -5,7 +5,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <string.h>
+
 #include "game.h"
+#include "gmath.h"
 
 #define PX GAME_UNIT
 
@@ -458,6 +461,69 @@ static void test_determinism_and_hash(void **state) {
     assert_int_not_equal(game_hash(&c), game_hash(&a));
 }
 
+/* game_save/game_load: a state restored anywhere in a game continues bit for bit as the
+ * original (random options, keys and moments), and states out of range are refused. */
+static void test_save_load(void **state) {
+    (void)state;
+    uint32_t r = 99;
+    for (int n = 0; n < 200; n++) {
+        game_options_t o = { (int32_t)(gmath_xorshift32(&r) % 3), (int32_t)(gmath_xorshift32(&r) % 3),
+                             1 + (int32_t)(gmath_xorshift32(&r) % 5), (int32_t)(gmath_xorshift32(&r) % GAME_MAP_COUNT),
+                             (int32_t)(gmath_xorshift32(&r) % 2), gmath_xorshift32(&r) };
+        game_t a, b;
+        assert_int_equal(game_init(&a, &o), GAME_OPT_OK);
+        int at = (int)(gmath_xorshift32(&r) % 3000);
+        for (int i = 0; i < at; i++) game_step(&a, (game_key_t)(gmath_xorshift32(&r) % 3), (game_key_t)(gmath_xorshift32(&r) % 3));
+        int32_t saved[GAME_SAVE_LEN], again[GAME_SAVE_LEN];
+        game_save(&a, saved);
+        memset(&b, 0xA5, sizeof b);
+        assert_int_equal(game_load(&b, saved), GAME_OPT_OK);
+        assert_int_equal(game_hash(&a), game_hash(&b));
+        game_save(&b, again);
+        assert_memory_equal(saved, again, sizeof saved);
+        for (int i = 0; i < 600; i++) {
+            game_key_t l = (game_key_t)(gmath_xorshift32(&r) % 3), rk = (game_key_t)(gmath_xorshift32(&r) % 3);
+            assert_int_equal(game_step(&a, l, rk), game_step(&b, l, rk));
+        }
+        assert_int_equal(game_hash(&a), game_hash(&b));
+    }
+}
+
+static void test_load_refuses_bad_states(void **state) {
+    (void)state;
+    game_options_t o = game_options_classic(7);
+    game_t g, keep;
+    assert_int_equal(game_init(&g, &o), GAME_OPT_OK);
+    for (int i = 0; i < 200; i++) game_step(&g, GAME_KEY_UP, GAME_KEY_DOWN);
+    int32_t good[GAME_SAVE_LEN];
+    game_save(&g, good);
+    static const struct { int index; int32_t value; int want; } bad[] = {
+        { 1, 3, GAME_OPT_BAD_STATE },                         /* status */
+        { 13, 0, GAME_OPT_BAD_STATE },                        /* a zero-height paddle */
+        { 14, -5, GAME_OPT_BAD_STATE },
+        { 3, 99, GAME_OPT_BAD_STATE },                        /* a score past the winning score */
+        { 5, 2, GAME_OPT_BAD_STATE },                         /* winner */
+        { 8, 1 << 30, GAME_OPT_BAD_STATE },                   /* a ball faster than the cap allows */
+        { 20, 9, GAME_OPT_BAD_STATE },                        /* power-up kind */
+        { 26, 3, GAME_OPT_BAD_STATE },                        /* obstacles not of the map */
+        { 0, -1, GAME_OPT_BAD_STATE },                        /* tick */
+        { 46, 1, GAME_OPT_BAD_STATE },                        /* speed cap not of the options */
+        { 47, 0, GAME_OPT_BAD_SCORE },                        /* winning score */
+        { GAME_EXPORT_LEN + 0, 7, GAME_OPT_BAD_SPEED },
+        { GAME_EXPORT_LEN + 2, -1, GAME_OPT_BAD_MAP },
+        { GAME_EXPORT_LEN + 5, 0, GAME_OPT_BAD_STATE },       /* an RNG state of 0 */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int32_t in[GAME_SAVE_LEN];
+        memcpy(in, good, sizeof in);
+        in[bad[i].index] = bad[i].value;
+        keep = g;
+        int rc = game_load(&g, in);
+        if (rc != bad[i].want) fail_msg("field %d = %d: got %d, want %d", bad[i].index, bad[i].value, rc, bad[i].want);
+        assert_memory_equal(&g, &keep, sizeof g);   /* untouched */
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_options),
@@ -472,6 +538,8 @@ int main(void) {
         cmocka_unit_test(test_maps),
         cmocka_unit_test(test_prediction_matches_play),
         cmocka_unit_test(test_determinism_and_hash),
+        cmocka_unit_test(test_save_load),
+        cmocka_unit_test(test_load_refuses_bad_states),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
