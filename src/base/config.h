@@ -24,6 +24,8 @@ typedef struct {
     int ws_ping_interval_s;
     size_t ws_queue_max_bytes;
     int chat_rate;              /* messages/s per socket; 0 = unlimited */
+    int game_resume_s;          /* GAME_RESUME_SECONDS: a dropped player's time to come back */
+    int game_invite_s;          /* GAME_INVITE_SECONDS: how long an invite to play stays open */
     bool access_log;
     char database_url[1024];    /* postgres://... or a SQLite file path */
     char jwt_secret[80];        /* 64 hex digits, or "" = generated under var_dir */

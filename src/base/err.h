@@ -48,7 +48,17 @@
     X(CHAT_E_JSON, -500, "not JSON, or not valid UTF-8")                                               \
     X(CHAT_E_INVALID, -501, "JSON, but not a valid chat frame")                                        \
     X(CHAT_E_TOO_LONG, -502, "the message is too long")                                                \
-    X(CHAT_E_RATE, -503, "sending too fast")
+    X(CHAT_E_RATE, -503, "sending too fast")                                                          \
+    /* invites to play (model/invite): -600 .. -699 */                                                  \
+    X(INVITE_E_SELF, -600, "an invite to oneself")                                                     \
+    X(INVITE_E_EXISTS, -601, "a pending invite between the two already exists")                       \
+    X(INVITE_E_EXPIRED, -602, "the invite has expired")                                                \
+    X(INVITE_E_ANSWERED, -603, "the invite is no longer pending")                                      \
+    X(INVITE_E_NOT_YOURS, -604, "the invite is not addressed to (or sent by) this user")               \
+    /* remote matches (live/match, model/matchrec): -700 .. -799 */                                     \
+    X(MATCH_E_BUSY, -700, "a player is already in a live game")                                        \
+    X(MATCH_E_NOT_PLAYER, -701, "not a player of this game")                                           \
+    X(MATCH_E_OVER, -702, "the game is over or does not exist")
 
 enum {
     ERR_OK = 0,

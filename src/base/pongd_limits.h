@@ -44,6 +44,15 @@
 #define LIM_CHAT_MESSAGE_CHARS    2000u     /* Unicode code points */
 #define LIM_CHAT_RATE_DEFAULT     20        /* messages per second per socket, burst 2x */
 
+/* Remote games */
+#define LIM_GAME_RESUME_DEFAULT_S 30        /* GAME_RESUME_SECONDS default */
+#define LIM_GAME_INVITE_DEFAULT_S 300       /* GAME_INVITE_SECONDS default */
+#define LIM_GAME_PAUSES           3         /* drops a player may resume from in one game; the next forfeits */
+#define LIM_GAME_AHEAD_TICKS      30        /* inputs stamped further ahead of the server: close 4411 */
+#define LIM_GAME_FRAMES_PER_S     120       /* client frames per second on a game socket: more, close 4429 */
+#define LIM_GAME_FRAME_BYTES      64        /* a client frame on a game socket: more, close 4413 */
+#define LIM_GAME_LOG_INPUTS       65536u    /* input changes kept per game (the replay); past it the game is void */
+
 /* Worker pool */
 #define LIM_POOL_THREADS_DEFAULT  4
 #define LIM_POOL_THREADS_MAX      64
