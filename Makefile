@@ -22,9 +22,9 @@ USES_net   := net base
 USES_db    := db base
 USES_auth  := auth base
 USES_model := model auth db base
-USES_live  := live net model auth db base
-USES_api   := api live net model auth db base
-USES_root  := . api live net model auth db base
+USES_live  := live net model auth db base game
+USES_api   := api live net model auth db base game
+USES_root  := . api live net model auth db base game
 # The libraries a folder may use. Every other library's header is shadowed by a stub in
 # mk/forbid/<group>/ that stops the build with #error (the real headers all sit in
 # /usr/include, where no -I order could hide them). mk/forbid/srv/server.h likewise hides
