@@ -124,6 +124,40 @@ export class PongGame {
     return this.x.pw_reference_key(side);
   }
 
+  /** How many int32 save() gives and load() takes (GAME_SAVE_LEN, 56). */
+  get saveLength() {
+    return this.x.pw_save_len();
+  }
+
+  /**
+   * The whole state (game_save: the export, the options, the RNG, the derived speeds) as a
+   * fresh Int32Array of saveLength values: what a server snapshot carries, what load() takes.
+   */
+  save() {
+    const ptr = this.x.pw_save();
+    return new Int32Array(this.x.memory.buffer, ptr, this.x.pw_save_len()).slice();
+  }
+
+  /**
+   * Restores a state save() (or a server snapshot) gave: afterwards the game steps on bit for
+   * bit as the one saved. Returns 0, or the C refusal (GAME_OPT_*: options or a field out of
+   * range) and then the game is unchanged. The options come with the state.
+   */
+  load(state) {
+    const n = this.x.pw_save_len();
+    if (!state || state.length !== n) return -6;
+    new Int32Array(this.x.memory.buffer, this.x.pw_state(), n).set(state);
+    const err = this.x.pw_load();
+    if (err === 0) {
+      const o = state.subarray(48);
+      this.seed = o[4] >>> 0;
+      this.options = {
+        ballSpeed: SPEEDS[o[0]], paddleSize: PADDLES[o[1]], winningScore: state[47], map: MAPS[o[2]], powerups: o[3] !== 0,
+      };
+    }
+    return err;
+  }
+
   /** The raw export (GAME_EXPORT_LEN int32 in sub-pixel units), a fresh copy. */
   raw() {
     this.x.pw_export();
