@@ -138,8 +138,12 @@ static void ws_open(void *ap, ws_conn_t *c) {
     else ws_close(c, 1008, "no such endpoint");
 }
 
-static void ws_message(void *ap, ws_conn_t *c, span_t data) {
+static void ws_message(void *ap, ws_conn_t *c, span_t data, bool binary) {
     app_t *a = ap;
+    if (binary) { /* the chat and the app socket speak JSON text only */
+        ws_close(c, 1003, "binary frames are not accepted");
+        return;
+    }
     if (is_app_socket(ws_path(c))) presence_on_message(a->presence, c, data);
     else chat_on_message(a->chat, c, data);
 }

@@ -14,6 +14,9 @@ typedef struct {
     uint64_t ws_out;              /* messages queued to sockets */
     uint64_t bytes_out;           /* HTTP body and WebSocket frame bytes written */
     uint64_t ws_slow_closed;      /* closed for a full output queue */
+    int64_t ws_realtime_open;     /* open realtime (game) WebSockets (ws_set_realtime) */
+    int64_t ws_realtime_nodelay;  /* of those, how many read TCP_NODELAY back as set */
+    uint64_t ws_replaced;         /* unwritten messages replaced by a newer one (ws_send_latest) */
 } metrics_t;
 
 static inline void metrics_count_status(metrics_t *m, int status) {

@@ -208,6 +208,8 @@ int srv_run(srv_t *s) {
         if (service(s) < 0) break;
     /* graceful: refuse new connections, close every WebSocket with 1001, let them finish */
     s->shutting_down = true;
+    /* the application's last words (games: "interrupted") go ahead of the 1001 */
+    if (s->h.on_stop) s->h.on_stop(s->app);
     log_msg("info", "stopping: closing %lld WebSockets with 1001", (long long)s->m->ws_open);
     /* One shared close frame (1001) queued behind what each socket still has to read, written
      * like any frame; then the context teardown drops the connections. Closing through lws
@@ -233,8 +235,64 @@ int srv_run(srv_t *s) {
     return 0;
 }
 
+/* ---- loop timers (timer.h) ---- */
+
+struct net_timer {
+    srv_t *srv;                 /* NULL once srv_destroy has passed */
+    lws_sorted_usec_list_t sul;
+    void (*fn)(void *arg);
+    void *arg;
+    struct net_timer *prev, *next; /* srv->timers */
+};
+
+static void timer_fired(lws_sorted_usec_list_t *sul) {
+    struct net_timer *t = lws_container_of(sul, struct net_timer, sul);
+    t->fn(t->arg); /* may re-arm, cancel or free t: nothing of t is used after */
+}
+
+net_timer_t *srv_timer_new(srv_t *s, void (*fn)(void *arg), void *arg) {
+    struct net_timer *t = xcalloc(1, sizeof *t);
+    t->srv = s;
+    t->fn = fn;
+    t->arg = arg;
+    t->next = s->timers;
+    if (s->timers) s->timers->prev = t;
+    s->timers = t;
+    return t;
+}
+
+void net_timer_at(net_timer_t *t, uint64_t at_us) {
+    if (!t->srv) return;
+    uint64_t now = now_mono_us();
+    /* lws 4.1 takes a delay from now (lws_now_usecs, CLOCK_MONOTONIC like now_mono_us) */
+    lws_usec_t delay = at_us > now ? (lws_usec_t)(at_us - now) : 0;
+    lws_sul_cancel(&t->sul);
+    lws_sul_schedule(t->srv->ctx, 0, &t->sul, timer_fired, delay);
+}
+
+void net_timer_cancel(net_timer_t *t) {
+    if (t->srv) lws_sul_cancel(&t->sul);
+}
+
+void srv_timer_free(net_timer_t *t) {
+    if (!t) return;
+    if (t->srv) {
+        lws_sul_cancel(&t->sul);
+        if (t->prev) t->prev->next = t->next; else t->srv->timers = t->next;
+        if (t->next) t->next->prev = t->prev;
+    }
+    free(t);
+}
+
 void srv_destroy(srv_t *s) {
     if (!s) return;
+    for (struct net_timer *t = s->timers, *next; t; t = next) {
+        next = t->next;
+        lws_sul_cancel(&t->sul);
+        t->srv = NULL;
+        t->prev = t->next = NULL;
+    }
+    s->timers = NULL;
     lws_sul_cancel(&s->flush_sul);
     ws_conn_pacing_stop(s);
     lws_context_destroy(s->ctx);

@@ -10,6 +10,7 @@
 #include "http.h"
 #include "metrics.h"
 #include "pool.h"
+#include "timer.h"
 #include "ws.h"
 
 /* What the application supplies. Every callback runs on the loop thread. */
@@ -18,9 +19,16 @@ typedef struct {
     /* May a WebSocket open on this path? 0 yes, or an HTTP status to refuse with (404). */
     int (*ws_route)(void *app, span_t path);
     void (*ws_open)(void *app, ws_conn_t *c);
-    /* One complete text message. */
-    void (*ws_message)(void *app, ws_conn_t *c, span_t data);
+    /* One complete message (fragments assembled, at most 64 KB): text, or binary when
+     * `binary`. data is valid during the call only. An endpoint that takes no binary
+     * frames closes with ws_close(c, 1003, "binary frames are not accepted"). */
+    void (*ws_message)(void *app, ws_conn_t *c, span_t data, bool binary);
     void (*ws_close)(void *app, ws_conn_t *c);
+    /* Optional (NULL: none). Called once on the loop after srv_request_stop(), before the
+     * WebSockets get their shared 1001 close: what it sends (e.g. "your game is
+     * interrupted") is queued ahead of that close frame. New WebSockets are refused by then;
+     * the loop keeps running (timers fire) until the close frames are written. */
+    void (*on_stop)(void *app);
 } srv_handlers_t;
 
 typedef struct srv srv_t;
@@ -38,5 +46,12 @@ void srv_request_stop(srv_t *s);
 /* Wakes the loop from any thread (used by the worker pool). */
 void srv_wake(void *s);
 void srv_destroy(srv_t *s);
+
+/* A loop timer (timer.h) that runs fn(arg) on the loop thread when due. Created unarmed;
+ * arm it with net_timer_at. srv_timer_free cancels it (safe while armed, and from inside
+ * its own fn) and frees it; NULL is a no-op. Timers left at srv_destroy are cancelled
+ * there and must still be freed with srv_timer_free. */
+net_timer_t *srv_timer_new(srv_t *s, void (*fn)(void *arg), void *arg);
+void srv_timer_free(net_timer_t *t);
 
 #endif

@@ -52,6 +52,9 @@ struct ws_conn {
     char peer[64];
     uint64_t t0_us;
     buf_t rx;                   /* a fragmented message being assembled */
+    bool rx_binary;             /* ... which began with a binary frame */
+    bool realtime;              /* ws_set_realtime: never paced, TCP_NODELAY */
+    bool realtime_nodelay;      /* counted in metrics ws_realtime_nodelay */
     char close_why[64];         /* the application's close reason (ws_close) */
     int close_code;             /* ours, pending; 0 = none */
     lws_sorted_usec_list_t deadline_sul;   /* ws_set_deadline */
@@ -92,6 +95,7 @@ struct srv {
     bool busy, pace_scheduled;
     struct ws_conn *pace_head;
     lws_retry_bo_t retry;
+    struct net_timer *timers;   /* every srv_timer_new'd timer, cancelled by srv_destroy */
     unsigned char scratch[LWS_PRE + LIM_WS_COALESCE_BYTES + LIM_HTTP_CHUNK_BYTES];
 };
 
@@ -137,6 +141,8 @@ int ws_conn_writeable(srv_t *s, struct ws_conn *c);
 void ws_conn_peer_closing(struct ws_conn *c, const void *in, size_t len);
 /* LWS_CALLBACK_CLOSED. */
 void ws_conn_closed(srv_t *s, struct ws_conn *c);
+/* Takes c off the realtime metrics (closing). */
+void ws_conn_realtime_drop(srv_t *s, struct ws_conn *c);
 /* The write-pacing load timer: started by srv_create, stopped (with the pace timer) by
  * srv_destroy. */
 void ws_conn_pacing_start(srv_t *s);

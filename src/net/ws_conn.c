@@ -7,9 +7,12 @@
 #include "path.h"
 #include "reqparse.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 _Static_assert(LWS_PRE <= WSMSG_HEADROOM, "wsmsg headroom must cover LWS_PRE");
 
@@ -20,7 +23,8 @@ _Static_assert(LWS_PRE <= WSMSG_HEADROOM, "wsmsg headroom must cover LWS_PRE");
  * load it pays to let frames gather. Light load: a connection with new frames asks for
  * WRITEABLE at once (lowest latency). Busy (more than LIM_WS_BUSY_DELIVERIES queued in the last
  * load window): it joins the paced list, which asks for WRITEABLE for all of its members once
- * per LIM_WS_PACE_US, so each write carries more frames. */
+ * per LIM_WS_PACE_US, so each write carries more frames. Realtime (game) sockets are never
+ * paced: their frames are few and small, and a snapshot held 10 ms is a snapshot late. */
 static void pace_timer(lws_sorted_usec_list_t *sul) {
     srv_t *s = lws_container_of(sul, srv_t, pace_sul);
     s->pace_scheduled = false;
@@ -62,7 +66,7 @@ void ws_conn_pacing_stop(srv_t *s) {
 }
 
 static void request_write(srv_t *s, struct ws_conn *c) {
-    if (!s->busy) {
+    if (!s->busy || c->realtime) {
         lws_callback_on_writable(c->wsi);
         return;
     }
@@ -80,9 +84,11 @@ static void request_write(srv_t *s, struct ws_conn *c) {
 
 /* ---- sending, deadlines, closing ---- */
 
-int ws_send(ws_conn_t *c, wsmsg_t *m) {
+/* ws_send and ws_send_latest: slot 0 appends, slot > 0 replaces an unwritten one. */
+static int send_slot(ws_conn_t *c, wsmsg_t *m, int slot) {
     if (c->close_code) return ERR_AGAIN;
-    if (wsmsg_queue_push(&c->q, m, c->srv->cfg->ws_queue_max_bytes, LIM_WS_QUEUE_MSGS) < 0) {
+    int rc = wsmsg_queue_push_slot(&c->q, m, slot, c->srv->cfg->ws_queue_max_bytes, LIM_WS_QUEUE_MSGS);
+    if (rc < 0) {
         /* slow reader: drop what it has not taken, tell it why, give it a moment to read */
         c->srv->m->ws_slow_closed++;
         c->close_code = LWS_CLOSE_STATUS_POLICY_VIOLATION;
@@ -92,17 +98,72 @@ int ws_send(ws_conn_t *c, wsmsg_t *m) {
         lws_callback_on_writable(c->wsi);
         return ERR_FULL;
     }
+    if (rc == WSMSG_REPLACED) { /* its write is already asked for */
+        c->srv->m->ws_replaced++;
+        return 0;
+    }
     c->srv->m->ws_out++;
     c->srv->window_deliveries++;
     if (wsmsg_queue_len(&c->q) == 1) request_write(c->srv, c);
     return 0;
 }
 
+int ws_send(ws_conn_t *c, wsmsg_t *m) { return send_slot(c, m, 0); }
+
+int ws_send_latest(ws_conn_t *c, wsmsg_t *m, int slot) { return send_slot(c, m, slot > 0 ? slot : 0); }
+
 int ws_send_text(ws_conn_t *c, span_t text) {
     wsmsg_t *m = wsmsg_new(WSMSG_TEXT, text.ptr, text.len);
     int rc = ws_send(c, m);
     wsmsg_unref(m);
     return rc;
+}
+
+int ws_send_binary(ws_conn_t *c, const void *p, size_t n) {
+    wsmsg_t *m = wsmsg_new(WSMSG_BINARY, p, n);
+    int rc = ws_send(c, m);
+    wsmsg_unref(m);
+    return rc;
+}
+
+/* ---- realtime sockets ---- */
+
+bool ws_nodelay(const ws_conn_t *c) {
+    int fd = c->wsi ? (int)lws_get_socket_fd(c->wsi) : -1, on = 0;
+    socklen_t len = sizeof on;
+    if (fd < 0 || getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, &len) != 0) return false;
+    return on != 0;
+}
+
+void ws_conn_realtime_drop(srv_t *s, struct ws_conn *c) {
+    if (!c->realtime) return;
+    c->realtime = false;
+    s->m->ws_realtime_open--;
+    if (c->realtime_nodelay) s->m->ws_realtime_nodelay--;
+    c->realtime_nodelay = false;
+}
+
+void ws_set_realtime(ws_conn_t *c, bool on) {
+    srv_t *s = c->srv;
+    if (!on) {
+        ws_conn_realtime_drop(s, c);
+        return;
+    }
+    int fd = c->wsi ? (int)lws_get_socket_fd(c->wsi) : -1, one = 1;
+    if (fd < 0 || setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0)
+        log_msg("warn", "ws %s: could not set TCP_NODELAY", c->peer);
+    if (!c->realtime) {
+        c->realtime = true;
+        s->m->ws_realtime_open++;
+    }
+    bool nd = ws_nodelay(c);
+    if (nd != c->realtime_nodelay) s->m->ws_realtime_nodelay += nd ? 1 : -1;
+    c->realtime_nodelay = nd;
+    /* waiting on the paced list: ask for its write now instead */
+    if (c->pace_pending) {
+        pace_unlink(s, c);
+        lws_callback_on_writable(c->wsi);
+    }
 }
 
 static void bcast_one(void *owner, void *arg) { ws_send(owner, arg); }
@@ -152,7 +213,6 @@ static const char *close_reason(int code) {
     case LWS_CLOSE_STATUS_GOINGAWAY: return "server shutting down";
     case LWS_CLOSE_STATUS_POLICY_VIOLATION: return "too slow: output queue full";
     case LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE: return "message too large";
-    case LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE: return "binary frames are not accepted";
     default: return "";
     }
 }
@@ -177,11 +237,11 @@ int ws_conn_writeable(srv_t *s, struct ws_conn *c) {
         /* pre-framed frames: LWS_WRITE_RAW passes them through unframed, in one write */
         w = lws_write(c->wsi, b, n, LWS_WRITE_RAW);
     } else {
-        /* a single frame larger than the coalescing buffer goes out on its own */
-        wsmsg_t *m = wsmsg_queue_peek(&c->q);
-        n = m->len;
-        w = lws_write(c->wsi, (unsigned char *)wsmsg_frame(m), n, LWS_WRITE_RAW);
-        wsmsg_queue_pop(&c->q);
+        /* a single frame larger than the coalescing buffer goes out on its own (lws keeps
+         * what the socket does not take and writes it before our next WRITEABLE) */
+        const unsigned char *p = wsmsg_queue_head_rest(&c->q, &n);
+        w = lws_write(c->wsi, (unsigned char *)p, n, LWS_WRITE_RAW);
+        if (w > 0) wsmsg_queue_advance(&c->q, (size_t)w);
     }
     if (w < (int)n) return -1;
     s->m->bytes_out += n;
@@ -230,6 +290,7 @@ void ws_conn_closed(srv_t *s, struct ws_conn *c) {
     if (c->shutdown_close && wsmsg_queue_len(&c->q)) s->shutdown_pending--;
     pace_unlink(s, c);
     s->h.ws_close(s->app, c);
+    ws_conn_realtime_drop(s, c);
     if (c->prev) c->prev->next = c->next; else s->ws_all = c->next;
     if (c->next) c->next->prev = c->prev;
     wsmsg_queue_clear(&c->q);
@@ -243,20 +304,22 @@ void ws_conn_closed(srv_t *s, struct ws_conn *c) {
 
 int ws_conn_receive(srv_t *s, struct ws_conn *c, struct lws *wsi, const void *in, size_t len) {
     if (c->close_code) return 0; /* closing: ignore further input */
-    if (lws_frame_is_binary(wsi)) return close_now(c, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE);
     bool first = lws_is_first_fragment(wsi), final = lws_is_final_fragment(wsi);
     size_t remaining = lws_remaining_packet_payload(wsi);
-    if (first) c->rx.len = 0;
+    if (first) {
+        c->rx.len = 0;
+        c->rx_binary = lws_frame_is_binary(wsi) != 0; /* continuations carry no type */
+    }
     if (c->rx.len + len + remaining > LIM_WS_MESSAGE_BYTES) return close_now(c, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE);
     if (first && final && !remaining) { /* the common case: one whole message, no copy */
         s->m->ws_in++;
-        s->h.ws_message(s->app, c, (span_t){ in, len });
+        s->h.ws_message(s->app, c, (span_t){ in, len }, c->rx_binary);
         return 0;
     }
     if (buf_append(&c->rx, in, len) < 0) return close_now(c, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE);
     if (final && !remaining) {
         s->m->ws_in++;
-        s->h.ws_message(s->app, c, (span_t){ c->rx.ptr, c->rx.len });
+        s->h.ws_message(s->app, c, (span_t){ c->rx.ptr, c->rx.len }, c->rx_binary);
         c->rx.len = 0;
         if (c->rx.cap > 4096) buf_free(&c->rx); /* don't keep a big buffer per idle socket */
     }

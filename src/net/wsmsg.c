@@ -42,30 +42,66 @@ void wsmsg_unref(wsmsg_t *m) {
     if (m && --m->refs == 0) free(m);
 }
 
-int wsmsg_queue_push(wsmsg_queue_t *q, wsmsg_t *m, size_t max_bytes, uint32_t max_msgs) {
+static inline wsmsg_entry_t *entry_at(const wsmsg_queue_t *q, uint32_t i) {
+    return &q->ring[(q->head + i) % q->cap];
+}
+
+int wsmsg_queue_slot_at(const wsmsg_queue_t *q, uint32_t i) { return i < q->count ? entry_at(q, i)->slot : 0; }
+wsmsg_t *wsmsg_queue_at(const wsmsg_queue_t *q, uint32_t i) { return i < q->count ? entry_at(q, i)->m : NULL; }
+
+/* The unwritten entry of `slot`, or NULL. At most one exists (push_slot keeps it so), and
+ * it is the newest entry of that slot: look from the tail; a partly written head is not it. */
+static wsmsg_entry_t *find_unwritten(const wsmsg_queue_t *q, int slot) {
+    if (!q->slotted) return NULL;
+    for (uint32_t i = q->count; i-- > 0;) {
+        wsmsg_entry_t *e = entry_at(q, i);
+        if (e->slot != slot) continue;
+        return i == 0 && q->head_sent ? NULL : e;
+    }
+    return NULL;
+}
+
+int wsmsg_queue_push_slot(wsmsg_queue_t *q, wsmsg_t *m, int slot, size_t max_bytes, uint32_t max_msgs) {
+    if (slot < 0) slot = 0;
+    wsmsg_entry_t *old = slot ? find_unwritten(q, slot) : NULL;
+    if (old) {
+        if (q->bytes - old->m->len + m->len > max_bytes) return ERR_FULL;
+        q->bytes = q->bytes - old->m->len + m->len;
+        wsmsg_t *was = old->m;
+        old->m = wsmsg_ref(m);
+        wsmsg_unref(was); /* after the ref: m may be the same message */
+        return WSMSG_REPLACED;
+    }
     if (q->count >= max_msgs || q->bytes + m->len > max_bytes) return ERR_FULL;
     if (q->count == q->cap) {
         uint32_t ncap = q->cap ? q->cap * 2 : 8;
-        wsmsg_t **r = xmalloc((size_t)ncap * sizeof *r);
-        for (uint32_t i = 0; i < q->count; i++) r[i] = q->ring[(q->head + i) % q->cap];
+        wsmsg_entry_t *r = xmalloc((size_t)ncap * sizeof *r);
+        for (uint32_t i = 0; i < q->count; i++) r[i] = *entry_at(q, i);
         free(q->ring);
         q->ring = r;
         q->cap = ncap;
         q->head = 0;
     }
-    q->ring[(q->head + q->count) % q->cap] = wsmsg_ref(m);
+    *entry_at(q, q->count) = (wsmsg_entry_t){ wsmsg_ref(m), slot };
     q->count++;
     q->bytes += m->len;
-    return 0;
+    if (slot) q->slotted++;
+    return WSMSG_QUEUED;
+}
+
+int wsmsg_queue_push(wsmsg_queue_t *q, wsmsg_t *m, size_t max_bytes, uint32_t max_msgs) {
+    return wsmsg_queue_push_slot(q, m, 0, max_bytes, max_msgs);
 }
 
 void wsmsg_queue_pop(wsmsg_queue_t *q) {
     if (!q->count) return;
-    wsmsg_t *m = q->ring[q->head];
+    wsmsg_entry_t e = q->ring[q->head];
     q->head = (q->head + 1) % q->cap;
     q->count--;
-    q->bytes -= m->len;
-    wsmsg_unref(m);
+    q->bytes -= e.m->len - q->head_sent;
+    q->head_sent = 0;
+    if (e.slot) q->slotted--;
+    wsmsg_unref(e.m);
     if (!q->count && q->cap > 64) { /* give back a ring grown by a burst */
         free(q->ring);
         q->ring = NULL;
@@ -73,14 +109,34 @@ void wsmsg_queue_pop(wsmsg_queue_t *q) {
     }
 }
 
+const unsigned char *wsmsg_queue_head_rest(const wsmsg_queue_t *q, size_t *len) {
+    wsmsg_t *m = wsmsg_queue_peek(q);
+    *len = m ? m->len - q->head_sent : 0;
+    return m ? wsmsg_frame(m) + q->head_sent : NULL;
+}
+
+void wsmsg_queue_advance(wsmsg_queue_t *q, size_t n) {
+    while (n && q->count) {
+        size_t rest = q->ring[q->head].m->len - q->head_sent;
+        if (n < rest) {
+            q->head_sent += n;
+            q->bytes -= n;
+            return;
+        }
+        n -= rest;
+        wsmsg_queue_pop(q);
+    }
+}
+
 size_t wsmsg_queue_gather(wsmsg_queue_t *q, unsigned char *dst, size_t cap, uint32_t *frames) {
     size_t used = 0;
     uint32_t n = 0;
     while (q->count) {
-        wsmsg_t *m = q->ring[q->head];
-        if (used + m->len > cap) break;
-        memcpy(dst + used, wsmsg_frame(m), m->len);
-        used += m->len;
+        size_t len;
+        const unsigned char *p = wsmsg_queue_head_rest(q, &len);
+        if (used + len > cap) break;
+        memcpy(dst + used, p, len);
+        used += len;
         n++;
         wsmsg_queue_pop(q);
     }

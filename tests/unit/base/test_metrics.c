@@ -34,6 +34,9 @@ static void test_render(void **state) {
     m.ws_out = 33;
     m.bytes_out = 123456789012ull;
     m.ws_slow_closed = 4;
+    m.ws_realtime_open = 5;
+    m.ws_realtime_nodelay = 4;
+    m.ws_replaced = 77;
     buf_t b;
     buf_init(&b, 1 << 16);
     assert_int_equal(metrics_render(&b, &m, 1000000 + 61500, 4096 * 1000, 6, 9), 0);
@@ -53,6 +56,9 @@ static void test_render(void **state) {
     has_sample(t, "pongd_chat_rooms", "6");
     has_sample(t, "pongd_pool_queued", "9");
     has_sample(t, "pongd_ws_slow_closed_total", "4");
+    has_sample(t, "pongd_ws_realtime_open", "5");
+    has_sample(t, "pongd_ws_realtime_nodelay", "4");
+    has_sample(t, "pongd_ws_replaced_total", "77");
     static const char *names[] = { "pongd_http_connections_open", "pongd_ws_connections_open",
                                    "pongd_http_requests_total", "pongd_ws_messages_in_total",
                                    "pongd_ws_messages_out_total", "pongd_bytes_out_total",

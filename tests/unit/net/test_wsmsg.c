@@ -246,6 +246,193 @@ static void test_clear(void **state) {
     wsmsg_unref(m);
 }
 
+static void test_binary_frame(void **state) {
+    (void)state;
+    const unsigned char body[] = { 0x10, 0x00, 0xff, 0x80, 0x00, 0x01 };
+    wsmsg_t *m = wsmsg_new(WSMSG_BINARY, body, sizeof body);
+    assert_int_equal(WSMSG_BINARY, 0x2);
+    assert_int_equal(wsmsg_frame(m)[0], 0x82);                /* FIN + binary */
+    assert_int_equal(wsmsg_frame(m)[1], sizeof body);
+    assert_memory_equal(wsmsg_payload(m).ptr, body, sizeof body);
+    assert_int_equal(wsmsg_payload(m).len, sizeof body);
+    wsmsg_unref(m);
+    m = wsmsg_new(WSMSG_BINARY, NULL, 0);
+    assert_int_equal(m->len, 2);
+    assert_memory_equal(wsmsg_frame(m), "\x82\x00", 2);
+    wsmsg_unref(m);
+}
+
+/* total frame bytes of the queue's entries, to check q.bytes against */
+static size_t sum_bytes(const wsmsg_queue_t *q) {
+    size_t n = 0;
+    for (uint32_t i = 0; i < wsmsg_queue_len(q); i++) n += wsmsg_queue_at(q, i)->len;
+    return n - q->head_sent;
+}
+
+static void test_slot_replaces_unwritten(void **state) {
+    (void)state;
+    wsmsg_queue_t q = { 0 };
+    wsmsg_t *t0 = msg_n(100), *s1 = msg_n(1), *t1 = msg_n(101), *s2 = msg_n(22222), *s3 = msg_n(3);
+    assert_int_equal(wsmsg_queue_push(&q, t0, 1 << 20, 100), WSMSG_QUEUED);
+    assert_int_equal(wsmsg_queue_push_slot(&q, s1, 7, 1 << 20, 100), WSMSG_QUEUED);
+    assert_int_equal(wsmsg_queue_push(&q, t1, 1 << 20, 100), WSMSG_QUEUED);
+    assert_int_equal(s1->refs, 2);
+    /* s2 takes s1's place (same position), s1's queue reference is dropped */
+    assert_int_equal(wsmsg_queue_push_slot(&q, s2, 7, 1 << 20, 100), WSMSG_REPLACED);
+    assert_int_equal(wsmsg_queue_len(&q), 3);
+    assert_int_equal(s1->refs, 1);
+    assert_int_equal(s2->refs, 2);
+    assert_int_equal(msg_id(wsmsg_queue_at(&q, 0)), 100);
+    assert_int_equal(msg_id(wsmsg_queue_at(&q, 1)), 22222);
+    assert_int_equal(msg_id(wsmsg_queue_at(&q, 2)), 101);
+    assert_int_equal(wsmsg_queue_slot_at(&q, 1), 7);
+    assert_int_equal(wsmsg_queue_slot_at(&q, 0), 0);
+    /* byte accounting follows the sizes (s2 is 3 bytes longer than s1) */
+    assert_int_equal(q.bytes, t0->len + s2->len + t1->len);
+    assert_int_equal(q.bytes, sum_bytes(&q));
+    /* and again with a shorter one */
+    assert_int_equal(wsmsg_queue_push_slot(&q, s3, 7, 1 << 20, 100), WSMSG_REPLACED);
+    assert_int_equal(s2->refs, 1);
+    assert_int_equal(q.bytes, t0->len + s3->len + t1->len);
+    /* the same message again: replaced by itself, no reference lost */
+    assert_int_equal(wsmsg_queue_push_slot(&q, s3, 7, 1 << 20, 100), WSMSG_REPLACED);
+    assert_int_equal(s3->refs, 2);
+    assert_int_equal(q.slotted, 1);
+    /* once the snapshot is written (popped), the next one is appended */
+    wsmsg_queue_pop(&q);
+    wsmsg_queue_pop(&q);
+    assert_int_equal(q.slotted, 0);
+    assert_int_equal(s3->refs, 1);
+    assert_int_equal(wsmsg_queue_push_slot(&q, s1, 7, 1 << 20, 100), WSMSG_QUEUED);
+    assert_int_equal(wsmsg_queue_len(&q), 2);
+    assert_int_equal(msg_id(wsmsg_queue_at(&q, 1)), 1);
+    assert_int_equal(q.bytes, sum_bytes(&q));
+    /* slot 0 (and negative) never replaces */
+    assert_int_equal(wsmsg_queue_push_slot(&q, t0, 0, 1 << 20, 100), WSMSG_QUEUED);
+    assert_int_equal(wsmsg_queue_push_slot(&q, t0, 0, 1 << 20, 100), WSMSG_QUEUED);
+    assert_int_equal(wsmsg_queue_push_slot(&q, t0, -3, 1 << 20, 100), WSMSG_QUEUED);
+    assert_int_equal(wsmsg_queue_len(&q), 5);
+    assert_int_equal(wsmsg_queue_slot_at(&q, 4), 0);
+    wsmsg_queue_clear(&q);
+    assert_int_equal(q.slotted, 0);
+    wsmsg_t *all[] = { t0, s1, t1, s2, s3 };
+    for (size_t i = 0; i < 5; i++) { assert_int_equal(all[i]->refs, 1); wsmsg_unref(all[i]); }
+}
+
+static void test_slot_partly_written_head_appends(void **state) {
+    (void)state;
+    wsmsg_queue_t q = { 0 };
+    wsmsg_t *s1 = msg_n(1), *s2 = msg_n(2), *s3 = msg_n(3);   /* 4 frame bytes each */
+    assert_int_equal(wsmsg_queue_push_slot(&q, s1, 1, 1 << 20, 100), WSMSG_QUEUED);
+    /* 3 of its 4 bytes written: the head is partly written, no longer replaceable */
+    wsmsg_queue_advance(&q, 3);
+    assert_int_equal(q.head_sent, 3);
+    assert_int_equal(q.bytes, 1);
+    assert_int_equal(q.bytes, sum_bytes(&q));
+    size_t rest;
+    const unsigned char *p = wsmsg_queue_head_rest(&q, &rest);
+    assert_int_equal(rest, 1);
+    assert_ptr_equal(p, wsmsg_frame(s1) + 3);
+    assert_int_equal(wsmsg_queue_push_slot(&q, s2, 1, 1 << 20, 100), WSMSG_QUEUED);
+    assert_int_equal(wsmsg_queue_len(&q), 2);
+    assert_int_equal(q.bytes, 1 + s2->len);
+    /* the appended one is unwritten: the next replaces it, not the head */
+    assert_int_equal(wsmsg_queue_push_slot(&q, s3, 1, 1 << 20, 100), WSMSG_REPLACED);
+    assert_ptr_equal(wsmsg_queue_at(&q, 0), s1);
+    assert_ptr_equal(wsmsg_queue_at(&q, 1), s3);
+    assert_int_equal(s2->refs, 1);
+    assert_int_equal(q.bytes, 1 + s3->len);
+    assert_int_equal(q.bytes, sum_bytes(&q));
+    /* gather writes the head's rest, then whole frames */
+    unsigned char dst[16];
+    uint32_t frames;
+    assert_int_equal(wsmsg_queue_gather(&q, dst, sizeof dst, &frames), 1 + s3->len);
+    assert_int_equal(frames, 2);
+    assert_int_equal(dst[0], wsmsg_frame(s1)[3]);
+    assert_memory_equal(dst + 1, wsmsg_frame(s3), s3->len);
+    assert_int_equal(q.bytes, 0);
+    assert_int_equal(q.head_sent, 0);
+    assert_int_equal(q.slotted, 0);
+    /* advance across frames: whole ones popped, the rest counted in head_sent */
+    assert_int_equal(wsmsg_queue_push_slot(&q, s1, 1, 1 << 20, 100), WSMSG_QUEUED);
+    assert_int_equal(wsmsg_queue_push_slot(&q, s2, 2, 1 << 20, 100), WSMSG_QUEUED);
+    wsmsg_queue_advance(&q, s1->len + 2);
+    assert_int_equal(wsmsg_queue_len(&q), 1);
+    assert_ptr_equal(wsmsg_queue_peek(&q), s2);
+    assert_int_equal(q.head_sent, 2);
+    assert_int_equal(q.bytes, s2->len - 2);
+    assert_int_equal(wsmsg_queue_push_slot(&q, s3, 2, 1 << 20, 100), WSMSG_QUEUED); /* s2 partly written */
+    wsmsg_queue_advance(&q, 100);                                                  /* more than queued */
+    assert_int_equal(wsmsg_queue_len(&q), 0);
+    assert_int_equal(q.bytes, 0);
+    assert_int_equal(q.head_sent, 0);
+    wsmsg_queue_clear(&q);
+    wsmsg_unref(s1);
+    wsmsg_unref(s2);
+    wsmsg_unref(s3);
+}
+
+static void test_slots_independent(void **state) {
+    (void)state;
+    wsmsg_queue_t q = { 0 };
+    wsmsg_t *a1 = msg_n(11), *b1 = msg_n(21), *a2 = msg_n(12), *b2 = msg_n(22), *t = msg_n(99);
+    assert_int_equal(wsmsg_queue_push_slot(&q, a1, 1, 1 << 20, 100), WSMSG_QUEUED);
+    assert_int_equal(wsmsg_queue_push_slot(&q, b1, 2, 1 << 20, 100), WSMSG_QUEUED);
+    assert_int_equal(wsmsg_queue_push(&q, t, 1 << 20, 100), WSMSG_QUEUED);
+    assert_int_equal(wsmsg_queue_push_slot(&q, b2, 2, 1 << 20, 100), WSMSG_REPLACED);
+    assert_int_equal(wsmsg_queue_push_slot(&q, a2, 1, 1 << 20, 100), WSMSG_REPLACED);
+    assert_int_equal(wsmsg_queue_len(&q), 3);
+    assert_int_equal(msg_id(wsmsg_queue_at(&q, 0)), 12);
+    assert_int_equal(msg_id(wsmsg_queue_at(&q, 1)), 22);
+    assert_int_equal(msg_id(wsmsg_queue_at(&q, 2)), 99);
+    assert_int_equal(wsmsg_queue_slot_at(&q, 0), 1);
+    assert_int_equal(wsmsg_queue_slot_at(&q, 1), 2);
+    assert_int_equal(q.slotted, 2);
+    assert_int_equal(q.bytes, sum_bytes(&q));
+    /* a plain push of the same message never counts as a slot */
+    assert_int_equal(wsmsg_queue_push(&q, a2, 1 << 20, 100), WSMSG_QUEUED);
+    assert_int_equal(wsmsg_queue_push_slot(&q, a1, 1, 1 << 20, 100), WSMSG_REPLACED);
+    assert_ptr_equal(wsmsg_queue_at(&q, 0), a1);
+    assert_ptr_equal(wsmsg_queue_at(&q, 3), a2);
+    wsmsg_queue_clear(&q);
+    wsmsg_t *all[] = { a1, b1, a2, b2, t };
+    for (size_t i = 0; i < 5; i++) { assert_int_equal(all[i]->refs, 1); wsmsg_unref(all[i]); }
+}
+
+static void test_slot_limits_and_wrap(void **state) {
+    (void)state;
+    wsmsg_queue_t q = { 0 };
+    wsmsg_t *small = wsmsg_new(WSMSG_BINARY, "abcd", 4);          /* 6 bytes */
+    wsmsg_t *big = wsmsg_new(WSMSG_BINARY, "abcdefghij", 10);     /* 12 bytes */
+    /* max_msgs does not stop a replacement (the count does not grow) */
+    assert_int_equal(wsmsg_queue_push_slot(&q, small, 1, 1 << 20, 1), WSMSG_QUEUED);
+    assert_int_equal(wsmsg_queue_push_slot(&q, small, 2, 1 << 20, 1), ERR_FULL);
+    assert_int_equal(wsmsg_queue_push_slot(&q, big, 1, 1 << 20, 1), WSMSG_REPLACED);
+    assert_int_equal(q.bytes, 12);
+    /* max_bytes is checked on the bytes after the replacement; refused: nothing changes */
+    assert_int_equal(wsmsg_queue_push_slot(&q, small, 1, 12, 1), WSMSG_REPLACED);
+    assert_int_equal(q.bytes, 6);
+    assert_int_equal(wsmsg_queue_push_slot(&q, big, 1, 11, 1), ERR_FULL);
+    assert_ptr_equal(wsmsg_queue_peek(&q), small);
+    assert_int_equal(q.bytes, 6);
+    assert_int_equal(big->refs, 1);
+    wsmsg_queue_clear(&q);
+    /* a replacement found across the ring's wrap and growth */
+    for (int r = 0; r < 50; r++) {
+        assert_int_equal(wsmsg_queue_push(&q, small, 1 << 20, 1000), WSMSG_QUEUED);
+        assert_int_equal(wsmsg_queue_push_slot(&q, r % 2 ? small : big, 5, 1 << 20, 1000), r ? WSMSG_REPLACED : WSMSG_QUEUED);
+        assert_int_equal(wsmsg_queue_push(&q, small, 1 << 20, 1000), WSMSG_QUEUED);
+        if (r % 3 == 0 && wsmsg_queue_slot_at(&q, 0) != 5) wsmsg_queue_pop(&q);
+        assert_int_equal(q.bytes, sum_bytes(&q));
+        assert_int_equal(q.slotted, 1);
+    }
+    wsmsg_queue_clear(&q);
+    assert_int_equal(small->refs, 1);
+    assert_int_equal(big->refs, 1);
+    wsmsg_unref(small);
+    wsmsg_unref(big);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_frame_headers),
@@ -256,6 +443,11 @@ int main(void) {
         cmocka_unit_test(test_ring_released_after_burst),
         cmocka_unit_test(test_gather),
         cmocka_unit_test(test_clear),
+        cmocka_unit_test(test_binary_frame),
+        cmocka_unit_test(test_slot_replaces_unwritten),
+        cmocka_unit_test(test_slot_partly_written_head_appends),
+        cmocka_unit_test(test_slots_independent),
+        cmocka_unit_test(test_slot_limits_and_wrap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
