@@ -48,9 +48,65 @@
     " PRIMARY KEY (blocker_id, blocked_id),"                                                         \
     " CHECK (blocker_id <> blocked_id));"
 
+/* 2: remote games and invites (issue 12). A game row is written when the game starts
+ * (status 0 running) and completed once when it ends; users keep it after deletion (the
+ * row of a deleted user stays, anonymised), hence no ON DELETE. Codes: mode 0 invite,
+ * 1 quick play, 2 tournament; status 0 running, 1 finished, 2 interrupted, 3 void; ended_how
+ * 0 none yet, 1 score, 2 resign, 3 forfeit, 4 void, 5 interrupted; winner -1 none, 0 left,
+ * 1 right; seed and final_hash hold uint32 values. Invites: status 0 pending, 1 accepted,
+ * 2 declined, 3 cancelled, 4 expired; at most one pending invite per pair of users, either
+ * direction (the unique index on the ordered pair; LO/HI are the backend's two-argument
+ * min and max). */
+#define V2_COMMON(ID, BLOB, LO, HI)                                                                 \
+    "ALTER TABLE users ADD COLUMN wins INTEGER NOT NULL DEFAULT 0;"                                  \
+    "ALTER TABLE users ADD COLUMN losses INTEGER NOT NULL DEFAULT 0;"                                \
+    "CREATE TABLE games ("                                                                           \
+    " id " ID ","                                                                                    \
+    " left_id BIGINT NOT NULL REFERENCES users(id),"                                                 \
+    " right_id BIGINT NOT NULL REFERENCES users(id),"                                                \
+    " mode INTEGER NOT NULL,"                                                                        \
+    " ball_speed INTEGER NOT NULL, paddle_size INTEGER NOT NULL, winning_score INTEGER NOT NULL,"     \
+    " map INTEGER NOT NULL, powerups INTEGER NOT NULL,"                                              \
+    " seed BIGINT NOT NULL,"                                                                         \
+    " status INTEGER NOT NULL DEFAULT 0, ended_how INTEGER NOT NULL DEFAULT 0,"                      \
+    " winner INTEGER NOT NULL DEFAULT -1,"                                                           \
+    " score_left INTEGER NOT NULL DEFAULT 0, score_right INTEGER NOT NULL DEFAULT 0,"                \
+    " started_at BIGINT NOT NULL, ended_at BIGINT NOT NULL DEFAULT 0,"                               \
+    " duration_ms BIGINT NOT NULL DEFAULT 0, ticks BIGINT NOT NULL DEFAULT 0,"                       \
+    " final_hash BIGINT NOT NULL DEFAULT 0,"                                                         \
+    " rallies INTEGER NOT NULL DEFAULT 0, longest_rally INTEGER NOT NULL DEFAULT 0,"                 \
+    " hits_left INTEGER NOT NULL DEFAULT 0, hits_right INTEGER NOT NULL DEFAULT 0,"                  \
+    " top_speed INTEGER NOT NULL DEFAULT 0,"                                                         \
+    " powerups_left INTEGER NOT NULL DEFAULT 0, powerups_right INTEGER NOT NULL DEFAULT 0,"          \
+    " input_log " BLOB " NOT NULL,"                                                                  \
+    " created_at BIGINT NOT NULL,"                                                                   \
+    " CHECK (left_id <> right_id),"                                                                  \
+    " CHECK (mode BETWEEN 0 AND 2), CHECK (status BETWEEN 0 AND 3),"                                 \
+    " CHECK (ended_how BETWEEN 0 AND 5), CHECK (winner BETWEEN -1 AND 1));"                          \
+    "CREATE INDEX games_left ON games(left_id, started_at);"                                         \
+    "CREATE INDEX games_right ON games(right_id, started_at);"                                       \
+    "CREATE INDEX games_running ON games(status) WHERE status = 0;"                                  \
+    "CREATE TABLE invites ("                                                                         \
+    " id " ID ","                                                                                    \
+    " from_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"                               \
+    " to_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"                                 \
+    " ball_speed INTEGER NOT NULL, paddle_size INTEGER NOT NULL, winning_score INTEGER NOT NULL,"    \
+    " map INTEGER NOT NULL, powerups INTEGER NOT NULL,"                                              \
+    " status INTEGER NOT NULL DEFAULT 0,"                                                            \
+    " game_id BIGINT REFERENCES games(id),"                                                          \
+    " created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, answered_at BIGINT,"                   \
+    " CHECK (from_id <> to_id), CHECK (status BETWEEN 0 AND 4));"                                    \
+    "CREATE INDEX invites_from ON invites(from_id, status);"                                         \
+    "CREATE INDEX invites_to ON invites(to_id, status);"                                             \
+    "CREATE UNIQUE INDEX invites_pending_pair ON invites(" LO "(from_id, to_id), " HI "(from_id, to_id))" \
+    " WHERE status = 0;"
+
 const db_migration_t DB_MIGRATIONS[] = {
     /* 1: accounts, sessions, avatars, friends, blocks */
     { V1_COMMON("INTEGER PRIMARY KEY", "BLOB"), V1_COMMON("BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY", "BYTEA") },
+    /* 2: games (records, wins and losses), invites */
+    { V2_COMMON("INTEGER PRIMARY KEY", "BLOB", "min", "max"),
+      V2_COMMON("BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY", "BYTEA", "LEAST", "GREATEST") },
 };
 
 const int DB_MIGRATION_COUNT = (int)(sizeof DB_MIGRATIONS / sizeof DB_MIGRATIONS[0]);

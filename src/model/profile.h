@@ -37,7 +37,9 @@ int profile_avatar_get(db_t *db, int64_t id, db_rows_t **rows);
 int profile_touch_seen(db_t *db, int64_t id, int64_t now);
 
 /* Deletes the account: personal data erased (name, email, password, avatar, sessions,
- * friends, blocks), the row kept anonymised ("deleted-<id>") for history. One transaction. */
+ * friends, blocks), pending invites to and from the user cancelled, the row kept anonymised
+ * ("deleted-<id>", shown as "Deleted user") for history: its games and wins/losses stay.
+ * One transaction. */
 int profile_delete_account(db_t *db, int64_t id, int64_t now);
 
 #endif
