@@ -4,11 +4,15 @@
 // Protocol: after open the client sends {"type":"auth","token":"<access token>"} first
 // (within 5 s); the server answers {"type":"hello","user":{…}}, then pushes
 // {"type":"presence","user_id","online","last_seen_at"}, {"type":"friend_request","from"},
-// {"type":"friend_update","user_id","relation"}. A refused token closes with 4001 (or
+// {"type":"friend_update","user_id","relation"}, {"type":"invite","invite"} (an invite to
+// play, to the invitee; again for each pending one when they come online) and
+// {"type":"invite_update","invite"} (to both: accepted with its game_id, declined,
+// cancelled or expired). A refused token closes with 4001 (or
 // 1008): the next attempt asks the session for a fresh token first.
 //
 // The reconnecting, the backoff and the auth frame are socket.js's, shared with the chat.
 import { parseJsonObject } from '../domain/json.js';
+import { checkInvite } from '../domain/invites.js';
 import { createReconnectingSocket, errorFrame, isId } from './socket.js';
 
 export const AUTH_CLOSE_CODES = new Set([4001, 1008]);
@@ -27,6 +31,7 @@ function isUser(v) {
  * Parses a server frame into one of
  *   { type: 'hello', user }, { type: 'presence', user_id, online, last_seen_at },
  *   { type: 'friend_request', from }, { type: 'friend_update', user_id, relation },
+ *   { type: 'invite', invite }, { type: 'invite_update', invite } (domain/invites.js checkInvite),
  *   { type: 'error', code, message };
  * anything else (unknown types, bad shapes, binary) gives null.
  */
@@ -51,6 +56,11 @@ export function parseAppFrame(data) {
     case 'friend_update':
       if (!isId(v.user_id) || !RELATIONS.includes(v.relation)) return null;
       return { type: 'friend_update', user_id: v.user_id, relation: v.relation };
+    case 'invite':
+    case 'invite_update': {
+      const invite = checkInvite(v.invite);
+      return invite ? { type: v.type, invite } : null;
+    }
     default:
       return null;
   }

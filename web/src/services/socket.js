@@ -20,6 +20,8 @@
 //   loggedOutStatus                     the status when getToken says "logged out"
 //   authenticating                      true: 'authenticating' status once the auth frame
 //                                       is sent (otherwise 'connecting' lasts until welcome)
+//   finalCloseCodes                     more close codes after which retrying cannot help
+//   binaryType                          'arraybuffer' for a socket with binary frames
 
 export const BACKOFF_INITIAL_MS = 500;
 export const BACKOFF_MAX_MS = 10000;
@@ -62,8 +64,8 @@ export function isId(v) {
  * `onStatus({ state, retryAt?, code?, reason? })`; states: 'connecting', 'authenticating',
  * 'connected', 'reconnecting', 'disconnected', 'unauthorized'.
  * `deps` (tests): WebSocket, setTimeout, clearTimeout, now, random.
- * Returns { get state, send(value) → boolean, reconnectNow(), close() }. send() sends
- * JSON only while connected. After close() no handler is called again and no timer is left.
+ * Returns { get state, send(value) → boolean, sendRaw(data) → boolean, reconnectNow(),
+ * close() }. send() sends JSON, sendRaw() anything, only while connected. After close() no handler is called again and no timer is left.
  */
 export function createReconnectingSocket({ url, getToken, protocol, onStatus = () => {}, deps = {} }) {
   const WS = deps.WebSocket ?? globalThis.WebSocket;
@@ -74,6 +76,7 @@ export function createReconnectingSocket({ url, getToken, protocol, onStatus = (
   const {
     parse, isWelcome, onWelcome = () => {}, onFrame = () => {}, onDrop = () => {},
     authCloseCodes, onRefused = 'backoff', loggedOutStatus, authenticating = false,
+    finalCloseCodes = new Set(), binaryType = null,
   } = protocol;
 
   let ws = null;
@@ -127,6 +130,7 @@ export function createReconnectingSocket({ url, getToken, protocol, onStatus = (
       return;
     }
     ws = socket;
+    if (binaryType) socket.binaryType = binaryType;
     socket.onopen = () => {
       socket.send(JSON.stringify({ type: 'auth', token }));
       if (authenticating) setStatus({ state: 'authenticating' });
@@ -156,7 +160,7 @@ export function createReconnectingSocket({ url, getToken, protocol, onStatus = (
         if (onRefused === 'backoff') scheduleRetry();
         else if (usedFresh) setStatus({ state: 'unauthorized', code: event.code });
         else connect();       // one more try at once, with a fresh token
-      } else if (FINAL_CLOSE_CODES.has(event.code)) {
+      } else if (FINAL_CLOSE_CODES.has(event.code) || finalCloseCodes.has(event.code)) {
         setStatus({ state: 'disconnected', code: event.code });
       } else {
         scheduleRetry();
@@ -178,6 +182,12 @@ export function createReconnectingSocket({ url, getToken, protocol, onStatus = (
     send(value) {
       if (closed || !ws || ws.readyState !== 1 || state !== 'connected') return false;
       ws.send(JSON.stringify(value));
+      return true;
+    },
+    /** Sends `data` (binary or text) as it is, only while connected. */
+    sendRaw(data) {
+      if (closed || !ws || ws.readyState !== 1 || state !== 'connected') return false;
+      ws.send(data);
       return true;
     },
     reconnectNow() {
