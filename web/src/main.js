@@ -16,6 +16,8 @@ import { registerView } from './views/register.js';
 import { settingsView } from './views/accountsettings.js';
 import { profileView } from './views/profile.js';
 import { friendsView } from './views/friends.js';
+import { gameView } from './views/game.js';
+import { createInviteCenter } from './views/invites.js';
 import { ROOM_PATTERN } from './domain/chatrules.js';
 import { USER_ID_PATTERN } from './domain/accountrules.js';
 import { createSession } from './app/session.js';
@@ -57,6 +59,7 @@ function start() {
       { path: '/settings', view: settingsView },
       { path: '/friends', view: friendsView },
       { path: '/users/:id', params: { id: USER_ID_PATTERN }, view: profileView },
+      { path: '/game/:id', params: { id: USER_ID_PATTERN }, view: gameView },
     ],
     notFound: notFoundView,
     outlet,
@@ -95,8 +98,16 @@ function start() {
   });
 
   renderChrome();
+  // Invitations to play: a notification area under the navigation bar, on every page.
+  const inviteArea = document.createElement('div');
+  inviteArea.id = 'invite-area';
+  inviteArea.className = 'invite-area';
+  inviteArea.setAttribute('role', 'region');
+  header.after(inviteArea);
+  const invites = createInviteCenter({ root: inviteArea, i18n, session, live, navigate: (url) => router.navigate(url) });
   i18n.onChange((lang) => {
     renderChrome();
+    invites.render();
     router.rerender();
     if (applyingAccountLanguage) return;
     document.getElementById('lang-select')?.focus();

@@ -11,12 +11,15 @@ import tournamentRu from './i18n/tournament.ru.js';
 import accountEn from './i18n/account.en.js';
 import accountFr from './i18n/account.fr.js';
 import accountRu from './i18n/account.ru.js';
+import remoteEn from './i18n/remote.en.js';
+import remoteFr from './i18n/remote.fr.js';
+import remoteRu from './i18n/remote.ru.js';
 
 // One dictionary per language, assembled from one file per area of the app.
 export const DICTIONARIES = Object.freeze({
-  en: { ...en, ...playEn, ...tournamentEn, ...accountEn },
-  fr: { ...fr, ...playFr, ...tournamentFr, ...accountFr },
-  ru: { ...ru, ...playRu, ...tournamentRu, ...accountRu },
+  en: { ...en, ...playEn, ...tournamentEn, ...accountEn, ...remoteEn },
+  fr: { ...fr, ...playFr, ...tournamentFr, ...accountFr, ...remoteFr },
+  ru: { ...ru, ...playRu, ...tournamentRu, ...accountRu, ...remoteRu },
 });
 export const SUPPORTED = Object.freeze(Object.keys(DICTIONARIES));
 export const FALLBACK = 'en';

@@ -3,6 +3,7 @@
 // form's words and the API's C values, which invites are still open. Pure: no DOM, no
 // network; Node tests import it (tests/web/invites.test.mjs).
 import { MAPS, PADDLES, SPEEDS, validateOptions } from './gameoptions.js';
+import { problemText } from './accountrules.js';
 
 export const INVITE_STATUSES = Object.freeze(['pending', 'accepted', 'declined', 'cancelled', 'expired']);
 
@@ -90,4 +91,26 @@ export function mergeInvite(list, invite) {
   const out = [...list];
   out[at] = invite;
   return out;
+}
+
+/** The text for an error of the invites API (`invite.error.<code>`, else the generic ones). */
+export function inviteProblemText(t, err) {
+  const code = err && typeof err === 'object' ? err.code : '';
+  if (code) {
+    const key = `invite.error.${code}`;
+    const text = t(key);
+    if (text !== key) return text;
+  }
+  return problemText(t, err);
+}
+
+/** A one-line summary of an invite's options in the reader's language. */
+export function optionsSummary(t, options) {
+  const text = t('invite.summary', {
+    score: options.winningScore,
+    speed: t(`settings.speed.${options.ballSpeed}`).toLocaleLowerCase(),
+    paddle: t(`settings.paddle.${options.paddleSize}`).toLocaleLowerCase(),
+    map: t(`settings.map.${options.map}`),
+  });
+  return options.powerups ? `${text} · ${t('invite.summary.powerups')}` : text;
 }

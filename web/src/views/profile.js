@@ -1,7 +1,12 @@
-// A user's public profile (/users/:id): avatar, display name, online status, and the
-// friend/block actions that fit the relation between the viewer and this user.
+// A user's public profile (/users/:id): avatar, display name, online status, the
+// friend/block actions that fit the relation between the viewer and this user, and
+// "Invite to play" with the game options (the invitee answers from the notification area,
+// views/invites.js; when they accept, that module takes the inviter to the game).
 import { h } from '../app/dom.js';
+import { localStorageOrNull } from '../app/storage.js';
 import { problemText } from '../domain/accountrules.js';
+import { checkInvite, checkInviteLists, inviteProblemText, secondsLeft, toApiOptions } from '../domain/invites.js';
+import { createSettings } from '../ui/gameoptionsform.js';
 import { alertBox, setBusy } from '../ui/forms.js';
 import { loadingBlock, requireLogin, setDocumentTitle } from '../ui/page.js';
 import { avatarImg, presenceBadge, watchPresence } from '../ui/user.js';
@@ -24,6 +29,11 @@ function profileInner({ params, ctx, deps = {} }) {
   const id = Number(params.id);
 
   const state = { user: null, loading: true, notFound: false, error: null, actionError: null, busy: null };
+  // Invite to play: the form (open), the pending invite sent to this user, the last outcome.
+  const invite = { open: false, busy: false, error: null, outgoing: null, notice: null };
+  const storage = deps.storage !== undefined ? deps.storage : localStorageOrNull(win);
+  let settings = null;
+  let inviteTicker = null;
   let root = null;
   let ui = null;
   let destroyed = false;
@@ -47,6 +57,128 @@ function profileInner({ params, ctx, deps = {} }) {
     }
     state.loading = false;
     draw();
+    if (state.user && canInvite(state.user.relation ?? 'none')) loadInvites(token);
+  }
+
+  function canInvite(relation) {
+    return !['self', 'blocked', 'blocked_by'].includes(relation);
+  }
+
+  async function loadInvites(token) {
+    try {
+      const lists = checkInviteLists(await session.api('/api/invites'));
+      if (destroyed || token !== loadToken) return;
+      invite.outgoing = lists.outgoing.find((i) => i.to.id === id && i.status === 'pending') ?? null;
+      draw();
+    } catch {
+      /* shown as no pending invite; the live events keep it right */
+    }
+  }
+
+  async function sendInvite() {
+    if (invite.busy || !settings) return;
+    if (!settings.valid) {
+      ui?.inviteForm?.querySelector('.is-invalid')?.focus();
+      return;
+    }
+    invite.busy = true;
+    invite.error = null;
+    invite.notice = null;
+    draw();
+    try {
+      const created = await session.api('/api/invites', { method: 'POST', json: { user_id: id, options: toApiOptions(settings.options) } });
+      invite.outgoing = checkInvite(created);
+      invite.open = false;
+    } catch (err) {
+      invite.error = err;
+    }
+    invite.busy = false;
+    if (!destroyed) draw();
+  }
+
+  async function withdrawInvite() {
+    if (invite.busy || !invite.outgoing) return;
+    invite.busy = true;
+    invite.error = null;
+    draw();
+    try {
+      await session.api(`/api/invites/${invite.outgoing.id}`, { method: 'DELETE' });
+      invite.outgoing = null;
+      invite.notice = 'invite.cancelled';
+    } catch (err) {
+      invite.error = err;
+      if (err.status === 404 || err.code === 'answered' || err.status === 410) invite.outgoing = null;
+    }
+    invite.busy = false;
+    if (!destroyed) draw();
+  }
+
+  function syncInviteTicker() {
+    const want = Boolean(invite.outgoing);
+    if (want && inviteTicker === null) inviteTicker = win.setInterval(updateWaiting, 1000);
+    if (!want && inviteTicker !== null) { win.clearInterval(inviteTicker); inviteTicker = null; }
+  }
+
+  function waitingText() {
+    const left = invite.outgoing.expires_at === null ? null : secondsLeft(invite.outgoing, Date.now());
+    return t('invite.waiting', { name: state.user?.display_name ?? '', seconds: left ?? '–' });
+  }
+
+  function updateWaiting() {
+    if (ui?.waiting && invite.outgoing) ui.waiting.textContent = waitingText();
+  }
+
+  function inviteSection(u) {
+    const relation = u.relation ?? 'none';
+    syncInviteTicker();
+    if (!canInvite(relation)) return null;
+    const parts = [];
+    if (invite.notice) {
+      parts.push(h('div', { class: 'alert alert-secondary py-2', id: 'profile-invite-notice', role: 'status', 'data-notice': invite.notice },
+        t(invite.notice, { name: u.display_name ?? '' })));
+    }
+    const errorBox = h('div', { class: 'alert alert-danger py-2', id: 'profile-invite-error', role: 'alert', hidden: !invite.error },
+      invite.error ? inviteProblemText(t, invite.error) : '');
+    if (invite.error) errorBox.dataset.code = invite.error.code ?? '';
+    if (invite.outgoing) {
+      const waiting = h('span', { id: 'profile-invite-waiting' }, waitingText());
+      ui.waiting = waiting;
+      parts.push(h('div', { class: 'alert alert-info d-flex flex-wrap align-items-center gap-2 py-2 mb-2', role: 'status', 'data-invite-id': String(invite.outgoing.id) },
+        h('span', { class: 'spinner-grow spinner-grow-sm', 'aria-hidden': 'true' }), waiting,
+        h('button', { type: 'button', class: 'btn btn-sm btn-outline-secondary ms-auto', id: 'profile-invite-withdraw', disabled: invite.busy, onclick: withdrawInvite }, t('invite.withdraw'))),
+      errorBox);
+    } else if (invite.open) {
+      if (!settings) settings = createSettings({ i18n, storage, idPrefix: 'invite' });
+      const send = h('button', { type: 'submit', class: 'btn btn-primary', id: 'profile-invite-send' }, t('invite.send'));
+      if (invite.busy) setBusy(send, true);
+      const form = h('form', {
+        class: 'profile-invite-form d-flex flex-column gap-3',
+        id: 'profile-invite-form',
+        novalidate: true,
+        onsubmit: (e) => { e.preventDefault(); sendInvite(); },
+      },
+      h('h2', { class: 'h6 mb-0' }, t('invite.heading', { name: u.display_name ?? '' })),
+      settings.element,
+      errorBox,
+      h('div', { class: 'd-flex gap-2' }, send,
+        h('button', { type: 'button', class: 'btn btn-outline-secondary', id: 'profile-invite-close', onclick: () => { invite.open = false; invite.error = null; draw(); } }, t('invite.close'))));
+      ui.inviteForm = form;
+      parts.push(form);
+    } else {
+      parts.push(errorBox, h('button', {
+        type: 'button',
+        class: 'btn btn-success',
+        id: 'profile-invite',
+        onclick: () => {
+          invite.open = true;
+          invite.error = null;
+          invite.notice = null;
+          draw();
+          ui?.inviteForm?.querySelector('select')?.focus();
+        },
+      }, t('invite.button')));
+    }
+    return h('div', { class: 'card-footer bg-transparent p-3 profile-invite', id: 'profile-invite-box' }, parts);
   }
 
   async function act(name) {
@@ -113,7 +245,8 @@ function profileInner({ params, ctx, deps = {} }) {
       alert.hidden = false;
     }
     const presence = h('div', { id: 'profile-presence' }, presenceBadge(t, u, i18n.lang));
-    ui = { presence };
+    ui = { presence, waiting: null, inviteForm: null };
+    const inviteBox = inviteSection(u);
     root.replaceChildren(
       h('section', { class: 'card shadow-sm profile-card', 'data-view': 'profile', 'data-user-id': String(u.id), 'data-relation': relation },
         h('div', { class: 'card-body p-4 d-flex flex-column flex-sm-row gap-4 align-items-sm-center' },
@@ -125,7 +258,8 @@ function profileInner({ params, ctx, deps = {} }) {
             h('p', { class: 'mt-2 mb-0', id: 'profile-relation' }, relationText(relation, u.display_name ?? '')))),
         h('div', { class: 'card-footer bg-transparent p-3' },
           alert,
-          h('div', { class: 'd-flex flex-wrap gap-2', id: 'profile-actions' }, buttons))),
+          h('div', { class: 'd-flex flex-wrap gap-2', id: 'profile-actions' }, buttons)),
+        inviteBox),
     );
     setDocumentTitle(t, u.display_name || t('profile.title'));
   }
@@ -145,6 +279,11 @@ function profileInner({ params, ctx, deps = {} }) {
       || (event.type === 'friend_request' && event.from?.id === id)
       || event.type === 'hello') {
       load();
+    } else if (event.type === 'invite_update' && event.invite.to.id === id && event.invite.from.id === session.user?.id) {
+      const inv = event.invite;
+      invite.outgoing = inv.status === 'pending' ? inv : null;
+      if (inv.status !== 'pending') invite.notice = `invite.${inv.status}`;
+      draw();
     }
   }
 
@@ -154,6 +293,7 @@ function profileInner({ params, ctx, deps = {} }) {
     title: () => state.user?.display_name || t('profile.title'),
     render(r) {
       root = r;
+      if (settings) settings = createSettings({ i18n, storage, idPrefix: 'invite', initial: settings.options });   // a language switch
       presenceFeed.start();
       draw();
       if (state.loading && loadToken === 0) load();
@@ -161,6 +301,7 @@ function profileInner({ params, ctx, deps = {} }) {
     destroy() {
       destroyed = true;
       presenceFeed.stop();
+      if (inviteTicker !== null) win.clearInterval(inviteTicker);
       root = null;
       ui = null;
     },

@@ -1,0 +1,236 @@
+// /game/:id — a remote match (logged-in users). A live game the viewer plays in: the board
+// of game/remoteboard.js on the game socket (services/gamesocket.js), resign included. A
+// live game of others: its score and a note that the replay comes when it ends. A game that
+// is over: its replay (game/replayboard.js) with the check of the stored hash, and the
+// record's figures.
+import { h } from '../app/dom.js';
+import { problemText } from '../domain/accountrules.js';
+import { createRemoteBoard } from '../game/remoteboard.js';
+import { createReplayBoard } from '../game/replayboard.js';
+import { loadPongModule } from '../game/loadwasm.js';
+import { createGameSocket, gameUrl } from '../services/gamesocket.js';
+import { loadingBlock, requireLogin, setDocumentTitle } from '../ui/page.js';
+import { sessionToken } from './chatroom.js';
+
+const END_KEYS = { score: 'game.how.score', resign: 'game.how.resign', forfeit: 'game.how.forfeit', void: 'game.how.void', interrupted: 'game.how.interrupted' };
+
+function gameInner({ params, ctx, deps = {} }) {
+  const { i18n, session } = ctx;
+  const { t } = i18n;
+  const id = Number(params.id);
+  const win = deps.window ?? window;
+  const loadModule = deps.loadModule ?? loadPongModule;
+
+  const state = { phase: 'loading', game: null, error: null, replayError: false };
+  let root = null;
+  let board = null;          // remote or replay board
+  let socket = null;
+  let destroyed = false;
+  let token = 0;
+
+  function players() {
+    return state.game?.players ?? [{ display_name: '' }, { display_name: '' }];
+  }
+
+  function heading() {
+    const [l, r] = players();
+    return state.phase === 'replay'
+      ? t('replay.heading', { left: l.display_name, right: r.display_name })
+      : t('game.versus', { left: l.display_name, right: r.display_name });
+  }
+
+  function stopBoard() {
+    if (socket) socket.close();
+    socket = null;
+    if (board) board.destroy();
+    board = null;
+  }
+
+  async function load() {
+    const my = ++token;
+    stopBoard();
+    state.phase = 'loading';
+    draw();
+    try {
+      const game = await session.api(`/api/games/${id}`);
+      if (destroyed || my !== token) return;
+      state.game = game;
+      const me = session.user?.id;
+      const seat = (game.players ?? []).findIndex((p) => p.id === me);
+      if (game.status === 'live') {
+        if (seat < 0) {
+          state.phase = 'watching';
+          draw();
+          return;
+        }
+        await startLive(my);
+      } else {
+        await startReplay(my);
+      }
+    } catch (err) {
+      if (destroyed || my !== token) return;
+      state.error = err;
+      state.phase = err.status === 404 ? 'notFound' : 'error';
+      draw();
+    }
+  }
+
+  async function startLive(my) {
+    const module = await loadModule();
+    const created = await createRemoteBoard({
+      module,
+      i18n,
+      send: (bytes) => socket?.send(bytes),
+      onResign: () => session.api(`/api/games/${id}/resign`, { method: 'POST' }),
+      onReplay: () => load(),
+    });
+    if (destroyed || my !== token) {
+      created.destroy();
+      return;
+    }
+    board = created;
+    state.phase = 'live';
+    draw();
+    socket = createGameSocket(gameUrl(win.location.host, id), {
+      onStatus(s) {
+        let name = s.state;
+        if (s.state === 'disconnected' && s.code === 4409) name = 'replaced';
+        board?.setConnection(name);
+      },
+      onFrame(frame) {
+        board?.receive(frame);
+        // The game is over: nothing more will come; the replay is a click away.
+        if (frame && frame.type === 'over' && socket) {
+          const s = socket;
+          socket = null;
+          setTimeout(() => s.close(), 500);
+        }
+      },
+    }, { getToken: (fresh) => sessionToken(session, fresh), ...deps.socket });
+  }
+
+  async function startReplay(my) {
+    let replay;
+    try {
+      replay = await session.api(`/api/games/${id}/replay`);
+    } catch (err) {
+      if (err.status !== 404 && err.status !== 409) throw err;
+      replay = null;
+    }
+    if (destroyed || my !== token) return;
+    if (replay) {
+      const module = await loadModule();
+      try {
+        const created = await createReplayBoard({ module, i18n, replay, players: players() });
+        if (destroyed || my !== token) {
+          created.destroy();
+          return;
+        }
+        board = created;
+      } catch (err) {
+        console.warn('game: the replay could not be played', err);
+        board = null;
+      }
+    }
+    state.replayError = !board;
+    state.phase = 'replay';
+    draw();
+  }
+
+  // ---- drawing ----
+  function facts() {
+    const g = state.game;
+    if (!g) return null;
+    const [l, r] = players();
+    const rows = [];
+    const add = (key, value) => rows.push(h('dt', { class: 'col-sm-5' }, t(key)), h('dd', { class: 'col-sm-7' }, value));
+    if (g.ended_how && END_KEYS[g.ended_how]) {
+      const loser = g.winner === 0 ? r : g.winner === 1 ? l : null;
+      const score = Array.isArray(g.score) ? g.score : [0, 0];
+      add('replay.facts.ended', t(END_KEYS[g.ended_how], { left: score[0], right: score[1], name: loser?.display_name ?? '' }));
+    }
+    if (Number.isFinite(g.duration_ms)) {
+      const s = Math.round(g.duration_ms / 1000);
+      add('replay.facts.duration', t('replay.facts.minutes', { minutes: Math.floor(s / 60), seconds: s % 60 }));
+    }
+    const st = g.stats;
+    if (st && typeof st === 'object') {
+      const pair = (v) => (Array.isArray(v) ? t('replay.facts.pair', { left: v[0], right: v[1] }) : '');
+      add('replay.facts.rallies', String(st.rallies ?? 0));
+      add('replay.facts.longest', String(st.longest_rally ?? 0));
+      add('replay.facts.hits', pair(st.hits));
+      add('replay.facts.topSpeed', t('replay.facts.speedValue', { speed: st.top_speed ?? 0 }));
+      add('replay.facts.powerups', pair(st.powerups));
+    }
+    return h('section', { class: 'card shadow-sm mt-3', 'aria-labelledby': 'game-facts' },
+      h('div', { class: 'card-body' },
+        h('h2', { class: 'h6', id: 'game-facts' }, t('replay.facts')),
+        h('dl', { class: 'row mb-0 small' }, rows)));
+  }
+
+  function draw() {
+    if (!root || destroyed) return;
+    let content;
+    switch (state.phase) {
+      case 'loading':
+        content = [h('h1', { class: 'visually-hidden' }, t('game.title')), h('p', { class: 'visually-hidden' }, t('game.loading')), loadingBlock(t)];
+        break;
+      case 'notFound':
+        content = [
+          h('h1', { class: 'h3' }, t('game.notFound')),
+          h('p', { class: 'text-body-secondary' }, t('game.notFound.text')),
+          h('a', { class: 'btn btn-outline-primary', href: '/' }, t('game.home')),
+        ];
+        break;
+      case 'error':
+        content = [
+          h('h1', { class: 'h3' }, t('game.title')),
+          h('div', { class: 'alert alert-danger', role: 'alert', id: 'game-error' }, `${t('game.loadError')} ${problemText(t, state.error)}`),
+          h('button', { type: 'button', class: 'btn btn-primary', onclick: () => load() }, t('game.retry')),
+        ];
+        break;
+      case 'watching': {
+        const score = state.game?.score ?? [0, 0];
+        content = [
+          h('h1', { class: 'h3 text-break' }, heading()),
+          h('p', { class: 'lead', id: 'game-live-score' }, t('game.live.score', { left: score[0], right: score[1] })),
+          h('p', { class: 'text-body-secondary' }, t('game.live.notPlayer')),
+          h('button', { type: 'button', class: 'btn btn-outline-primary', onclick: () => load() }, t('game.retry')),
+        ];
+        break;
+      }
+      case 'live':
+        content = [h('h1', { class: 'h4 text-break' }, heading()), board?.element];
+        break;
+      case 'replay':
+        content = [
+          h('h1', { class: 'h4 text-break' }, heading()),
+          board ? board.element : h('div', { class: 'alert alert-warning', id: 'replay-unavailable' }, t('replay.unavailable')),
+          facts(),
+        ];
+        break;
+      default:
+        content = [];
+    }
+    root.replaceChildren(h('section', { class: 'game-page', 'data-view': 'game', 'data-phase': state.phase, 'data-game-id': String(id) }, content));
+    setDocumentTitle(t, state.game ? heading() : t('game.title'));
+  }
+
+  return {
+    title: () => (state.game ? heading() : t('game.title')),
+    render(r) {
+      root = r;
+      if (state.phase === 'loading' && token === 0) load();
+      else draw();
+    },
+    destroy() {
+      destroyed = true;
+      token += 1;
+      stopBoard();
+      root = null;
+    },
+  };
+}
+
+/** View factory (see router.js): /game/:id, for logged-in users. */
+export const gameView = requireLogin(gameInner);
