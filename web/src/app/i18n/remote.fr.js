@@ -87,7 +87,7 @@ export default {
   'invite.error.not_yours': 'Ce n’est pas à vous de répondre à cette invitation.',
   'invite.area': 'Invitations à jouer',
   'invite.incoming': '{name} vous invite à jouer',
-  'invite.summary': 'En {score} points · balle {speed} · raquettes {paddle} · {map}',
+  'invite.summary': 'En {score} points · balle : {speed} · raquettes : {paddle} · {map}',
   'invite.summary.powerups': 'bonus',
   'invite.expiresIn': 'Expire dans {seconds} s',
   'invite.accept': 'Accepter',
