@@ -99,11 +99,11 @@ function gameInner({ params, ctx, deps = {} }) {
       },
       onFrame(frame) {
         board?.receive(frame);
-        // The game is over: nothing more will come; the replay is a click away.
+        // The game is over (the last snapshot came before `over`): the server closes the
+        // socket with 1000; do not reconnect. The replay is a click away.
         if (frame && frame.type === 'over' && socket) {
-          const s = socket;
+          socket.close();
           socket = null;
-          setTimeout(() => s.close(), 500);
         }
       },
     }, { getToken: (fresh) => sessionToken(session, fresh), ...deps.socket });
