@@ -183,7 +183,7 @@ UNIT_ASAN := $(patsubst tests/unit/%.c,$(B)/asan/unit/%,$(UNIT_SRC))
 unit_layer = $(firstword $(subst /, ,$(patsubst $(B)/unit/%,%,$(patsubst $(B)/asan/unit/%,%,$(1)))))
 unit_doubles = $(wildcard tests/unit/$(1)/*_double.c) $(UNIT_DOUBLES_$(1))
 # the api/ layer's tests also link live/ (presence) and need its ws.h double
-UNIT_DOUBLES_api := tests/unit/live/ws_double.c
+UNIT_DOUBLES_api := tests/unit/live/ws_double.c tests/unit/live/timer_double.c
 
 define UNIT_RULES
 $(B)/unit/$(1)/%: tests/unit/$(1)/%.c $$(call unit_doubles,$(1)) $$(foreach u,$$(USES_$(1)),$(B)/lib/$$(u).a)
