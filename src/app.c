@@ -7,6 +7,7 @@
 #include "pongd_limits.h"
 #include "mime.h"
 #include "path.h"
+#include "reqparse.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -17,7 +18,7 @@ bool app_init(app_t *a, char *err, size_t errlen) {
     a->tokens = jwtcache_create(a->secret, LIM_JWT_CACHE_SLOTS);
     a->api = api_create(&(api_t){
         .cfg = a->cfg, .metrics = a->metrics, .chat_rooms = a->rooms, .pool = a->pool, .hash_pool = a->hash_pool,
-        .db = a->dbpool, .presence = a->presence, .secret = a->secret, .tokens = a->tokens, .common = a->common,
+        .db = a->dbpool, .presence = a->presence, .matches = a->matches, .secret = a->secret, .tokens = a->tokens, .common = a->common,
         .auth_rate = a->auth_rate, .dummy_hash = a->dummy_hash,
     }, err, errlen);
     return a->api != NULL;
@@ -32,6 +33,9 @@ void app_fini(app_t *a) {
 
 /* The interactive API docs (web/build.mjs builds it from swagger-ui-dist). */
 #define API_DOCS_PAGE "/apidocs.html"
+
+/* /ws/game/<id>/: a remote game's socket (one per seat). */
+static bool game_socket(span_t path, int64_t *id) { return reqparse_route("/ws/game/{id}", path, id); }
 
 /* The app WebSocket: /ws or /ws/ exactly. */
 static bool is_app_socket(span_t path) { return span_eq(path, "/ws") || span_eq(path, "/ws/"); }
@@ -93,7 +97,8 @@ static void on_http(void *ap, http_req_t *r) {
         return;
     case ROUTE_WS: {
         span_t room;
-        if (!is_app_socket(path) && !path_chat_room(path, &room)) {
+        int64_t game;
+        if (!is_app_socket(path) && !path_chat_room(path, &room) && !game_socket(path, &game)) {
             http_respond_error(r, 404, "not_found", "No WebSocket endpoint here.");
             return;
         }
@@ -127,19 +132,27 @@ static void on_http(void *ap, http_req_t *r) {
 static int ws_route(void *ap, span_t path) {
     (void)ap;
     span_t room;
-    return is_app_socket(path) || path_chat_room(path, &room) ? 0 : 404;
+    int64_t id;
+    return is_app_socket(path) || path_chat_room(path, &room) || game_socket(path, &id) ? 0 : 404;
 }
 
 static void ws_open(void *ap, ws_conn_t *c) {
     app_t *a = ap;
     span_t room;
+    int64_t id;
     if (is_app_socket(ws_path(c))) presence_on_open(a->presence, c);
     else if (path_chat_room(ws_path(c), &room)) chat_on_open(a->chat, c, room);
+    else if (game_socket(ws_path(c), &id)) match_on_open(a->matches, c, id);
     else ws_close(c, 1008, "no such endpoint");
 }
 
 static void ws_message(void *ap, ws_conn_t *c, span_t data, bool binary) {
     app_t *a = ap;
+    int64_t id;
+    if (game_socket(ws_path(c), &id)) {
+        match_on_message(a->matches, c, data, binary);
+        return;
+    }
     if (binary) { /* the chat and the app socket speak JSON text only */
         ws_close(c, 1003, "binary frames are not accepted");
         return;
@@ -150,8 +163,17 @@ static void ws_message(void *ap, ws_conn_t *c, span_t data, bool binary) {
 
 static void ws_close_cb(void *ap, ws_conn_t *c) {
     app_t *a = ap;
+    int64_t id;
     if (is_app_socket(ws_path(c))) presence_on_close(a->presence, c);
+    else if (game_socket(ws_path(c), &id)) match_on_close(a->matches, c);
     else chat_on_close(a->chat, c);
+}
+
+/* Stopping: every live game ends as interrupted, and the players are told before the
+ * sockets get their 1001. */
+static void on_stop(void *ap) {
+    app_t *a = ap;
+    if (a->matches) match_stop_all(a->matches);
 }
 
 static const srv_handlers_t HANDLERS = {
@@ -160,6 +182,7 @@ static const srv_handlers_t HANDLERS = {
     .ws_open = ws_open,
     .ws_message = ws_message,
     .ws_close = ws_close_cb,
+    .on_stop = on_stop,
 };
 
 const srv_handlers_t *app_handlers(void) { return &HANDLERS; }

@@ -10,6 +10,7 @@
 #include "chat.h"
 #include "dbpool.h"
 #include "jwtcache.h"
+#include "match.h"
 #include "presence.h"
 #include "config.h"
 #include "metrics.h"
@@ -30,6 +31,7 @@ typedef struct {
     pool_t *pool;
     dbpool_t *dbpool;           /* database pool */
     presence_t *presence;       /* online users, the app WebSocket /ws/ */
+    matches_t *matches;         /* the live remote games (/ws/game/<id>/) */
     pool_t *hash_pool;          /* Argon2id, bounded queue */
     uint8_t secret[AUTH_SECRET_BYTES];
     jwtcache_t *tokens;         /* access tokens already verified; app_init() */
@@ -44,6 +46,13 @@ typedef struct {
  * err when the API's documentation is incomplete. */
 bool app_init(app_t *a, char *err, size_t errlen);
 void app_fini(app_t *a);
+/* live/match's on_over (ctx: the app_t): stores the game's end through the database pool
+ * (app_games.c). */
+void app_game_over(void *ctx, const match_result_t *r);
+/* Before the server starts: games a crash left running become interrupted. A message in
+ * err on failure. */
+int app_games_recover(const char *database_url, char *err, size_t errlen);
+
 /* The handler table for srv_create(), with app_t as the context. */
 const srv_handlers_t *app_handlers(void);
 

@@ -141,6 +141,15 @@ int main(int argc, char **argv) {
     }
     srv_add_pool(srv, dbpool_pool(app.dbpool));
     app.presence = presence_create(app.dbpool, app.secret);
+    if (app_games_recover(cfg.database_url, err, sizeof err) != 0) {
+        log_msg("error", "database: %s", err);
+        return 1;
+    }
+    app.matches = match_create(&(match_deps_t){
+        .secret = app.secret, .resume_seconds = cfg.game_resume_s, .on_over = app_game_over, .ctx = &app,
+    });
+    net_timer_t *game_tick = srv_timer_new(srv, match_on_timer, app.matches);
+    match_set_timer(app.matches, game_tick);
     /* Argon2id threads run at a lower CPU priority: a flood of logins must not slow the
      * event loop (and with it chat and games) on a machine with few cores */
     pool_worker_t low_priority = { hash_worker_init, NULL, NULL };
@@ -171,11 +180,18 @@ int main(int argc, char **argv) {
     srv_run(srv);
     log_msg("info", "shutting down");
     presence_stop(app.presence);   /* sockets lws closes from here on must not reach the pools */
+    /* the games ended by on_stop queued their records: give the database threads a moment to
+     * write them (pool_destroy drops jobs that never started), then mark whatever is still
+     * running as interrupted on a connection of our own */
+    for (int i = 0; i < 200 && pool_queued(dbpool_pool(app.dbpool)) > 0; i++) usleep(10000);
+    if (app_games_recover(cfg.database_url, err, sizeof err) != 0) log_msg("warn", "database: %s", err);
     pool_destroy(app.hash_pool);
     dbpool_destroy(app.dbpool);
     pool_destroy(app.pool);
     srv_destroy(srv);
+    srv_timer_free(game_tick);
     g_srv = NULL;
+    match_destroy(app.matches);
     chat_destroy(app.chat);
     room_reg_destroy(app.rooms);
     webroot_free(app.files);

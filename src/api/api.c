@@ -121,6 +121,18 @@ json_t *api_avatar_url(int64_t id, int64_t version) {
     return json_string(s);
 }
 
+json_t *api_user_brief(int64_t id, const char *username, const char *display_name, int64_t avatar_version) {
+    return json_pack("{s:I, s:s, s:s, s:o}", "id", (json_int_t)id, "username", username, "display_name", display_name, "avatar_url",
+                     api_avatar_url(id, avatar_version));
+}
+
+void api_push(api_t *a, int64_t to, json_t *msg) {
+    char *s = msg ? json_dumps(msg, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(msg);
+    if (s && a->presence) presence_push(a->presence, to, span_cstr(s));
+    free(s);
+}
+
 void api_job_init(api_job_t *j, api_t *a, http_req_t *r, void (*destroy)(api_job_t *)) {
     j->a = a;
     j->r = r;

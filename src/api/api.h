@@ -15,6 +15,7 @@
 #include "dbpool.h"
 #include "http.h"
 #include "jwtcache.h"
+#include "match.h"
 #include "metrics.h"
 #include "pool.h"
 #include "presence.h"
@@ -33,6 +34,7 @@ typedef struct api {
     pool_t *hash_pool;            /* Argon2id, bounded queue */
     dbpool_t *db;                 /* every query */
     presence_t *presence;         /* online flags, pushes to a user's tabs */
+    matches_t *matches;           /* the live remote games */
     const uint8_t *secret;        /* AUTH_SECRET_BYTES: signs access tokens */
     jwtcache_t *tokens;           /* access tokens already verified */
     const auth_common_t *common;  /* refused passwords */
@@ -176,6 +178,7 @@ extern const api_route_t *const API_TABLES[];
 extern const api_route_t API_SYS_ROUTES[];
 extern const api_route_t API_AUTH_ROUTES[];
 extern const api_route_t API_USER_ROUTES[];
+extern const api_route_t API_GAME_ROUTES[];
 
 /* Parses the body as a JSON object (Content-Type application/json, at most max bytes); an
  * empty body is an empty object (so missing fields are reported as "required"). On failure
@@ -218,5 +221,9 @@ char *api_openapi_build(const api_route_t *const *tables, char *err, size_t errl
 
 /* "/api/users/<id>/avatar?v=<version>": the one place avatar URLs are made. */
 json_t *api_avatar_url(int64_t id, int64_t version);
+/* {id, username, display_name, avatar_url}: a user as other objects name them. */
+json_t *api_user_brief(int64_t id, const char *username, const char *display_name, int64_t avatar_version);
+/* Sends msg (a JSON object; the reference is taken) to every open tab of user `to`. */
+void api_push(api_t *a, int64_t to, json_t *msg);
 
 #endif

@@ -12,6 +12,7 @@
 #include "reqparse.h"
 #include "profile.h"
 #include "social.h"
+#include "matchrec.h"
 
 #include <inttypes.h>
 #include <sodium.h>
@@ -33,7 +34,7 @@ typedef struct {
     size_t upload_len;
     int img_rc;
     int64_t version;
-    db_rows_t *rows, *rows2, *rows3;
+    db_rows_t *rows, *rows2, *rows3, *rows4;
 } job_t;
 
 static void job_destroy(api_job_t *bj) {
@@ -44,6 +45,7 @@ static void job_destroy(api_job_t *bj) {
     db_rows_free(j->rows);
     db_rows_free(j->rows2);
     db_rows_free(j->rows3);
+    db_rows_free(j->rows4);
     free(j);
 }
 
@@ -346,7 +348,8 @@ static void export_work(api_job_t *bj, db_t *db) {
     if ((j->base.rc = account_get(db, j->base.uid, &j->acc)) != 0) return;
     if ((j->base.rc = account_sessions_list(db, j->base.uid, (int64_t)now_wall_ms(), &j->rows)) != 0) return;
     if ((j->base.rc = social_friends(db, j->base.uid, &j->rows2)) != 0) return;
-    j->base.rc = social_blocks(db, j->base.uid, &j->rows3);
+    if ((j->base.rc = social_blocks(db, j->base.uid, &j->rows3)) != 0) return;
+    j->base.rc = matchrec_export_user(db, j->base.uid, &j->rows4);
 }
 
 static void export_done(api_job_t *bj) {
@@ -368,11 +371,27 @@ static void export_done(api_job_t *bj) {
         json_array_append_new(blocked, json_pack("{s:I, s:s, s:I}", "user_id", (json_int_t)db_rows_int(j->rows3, i, 0),
                                                  "display_name", db_rows_text(j->rows3, i, 2, NULL), "since",
                                                  (json_int_t)db_rows_int(j->rows3, i, 4)));
-    json_t *o = json_pack("{s:s, s:I, s:{s:I, s:s, s:s, s:s, s:s, s:I, s:I}, s:o, s:o, s:o}", "format", "transcendence-export-1",
+    static const char *const status[] = { "live", "finished", "interrupted", "void" };
+    static const char *const how[] = { NULL, "score", "resign", "forfeit", "void", "interrupted" };
+    json_t *matches = json_array();
+    for (int i = 0; i < db_rows_count(j->rows4); i++) {
+        matchrec_t g;
+        matchrec_read(j->rows4, i, &g);
+        const char *h = g.ended_how > 0 && g.ended_how <= MATCHREC_END_INTERRUPTED ? how[g.ended_how] : NULL;
+        json_t *m = json_pack("{s:I, s:s, s:i, s:[s,s], s:[i,i], s:I, s:I, s:I}", "game_id", (json_int_t)g.id, "status",
+                              g.status >= 0 && g.status <= MATCHREC_VOID ? status[g.status] : "live", "seat",
+                              g.user[0] == j->base.uid ? 0 : 1, "players", g.names[0], g.names[1], "score", g.score[0], g.score[1],
+                              "started_at", (json_int_t)g.started_at, "duration_ms", (json_int_t)g.duration_ms, "ticks",
+                              (json_int_t)g.ticks);
+        json_object_set_new(m, "ended_how", h ? json_string(h) : json_null());
+        json_object_set_new(m, "winner", g.winner == 0 || g.winner == 1 ? json_integer(g.winner) : json_null());
+        json_array_append_new(matches, m);
+    }
+    json_t *o = json_pack("{s:s, s:I, s:{s:I, s:s, s:s, s:s, s:s, s:I, s:I}, s:o, s:o, s:o, s:o}", "format", "transcendence-export-1",
                           "exported_at", (json_int_t)now_wall_ms(), "account", "id", (json_int_t)j->acc.id, "username",
                           j->acc.username, "display_name", j->acc.display_name, "email", j->acc.email, "language", j->acc.language,
                           "created_at", (json_int_t)j->acc.created_at, "avatar_version", (json_int_t)j->acc.avatar_version,
-                          "sessions", sessions, "friends", friends, "blocked", blocked);
+                          "sessions", sessions, "friends", friends, "blocked", blocked, "matches", matches);
     http_resp_header(j->base.r, "content-disposition", "attachment; filename=\"transcendence-export.json\"");
     api_json(j->base.r, 200, o);
     api_job_done(bj);
@@ -495,10 +514,7 @@ static void notify(api_t *a, int64_t to, const char *type, int64_t about, const 
     if (from) json_object_set_new(o, "from", public_account(a, from));
     if (about) json_object_set_new(o, "user_id", json_integer(about));
     if (relation) json_object_set_new(o, "relation", json_string(relation));
-    char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(o);
-    if (s) presence_push(a->presence, to, span_cstr(s));
-    free(s);
+    api_push(a, to, o);
 }
 
 /* Two users just became friends: each one's open tabs learn whether the other is online. */

@@ -202,7 +202,75 @@ const EXAMPLES = {
   listBlocks: {},
   blockUser: {},
   unblockUser: {},
+  listInvites: {},
+  createInvite: {
+    build: async ({ server }) => ({ body: { user_id: (await registerUser(server, 'oainv')).user.id, options: GAME_OPTIONS } }),
+  },
+  acceptInvite: { fresh: true, build: async ({ server, user }) => ({ params: { id: await inviteTo(server, user) } }) },
+  declineInvite: { fresh: true, build: async ({ server, user }) => ({ params: { id: await inviteTo(server, user) } }) },
+  cancelInvite: {
+    fresh: true,
+    build: async ({ server, user }) => {
+      const target = await registerUser(server, 'oacan');
+      const r = await call(server, 'POST', '/api/invites', { token: user.token, body: { user_id: target.user.id, options: GAME_OPTIONS } });
+      assert.equal(r.status, 201, r.text);
+      return { params: { id: r.json.id } };
+    },
+  },
+  getGame: { build: async ({ server }) => ({ params: { id: (await newGame(server)).gameId } }) },
+  getReplay: {
+    // a finished game: started between two others, then resigned, then stored
+    build: async ({ server }) => {
+      const g = await newGame(server);
+      const r = await call(server, 'POST', `/api/games/${g.gameId}/resign`, { token: g.host.token });
+      assert.equal(r.status, 204, r.text);
+      for (let i = 0; i < 100; i++) {
+        const s = await call(server, 'GET', `/api/games/${g.gameId}`, { token: g.host.token });
+        if (s.json?.status !== 'live') break;
+        await new Promise((res) => setTimeout(res, 50));
+      }
+      return { params: { id: g.gameId } };
+    },
+  },
+  // one live game per account: the call without and the call with credentials share it
+  resignGame: {
+    fresh: true,
+    build: async ({ server, user }) => {
+      if (!liveGameOf.has(user.user.id)) liveGameOf.set(user.user.id, await acceptedBy(server, user));
+      return { params: { id: liveGameOf.get(user.user.id) } };
+    },
+  },
 };
+
+const liveGameOf = new Map();
+const GAME_OPTIONS = { ball_speed: 1, paddle_size: 1, winning_score: 1, map: 0, powerups: 0 };
+
+/** A new user invites `user`: the invite's id. */
+async function inviteTo(server, user) {
+  const host = await registerUser(server, 'oahost');
+  const r = await call(server, 'POST', '/api/invites', { token: host.token, body: { user_id: user.user.id, options: GAME_OPTIONS } });
+  assert.equal(r.status, 201, r.text);
+  return r.json.id;
+}
+
+/** `user` accepts a new user's invite: the live game's id. */
+async function acceptedBy(server, user) {
+  const id = await inviteTo(server, user);
+  const r = await call(server, 'POST', `/api/invites/${id}/accept`, { token: user.token });
+  assert.equal(r.status, 200, r.text);
+  return r.json.game_id;
+}
+
+/** A live game between two new users. */
+async function newGame(server) {
+  const guest = await registerUser(server, 'oaguest');
+  const host = await registerUser(server, 'oahost');
+  const r = await call(server, 'POST', '/api/invites', { token: host.token, body: { user_id: guest.user.id, options: GAME_OPTIONS } });
+  assert.equal(r.status, 201, r.text);
+  const a = await call(server, 'POST', `/api/invites/${r.json.id}/accept`, { token: guest.token });
+  assert.equal(a.status, 200, a.text);
+  return { host, guest, gameId: a.json.game_id };
+}
 
 const needsBearer = (op) => {
   const sec = op.security ?? doc.security ?? [];
