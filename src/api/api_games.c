@@ -102,7 +102,9 @@ static bool read_int(json_t *o, const char *name, int32_t lo, int32_t hi, int32_
 
 static void create_work(api_job_t *bj, db_t *db) {
     job_t *j = job_of(bj);
-    bj->rc = invite_create(db, &j->inv, (int64_t)now_wall_ms());
+    int64_t now = (int64_t)now_wall_ms();
+    j->inv.expires_at = now + (int64_t)bj->a->cfg->game_invite_s * 1000;
+    bj->rc = invite_create(db, &j->inv, now);
     if (bj->rc == 0) bj->rc = load_people(db, j);
 }
 
@@ -151,7 +153,6 @@ static void api_invite_create(api_t *a, http_req_t *r, int64_t id) {
         api_job_done(&j->base);
         return;
     }
-    v->expires_at = (int64_t)now_wall_ms() + (int64_t)a->cfg->game_invite_s * 1000;
     api_run_db(&j->base, create_work, create_done);
 }
 
@@ -312,6 +313,12 @@ static void replay_done(api_job_t *bj) {
         api_job_done(bj);
         return;
     }
+    if (g->status == MATCHREC_INTERRUPTED && g->ticks == 0 && g->log_len == 0) {
+        /* the server stopped before the game's record was written (a crash): no replay exists */
+        http_respond_error(bj->r, 409, "no_replay", "This game was interrupted before its record was written.");
+        api_job_done(bj);
+        return;
+    }
     json_t *inputs = json_array();
     for (size_t k = 0; k + 8 <= g->log_len; k += 8) {
         const uint8_t *p = g->log + k;
@@ -370,7 +377,9 @@ const api_route_t API_GAME_ROUTES[] = {
     { HTTP_GET, "/api/games/{id}/replay", "A finished game's seed, options and input log", api_game_replay, true, .op = "getReplay",
       .tag = "games",
       .responses = { { 200, "Replay", "Everything needed to re-simulate the game" }, API_R_UNAUTHORIZED,
-                     API_R_NOT_FOUND("no such game"), { 409, "Error", "live: the game is still being played" }, API_R_INTERNAL,
+                     API_R_NOT_FOUND("no such game"),
+                     { 409, "Error", "live: the game is still being played; no_replay: it was interrupted by a crash before its record was written" },
+                     API_R_INTERNAL,
                      API_R_BUSY } },
     { HTTP_POST, "/api/games/{id}/resign", "Resign a live game: the opponent wins", api_game_resign, true, .op = "resignGame",
       .tag = "games",

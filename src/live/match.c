@@ -366,7 +366,7 @@ static void seat_conn(matches_t *m, mgame_t *g, int s, ws_conn_t *c, mconn_t *mc
         start_countdown(g, now);
         send_snapshot(m, g, NULL);
     } else if (both && g->state == MATCHPROTO_PAUSED) {
-        send_snapshot(m, g, c);                  /* the full state first, then the countdown */
+        /* both in the same order: "resumed", then one snapshot (the whole state) of the countdown */
         start_countdown(g, now);
         if (matchproto_resumed_json(&m->text, MATCHPROTO_COUNTDOWN_TICKS) == 0)
             for (int i = 0; i < 2; i++) send_text(g->seat[i].conn, &m->text);

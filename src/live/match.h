@@ -45,7 +45,7 @@
 typedef struct matches matches_t;
 
 /* Figures of a game for the record: rallies = points played; longest_rally = the most paddle
- * hits in one of them; hits per seat; top_speed = the fastest the ball went, in px/s (the
+ * hits in one of them; hits per seat; top_speed = the fastest the ball went, in 1/256 px per tick (the
  * "fast" effect included); powerups = power-ups taken per seat. */
 typedef struct { int32_t rallies, longest_rally, hits[2], top_speed, powerups[2]; } match_stats_t;
 

@@ -37,7 +37,8 @@ static const db_sql_t Q_FINISH = {
 static const db_sql_t Q_WIN = { "matchrec_win", "UPDATE users SET wins = wins + 1 WHERE id = $1" };
 static const db_sql_t Q_LOSS = { "matchrec_loss", "UPDATE users SET losses = losses + 1 WHERE id = $1" };
 static const db_sql_t Q_INTERRUPT = {
-    "matchrec_interrupt", "UPDATE games SET status = 2, ended_how = 5, winner = -1, ended_at = $1 WHERE status = 0",
+    "matchrec_interrupt", "UPDATE games SET status = 2, ended_how = 5, winner = -1, ended_at = $1,"
+    " duration_ms = CASE WHEN $1 > started_at THEN $1 - started_at ELSE 0 END WHERE status = 0",
 };
 static const db_sql_t Q_GET = { "matchrec_get", MATCHREC_SELECT ", g.input_log" MATCHREC_FROM " WHERE g.id = $1" };
 static const db_sql_t Q_LIST = {

@@ -203,6 +203,14 @@ static int service(srv_t *s) {
     return rc;
 }
 
+/* A socket the application is closing its own way (e.g. a game's last snapshot, "over" and
+ * 1000) whose queue is not written yet. */
+static bool closing_own(const srv_t *s) {
+    for (const struct ws_conn *c = s->ws_all; c; c = c->next)
+        if (c->close_code && !c->shutdown_close) return true;
+    return false;
+}
+
 int srv_run(srv_t *s) {
     while (!s->stop)
         if (service(s) < 0) break;
@@ -210,6 +218,7 @@ int srv_run(srv_t *s) {
     s->shutting_down = true;
     /* the application's last words (games: "interrupted") go ahead of the 1001 */
     if (s->h.on_stop) s->h.on_stop(s->app);
+    for (int i = 0; i < s->n_pools; i++) pool_kick(s->pools[i]);   /* jobs on_stop queued (the games' records) */
     log_msg("info", "stopping: closing %lld WebSockets with 1001", (long long)s->m->ws_open);
     /* One shared close frame (1001) queued behind what each socket still has to read, written
      * like any frame; then the context teardown drops the connections. Closing through lws
@@ -228,7 +237,8 @@ int srv_run(srv_t *s) {
     }
     wsmsg_unref(bye);
     uint64_t deadline = now_mono_us() + (uint64_t)LIM_SHUTDOWN_GRACE_MS * 1000u;
-    while (s->shutdown_pending > 0 && s->ws_all && now_mono_us() < deadline)
+    /* until every close frame is written: ours (1001) and the application's own */
+    while ((s->shutdown_pending > 0 || closing_own(s)) && s->ws_all && now_mono_us() < deadline)
         if (service(s) < 0) break;
     log_msg("info", "stopped: %lld of the WebSockets' close frames not written in time", (long long)s->shutdown_pending);
     log_flush();

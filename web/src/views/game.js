@@ -159,7 +159,8 @@ function gameInner({ params, ctx, deps = {} }) {
       add('replay.facts.rallies', String(st.rallies ?? 0));
       add('replay.facts.longest', String(st.longest_rally ?? 0));
       add('replay.facts.hits', pair(st.hits));
-      add('replay.facts.topSpeed', t('replay.facts.speedValue', { speed: st.top_speed ?? 0 }));
+      // top_speed is in 1/256 px per tick (60 ticks a second)
+      add('replay.facts.topSpeed', t('replay.facts.speedValue', { speed: Math.round(((st.top_speed ?? 0) * 60) / 256) }));
       add('replay.facts.powerups', pair(st.powerups));
     }
     return h('section', { class: 'card shadow-sm mt-3', 'aria-labelledby': 'game-facts' },
