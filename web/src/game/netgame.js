@@ -343,10 +343,7 @@ export function createNetGame({
     if (pendingLate) lateSinceCheck = true;
     if (mine[ownIdx] !== snap.save[ownIdx]) {
       if (lateSinceCheck) stats.ownMismatchLate += 1;
-      else {
-        stats.ownMismatch += 1;
-        if (globalThis.NETDEBUG) console.log('own mismatch', { tick: snap.tick, mine: mine[ownIdx], srv: snap.save[ownIdx], ack: snap.acks[seat], late: snap.late, keys: snap.keys, own: own.slice(-4), lastAckSeen });
-      }
+      else stats.ownMismatch += 1;
     }
     const ballErr = Math.hypot(mine[F.BALL_X] - snap.save[F.BALL_X], mine[F.BALL_Y] - snap.save[F.BALL_Y]) / UNIT;
     if (ballErr > 0) {
