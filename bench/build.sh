@@ -5,7 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p build/bench
 CC="${CC:-cc}"
-# shellcheck disable=SC2046
-"$CC" -O2 -g -Wall -Wextra -std=gnu11 -o build/bench/broadcast bench/broadcast.c \
-  $(pkg-config --cflags --libs openssl)
-echo "built build/bench/broadcast"
+for tool in broadcast games floor-server; do
+  [ -f "bench/$tool.c" ] || continue
+  # shellcheck disable=SC2046
+  "$CC" -O2 -g -Wall -Wextra -std=gnu11 -o "build/bench/$tool" "bench/$tool.c" \
+    $(pkg-config --cflags --libs openssl)
+  echo "built build/bench/$tool"
+done
