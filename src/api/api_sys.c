@@ -26,12 +26,35 @@ static void api_healthz(api_t *a, http_req_t *r, int64_t id) {
     http_respond(r, 200, "application/json", body, (size_t)n, HTTP_BODY_COPY);
 }
 
+/* The remote games: how many are live, and how late their 60 Hz steps run (every step of
+ * every game since the start: a summary with p50/p99 from the ticker's histogram). */
+static void render_games(buf_t *b, const matches_t *m) {
+    const ticker_stats_t *st = match_tick_stats(m);
+    buf_printf(b, "# HELP pongd_games_live Remote games being played or waited for.\n# TYPE pongd_games_live gauge\n"
+                  "pongd_games_live %zu\n", match_count(m));
+    if (!st) return;
+    buf_printf(b,
+               "# HELP pongd_game_tick_lateness_seconds How late each game step ran after its deadline.\n"
+               "# TYPE pongd_game_tick_lateness_seconds summary\n"
+               "pongd_game_tick_lateness_seconds{quantile=\"0.5\"} %.6f\n"
+               "pongd_game_tick_lateness_seconds{quantile=\"0.99\"} %.6f\n"
+               "pongd_game_tick_lateness_seconds_sum %.6f\n"
+               "pongd_game_tick_lateness_seconds_count %llu\n"
+               "# HELP pongd_game_tick_lateness_max_seconds The latest game step so far.\n"
+               "# TYPE pongd_game_tick_lateness_max_seconds gauge\npongd_game_tick_lateness_max_seconds %.6f\n"
+               "# HELP pongd_game_tick_stalls_total Catch-ups capped at 30 steps (the schedule moved forward).\n"
+               "# TYPE pongd_game_tick_stalls_total counter\npongd_game_tick_stalls_total %llu\n",
+               (double)ticker_stats_pct(st, 500) / 1e6, (double)ticker_stats_pct(st, 990) / 1e6, (double)st->sum_us / 1e6,
+               (unsigned long long)st->count, (double)st->max_us / 1e6, (unsigned long long)st->stalls);
+}
+
 static void api_metrics(api_t *a, http_req_t *r, int64_t id) {
     (void)id;
     buf_t b;
     buf_init(&b, 1 << 16);
     metrics_render(&b, a->metrics, now_wall_ms(), metrics_rss_bytes(), a->chat_rooms ? room_reg_count(a->chat_rooms) : 0,
                    a->pool ? pool_queued(a->pool) : 0);
+    if (a->matches) render_games(&b, a->matches);
     http_resp_header(r, "cache-control", "no-store");
     http_respond(r, 200, "text/plain; version=0.0.4; charset=utf-8", b.ptr, b.len, HTTP_BODY_TAKE);
 }

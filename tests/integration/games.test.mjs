@@ -261,6 +261,7 @@ test('a whole game over WSS by score: joined, snapshots, relays, over; the recor
   assert.equal(m1.pongd_ws_realtime_open - (m0.pongd_ws_realtime_open ?? 0), 2, 'two realtime sockets more');
   assert.equal(m1.pongd_ws_realtime_open, 2, 'pongd_ws_realtime_open 2');
   assert.equal(m1.pongd_ws_realtime_nodelay, 2, 'pongd_ws_realtime_nodelay 2');
+  assert.ok(m1.pongd_games_live >= 1, 'pongd_games_live counts this game');
   const live = await getGame(ctx.server, b.token, gameId);
   assert.equal(live.status, 'live');
   assert.deepEqual(live.live.connected, [true, true]);
@@ -270,6 +271,10 @@ test('a whole game over WSS by score: joined, snapshots, relays, over; the recor
 
   const over0 = await c0.waitOver({ timeout: 40000 });
   const over1 = await c1.waitOver();
+  // the steps of this game were timed: the lateness summary counts them
+  const mt = (await getMetrics(ctx.server.httpsPort)).values;
+  assert.ok(mt.pongd_game_tick_lateness_seconds_count >= plan.ticks, `lateness of ${mt.pongd_game_tick_lateness_seconds_count} steps`);
+  assert.ok(mt.pongd_game_tick_lateness_max_seconds >= 0);
   for (const [c, over] of [[c0, over0], [c1, over1]]) {
     assert.deepEqual(over.json, { type: 'over', reason: 'score', winner: plan.winner, score: plan.score }, `${c.label}: over`);
     const last = c.snapshots.at(-1);
