@@ -11,8 +11,11 @@
 # game plays, warms up $HOLD s, measures $DURATION s. Read from /proc: the server's CPU time
 # over the measured phase (→ CPU-µs per game-second) and its RSS before any game and at the end
 # of the measure (→ KiB per game, connections included). Tick lateness: the Node and floor
-# servers report theirs (GET /stats); pongd does not export it (match_tick_stats is not in
-# /metrics), so for pongd only the generator's outside view is there (snapshot delay).
+# servers report theirs (GET /stats, reset at the start of the measure); pongd's comes from its
+# /metrics (pongd_game_tick_lateness_*: quantiles and max over the process's lifetime — a fresh
+# pongd per run, so setup + warm-up + measure — and _sum/_count, read at the start and the end
+# of the measure: late_mean_us is the measured window's mean; tick_stalls is the lifetime count
+# of catch-ups capped at 30 steps). The generator's outside view (snapshot delay) is there too.
 #
 # Users: registering costs Argon2id time (~25-50 ms each), so 2 x max(GAMES) users are
 # registered once into a pongd VAR_DIR kept in $USERS_DIR (default build/bench/games-users;
@@ -110,29 +113,44 @@ start_target() { # name n -> SRV_PID SRV_PORT, GAMES_FILE
   esac
 }
 
+# pongd's /metrics -> "p50_us p99_us max_us sum_s count stalls live", or "- - - - - - -"
+pongd_metrics() {
+  curl -ks --max-time 3 "https://127.0.0.1:$SRV_PORT/metrics" | awk '
+    $1 == "pongd_game_tick_lateness_seconds{quantile=\"0.5\"}" { p50 = $2 * 1e6 }
+    $1 == "pongd_game_tick_lateness_seconds{quantile=\"0.99\"}" { p99 = $2 * 1e6 }
+    $1 == "pongd_game_tick_lateness_max_seconds" { mx = $2 * 1e6 }
+    $1 == "pongd_game_tick_lateness_seconds_sum" { sum = $2 }
+    $1 == "pongd_game_tick_lateness_seconds_count" { cnt = $2; ok = 1 }
+    $1 == "pongd_game_tick_stalls_total" { st = $2 }
+    $1 == "pongd_games_live" { live = $2 }
+    END { if (ok) printf "%.1f %.1f %.1f %s %s %s %s\n", p50, p99, mx, sum, cnt, st, live; else print "- - - - - - -" }'
+}
+
 server_stats() { # -> "p50 p99 max" in µs, or "- - -"
   [ "$1" = pongd ] && { echo "- - -"; return; }
   curl -ks --max-time 3 "https://127.0.0.1:$SRV_PORT/stats${2:-}" | sed -n 's/.*"late_p50_us":\([0-9.]*\).*"late_p99_us":\([0-9.]*\).*"late_max_us":\([0-9.]*\).*/\1 \2 \3/p'
 }
 
-printf 'round\ttarget\tgames\tsockets_open\tsnaps_per_s\texpected_per_s\tskipped\tcpu_s\tmeasure_s\tcpu_us_per_game_s\tcore_pct\tlate_p50_us\tlate_p99_us\tlate_max_us\tdelay_p50_ms\tdelay_p99_ms\tdelay_max_ms\tfirst_p50_ms\tfirst_p99_ms\trtt_p99_ms\trss0_kb\trss1_kb\tkib_per_game\tgames_over\tserver_closes\tgen_cpu_pct\tother_load\tstatus\n' >"$TSV"
+printf 'round\ttarget\tgames\tsockets_open\tsnaps_per_s\texpected_per_s\tskipped\tcpu_s\tmeasure_s\tcpu_us_per_game_s\tcore_pct\tlate_p50_us\tlate_p99_us\tlate_max_us\tdelay_p50_ms\tdelay_p99_ms\tdelay_max_ms\tfirst_p50_ms\tfirst_p99_ms\trtt_p99_ms\trss0_kb\trss1_kb\tkib_per_game\tgames_over\tserver_closes\tgen_cpu_pct\tother_load\tstatus\tlate_mean_us\ttick_stalls\n' >"$TSV"
 
 run_one() { # round target n
   local round="$1" name="$2" n="$3" out="$TMP/gen.out" err="$TMP/gen.err" status=ok
   wait_quiet
-  R0=""; start_target "$name" "$n" || { log "$name did not start / set up (n=$n)"; stop_server; printf '%s\t%s\t%s\t' "$round" "$name" "$n" >>"$TSV"; printf -- '-\t%.0s' $(seq 24) >>"$TSV"; printf 'setup-failed\n' >>"$TSV"; return; }
+  R0=""; start_target "$name" "$n" || { log "$name did not start / set up (n=$n)"; stop_server; printf '%s\t%s\t%s\t' "$round" "$name" "$n" >>"$TSV"; printf -- '-\t%.0s' $(seq 24) >>"$TSV"; printf 'setup-failed\t-\t-\n' >>"$TSV"; return; }
   local limit=$((120 + 15 + HOLD + DURATION + 15))
   : >"$out"
   [ "$NICE" = 0 ] || for t in /proc/"$SRV_PID"/task/*; do renice -n "$NICE" -p "${t##*/}" >/dev/null; done
   timeout -s INT $((limit + 15)) nice -n "$NICE" taskset -c "$CLIENT_CPU" "$GAMES_BIN" -g "$GAMES_FILE" -p "$SRV_PORT" -k "$BOT" -d "$DURATION" -H "$HOLD" -S 15 -L "$limit" -q >"$out" 2>"$err" &
-  local gpid=$! C1="" C2="" R1="" B1="" B2="" s1="- - -" s2="- - -"
+  local gpid=$! C1="" C2="" R1="" B1="" B2="" s1="- - -" s2="- - -" m1="- - - - - - -" m2="- - - - - - -"
   while kill -0 "$gpid" 2>/dev/null && ! grep -q '^MEASURE_START' "$out"; do sleep 0.02; done
   if grep -q '^MEASURE_START' "$out"; then
     C1="$(cpu_ticks "$SRV_PID")"; B1="$(machine_busy_ticks)"
     server_stats "$name" "?reset=1" >/dev/null
+    [ "$name" = pongd ] && m1="$(pongd_metrics)"
     while kill -0 "$gpid" 2>/dev/null && ! grep -q '^MEASURE_END' "$out"; do sleep 0.02; done
     C2="$(cpu_ticks "$SRV_PID" 2>/dev/null)"; B2="$(machine_busy_ticks)"; R1="$(rss_kb "$SRV_PID" 2>/dev/null)"
     s2="$(server_stats "$name")"; [ -n "$s2" ] || s2="- - -"
+    if [ "$name" = pongd ]; then m2="$(pongd_metrics)"; s2="$(cut -d' ' -f1-3 <<<"$m2")"; fi
   fi
   wait "$gpid"
   kill -0 "$SRV_PID" 2>/dev/null || status=server-died
@@ -151,12 +169,18 @@ run_one() { # round target n
   [ "${open:-0}" -eq $((2 * n)) ] || status="${status/ok/partial}"
   is_noisy "$other" && [ "$status" = ok ] && status=noisy
   read -r lp50 lp99 lmax <<<"$s2"
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+  local lmean=- stalls=- sum1 cnt1 sum2 cnt2 live2
+  if [ "$name" = pongd ]; then
+    read -r _ _ _ sum1 cnt1 _ _ <<<"$m1"; read -r _ _ _ sum2 cnt2 stalls live2 <<<"$m2"
+    lmean="$(awk -v a="$sum1" -v b="$sum2" -v c="$cnt1" -v d="$cnt2" 'BEGIN { if (c != "-" && d != "-" && d > c) printf "%.1f", (b - a) / (d - c) * 1e6; else print "-" }')"
+    log "pongd /metrics: games live ${live2:--}, steps in the window $(awk -v c="$cnt1" -v d="$cnt2" 'BEGIN { if (c != "-" && d != "-") print d - c; else print "-" }'), window mean ${lmean} µs; lifetime p50/p99/max ${lp50}/${lp99}/${lmax} µs, stalls ${stalls:--}"
+  fi
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
     "$round" "$name" "$n" "${open:--}" "$(kv snaps_per_s "$RES")" "$(kv expected_per_s "$RES")" "$(kv skipped "$RES")" \
     "$cpu_s" "${ms:--}" "$us" "$core" "$lp50" "$lp99" "$lmax" "$(kv delay_p50_ms "$RES")" "$(kv delay_p99_ms "$RES")" \
     "$(kv delay_max_ms "$RES")" "$(kv first_p50_ms "$RES")" "$(kv first_p99_ms "$RES")" "$(kv rtt_p99_ms "$RES")" "${R0:--}" "${R1:--}" "$kib" "$(kv games_over "$RES")" \
-    "$(kv server_closes "$RES")" "$(kv gen_cpu_pct "$RES")" "$other" "$status" >>"$TSV"
-  log "$name n=$n: open ${open:--}/$((2 * n)), snapshots $(kv snaps_per_s "$RES")/$(kv expected_per_s "$RES") per s, skipped $(kv skipped "$RES"), CPU ${core}% = ${us} µs/game-s, tick late p50/p99 ${lp50}/${lp99} µs, first-of-tick p50/p99 $(kv first_p50_ms "$RES")/$(kv first_p99_ms "$RES") ms, delay p50/p99/max $(kv delay_p50_ms "$RES")/$(kv delay_p99_ms "$RES")/$(kv delay_max_ms "$RES") ms, ${kib} KiB/game, over $(kv games_over "$RES"), closes $(kv server_closes "$RES"), gen $(kv gen_cpu_pct "$RES")%, other load $other [$status]"
+    "$(kv server_closes "$RES")" "$(kv gen_cpu_pct "$RES")" "$other" "$status" "$lmean" "${stalls:--}" >>"$TSV"
+  log "$name n=$n: open ${open:--}/$((2 * n)), snapshots $(kv snaps_per_s "$RES")/$(kv expected_per_s "$RES") per s, skipped $(kv skipped "$RES"), CPU ${core}% = ${us} µs/game-s, tick late p50/p99/max ${lp50}/${lp99}/${lmax} µs (window mean ${lmean}, stalls ${stalls:--}), first-of-tick p50/p99 $(kv first_p50_ms "$RES")/$(kv first_p99_ms "$RES") ms, delay p50/p99/max $(kv delay_p50_ms "$RES")/$(kv delay_p99_ms "$RES")/$(kv delay_max_ms "$RES") ms, ${kib} KiB/game, over $(kv games_over "$RES"), closes $(kv server_closes "$RES"), gen $(kv gen_cpu_pct "$RES")%, other load $other [$status]"
 }
 
 t_start=$SECONDS
@@ -180,9 +204,9 @@ elapsed=$((SECONDS - t_start))
   echo
   echo "Every run:"
   echo
-  echo "| round | server | games | sockets | snapshots/s (expected) | skipped | server CPU % of a core | CPU-µs per game-second | tick late p50 / p99 µs (server's own) | first snapshot of a tick p50 / p99 ms | snapshot delay p50 / p99 / max ms | KiB per game | games over | generator CPU % | other load | status |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
-  awk -F'\t' 'NR > 1 { printf "| %s | %s | %s | %s | %s (%s) | %s | %s | %s | %s / %s | %s / %s | %s / %s / %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $11, $10, $12, $13, $18, $19, $15, $16, $17, $23, $24, $26, $27, $28 }' "$TSV"
+  echo "| round | server | games | sockets | snapshots/s (expected) | skipped | server CPU % of a core | CPU-µs per game-second | tick late p50 / p99 / max µs (server's own; pongd: lifetime) | pongd window mean µs / stalls | first snapshot of a tick p50 / p99 ms | snapshot delay p50 / p99 / max ms | KiB per game | games over | generator CPU % | other load | status |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+  awk -F'\t' 'NR > 1 { printf "| %s | %s | %s | %s | %s (%s) | %s | %s | %s | %s / %s / %s | %s / %s | %s / %s | %s / %s / %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $11, $10, $12, $13, $14, $29, $30, $18, $19, $15, $16, $17, $23, $24, $26, $27, $28 }' "$TSV"
 } >"$MD"
 cat "$MD"
 log "wrote $MD and $TSV"
