@@ -253,8 +253,6 @@ static void api_invite_cancel(api_t *a, http_req_t *r, int64_t id) { api_user_db
 
 /* ---- GET /api/games/{id}, GET /api/games/{id}/replay ---- */
 
-static const char *const GAME_STATUS[] = { "live", "finished", "interrupted", "void" };
-static const char *const ENDED_HOW[] = { NULL, "score", "resign", "forfeit", "void", "interrupted" };
 static const char *const LIVE_STATE[] = { "waiting", "countdown", "playing", "paused", "over" };
 
 static void game_work(api_job_t *bj, db_t *db) {
@@ -277,9 +275,9 @@ static json_t *game_json(api_t *a, const job_t *j) {
     if (is_live) memcpy(score, live.score, sizeof score);
     json_t *opt = options_json(g->ball_speed, g->paddle_size, g->winning_score, g->map, g->powerups);
     json_object_set_new(opt, "seed", json_integer(g->seed));
-    const char *how = g->ended_how > 0 && g->ended_how <= MATCHREC_END_INTERRUPTED ? ENDED_HOW[g->ended_how] : NULL;
+    const char *how = matchrec_ended_how_name(g->ended_how);
     json_t *o = json_pack("{s:I, s:s, s:[o,o], s:o, s:[i,i], s:I, s:I, s:I, s:I}", "id", (json_int_t)g->id, "status",
-                          g->status >= 0 && g->status <= MATCHREC_VOID ? GAME_STATUS[g->status] : "live", "players",
+                          matchrec_status_name(g->status), "players",
                           api_user_brief(j->from.id, j->from.username, j->from.display_name, j->from.avatar_version),
                           api_user_brief(j->to.id, j->to.username, j->to.display_name, j->to.avatar_version), "options", opt,
                           "score", score[0], score[1], "started_at", (json_int_t)g->started_at, "duration_ms",

@@ -371,15 +371,13 @@ static void export_done(api_job_t *bj) {
         json_array_append_new(blocked, json_pack("{s:I, s:s, s:I}", "user_id", (json_int_t)db_rows_int(j->rows3, i, 0),
                                                  "display_name", db_rows_text(j->rows3, i, 2, NULL), "since",
                                                  (json_int_t)db_rows_int(j->rows3, i, 4)));
-    static const char *const status[] = { "live", "finished", "interrupted", "void" };
-    static const char *const how[] = { NULL, "score", "resign", "forfeit", "void", "interrupted" };
     json_t *matches = json_array();
     for (int i = 0; i < db_rows_count(j->rows4); i++) {
         matchrec_t g;
         matchrec_read(j->rows4, i, &g);
-        const char *h = g.ended_how > 0 && g.ended_how <= MATCHREC_END_INTERRUPTED ? how[g.ended_how] : NULL;
+        const char *h = matchrec_ended_how_name(g.ended_how);
         json_t *m = json_pack("{s:I, s:s, s:i, s:[s,s], s:[i,i], s:I, s:I, s:I}", "game_id", (json_int_t)g.id, "status",
-                              g.status >= 0 && g.status <= MATCHREC_VOID ? status[g.status] : "live", "seat",
+                              matchrec_status_name(g.status), "seat",
                               g.user[0] == j->base.uid ? 0 : 1, "players", g.names[0], g.names[1], "score", g.score[0], g.score[1],
                               "started_at", (json_int_t)g.started_at, "duration_ms", (json_int_t)g.duration_ms, "ticks",
                               (json_int_t)g.ticks);

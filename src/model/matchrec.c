@@ -253,3 +253,13 @@ int matchrec_counts(db_t *db, int64_t uid, int32_t *wins, int32_t *losses) {
     db_rows_free(r);
     return rc;
 }
+
+const char *matchrec_status_name(int32_t status) {
+    static const char *const names[] = { "live", "finished", "interrupted", "void" };
+    return status >= MATCHREC_RUNNING && status <= MATCHREC_VOID ? names[status] : "live";
+}
+
+const char *matchrec_ended_how_name(int32_t ended_how) {
+    static const char *const names[] = { NULL, "score", "resign", "forfeit", "void", "interrupted" };
+    return ended_how > MATCHREC_END_NONE && ended_how <= MATCHREC_END_INTERRUPTED ? names[ended_how] : NULL;
+}

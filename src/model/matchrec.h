@@ -54,6 +54,12 @@ typedef struct {
  * and m's outcome fields set as stored. Both players must be live users (ACCOUNT_E_NOTFOUND)
  * without a running game (MATCH_E_BUSY: one live game per account); DB_EINVAL when the two
  * are the same user or the mode is unknown. Its own transaction. */
+/* The API's names of a status ("live", "finished", "interrupted", "void") and of how a game
+ * ended ("score", "resign", "forfeit", "void", "interrupted"; NULL for MATCHREC_END_NONE or an
+ * unknown value). Static strings. */
+const char *matchrec_status_name(int32_t status);
+const char *matchrec_ended_how_name(int32_t ended_how);
+
 int matchrec_create(db_t *db, matchrec_t *m, int64_t now);
 /* The same inside the caller's open transaction (invite_accept): nothing committed or rolled back. */
 int matchrec_create_tx(db_t *db, matchrec_t *m, int64_t now);
