@@ -22,7 +22,8 @@
  * and, when all connections are up, "READY connected=N failed=F" on stdout (flushed), so
  * a script can sample the server's memory while the connections are idle.
  *
- * Build: cc -O2 -o build/bench/broadcast bench/broadcast.c $(pkg-config --cflags --libs openssl)
+ * Transport (connections, TLS, upgrade, framing, histogram): bench/wsclient.c.
+ * Build: bench/build.sh (cc -O2 -o build/bench/broadcast bench/broadcast.c bench/wsclient.c $(pkg-config --cflags --libs openssl))
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -45,6 +46,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "wsclient.h"
+
 /* ---------------------------------------------------------------- options */
 static const char *opt_host = "127.0.0.1";
 static int opt_port = 4443;
@@ -65,203 +68,28 @@ static int opt_resume = 0;            /* reuse a TLS session (cheaper handshakes
 static int opt_quiet = 0;
 static int opt_release = 0;           /* SSL_MODE_RELEASE_BUFFERS: less memory, more CPU */
 
-/* ---------------------------------------------------------------- time */
-static inline int64_t now_us(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static double cpu_seconds(void) {
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
-}
-
-/* ---------------------------------------------------------------- histogram (µs, ~1.6 % buckets) */
-#define H_BUCKETS (64 * 48)
-static uint64_t hist[H_BUCKETS];
-static uint64_t hist_count, hist_max;
-
-static inline void hist_add(int64_t v) {
-    if (v < 0) v = 0;
-    uint64_t u = (uint64_t)v;
-    unsigned idx;
-    if (u < 128) idx = (unsigned)u;
-    else {
-        int msb = 63 - __builtin_clzll(u);
-        int shift = msb - 6;
-        idx = (unsigned)(shift * 64 + (u >> shift));
-    }
-    if (idx >= H_BUCKETS) idx = H_BUCKETS - 1;
-    hist[idx]++;
-    hist_count++;
-    if (u > hist_max) hist_max = u;
-}
-
-/* value (µs) below which fraction q of the samples lie: middle of the bucket */
-static double hist_q(double q) {
-    if (!hist_count) return 0;
-    uint64_t want = (uint64_t)(q * (double)hist_count);
-    if (want >= hist_count) want = hist_count - 1;
-    uint64_t acc = 0;
-    for (unsigned i = 0; i < H_BUCKETS; i++) {
-        acc += hist[i];
-        if (acc > want) {
-            if (i < 128) return i;
-            unsigned shift = i / 64 - 1, mant = i - shift * 64;
-            double lo = (double)((uint64_t)mant << shift), hi = (double)((uint64_t)(mant + 1) << shift);
-            double mid = (lo + hi) / 2;
-            return mid > (double)hist_max ? (double)hist_max : mid;
-        }
-    }
-    return (double)hist_max;
-}
-
-/* ---------------------------------------------------------------- connections */
-enum { ST_IDLE, ST_TCP, ST_TLS, ST_UPGRADE, ST_AUTH, ST_OPEN, ST_CLOSED, ST_FAILED };
-/* ST_AUTH: upgraded, auth frame sent, waiting for auth_ok (still "in flight") */
-#define CONNECTING(st) ((st) == ST_TCP || (st) == ST_TLS || (st) == ST_UPGRADE || (st) == ST_AUTH)
+/* ---------------------------------------------------------------- state (the transport: wsclient.h) */
+static hist_t hist;
 
 #define AUTH_TOKEN_MAX 2048
 static char auth_frame[AUTH_TOKEN_MAX + 64]; /* {"type":"auth","token":"..."}; empty: no login */
 static size_t auth_len;
 
 struct conn {
-    int fd;
-    uint8_t state;
-    uint8_t events;     /* registered epoll events (EPOLLIN=1, EPOLLOUT=4) */
-    uint8_t want_write; /* an SSL operation asked for POLLOUT */
-    SSL *ssl;
-    uint8_t *rbuf;      /* partial frame / HTTP response; heap, only while non-empty */
-    uint32_t rlen, rcap;
-    uint8_t *wbuf;      /* pending output; heap, only while non-empty */
-    uint32_t wlen, wcap;
-    int64_t t_start;
+    WSCONN_FIELDS
 };
 
 static struct conn *conns;
-static int epfd;
-static SSL_CTX *ctx;
-static SSL_SESSION *saved_session;
-static struct sockaddr_storage dst;
-static socklen_t dst_len;
 static char upgrade_req[1024];
 static size_t upgrade_len;
-static uint8_t scratch[1 << 16];
 
 /* counters */
-static long n_started, n_inflight, n_open, n_failed, n_closed_by_server, n_open_at_send;
+static long n_open_at_send;
 static uint64_t n_sent, n_recv, n_recv_send_phase, n_err_frames, n_other_frames, n_unparsed;
-static uint64_t n_pings, n_bytes_in;
-static long close_codes[16]; static int close_code_vals[16]; static int n_close_kinds;
-static char first_fail[256];
-static volatile sig_atomic_t stop_flag;
+static uint64_t n_pings;
 static int64_t t_send_start, t_send_end, t_last_recv;
 static int sending;
 
-static void note_fail(const char *what, long i) {
-    if (!first_fail[0]) {
-        unsigned long e = ERR_peek_last_error();
-        char eb[160] = "";
-        if (e) ERR_error_string_n(e, eb, sizeof eb);
-        snprintf(first_fail, sizeof first_fail, "conn %ld: %s%s%s%s%s", i, what,
-                 errno ? " errno=" : "", errno ? strerror(errno) : "", eb[0] ? " ssl=" : "", eb);
-    }
-    ERR_clear_error();
-}
-
-static void set_events(long i, uint8_t ev) {
-    struct conn *c = &conns[i];
-    if (c->events == ev) return;
-    struct epoll_event e = { .events = ev, .data.u64 = (uint64_t)i };
-    epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd, &e);
-    c->events = ev;
-}
-
-static void conn_free(long i) {
-    struct conn *c = &conns[i];
-    if (c->ssl) { SSL_free(c->ssl); c->ssl = NULL; }
-    if (c->fd >= 0) { close(c->fd); c->fd = -1; }
-    free(c->rbuf); c->rbuf = NULL; c->rlen = c->rcap = 0;
-    free(c->wbuf); c->wbuf = NULL; c->wlen = c->wcap = 0;
-}
-
-static void conn_fail(long i, const char *why) {
-    struct conn *c = &conns[i];
-    int was = c->state;
-    note_fail(why, i);
-    conn_free(i);
-    if (was == ST_OPEN) { c->state = ST_CLOSED; n_open--; }
-    else if (was != ST_CLOSED && was != ST_FAILED) { c->state = ST_FAILED; n_failed++; n_inflight--; }
-}
-
-static void conn_closed_by_server(long i, int code) {
-    struct conn *c = &conns[i];
-    if (c->state == ST_OPEN) { n_open--; n_closed_by_server++; }
-    c->state = ST_CLOSED;
-    int k;
-    for (k = 0; k < n_close_kinds; k++) if (close_code_vals[k] == code) break;
-    if (k == n_close_kinds && n_close_kinds < 16) { close_code_vals[k] = code; close_codes[k] = 0; n_close_kinds++; }
-    if (k < 16) close_codes[k]++;
-    conn_free(i);
-}
-
-static int buf_append(uint8_t **b, uint32_t *len, uint32_t *cap, const void *p, size_t n) {
-    if (*len + n > *cap) {
-        uint32_t nc = *cap ? *cap : 256;
-        while (nc < *len + n) nc *= 2;
-        uint8_t *nb = realloc(*b, nc);
-        if (!nb) return -1;
-        *b = nb; *cap = nc;
-    }
-    memcpy(*b + *len, p, n);
-    *len += (uint32_t)n;
-    return 0;
-}
-
-/* --------------------------------------------------------------- output */
-static uint64_t rng = 0x9E3779B97F4A7C15ull;
-static inline uint32_t rnd32(void) { rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17; return (uint32_t)rng; }
-
-/* tries to write everything pending; 0 ok (maybe partially pending), -1 fatal */
-static int conn_flush(long i) {
-    struct conn *c = &conns[i];
-    while (c->wlen) {
-        ERR_clear_error();
-        int r = SSL_write(c->ssl, c->wbuf, (int)c->wlen);
-        if (r > 0) {
-            memmove(c->wbuf, c->wbuf + r, c->wlen - (uint32_t)r);
-            c->wlen -= (uint32_t)r;
-            continue;
-        }
-        int e = SSL_get_error(c->ssl, r);
-        if (e == SSL_ERROR_WANT_WRITE) { c->want_write = 1; set_events(i, EPOLLIN | EPOLLOUT); return 0; }
-        if (e == SSL_ERROR_WANT_READ) return 0;
-        return -1;
-    }
-    if (!c->wlen && c->wbuf) { free(c->wbuf); c->wbuf = NULL; c->wcap = 0; }
-    c->want_write = 0;
-    if (c->state == ST_OPEN || c->state == ST_UPGRADE || c->state == ST_AUTH) set_events(i, EPOLLIN);
-    return 0;
-}
-
-/* masked client frame */
-static int send_frame(long i, int opcode, const uint8_t *payload, size_t len) {
-    uint8_t f[8 + sizeof auth_frame];
-    if (len > sizeof auth_frame) return -1;
-    size_t h = 0;
-    f[h++] = (uint8_t)(0x80 | opcode);
-    if (len < 126) f[h++] = (uint8_t)(0x80 | len);
-    else { f[h++] = 0x80 | 126; f[h++] = (uint8_t)(len >> 8); f[h++] = (uint8_t)len; }
-    uint32_t m = rnd32();
-    uint8_t mk[4]; memcpy(mk, &m, 4);
-    memcpy(f + h, mk, 4); h += 4;
-    for (size_t k = 0; k < len; k++) f[h + k] = payload[k] ^ mk[k & 3];
-    struct conn *c = &conns[i];
-    if (buf_append(&c->wbuf, &c->wlen, &c->wcap, f, h + len)) return -1;
-    return conn_flush(i);
-}
 
 /* --------------------------------------------------------------- input */
 static void on_open(long i) {
@@ -304,214 +132,65 @@ static void handle_text(const uint8_t *p, size_t len, int64_t now) {
     n_recv++;
     if (sending) n_recv_send_phase++;
     t_last_recv = now;
-    hist_add(now - t);
+    hist_add(&hist, now - t);
 }
 
-/* parses frames in buf; returns bytes consumed, -1 when the connection must go */
-static long parse_frames(long i, const uint8_t *b, size_t n, int64_t now) {
-    size_t off = 0;
-    while (n - off >= 2) {
-        const uint8_t *f = b + off;
-        int fin = f[0] & 0x80, op = f[0] & 0x0f, masked = f[1] & 0x80;
-        uint64_t plen = f[1] & 0x7f;
-        size_t h = 2;
-        if (plen == 126) { if (n - off < 4) break; plen = ((uint64_t)f[2] << 8) | f[3]; h = 4; }
-        else if (plen == 127) {
-            if (n - off < 10) break;
-            plen = 0; for (int k = 0; k < 8; k++) plen = (plen << 8) | f[2 + k];
-            h = 10;
+/* one frame (wsclient's parser): 0 go on, -1 the connection must go, -2 it is gone */
+int ws_hook_frame(long i, int op, const uint8_t *p, size_t plen, int64_t now) {
+    switch (op) {
+    case 0x1:
+        if (conns[i].state == ST_AUTH) {
+            if (on_auth_answer(i, p, plen)) return -2;
+        } else {
+            handle_text(p, plen, now);
         }
-        if (masked) h += 4; /* servers must not mask; tolerate */
-        if (plen > (1u << 24)) return -1;
-        if (n - off < h + plen) break;
-        const uint8_t *p = f + h;
-        (void)fin;
-        switch (op) {
-        case 0x1:
-            if (conns[i].state == ST_AUTH) {
-                if (on_auth_answer(i, p, (size_t)plen)) return -2;
-            } else {
-                handle_text(p, (size_t)plen, now);
-            }
-            break;
-        case 0x8: {
-            int code = plen >= 2 ? (p[0] << 8) | p[1] : 1005;
-            if (conns[i].state == ST_AUTH) { /* 4001: the token was refused */
-                char why[64];
-                snprintf(why, sizeof why, "closed with %d before auth_ok", code);
-                errno = 0;
-                conn_fail(i, why);
-                return -2;
-            }
-            conn_closed_by_server(i, code);
+        break;
+    case 0x8: {
+        int code = plen >= 2 ? (p[0] << 8) | p[1] : 1005;
+        if (conns[i].state == ST_AUTH) { /* 4001: the token was refused */
+            char why[64];
+            snprintf(why, sizeof why, "closed with %d before auth_ok", code);
+            errno = 0;
+            conn_fail(i, why);
             return -2;
         }
-        case 0x9:
-            n_pings++;
-            if (plen <= 125 && send_frame(i, 0xA, p, (size_t)plen)) return -1;
-            break;
-        case 0xA: break;
-        default: n_other_frames++; break;
-        }
-        off += h + plen;
+        conn_closed_by_server(i, code);
+        return -2;
     }
-    return (long)off;
+    case 0x9:
+        n_pings++;
+        if (plen <= 125 && send_frame(i, 0xA, p, plen)) return -1;
+        break;
+    case 0xA: break;
+    default: n_other_frames++; break;
+    }
+    return 0;
 }
 
-static int start_connect(long i);
+void ws_hook_upgrade(long i) { ws_send_upgrade(i, upgrade_req, upgrade_len); }
 
-/* reads everything available; handles HTTP upgrade response and frames */
-static void conn_read(long i) {
+int ws_hook_upgraded(long i) {
     struct conn *c = &conns[i];
-    for (;;) {
-        ERR_clear_error();
-        int r = SSL_read(c->ssl, scratch, sizeof scratch);
-        if (r <= 0) {
-            int e = SSL_get_error(c->ssl, r);
-            if (e == SSL_ERROR_WANT_READ) return;
-            if (e == SSL_ERROR_WANT_WRITE) { c->want_write = 1; set_events(i, EPOLLIN | EPOLLOUT); return; }
-            if (c->state == ST_OPEN) conn_closed_by_server(i, e == SSL_ERROR_ZERO_RETURN ? 1006 : 1006);
-            else if (c->state == ST_AUTH) conn_fail(i, "connection dropped before auth_ok (no login within the server's deadline?)");
-            else conn_fail(i, e == SSL_ERROR_ZERO_RETURN || e == SSL_ERROR_SYSCALL ? "connection closed during upgrade" : "SSL_read");
-            return;
-        }
-        n_bytes_in += (uint64_t)r;
-        int64_t now = now_us();
-        const uint8_t *data = scratch;
-        size_t len = (size_t)r;
-        if (c->state == ST_UPGRADE) {
-            if (buf_append(&c->rbuf, &c->rlen, &c->rcap, data, len)) { conn_fail(i, "oom"); return; }
-            uint8_t *e = memmem(c->rbuf, c->rlen, "\r\n\r\n", 4);
-            if (!e) {
-                if (c->rlen > 8192) conn_fail(i, "upgrade response too long");
-                continue;
-            }
-            if (c->rlen < 12 || memcmp(c->rbuf + 9, "101", 3)) {
-                char line[128]; size_t l = 0;
-                while (l < c->rlen && l < sizeof line - 1 && c->rbuf[l] != '\r') { line[l] = (char)c->rbuf[l]; l++; }
-                line[l] = 0;
-                char why[200]; snprintf(why, sizeof why, "upgrade refused: %s", line);
-                errno = 0;
-                conn_fail(i, why);
-                return;
-            }
-            size_t hl = (size_t)(e + 4 - c->rbuf);
-            size_t rest = c->rlen - hl;
-            memmove(c->rbuf, c->rbuf + hl, rest);
-            c->rlen = (uint32_t)rest;
-            if (auth_len) { /* log in first: open once auth_ok arrives */
-                c->state = ST_AUTH;
-                if (send_frame(i, 0x1, (const uint8_t *)auth_frame, auth_len)) { conn_fail(i, "sending the auth frame"); return; }
-            } else {
-                on_open(i);
-            }
-            if (!c->rlen) { free(c->rbuf); c->rbuf = NULL; c->rcap = 0; continue; }
-            data = NULL; len = 0; /* fall through to parse rbuf */
-        }
-        if (c->state != ST_OPEN && c->state != ST_AUTH) return;
-        long used;
-        if (c->rlen) {
-            if (len && buf_append(&c->rbuf, &c->rlen, &c->rcap, data, len)) { conn_fail(i, "oom"); return; }
-            used = parse_frames(i, c->rbuf, c->rlen, now);
-            if (used == -2) return;
-            if (used < 0) { conn_fail(i, "bad frame"); return; }
-            memmove(c->rbuf, c->rbuf + used, c->rlen - (size_t)used);
-            c->rlen -= (uint32_t)used;
-            if (!c->rlen) { free(c->rbuf); c->rbuf = NULL; c->rcap = 0; }
-        } else {
-            used = parse_frames(i, data, len, now);
-            if (used == -2) return;
-            if (used < 0) { conn_fail(i, "bad frame"); return; }
-            if ((size_t)used < len && buf_append(&c->rbuf, &c->rlen, &c->rcap, data + used, len - (size_t)used)) {
-                conn_fail(i, "oom"); return;
-            }
-        }
-        /* nothing buffered in OpenSSL: epoll (level-triggered) tells when the socket has more,
-           which saves the read() that would only return EAGAIN */
-        if (!SSL_has_pending(c->ssl) && r < (int)sizeof scratch) return;
+    if (auth_len) { /* log in first: open once auth_ok arrives */
+        c->state = ST_AUTH;
+        if (send_frame(i, 0x1, (const uint8_t *)auth_frame, auth_len)) { conn_fail(i, "sending the auth frame"); return -1; }
+    } else {
+        on_open(i);
     }
+    return 0;
+}
+
+void ws_hook_dropped(long i, int e) {
+    if (conns[i].state == ST_AUTH) conn_fail(i, "connection dropped before auth_ok (no login within the server's deadline?)");
+    else conn_fail(i, e == SSL_ERROR_ZERO_RETURN || e == SSL_ERROR_SYSCALL ? "connection closed during upgrade" : "SSL_read");
 }
 
 static int new_session_cb(SSL *s, SSL_SESSION *sess) {
     (void)s;
-    if (!saved_session) { saved_session = sess; return 1; } /* keep the reference */
+    if (!ws_session) { ws_session = sess; return 1; } /* keep the reference */
     return 0;
 }
 
-static void conn_handshake(long i) {
-    struct conn *c = &conns[i];
-    ERR_clear_error();
-    int r = SSL_connect(c->ssl);
-    if (r == 1) {
-        c->state = ST_UPGRADE;
-        set_events(i, EPOLLIN);
-        if (buf_append(&c->wbuf, &c->wlen, &c->wcap, upgrade_req, upgrade_len) || conn_flush(i)) {
-            conn_fail(i, "sending upgrade request");
-            return;
-        }
-        conn_read(i); /* may already hold data */
-        return;
-    }
-    int e = SSL_get_error(c->ssl, r);
-    if (e == SSL_ERROR_WANT_READ) set_events(i, EPOLLIN);
-    else if (e == SSL_ERROR_WANT_WRITE) set_events(i, EPOLLOUT);
-    else conn_fail(i, "TLS handshake");
-}
-
-static int start_connect(long i) {
-    struct conn *c = &conns[i];
-    memset(c, 0, sizeof *c);
-    c->fd = -1;
-    c->t_start = now_us();
-    n_started++;
-    n_inflight++;
-    int fd = socket(dst.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) { c->state = ST_TCP; conn_fail(i, "socket()"); return -1; }
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    c->fd = fd;
-    c->state = ST_TCP;
-    struct epoll_event ev = { .events = EPOLLOUT, .data.u64 = (uint64_t)i };
-    c->events = EPOLLOUT;
-    if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev)) { conn_fail(i, "epoll_ctl"); return -1; }
-    if (connect(fd, (struct sockaddr *)&dst, dst_len) && errno != EINPROGRESS) { conn_fail(i, "connect()"); return -1; }
-    return 0;
-}
-
-static void conn_tcp_done(long i) {
-    struct conn *c = &conns[i];
-    int err = 0; socklen_t l = sizeof err;
-    getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &l);
-    if (err) { errno = err; conn_fail(i, "connect"); return; }
-    c->ssl = SSL_new(ctx);
-    if (!c->ssl) { conn_fail(i, "SSL_new"); return; }
-    SSL_set_fd(c->ssl, c->fd);
-    if (opt_host[0] < '0' || opt_host[0] > '9') SSL_set_tlsext_host_name(c->ssl, opt_host);
-    if (opt_resume && saved_session) SSL_set_session(c->ssl, saved_session);
-    c->state = ST_TLS;
-    conn_handshake(i);
-}
-
-static void on_event(long i, uint32_t ev) {
-    struct conn *c = &conns[i];
-    switch (c->state) {
-    case ST_TCP: conn_tcp_done(i); break;
-    case ST_TLS: conn_handshake(i); break;
-    case ST_UPGRADE:
-    case ST_AUTH:
-    case ST_OPEN:
-        if ((ev & EPOLLOUT) && c->want_write) {
-            c->want_write = 0;
-            if (c->wlen) { if (conn_flush(i)) { conn_fail(i, "SSL_write"); return; } }
-            else set_events(i, EPOLLIN);
-        }
-        if (c->state == ST_OPEN || c->state == ST_UPGRADE || c->state == ST_AUTH) {
-            if (ev & (EPOLLIN | EPOLLERR | EPOLLHUP)) conn_read(i);
-        }
-        break;
-    default: break;
-    }
-}
 
 static void on_signal(int s) { (void)s; stop_flag = 1; }
 
@@ -603,11 +282,7 @@ int main(int argc, char **argv) {
     signal(SIGTERM, on_signal);
 
     /* address */
-    struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai;
-    char portstr[16]; snprintf(portstr, sizeof portstr, "%d", opt_port);
-    if (getaddrinfo(opt_host, portstr, &hints, &ai)) { fprintf(stderr, "broadcast: cannot resolve %s\n", opt_host); return 2; }
-    memcpy(&dst, ai->ai_addr, ai->ai_addrlen); dst_len = ai->ai_addrlen;
-    freeaddrinfo(ai);
+    if (ws_resolve(opt_host, opt_port)) { fprintf(stderr, "broadcast: cannot resolve %s\n", opt_host); return 2; }
 
     char path[512], origin[512];
     if (opt_path) snprintf(path, sizeof path, "%s", opt_path);
@@ -621,13 +296,8 @@ int main(int argc, char **argv) {
         "Origin: %s\r\nUser-Agent: pongd-bench-broadcast\r\n\r\n", path, opt_host, opt_port, origin);
 
     /* TLS: no verification (self-signed test certificates on loopback) */
-    ctx = SSL_CTX_new(TLS_client_method());
-    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
-    SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
-                          (opt_release ? SSL_MODE_RELEASE_BUFFERS : 0));
-    SSL_CTX_set_read_ahead(ctx, 1); /* one read() per wakeup takes every record that is there */
-    SSL_CTX_set_alpn_protos(ctx, (const unsigned char *)"\x08http/1.1", 9);
+    ctx = ws_ctx_new(opt_release);
+    ws_sni_host = opt_host;
     if (opt_resume) {
         SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
         SSL_CTX_sess_set_new_cb(ctx, new_session_cb);
@@ -636,6 +306,7 @@ int main(int argc, char **argv) {
     conns = calloc((size_t)opt_n, sizeof *conns);
     epfd = epoll_create1(EPOLL_CLOEXEC);
     if (!conns || epfd < 0) { perror("broadcast"); return 1; }
+    ws_conns = conns; ws_stride = sizeof *conns;
 
     struct epoll_event evs[512];
     int64_t t0 = now_us(), deadline = t0 + (int64_t)(opt_limit * 1e6);
@@ -697,7 +368,7 @@ int main(int argc, char **argv) {
     n_open_at_send = n_open;
     uint64_t expected = 0;
     double cpu_send0 = cpu_seconds(), cpu_send1 = cpu_send0;
-    uint64_t bytes_send0 = n_bytes_in;
+    uint64_t bytes_send0 = ws_bytes_in;
     if (ns > 0 && opt_rate > 0 && opt_dur > 0) {
         sending = 1;
         t_send_start = now_us();
@@ -752,10 +423,8 @@ int main(int argc, char **argv) {
     double span_s = t_last_recv > t_send_start ? (t_last_recv - t_send_start) / 1e6 : 0;
     uint64_t lost = expected > n_recv ? expected - n_recv : 0;
     double gen_cpu = send_s > 0 ? (cpu_send1 - cpu_send0) / send_s : 0;
-    char closes[256] = ""; size_t cl = 0;
-    for (int k = 0; k < n_close_kinds; k++)
-        cl += (size_t)snprintf(closes + cl, sizeof closes - cl, "%s%d:%ld", k ? "," : "", close_code_vals[k], close_codes[k]);
-    if (!cl) snprintf(closes, sizeof closes, "-");
+    char closes[256];
+    ws_close_codes(closes, sizeof closes);
 
     {
         fprintf(stderr,
@@ -770,9 +439,9 @@ int main(int argc, char **argv) {
             expected ? 100.0 * (double)lost / (double)expected : 0.0,
             send_s > 0 ? (double)n_recv_send_phase / send_s : 0.0,
             span_s > 0 ? (double)n_recv / span_s : 0.0, span_s,
-            hist_q(0.5) / 1e3, hist_q(0.9) / 1e3, hist_q(0.99) / 1e3, hist_q(0.999) / 1e3, hist_max / 1e3,
+            hist_q(&hist, 0.5) / 1e3, hist_q(&hist, 0.9) / 1e3, hist_q(&hist, 0.99) / 1e3, hist_q(&hist, 0.999) / 1e3, hist.max / 1e3,
             n_failed, n_closed_by_server, closes, (unsigned long long)n_err_frames, (unsigned long long)n_unparsed,
-            (unsigned long long)n_pings, gen_cpu * 100, (n_bytes_in - bytes_send0) / 1e6);
+            (unsigned long long)n_pings, gen_cpu * 100, (ws_bytes_in - bytes_send0) / 1e6);
         if (first_fail[0]) fprintf(stderr, "  first failure: %s\n", first_fail);
     }
     printf("RESULT n=%ld open=%ld connect_failures=%ld connect_s=%.2f senders=%ld rate=%.1f send_s=%.3f sent=%llu "
@@ -784,7 +453,7 @@ int main(int argc, char **argv) {
            (unsigned long long)lost,
            (send_s > span_s ? send_s : span_s) > 0 ? (double)n_recv / (send_s > span_s ? send_s : span_s) : 0.0,
            span_s > 0 ? (double)n_recv / span_s : 0.0,
-           hist_q(0.5) / 1e3, hist_q(0.9) / 1e3, hist_q(0.99) / 1e3, hist_q(0.999) / 1e3, hist_max / 1e3,
+           hist_q(&hist, 0.5) / 1e3, hist_q(&hist, 0.9) / 1e3, hist_q(&hist, 0.99) / 1e3, hist_q(&hist, 0.999) / 1e3, hist.max / 1e3,
            n_closed_by_server, closes, (unsigned long long)n_err_frames, (unsigned long long)n_unparsed,
            gen_cpu * 100, cpu_seconds() - cpu_ready, (now_us() - t_connected) / 1e6, (t_end - t0) / 1e6, auth_len ? 1 : 0);
     fflush(stdout);

@@ -38,7 +38,8 @@
  * kept open 1 s after). Output: "READY ..." on stdout when the games play (a script
  * samples the server then), a summary on stderr, one line "RESULT key=value ..." on stdout.
  *
- * Build: bench/build.sh (cc -O2 bench/games.c $(pkg-config --cflags --libs openssl) -lm)
+ * Transport (connections, TLS, upgrade, framing, histogram): bench/wsclient.c.
+ * Build: bench/build.sh (cc -O2 bench/games.c bench/wsclient.c $(pkg-config --cflags --libs openssl) -lm)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -59,6 +60,8 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "wsclient.h"
 
 /* ---------------------------------------------------------------- options */
 static const char *opt_host = "127.0.0.1";
@@ -84,53 +87,6 @@ static int opt_quiet = 0;
 #define FACE_LEFT ((24 + 12) * 256)          /* inset + paddle width */
 #define FACE_RIGHT (FIELD_W - 36 * 256 - BALL)
 
-/* ---------------------------------------------------------------- time */
-static inline int64_t now_us(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-static double cpu_seconds(void) {
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
-}
-
-/* ---------------------------------------------------------------- histograms (µs, ~1.6 % buckets) */
-#define H_BUCKETS (64 * 48)
-typedef struct { uint64_t b[H_BUCKETS], count, max; } hist_t;
-static void hist_add(hist_t *h, int64_t v) {
-    if (v < 0) v = 0;
-    uint64_t u = (uint64_t)v;
-    unsigned idx;
-    if (u < 128) idx = (unsigned)u;
-    else {
-        int msb = 63 - __builtin_clzll(u);
-        int shift = msb - 6;
-        idx = (unsigned)(shift * 64 + (u >> shift));
-    }
-    if (idx >= H_BUCKETS) idx = H_BUCKETS - 1;
-    h->b[idx]++;
-    h->count++;
-    if (u > h->max) h->max = u;
-}
-static double hist_q(const hist_t *h, double q) {
-    if (!h->count) return 0;
-    uint64_t want = (uint64_t)(q * (double)h->count);
-    if (want >= h->count) want = h->count - 1;
-    uint64_t acc = 0;
-    for (unsigned i = 0; i < H_BUCKETS; i++) {
-        acc += h->b[i];
-        if (acc > want) {
-            if (i < 128) return i;
-            unsigned shift = i / 64 - 1, mant = i - shift * 64;
-            double lo = (double)((uint64_t)mant << shift), hi = (double)((uint64_t)(mant + 1) << shift);
-            double mid = (lo + hi) / 2;
-            return mid > (double)h->max ? (double)h->max : mid;
-        }
-    }
-    return (double)h->max;
-}
 static hist_t h_delay, h_rtt, h_first;
 
 /* The first snapshot of each grid tick: every game steps on one 60 Hz grid, so a snapshot's
@@ -157,18 +113,10 @@ static void first_flush(void) {
     for (int i = 0; i < RING; i++) if (ring[i].k >= 0) { hist_add(&h_first, ring[i].min); ring[i].k = -1; }
 }
 
-/* ---------------------------------------------------------------- connections */
-enum { ST_IDLE, ST_TCP, ST_TLS, ST_UPGRADE, ST_AUTH, ST_OPEN, ST_CLOSED, ST_FAILED };
-#define CONNECTING(st) ((st) == ST_TCP || (st) == ST_TLS || (st) == ST_UPGRADE || (st) == ST_AUTH)
-
+/* ---------------------------------------------------------------- connections (the transport: wsclient.h) */
 struct conn {
-    int fd;
-    uint8_t state, events, want_write, seat;
-    uint8_t key, match_state, playing_seen, over;
-    SSL *ssl;
-    uint8_t *rbuf; uint32_t rlen, rcap;
-    uint8_t *wbuf; uint32_t wlen, wcap;
-    int64_t t_start;
+    WSCONN_FIELDS
+    uint8_t seat, key, match_state, playing_seen, over;
     int64_t offset;           /* min(recv - tick·period) while playing; INT64_MAX unknown */
     int64_t grid;             /* offset minus this socket's share of the write batch (see grid_align) */
     uint32_t last_tick;
@@ -182,115 +130,13 @@ static struct conn *conns;
 static long n_conns, n_games;
 static int64_t *game_ids;
 static char **tokens;            /* 2 per game */
-static int epfd;
-static SSL_CTX *ctx;
-static struct sockaddr_storage dst;
-static socklen_t dst_len;
 static char origin[256];
-static uint8_t scratch[1 << 16];
 
-static long n_started, n_inflight, n_open, n_failed, n_closed_by_server;
-static long close_codes[16]; static int close_code_vals[16]; static int n_close_kinds;
-static char first_fail[256];
-static volatile sig_atomic_t stop_flag;
 static int measuring;
 /* counters during the measured phase (m_) and in all */
 static uint64_t m_snaps, m_bytes, m_relays, m_pongs, m_inputs, m_pings, m_skipped, m_late_inputs, m_text;
 static uint64_t n_snaps, n_inputs, n_over_texts, n_paused_texts, n_bad_frames, n_playing_conns;
 
-static void note_fail(const char *what, long i) {
-    if (!first_fail[0]) {
-        unsigned long e = ERR_peek_last_error();
-        char eb[160] = "";
-        if (e) ERR_error_string_n(e, eb, sizeof eb);
-        snprintf(first_fail, sizeof first_fail, "conn %ld: %s%s%s%s%s", i, what, errno ? " errno=" : "",
-                 errno ? strerror(errno) : "", eb[0] ? " ssl=" : "", eb);
-    }
-    ERR_clear_error();
-}
-static void set_events(long i, uint8_t ev) {
-    struct conn *c = &conns[i];
-    if (c->events == ev) return;
-    struct epoll_event e = { .events = ev, .data.u64 = (uint64_t)i };
-    epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd, &e);
-    c->events = ev;
-}
-static void conn_free(long i) {
-    struct conn *c = &conns[i];
-    if (c->ssl) { SSL_free(c->ssl); c->ssl = NULL; }
-    if (c->fd >= 0) { close(c->fd); c->fd = -1; }
-    free(c->rbuf); c->rbuf = NULL; c->rlen = c->rcap = 0;
-    free(c->wbuf); c->wbuf = NULL; c->wlen = c->wcap = 0;
-}
-static void conn_fail(long i, const char *why) {
-    struct conn *c = &conns[i];
-    int was = c->state;
-    note_fail(why, i);
-    conn_free(i);
-    if (was == ST_OPEN) { c->state = ST_CLOSED; n_open--; }
-    else if (was != ST_CLOSED && was != ST_FAILED) { c->state = ST_FAILED; n_failed++; n_inflight--; }
-}
-static void conn_closed_by_server(long i, int code) {
-    struct conn *c = &conns[i];
-    if (c->state == ST_OPEN) { n_open--; n_closed_by_server++; }
-    c->state = ST_CLOSED;
-    int k;
-    for (k = 0; k < n_close_kinds; k++) if (close_code_vals[k] == code) break;
-    if (k == n_close_kinds && n_close_kinds < 16) { close_code_vals[k] = code; close_codes[k] = 0; n_close_kinds++; }
-    if (k < 16) close_codes[k]++;
-    conn_free(i);
-}
-static int buf_append(uint8_t **b, uint32_t *len, uint32_t *cap, const void *p, size_t n) {
-    if (*len + n > *cap) {
-        uint32_t nc = *cap ? *cap : 256;
-        while (nc < *len + n) nc *= 2;
-        uint8_t *nb = realloc(*b, nc);
-        if (!nb) return -1;
-        *b = nb; *cap = nc;
-    }
-    memcpy(*b + *len, p, n);
-    *len += (uint32_t)n;
-    return 0;
-}
-
-static uint64_t rng = 0x9E3779B97F4A7C15ull;
-static inline uint32_t rnd32(void) { rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17; return (uint32_t)rng; }
-
-static int conn_flush(long i) {
-    struct conn *c = &conns[i];
-    while (c->wlen) {
-        ERR_clear_error();
-        int r = SSL_write(c->ssl, c->wbuf, (int)c->wlen);
-        if (r > 0) {
-            memmove(c->wbuf, c->wbuf + r, c->wlen - (uint32_t)r);
-            c->wlen -= (uint32_t)r;
-            continue;
-        }
-        int e = SSL_get_error(c->ssl, r);
-        if (e == SSL_ERROR_WANT_WRITE) { c->want_write = 1; set_events(i, EPOLLIN | EPOLLOUT); return 0; }
-        if (e == SSL_ERROR_WANT_READ) return 0;
-        return -1;
-    }
-    if (!c->wlen && c->wbuf) { free(c->wbuf); c->wbuf = NULL; c->wcap = 0; }
-    c->want_write = 0;
-    if (c->state == ST_OPEN || c->state == ST_UPGRADE || c->state == ST_AUTH) set_events(i, EPOLLIN);
-    return 0;
-}
-static int send_frame(long i, int opcode, const uint8_t *payload, size_t len) {
-    uint8_t f[2200];
-    if (len + 8 > sizeof f) return -1;
-    size_t h = 0;
-    f[h++] = (uint8_t)(0x80 | opcode);
-    if (len < 126) f[h++] = (uint8_t)(0x80 | len);
-    else { f[h++] = 0x80 | 126; f[h++] = (uint8_t)(len >> 8); f[h++] = (uint8_t)len; }
-    uint32_t m = rnd32();
-    uint8_t mk[4]; memcpy(mk, &m, 4);
-    memcpy(f + h, mk, 4); h += 4;
-    for (size_t k = 0; k < len; k++) f[h + k] = payload[k] ^ mk[k & 3];
-    struct conn *c = &conns[i];
-    if (buf_append(&c->wbuf, &c->wlen, &c->wcap, f, h + len)) return -1;
-    return conn_flush(i);
-}
 
 /* The sockets' offsets, taken modulo the period, cluster in a window of a few ms on the circle
  * (the first socket of a tick at its start, the last written at its end); the window starts
@@ -461,183 +307,60 @@ static void on_binary(long i, const uint8_t *p, size_t len, int64_t now) {
     }
 }
 
-static long parse_frames(long i, const uint8_t *b, size_t n, int64_t now) {
-    size_t off = 0;
-    while (n - off >= 2) {
-        const uint8_t *f = b + off;
-        int op = f[0] & 0x0f, masked = f[1] & 0x80;
-        uint64_t plen = f[1] & 0x7f;
-        size_t h = 2;
-        if (plen == 126) { if (n - off < 4) break; plen = ((uint64_t)f[2] << 8) | f[3]; h = 4; }
-        else if (plen == 127) {
-            if (n - off < 10) break;
-            plen = 0; for (int k = 0; k < 8; k++) plen = (plen << 8) | f[2 + k];
-            h = 10;
+/* one frame (wsclient's parser): 0 go on, -1 the connection must go, -2 it is gone */
+int ws_hook_frame(long i, int op, const uint8_t *p, size_t plen, int64_t now) {
+    switch (op) {
+    case 0x1:
+        if (conns[i].state == ST_AUTH) { on_joined(i, p, plen); if (conns[i].state != ST_OPEN) return -2; }
+        else on_text(i, p, plen);
+        break;
+    case 0x2: on_binary(i, p, plen, now); break;
+    case 0x8: {
+        int code = plen >= 2 ? (p[0] << 8) | p[1] : 1005;
+        if (conns[i].state == ST_AUTH) {
+            char why[64]; snprintf(why, sizeof why, "closed with %d before joined", code);
+            errno = 0; conn_fail(i, why); return -2;
         }
-        if (masked) h += 4;
-        if (plen > (1u << 24)) return -1;
-        if (n - off < h + plen) break;
-        const uint8_t *p = f + h;
-        switch (op) {
-        case 0x1:
-            if (conns[i].state == ST_AUTH) { on_joined(i, p, (size_t)plen); if (conns[i].state != ST_OPEN) return -2; }
-            else on_text(i, p, (size_t)plen);
-            break;
-        case 0x2: on_binary(i, p, (size_t)plen, now); break;
-        case 0x8: {
-            int code = plen >= 2 ? (p[0] << 8) | p[1] : 1005;
-            if (conns[i].state == ST_AUTH) {
-                char why[64]; snprintf(why, sizeof why, "closed with %d before joined", code);
-                errno = 0; conn_fail(i, why); return -2;
-            }
-            conn_closed_by_server(i, code);
-            return -2;
-        }
-        case 0x9:
-            if (plen <= 125 && send_frame(i, 0xA, p, (size_t)plen)) return -1;
-            break;
-        default: break;
-        }
-        if (conns[i].state != ST_OPEN && conns[i].state != ST_AUTH) return -2;
-        off += h + plen;
+        conn_closed_by_server(i, code);
+        return -2;
     }
-    return (long)off;
+    case 0x9:
+        if (plen <= 125 && send_frame(i, 0xA, p, plen)) return -1;
+        break;
+    default: break;
+    }
+    if (conns[i].state != ST_OPEN && conns[i].state != ST_AUTH) return -2;
+    return 0;
 }
 
-static void send_upgrade(long i) {
+void ws_hook_upgrade(long i) {
     char req[512];
     int l = snprintf(req, sizeof req,
         "GET /ws/game/%lld/ HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
         "Origin: %s\r\nUser-Agent: pongd-bench-games\r\n\r\n", (long long)game_ids[i / 2], opt_host, opt_port, origin);
-    struct conn *c = &conns[i];
-    if (buf_append(&c->wbuf, &c->wlen, &c->wcap, req, (size_t)l) || conn_flush(i)) conn_fail(i, "sending upgrade request");
+    ws_send_upgrade(i, req, (size_t)l);
 }
 
-static void conn_read(long i) {
-    struct conn *c = &conns[i];
-    for (;;) {
-        ERR_clear_error();
-        int r = SSL_read(c->ssl, scratch, sizeof scratch);
-        if (r <= 0) {
-            int e = SSL_get_error(c->ssl, r);
-            if (e == SSL_ERROR_WANT_READ) return;
-            if (e == SSL_ERROR_WANT_WRITE) { c->want_write = 1; set_events(i, EPOLLIN | EPOLLOUT); return; }
-            if (c->state == ST_OPEN) conn_closed_by_server(i, 1006);
-            else conn_fail(i, "connection dropped before joined");
-            return;
-        }
-        int64_t now = now_us();
-        const uint8_t *data = scratch;
-        size_t len = (size_t)r;
-        if (c->state == ST_UPGRADE) {
-            if (buf_append(&c->rbuf, &c->rlen, &c->rcap, data, len)) { conn_fail(i, "oom"); return; }
-            uint8_t *e = memmem(c->rbuf, c->rlen, "\r\n\r\n", 4);
-            if (!e) { if (c->rlen > 8192) conn_fail(i, "upgrade response too long"); continue; }
-            if (c->rlen < 12 || memcmp(c->rbuf + 9, "101", 3)) {
-                char line[128]; size_t l = 0;
-                while (l < c->rlen && l < sizeof line - 1 && c->rbuf[l] != '\r') { line[l] = (char)c->rbuf[l]; l++; }
-                line[l] = 0;
-                char why[200]; snprintf(why, sizeof why, "upgrade refused: %s", line);
-                errno = 0; conn_fail(i, why); return;
-            }
-            size_t hl = (size_t)(e + 4 - c->rbuf), rest = c->rlen - hl;
-            memmove(c->rbuf, c->rbuf + hl, rest);
-            c->rlen = (uint32_t)rest;
-            c->state = ST_AUTH;
-            char auth[2200];
-            int al = snprintf(auth, sizeof auth, "{\"type\":\"auth\",\"token\":\"%s\"}", tokens[i]);
-            if (send_frame(i, 0x1, (const uint8_t *)auth, (size_t)al)) { conn_fail(i, "sending the auth frame"); return; }
-            if (!c->rlen) { free(c->rbuf); c->rbuf = NULL; c->rcap = 0; continue; }
-            data = NULL; len = 0;
-        }
-        if (c->state != ST_OPEN && c->state != ST_AUTH) return;
-        long used;
-        if (c->rlen) {
-            if (len && buf_append(&c->rbuf, &c->rlen, &c->rcap, data, len)) { conn_fail(i, "oom"); return; }
-            used = parse_frames(i, c->rbuf, c->rlen, now);
-            if (used == -2) return;
-            if (used < 0) { conn_fail(i, "bad frame"); return; }
-            memmove(c->rbuf, c->rbuf + used, c->rlen - (size_t)used);
-            c->rlen -= (uint32_t)used;
-            if (!c->rlen) { free(c->rbuf); c->rbuf = NULL; c->rcap = 0; }
-        } else {
-            used = parse_frames(i, data, len, now);
-            if (used == -2) return;
-            if (used < 0) { conn_fail(i, "bad frame"); return; }
-            if ((size_t)used < len && buf_append(&c->rbuf, &c->rlen, &c->rcap, data + used, len - (size_t)used)) { conn_fail(i, "oom"); return; }
-        }
-        if (!SSL_has_pending(c->ssl) && r < (int)sizeof scratch) return;
-    }
-}
-
-static void conn_handshake(long i) {
-    struct conn *c = &conns[i];
-    ERR_clear_error();
-    int r = SSL_connect(c->ssl);
-    if (r == 1) {
-        c->state = ST_UPGRADE;
-        set_events(i, EPOLLIN);
-        send_upgrade(i);
-        if (c->state == ST_UPGRADE) conn_read(i);
-        return;
-    }
-    int e = SSL_get_error(c->ssl, r);
-    if (e == SSL_ERROR_WANT_READ) set_events(i, EPOLLIN);
-    else if (e == SSL_ERROR_WANT_WRITE) set_events(i, EPOLLOUT);
-    else conn_fail(i, "TLS handshake");
-}
-
-static int start_connect(long i) {
-    struct conn *c = &conns[i];
-    memset(c, 0, sizeof *c);
-    c->fd = -1;
-    c->offset = INT64_MAX;
-    c->t_start = now_us();
-    n_started++;
-    n_inflight++;
-    int fd = socket(dst.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) { c->state = ST_TCP; conn_fail(i, "socket()"); return -1; }
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    c->fd = fd;
-    c->state = ST_TCP;
-    struct epoll_event ev = { .events = EPOLLOUT, .data.u64 = (uint64_t)i };
-    c->events = EPOLLOUT;
-    if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev)) { conn_fail(i, "epoll_ctl"); return -1; }
-    if (connect(fd, (struct sockaddr *)&dst, dst_len) && errno != EINPROGRESS) { conn_fail(i, "connect()"); return -1; }
+int ws_hook_upgraded(long i) {
+    conns[i].state = ST_AUTH;
+    char auth[2200];
+    int al = snprintf(auth, sizeof auth, "{\"type\":\"auth\",\"token\":\"%s\"}", tokens[i]);
+    if (send_frame(i, 0x1, (const uint8_t *)auth, (size_t)al)) { conn_fail(i, "sending the auth frame"); return -1; }
     return 0;
 }
 
-static void conn_tcp_done(long i) {
-    struct conn *c = &conns[i];
-    int err = 0; socklen_t l = sizeof err;
-    getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &l);
-    if (err) { errno = err; conn_fail(i, "connect"); return; }
-    c->ssl = SSL_new(ctx);
-    if (!c->ssl) { conn_fail(i, "SSL_new"); return; }
-    SSL_set_fd(c->ssl, c->fd);
-    c->state = ST_TLS;
-    conn_handshake(i);
+void ws_hook_dropped(long i, int e) {
+    (void)e;
+    conn_fail(i, "connection dropped before joined");
 }
 
-static void on_event(long i, uint32_t ev) {
-    struct conn *c = &conns[i];
-    switch (c->state) {
-    case ST_TCP: conn_tcp_done(i); break;
-    case ST_TLS: conn_handshake(i); break;
-    case ST_UPGRADE: case ST_AUTH: case ST_OPEN:
-        if ((ev & EPOLLOUT) && c->want_write) {
-            c->want_write = 0;
-            if (c->wlen) { if (conn_flush(i)) { conn_fail(i, "SSL_write"); return; } }
-            else set_events(i, EPOLLIN);
-        }
-        if (c->state == ST_OPEN || c->state == ST_UPGRADE || c->state == ST_AUTH)
-            if (ev & (EPOLLIN | EPOLLERR | EPOLLHUP)) conn_read(i);
-        break;
-    default: break;
-    }
+static int game_connect(long i) {
+    int r = start_connect(i);
+    conns[i].offset = INT64_MAX;
+    return r;
 }
+
 
 static void on_signal(int s) { (void)s; stop_flag = 1; }
 
@@ -737,22 +460,14 @@ int main(int argc, char **argv) {
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
 
-    struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai;
-    char portstr[16]; snprintf(portstr, sizeof portstr, "%d", opt_port);
-    if (getaddrinfo(opt_host, portstr, &hints, &ai)) { fprintf(stderr, "games: cannot resolve %s\n", opt_host); return 2; }
-    memcpy(&dst, ai->ai_addr, ai->ai_addrlen); dst_len = ai->ai_addrlen;
-    freeaddrinfo(ai);
+    if (ws_resolve(opt_host, opt_port)) { fprintf(stderr, "games: cannot resolve %s\n", opt_host); return 2; }
 
-    ctx = SSL_CTX_new(TLS_client_method());
-    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
-    SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-    SSL_CTX_set_read_ahead(ctx, 1);
-    SSL_CTX_set_alpn_protos(ctx, (const unsigned char *)"\x08http/1.1", 9);
+    ctx = ws_ctx_new(0);
 
     conns = calloc((size_t)n_conns, sizeof *conns);
     epfd = epoll_create1(EPOLL_CLOEXEC);
     if (!conns || epfd < 0) { perror("games"); return 1; }
+    ws_conns = conns; ws_stride = sizeof *conns;
     for (long i = 0; i < n_conns; i++) { conns[i].fd = -1; conns[i].offset = INT64_MAX; }
 
     int64_t t0 = now_us(), deadline = t0 + (int64_t)(opt_limit * 1e6);
@@ -762,7 +477,7 @@ int main(int argc, char **argv) {
     /* ---- connect */
     long next = 0;
     while (!stop_flag) {
-        while (n_inflight < opt_batch && next < n_conns) start_connect(next++);
+        while (n_inflight < opt_batch && next < n_conns) game_connect(next++);
         if (next >= n_conns && n_inflight == 0) break;
         pump(20, &last_timers);
         int64_t now = now_us();
@@ -821,10 +536,8 @@ int main(int argc, char **argv) {
     long playing_open = 0;
     for (long i = 0; i < n_conns; i++) if (conns[i].state == ST_OPEN && !conns[i].over) playing_open++;
 
-    char closes[256] = ""; size_t cl = 0;
-    for (int k = 0; k < n_close_kinds; k++)
-        cl += (size_t)snprintf(closes + cl, sizeof closes - cl, "%s%d:%ld", k ? "," : "", close_code_vals[k], close_codes[k]);
-    if (!cl) snprintf(closes, sizeof closes, "-");
+    char closes[256];
+    ws_close_codes(closes, sizeof closes);
     double expected = 20.0 * (double)open_m0 * ms;
     fprintf(stderr,
             "games: %ld games (%ld sockets, %ld open at the start of the measure, %ld still playing at its end), %s bots, measured %.2fs\n"

@@ -52,17 +52,7 @@ for b in games floor-server; do
 done
 [ -f "$ROOT/build/wasm/pong.wasm" ] || die "build/wasm/pong.wasm missing (make wasm): the Node reference needs it"
 
-TMP="$(mktemp -d /tmp/tbench-games.XXXXXX)"
-SRV_PID=""
-trap 'stop_server; rm -rf "$TMP"' EXIT
-trap 'exit 130' INT TERM
-make_cert "$TMP"
-[ -n "${WEB_ROOT:-}" ] || { WEB_ROOT="$TMP/webroot"; make_webroot "$WEB_ROOT"; }
-export WEB_ROOT
-PONGD_DESC="-"
-case " $TARGETS " in *" pongd "*) snapshot_pongd "$TMP" ;; esac
-mkdir -p "$RESULTS_DIR"
-STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
+bench_setup games
 TSV="$RESULTS_DIR/games-$STAMP.tsv"
 MD="$RESULTS_DIR/games-$STAMP.md"
 UPTIME0="$(uptime)"

@@ -232,3 +232,20 @@ wait_quiet() {
   done
 }
 is_noisy() { awk -v o="$1" -v m="$QUIET_MAX" 'BEGIN{exit !(o != "-" && o != "" && o + 0 > m)}'; }
+
+# The start of a server benchmark (ws.sh, games.sh): a temporary directory TMP (removed, and the
+# server stopped, on exit), a test certificate, WEB_ROOT (a stub unless given), PONGD_DESC (and
+# the pongd snapshot when TARGETS has pongd), RESULTS_DIR created, STAMP for the result files.
+bench_setup() { # name (of the temporary directory: /tmp/tbench-NAME.XXXXXX)
+  TMP="$(mktemp -d "/tmp/tbench-$1.XXXXXX")"
+  SRV_PID=""
+  trap 'stop_server; rm -rf "$TMP"' EXIT
+  trap 'exit 130' INT TERM
+  make_cert "$TMP"
+  [ -n "${WEB_ROOT:-}" ] || { WEB_ROOT="$TMP/webroot"; make_webroot "$WEB_ROOT"; }
+  export WEB_ROOT
+  PONGD_DESC="-"
+  case " $TARGETS " in *" pongd "*) snapshot_pongd "$TMP" ;; esac
+  mkdir -p "$RESULTS_DIR"
+  STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
+}

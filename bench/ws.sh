@@ -36,17 +36,7 @@ load_warning
 [ "$(ulimit -n)" -ge $((IDLE_N + 200)) ] || log "warning: open-file limit $(ulimit -n) is below $IDLE_N connections"
 [ -x "$GEN_BIN" ] && [ "$GEN_BIN" -nt "$ROOT/bench/broadcast.c" ] || "$ROOT/bench/build.sh" >&2 || die "cannot build the generator"
 
-TMP="$(mktemp -d /tmp/tbench-ws.XXXXXX)"
-SRV_PID=""
-trap 'stop_server; rm -rf "$TMP"' EXIT
-trap 'exit 130' INT TERM
-make_cert "$TMP"
-[ -n "${WEB_ROOT:-}" ] || { WEB_ROOT="$TMP/webroot"; make_webroot "$WEB_ROOT"; }
-export WEB_ROOT
-PONGD_DESC="-"
-case " $TARGETS " in *" pongd "*) snapshot_pongd "$TMP" ;; esac
-mkdir -p "$RESULTS_DIR"
-STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
+bench_setup ws
 TSV="$RESULTS_DIR/ws-$STAMP.tsv"
 MD="$RESULTS_DIR/ws-$STAMP.md"
 PROBLEMS="$RESULTS_DIR/ws-$STAMP-problems.txt"
