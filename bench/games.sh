@@ -48,7 +48,7 @@ FLOOR_BIN="$ROOT/build/bench/floor-server"
 raise_nofile 65536
 load_warning
 for b in games floor-server; do
-  [ -x "$ROOT/build/bench/$b" ] && [ "$ROOT/build/bench/$b" -nt "$ROOT/bench/$b.c" ] || { "$ROOT/bench/build.sh" >&2 || die "cannot build the tools"; break; }
+  [ -x "$ROOT/build/bench/$b" ] && [ "$ROOT/build/bench/$b" -nt "$ROOT/bench/$b.c" ] && [ "$ROOT/build/bench/$b" -nt "$ROOT/bench/wsclient.c" ] && [ "$ROOT/build/bench/$b" -nt "$ROOT/bench/wsclient.h" ] || { "$ROOT/bench/build.sh" >&2 || die "cannot build the tools"; break; }
 done
 [ -f "$ROOT/build/wasm/pong.wasm" ] || die "build/wasm/pong.wasm missing (make wasm): the Node reference needs it"
 

@@ -34,7 +34,7 @@ fi
 raise_nofile 65536
 load_warning
 [ "$(ulimit -n)" -ge $((IDLE_N + 200)) ] || log "warning: open-file limit $(ulimit -n) is below $IDLE_N connections"
-[ -x "$GEN_BIN" ] && [ "$GEN_BIN" -nt "$ROOT/bench/broadcast.c" ] || "$ROOT/bench/build.sh" >&2 || die "cannot build the generator"
+[ -x "$GEN_BIN" ] && [ "$GEN_BIN" -nt "$ROOT/bench/broadcast.c" ] && [ "$GEN_BIN" -nt "$ROOT/bench/wsclient.c" ] && [ "$GEN_BIN" -nt "$ROOT/bench/wsclient.h" ] || "$ROOT/bench/build.sh" >&2 || die "cannot build the generator"
 
 bench_setup ws
 TSV="$RESULTS_DIR/ws-$STAMP.tsv"
