@@ -44,11 +44,22 @@
     X(SOCIAL_E_SELF, -400, "a request about oneself")                                                  \
     X(SOCIAL_E_BLOCKED, -401, "one of the two blocks the other")                                       \
     X(SOCIAL_E_EXISTS, -402, "already friends, or the request is already there")                       \
-    /* chat frames (live/chat): -500 .. -599 */                                                         \
+    /* the chat (live/chat, model/chatrule, model/chatstore): -500 .. -599 */                           \
     X(CHAT_E_JSON, -500, "not JSON, or not valid UTF-8")                                               \
     X(CHAT_E_INVALID, -501, "JSON, but not a valid chat frame")                                        \
     X(CHAT_E_TOO_LONG, -502, "the message is too long")                                                \
     X(CHAT_E_RATE, -503, "sending too fast")                                                          \
+    X(CHAT_E_EMPTY, -504, "the message is empty")                                                      \
+    X(CHAT_E_ROOM_NAME, -505, "not a valid room name")                                                 \
+    X(CHAT_E_CHANNEL, -506, "not a valid channel name")                                                \
+    X(CHAT_E_NO_CHANNEL, -507, "no such room or conversation")                                         \
+    X(CHAT_E_NOT_MEMBER, -508, "not a member of this room")                                            \
+    X(CHAT_E_BANNED, -509, "banned from this room")                                                    \
+    X(CHAT_E_MUTED, -510, "muted in this room")                                                        \
+    X(CHAT_E_SELF, -511, "a conversation with (or report of) oneself")                                 \
+    X(CHAT_E_FORBIDDEN, -512, "not allowed to moderate this")                                          \
+    X(CHAT_E_NO_MESSAGE, -513, "no such message")                                                      \
+    X(CHAT_E_NOT_BANNED, -514, "no ban to lift")                                                       \
     /* invites to play (model/invite): -600 .. -699 */                                                  \
     X(INVITE_E_SELF, -600, "an invite to oneself")                                                     \
     X(INVITE_E_EXISTS, -601, "a pending invite between the two already exists")                       \
