@@ -56,6 +56,8 @@ static json_t *invite_json(const invite_t *v, const account_t *from, const accou
     return o;
 }
 
+json_t *api_invite_json(const invite_t *v, const account_t *from, const account_t *to) { return invite_json(v, from, to); }
+
 /* Tells both users' tabs: {"type":type,"invite":…}; `only_to` when one of them only. */
 static void push_invite(api_t *a, const char *type, const invite_t *v, const account_t *from, const account_t *to, int64_t only_to) {
     for (int k = 0; k < 2; k++) {
