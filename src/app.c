@@ -20,6 +20,7 @@ bool app_init(app_t *a, char *err, size_t errlen) {
         .cfg = a->cfg, .metrics = a->metrics, .chat_rooms = a->rooms, .pool = a->pool, .hash_pool = a->hash_pool,
         .db = a->dbpool, .presence = a->presence, .bus = a->bus, .matches = a->matches, .secret = a->secret, .tokens = a->tokens, .common = a->common,
         .auth_rate = a->auth_rate, .dummy_hash = a->dummy_hash,
+        .chat = a->chat,
     }, err, errlen);
     return a->api != NULL;
 }
