@@ -86,8 +86,8 @@ test('open joins a room, loads its members and history; send resolves on ack, re
   const h = await harness({
     conversations: () => ({ conversations: [] }),
     join: () => ({ room: { name: 'Games' } }),
-    room: () => ({ room: { name: 'Games', owner_id: 2 }, role: 'member', members: [{ id: 1, display_name: 'Me', role: 'member', online: true }, { id: 2, display_name: 'Bo', role: 'owner', online: false }] }),
-    history: (channel, opts) => (opts.before ? { messages: [row(1), row(2)] } : { messages: [row(3), row(4)], last_seq: 4 }),
+    room: () => ({ room: { name: 'Games', owner_id: 2 }, role: 'member', members: [{ user: { id: 1, display_name: 'Me' }, role: 'member', site_admin: false, online: true }, { user: { id: 2, display_name: 'Bo' }, role: 'owner', site_admin: false, online: false }] }),
+    history: (channel, opts) => (opts.before ? { messages: [row(1), row(2)], more: false } : { messages: [row(3), row(4)], last_seq: 4, more: true }),
   });
   const c = await h.chat.open('room:games');
   assert.equal(c.name, 'Games', 'the creator\'s spelling');
@@ -121,10 +121,12 @@ test('open joins a room, loads its members and history; send resolves on ack, re
   assert.equal(c.room.role, 1);
   h.ws().receive({ type: 'chat.deleted', channel: 'room:Games', seq: 4 });
   assert.equal(c.messages[1].deleted, true);
-  // scrolling back
-  h.chat.get('room:games').hasOlder = true;
+  // scrolling back: "more" on the newest page said older ones exist
+  assert.equal(c.hasOlder, true);
   assert.equal(await h.chat.loadOlder('room:games'), 2);
   assert.deepEqual(c.messages.map((m) => m.seq), [1, 2, 3, 4, 5]);
+  assert.equal(c.hasOlder, false);
+  assert.equal(await h.chat.loadOlder('room:games'), 0, 'nothing older: no request');
 });
 
 test('after a drop: subscribe again, then since= the highest seq seen, paging on "more"; nothing lost, nothing twice', async () => {

@@ -77,8 +77,9 @@ export function checkMessage(v) {
   const userId = isId(v.user_id) ? v.user_id : isId(v.sender_id) ? v.sender_id : isId(user?.id) ? user.id : null;
   const deleted = v.deleted === true || (typeof v.deleted_at === 'number' && v.deleted_at > 0);
   const kind = kindOf(v.kind);
+  // An invite card carries the Invite while it is pending, else only { id }.
   const invite = kind === 'invite' ? checkInvite(v.invite) : null;
-  const ref = isId(v.ref) ? v.ref : isId(v.ref_id) ? v.ref_id : null;
+  const ref = isId(v.invite?.id) ? v.invite.id : isId(v.ref) ? v.ref : isId(v.ref_id) ? v.ref_id : null;
   return {
     seq: v.seq,
     at: typeof v.at === 'number' && Number.isFinite(v.at) ? v.at : (typeof v.created_at === 'number' ? v.created_at : 0),

@@ -30,16 +30,18 @@ export class ChatError extends Error {
   }
 }
 
+/** A ChatMember of the API ({ user: UserBrief, role, site_admin, online, muted_until }). */
 function checkMember(v) {
   if (!v || typeof v !== 'object') return null;
-  const id = Number.isSafeInteger(v.id) ? v.id : v.user_id;
+  const u = v.user && typeof v.user === 'object' ? v.user : v;
+  const id = u.id;
   if (!Number.isSafeInteger(id) || id <= 0) return null;
   return {
     id,
-    name: typeof v.display_name === 'string' ? v.display_name : '',
-    avatar: typeof v.avatar_url === 'string' ? v.avatar_url : null,
+    name: typeof u.display_name === 'string' ? u.display_name : '',
+    avatar: typeof u.avatar_url === 'string' ? u.avatar_url : null,
     role: roleRank(v.role),
-    isAdmin: v.is_admin === true || v.is_admin === 1,
+    isAdmin: v.site_admin === true,
     online: v.online === true,
     mutedUntil: typeof v.muted_until === 'number' ? v.muted_until : 0,
   };
@@ -204,7 +206,7 @@ export function createChat({ live, api, deps = {} }) {
     if (typeof info?.name === 'string' && info.name) c.name = info.name;
     c.room = {
       role: roleRank(answer?.role ?? answer?.my_role ?? info?.role),
-      isAdmin: answer?.is_admin === true || answer?.is_admin === 1,
+      isAdmin: answer?.site_admin === true,
       mutedUntil: typeof answer?.muted_until === 'number' ? answer.muted_until : 0,
       ownerId: Number.isSafeInteger(info?.owner_id) ? info.owner_id : (Number.isSafeInteger(info?.owner?.id) ? info.owner.id : null),
       members: listOf(answer, 'members').map(checkMember).filter(Boolean),
@@ -219,7 +221,7 @@ export function createChat({ live, api, deps = {} }) {
       if (disposed) return;
       const list = listOf(answer, 'messages', 'items').map(checkMessage).filter(Boolean);
       c.loaded = true;
-      c.hasOlder = list.length >= PAGE && list[0].seq > 1;
+      c.hasOlder = answer?.more === true;   // without since=, "more": older messages exist
       absorb(c, list, answer?.last_seq);
     } finally {
       c.loading = false;
@@ -237,7 +239,7 @@ export function createChat({ live, api, deps = {} }) {
     try {
       const answer = await api.history(c.channel, { before: c.messages[0]?.seq ?? 1, limit: PAGE });
       list = listOf(answer, 'messages', 'items').map(checkMessage).filter(Boolean);
-      c.hasOlder = list.length >= PAGE && list[0].seq > 1;
+      c.hasOlder = answer?.more === true;
       c.messages = mergeMessages(c.messages, list, Infinity);
     } finally {
       c.loading = false;
@@ -492,6 +494,14 @@ export function createChat({ live, api, deps = {} }) {
       throw new ChatError('invalid_action');
     },
     report: (what) => api.report(what),
+    /** The room browser: rooms whose name contains `q`, as [{ name, members }]. */
+    async rooms(q = '') {
+      const answer = await api.rooms(q);
+      return listOf(answer, 'rooms', 'items').filter((r) => r && typeof r.name === 'string').map((r) => ({
+        name: r.name,
+        members: Number.isSafeInteger(r.members) ? r.members : 0,
+      }));
+    },
     /** Invites `userId` to a game with `options` (the API's values): the created invite. */
     inviteToGame: (userId, options) => api.invite(userId, options),
     subscribe(fn) {
