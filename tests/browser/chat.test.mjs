@@ -47,7 +47,7 @@ async function openAs(who = null, { base = ctx.server.base, path = '/chat', ...o
   const opened = await openPage(ctx.browser, { locale: 'en-US', viewport: { width: 1200, height: 900 }, ...options });
   await opened.page.goto(`${base}/login?next=${encodeURIComponent(path)}`);
   await logIn(opened.page, account.username);
-  await opened.page.waitForSelector('#nav-me');
+  await opened.page.waitForSelector('#nav-me', { state: 'attached' });   // in the collapsed menu on a phone
   return { ...opened, who: account };
 }
 

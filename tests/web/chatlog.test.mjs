@@ -38,6 +38,8 @@ test('checkMessage reads socket frames and history rows into one shape', () => {
   assert.equal(inv.kind, 'invite');
   assert.equal(inv.invite, null, 'a bad invite object is dropped');
   assert.equal(inv.inviteId, 9);
+  // an answered invite comes as its id only
+  assert.equal(checkMessage({ seq: 3, kind: 'invite', message: 'x', invite: { id: 12 } }).inviteId, 12);
   for (const bad of [null, {}, { seq: 0 }, { seq: -1 }, { seq: 1.5 }, { seq: '3' }, []]) assert.equal(checkMessage(bad), null);
 });
 
