@@ -158,8 +158,11 @@ static void ws_message(void *ap, ws_conn_t *c, span_t data, bool binary) {
         ws_close(c, 1003, "binary frames are not accepted");
         return;
     }
-    if (is_app_socket(ws_path(c))) presence_on_message(a->presence, c, data);
-    else chat_on_message(a->chat, c, data);
+    if (is_app_socket(ws_path(c))) {
+        if (!chat_tab_frame(a->chat, presence_tab(c), data)) presence_on_message(a->presence, c, data);
+    } else {
+        chat_on_message(a->chat, c, data);
+    }
 }
 
 static void ws_close_cb(void *ap, ws_conn_t *c) {

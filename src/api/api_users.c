@@ -660,6 +660,7 @@ static void block_done(api_job_t *bj) {
         notify(j->base.a, j->base.target, "friend_update", j->base.uid, "none", NULL);
         notify(j->base.a, j->base.uid, "friend_update", j->base.target, "blocked", NULL);
     }
+    if (j->base.a->chat) chat_blocks_changed(j->base.a->chat, j->base.uid);   /* its sockets filter by the new set */
     answer_empty(j, 204);
 }
 
@@ -669,6 +670,7 @@ static void unblock_work(api_job_t *bj, db_t *db) { bj->rc = social_unblock(db, 
 
 static void unblock_done(api_job_t *bj) {
     if (!api_db_ok(bj, NULL)) return;
+    if (bj->a->chat) chat_blocks_changed(bj->a->chat, bj->uid);
     answer_empty(job_of(bj), 204);
 }
 

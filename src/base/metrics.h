@@ -17,6 +17,7 @@ typedef struct {
     int64_t ws_realtime_open;     /* open realtime (game) WebSockets (ws_set_realtime) */
     int64_t ws_realtime_nodelay;  /* of those, how many read TCP_NODELAY back as set */
     uint64_t ws_replaced;         /* unwritten messages replaced by a newer one (ws_send_latest) */
+    uint64_t ws_direct_writes;    /* realtime sockets written at the end of a loop turn, no WRITEABLE round trip */
 } metrics_t;
 
 static inline void metrics_count_status(metrics_t *m, int status) {

@@ -12,6 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
 
 /* Client address without the IPv4-mapped prefix. */
 void srv_peer(struct lws *wsi, char *out, size_t cap) {
@@ -91,11 +94,13 @@ static const struct lws_protocols PROTOCOLS_REDIRECT[] = {
     { NULL, NULL, 0, 0, 0, NULL, 0 },
 };
 
-static void flush_timer(lws_sorted_usec_list_t *sul) {
-    srv_t *s = lws_container_of(sul, srv_t, flush_sul);
+static void flush_timer(void *arg) {
+    srv_t *s = arg;
     log_flush();
-    lws_sul_schedule(s->ctx, 0, &s->flush_sul, flush_timer, 250 * LWS_US_PER_MS);
+    net_timer_at(s->flush_timer, now_mono_us() + 250 * 1000u);
 }
+
+static int timers_start(srv_t *s, char *err, size_t errlen);
 
 int srv_create(srv_t **out, const config_t *cfg, const char *cert, const char *key, const srv_handlers_t *h,
                void *app, metrics_t *metrics, char *err, size_t errlen) {
@@ -104,6 +109,7 @@ int srv_create(srv_t **out, const config_t *cfg, const char *cert, const char *k
     s->h = *h;
     s->app = app;
     s->m = metrics;
+    s->tfd = -1;
     overflow_init(s);
     lws_set_log_level(getenv("PONGD_LWS_LOG") ? atoi(getenv("PONGD_LWS_LOG")) : LLL_ERR, overflow_lws_log);
 
@@ -173,7 +179,13 @@ int srv_create(srv_t **out, const config_t *cfg, const char *cert, const char *k
             return ERR_IO;
         }
     }
-    lws_sul_schedule(s->ctx, 0, &s->flush_sul, flush_timer, 250 * LWS_US_PER_MS);
+    if (timers_start(s, err, errlen) != 0) {
+        lws_context_destroy(s->ctx);
+        free(s);
+        return ERR_IO;
+    }
+    s->flush_timer = srv_timer_new(s, flush_timer, s);
+    net_timer_at(s->flush_timer, now_mono_us() + 250 * 1000u);
     ws_conn_pacing_start(s);
     *out = s;
     return 0;
@@ -199,6 +211,7 @@ void srv_request_stop(srv_t *s) {
  * jobs the turn queued (all at once: see pool_defer_wakeups). */
 static int service(srv_t *s) {
     int rc = lws_service(s->ctx, 0);
+    ws_conn_flush_direct(s);
     for (int i = 0; i < s->n_pools; i++) pool_kick(s->pools[i]);
     return rc;
 }
@@ -245,19 +258,102 @@ int srv_run(srv_t *s) {
     return 0;
 }
 
-/* ---- loop timers (timer.h) ---- */
+/* ---- loop timers (timer.h) ----
+ *
+ * Every net_timer shares one timerfd (CLOCK_MONOTONIC, absolute deadlines) that sits in lws's
+ * poll set as a raw file. Not lws_sul: lws 4.1 polls with the time to its next sul truncated
+ * to whole milliseconds, so for the last < 1 ms before a sul is due it calls poll(…, 0) over
+ * every socket again and again — measured at 10 games, 60 % of pongd's CPU was that spin
+ * before each 60 Hz tick (docs/performance.md, "Remote games"). The timerfd wakes poll() at
+ * the deadline itself. The timers are few (the games' tick, the log flush, the pacing
+ * timers), so a list scanned on each change is enough; the timerfd is re-armed only when the
+ * earliest deadline changes. */
 
 struct net_timer {
     srv_t *srv;                 /* NULL once srv_destroy has passed */
-    lws_sorted_usec_list_t sul;
+    uint64_t at_us;             /* armed for this CLOCK_MONOTONIC time; 0 = unarmed */
+    uint64_t ran;               /* the wake-up (srv->timer_wake) it last ran in */
     void (*fn)(void *arg);
     void *arg;
     struct net_timer *prev, *next; /* srv->timers */
 };
 
-static void timer_fired(lws_sorted_usec_list_t *sul) {
-    struct net_timer *t = lws_container_of(sul, struct net_timer, sul);
-    t->fn(t->arg); /* may re-arm, cancel or free t: nothing of t is used after */
+/* Points the timerfd at the earliest armed timer (disarms it if none). */
+static void timers_sync(srv_t *s) {
+    uint64_t at = 0;
+    for (const struct net_timer *t = s->timers; t; t = t->next)
+        if (t->at_us && (!at || t->at_us < at)) at = t->at_us;
+    if (at == s->tfd_at || s->tfd < 0) return;
+    struct itimerspec its;
+    memset(&its, 0, sizeof its);
+    its.it_value.tv_sec = (time_t)(at / 1000000u);
+    its.it_value.tv_nsec = (long)(at % 1000000u) * 1000;
+    if (timerfd_settime(s->tfd, TFD_TIMER_ABSTIME, &its, NULL) != 0) {
+        log_msg("error", "timerfd_settime failed: the loop timers may fire late");
+        return;
+    }
+    s->tfd_at = at;
+}
+
+/* The timerfd is readable: runs every timer due now, each at most once per wake-up (a timer
+ * re-armed for a past time from its own fn runs at the next one). The list is walked again
+ * from its head after each fn, which may arm, cancel or free any timer. */
+static void timers_run(srv_t *s) {
+    uint64_t expirations;
+    if (read(s->tfd, &expirations, sizeof expirations) < 0) { /* EAGAIN: nothing to clear */ }
+    s->tfd_at = 0;              /* a one-shot timerfd is disarmed once it has fired */
+    uint64_t now = now_mono_us(), wake = ++s->timer_wake;
+    for (;;) {
+        struct net_timer *t = s->timers;
+        while (t && !(t->at_us && t->at_us <= now && t->ran != wake)) t = t->next;
+        if (!t) break;
+        t->at_us = 0;
+        t->ran = wake;
+        t->fn(t->arg);
+    }
+    timers_sync(s);
+    ws_conn_flush_direct(s);   /* what the timers queued (the games' snapshots) goes out now */
+}
+
+static int cb_timer(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len) {
+    (void)user, (void)in, (void)len;
+    struct lws_context *ctx = lws_get_context(wsi);
+    srv_t *s = ctx ? lws_context_user(ctx) : NULL;
+    if (reason == LWS_CALLBACK_RAW_RX_FILE && s && s->tfd >= 0) timers_run(s);
+    if (reason == LWS_CALLBACK_RAW_CLOSE_FILE && s) s->tfd = -1; /* lws closes the fd */
+    return 0;
+}
+
+static const struct lws_protocols PROTOCOLS_TIMER[] = {
+    { "pongd-timer", cb_timer, 0, 0, 0, NULL, 0 },
+    { NULL, NULL, 0, 0, 0, NULL, 0 },
+};
+
+/* The timerfd and the vhost without a listener that holds it. ERR_IO with a message. */
+static int timers_start(srv_t *s, char *err, size_t errlen) {
+    struct lws_context_creation_info info;
+    memset(&info, 0, sizeof info);
+    info.vhost_name = "timers";
+    info.port = CONTEXT_PORT_NO_LISTEN_SERVER;
+    info.protocols = PROTOCOLS_TIMER;
+    struct lws_vhost *vh = lws_create_vhost(s->ctx, &info);
+    int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    if (!vh || fd < 0) {
+        if (fd >= 0) close(fd);
+        snprintf(err, errlen, "could not create the loop timer (timerfd)");
+        return ERR_IO;
+    }
+    lws_sock_file_fd_type desc;
+    memset(&desc, 0, sizeof desc);
+    desc.filefd = fd;
+    s->tfd = fd;
+    if (!lws_adopt_descriptor_vhost(vh, LWS_ADOPT_RAW_FILE_DESC, desc, "pongd-timer", NULL)) {
+        s->tfd = -1;
+        close(fd);
+        snprintf(err, errlen, "could not add the loop timer to the event loop");
+        return ERR_IO;
+    }
+    return 0;
 }
 
 net_timer_t *srv_timer_new(srv_t *s, void (*fn)(void *arg), void *arg) {
@@ -273,38 +369,39 @@ net_timer_t *srv_timer_new(srv_t *s, void (*fn)(void *arg), void *arg) {
 
 void net_timer_at(net_timer_t *t, uint64_t at_us) {
     if (!t->srv) return;
-    uint64_t now = now_mono_us();
-    /* lws 4.1 takes a delay from now (lws_now_usecs, CLOCK_MONOTONIC like now_mono_us) */
-    lws_usec_t delay = at_us > now ? (lws_usec_t)(at_us - now) : 0;
-    lws_sul_cancel(&t->sul);
-    lws_sul_schedule(t->srv->ctx, 0, &t->sul, timer_fired, delay);
+    t->at_us = at_us ? at_us : 1;   /* 0 or past: the timerfd fires at once */
+    timers_sync(t->srv);
 }
 
 void net_timer_cancel(net_timer_t *t) {
-    if (t->srv) lws_sul_cancel(&t->sul);
+    if (!t->srv || !t->at_us) return;
+    t->at_us = 0;
+    timers_sync(t->srv);
 }
 
 void srv_timer_free(net_timer_t *t) {
     if (!t) return;
     if (t->srv) {
-        lws_sul_cancel(&t->sul);
-        if (t->prev) t->prev->next = t->next; else t->srv->timers = t->next;
+        srv_t *s = t->srv;
+        if (t->prev) t->prev->next = t->next; else s->timers = t->next;
         if (t->next) t->next->prev = t->prev;
+        if (t->at_us) timers_sync(s);
     }
     free(t);
 }
 
 void srv_destroy(srv_t *s) {
     if (!s) return;
+    ws_conn_pacing_stop(s);
+    srv_timer_free(s->flush_timer);
+    s->flush_timer = NULL;
     for (struct net_timer *t = s->timers, *next; t; t = next) {
         next = t->next;
-        lws_sul_cancel(&t->sul);
+        t->at_us = 0;
         t->srv = NULL;
         t->prev = t->next = NULL;
     }
     s->timers = NULL;
-    lws_sul_cancel(&s->flush_sul);
-    ws_conn_pacing_stop(s);
-    lws_context_destroy(s->ctx);
+    lws_context_destroy(s->ctx);   /* closes the timerfd with its wsi */
     free(s);
 }

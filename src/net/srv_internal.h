@@ -67,6 +67,8 @@ struct ws_conn {
     struct ws_conn *prev, *next;
     struct ws_conn *pace_prev, *pace_next; /* on the paced-flush list */
     bool pace_pending;
+    struct ws_conn *direct_prev, *direct_next; /* on the direct-write list (realtime) */
+    bool direct_pending;
 };
 
 typedef struct conn {
@@ -88,14 +90,18 @@ struct srv {
     bool shutting_down;
     int64_t shutdown_pending;   /* sockets whose 1001 close frame is not written yet */
     struct ws_conn *ws_all;     /* every open WebSocket, for shutdown */
-    lws_sorted_usec_list_t flush_sul;
+    struct net_timer *flush_timer;      /* the access log's flush, every 250 ms */
     /* Write pacing under heavy broadcast load (see ws_send). */
-    lws_sorted_usec_list_t load_sul, pace_sul;
+    struct net_timer *load_timer, *pace_timer;
     uint32_t window_deliveries;         /* queued in the current load window */
     bool busy, pace_scheduled;
     struct ws_conn *pace_head;
+    struct ws_conn *direct_head;        /* realtime sockets with frames to write (ws_conn_flush_direct) */
     lws_retry_bo_t retry;
     struct net_timer *timers;   /* every srv_timer_new'd timer, cancelled by srv_destroy */
+    int tfd;                    /* the timers' timerfd (in lws's poll set), -1 if none */
+    uint64_t tfd_at;            /* what it is armed for; 0 = disarmed */
+    uint64_t timer_wake;        /* count of its wake-ups */
     unsigned char scratch[LWS_PRE + LIM_WS_COALESCE_BYTES + LIM_HTTP_CHUNK_BYTES];
 };
 
@@ -143,6 +149,9 @@ void ws_conn_peer_closing(struct ws_conn *c, const void *in, size_t len);
 void ws_conn_closed(srv_t *s, struct ws_conn *c);
 /* Takes c off the realtime metrics (closing). */
 void ws_conn_realtime_drop(srv_t *s, struct ws_conn *c);
+/* Writes the realtime sockets that have frames queued since the last call (loop thread,
+ * outside any of their callbacks: the end of a timer run or of a loop turn). */
+void ws_conn_flush_direct(srv_t *s);
 /* The write-pacing load timer: started by srv_create, stopped (with the pace timer) by
  * srv_destroy. */
 void ws_conn_pacing_start(srv_t *s);

@@ -25,8 +25,8 @@ _Static_assert(LWS_PRE <= WSMSG_HEADROOM, "wsmsg headroom must cover LWS_PRE");
  * load window): it joins the paced list, which asks for WRITEABLE for all of its members once
  * per LIM_WS_PACE_US, so each write carries more frames. Realtime (game) sockets are never
  * paced: their frames are few and small, and a snapshot held 10 ms is a snapshot late. */
-static void pace_timer(lws_sorted_usec_list_t *sul) {
-    srv_t *s = lws_container_of(sul, srv_t, pace_sul);
+static void pace_timer(void *arg) {
+    srv_t *s = arg;
     s->pace_scheduled = false;
     struct ws_conn *c = s->pace_head;
     s->pace_head = NULL;
@@ -47,26 +47,76 @@ static void pace_unlink(srv_t *s, struct ws_conn *c) {
     c->pace_pending = false;
 }
 
-static void load_timer(lws_sorted_usec_list_t *sul) {
-    srv_t *s = lws_container_of(sul, srv_t, load_sul);
+static void load_timer(void *arg) {
+    srv_t *s = arg;
     /* hysteresis: busy above the threshold, calm again below 60 % of it */
     if (s->window_deliveries > LIM_WS_BUSY_DELIVERIES) s->busy = true;
     else if (s->window_deliveries < LIM_WS_BUSY_DELIVERIES * 6 / 10) s->busy = false;
     s->window_deliveries = 0;
-    lws_sul_schedule(s->ctx, 0, &s->load_sul, load_timer, LIM_WS_LOAD_WINDOW_US);
+    net_timer_at(s->load_timer, now_mono_us() + LIM_WS_LOAD_WINDOW_US);
 }
 
 void ws_conn_pacing_start(srv_t *s) {
-    lws_sul_schedule(s->ctx, 0, &s->load_sul, load_timer, LIM_WS_LOAD_WINDOW_US);
+    s->load_timer = srv_timer_new(s, load_timer, s);
+    s->pace_timer = srv_timer_new(s, pace_timer, s);
+    net_timer_at(s->load_timer, now_mono_us() + LIM_WS_LOAD_WINDOW_US);
 }
 
 void ws_conn_pacing_stop(srv_t *s) {
-    lws_sul_cancel(&s->load_sul);
-    lws_sul_cancel(&s->pace_sul);
+    srv_timer_free(s->load_timer);
+    srv_timer_free(s->pace_timer);
+    s->load_timer = s->pace_timer = NULL;
+}
+
+/* ---- realtime sockets: written at the end of the loop turn ----
+ *
+ * A WRITEABLE round trip per snapshot costs lws a POLLOUT change on the socket, its share of
+ * one more poll() over every socket, the dispatch, and the change back. A realtime socket's
+ * frames are small and due now, so ws_send puts the socket on the direct list instead, and
+ * ws_conn_flush_direct writes it when the timer run or loop turn that queued them ends —
+ * from outside any callback of that socket, the same gather + lws_write as WRITEABLE. A
+ * socket that is closing, or whose last write lws still holds in part (send pipe choked), is
+ * left to WRITEABLE, so a slow reader still gets the newest snapshot (ws_send_latest) and
+ * never a growing queue. */
+static void direct_add(srv_t *s, struct ws_conn *c) {
+    if (c->direct_pending) return;
+    c->direct_pending = true;
+    c->direct_prev = NULL;
+    c->direct_next = s->direct_head;
+    if (s->direct_head) s->direct_head->direct_prev = c;
+    s->direct_head = c;
+}
+
+static void direct_unlink(srv_t *s, struct ws_conn *c) {
+    if (!c->direct_pending) return;
+    if (c->direct_prev) c->direct_prev->direct_next = c->direct_next; else s->direct_head = c->direct_next;
+    if (c->direct_next) c->direct_next->direct_prev = c->direct_prev;
+    c->direct_prev = c->direct_next = NULL;
+    c->direct_pending = false;
+}
+
+static int write_queued(srv_t *s, struct ws_conn *c);
+
+void ws_conn_flush_direct(srv_t *s) {
+    while (s->direct_head) {
+        struct ws_conn *c = s->direct_head;
+        direct_unlink(s, c);
+        if (!wsmsg_queue_len(&c->q)) continue;
+        if (c->close_code || lws_send_pipe_choked(c->wsi)) {
+            lws_callback_on_writable(c->wsi);
+            continue;
+        }
+        s->m->ws_direct_writes++;
+        if (write_queued(s, c) < 0) lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+    }
 }
 
 static void request_write(srv_t *s, struct ws_conn *c) {
-    if (!s->busy || c->realtime) {
+    if (c->realtime) {
+        direct_add(s, c);
+        return;
+    }
+    if (!s->busy) {
         lws_callback_on_writable(c->wsi);
         return;
     }
@@ -78,7 +128,7 @@ static void request_write(srv_t *s, struct ws_conn *c) {
     s->pace_head = c;
     if (!s->pace_scheduled) {
         s->pace_scheduled = true;
-        lws_sul_schedule(s->ctx, 0, &s->pace_sul, pace_timer, LIM_WS_PACE_US);
+        net_timer_at(s->pace_timer, now_mono_us() + LIM_WS_PACE_US);
     }
 }
 
@@ -225,10 +275,9 @@ static int close_now(struct ws_conn *c, int code) {
     return -1;
 }
 
-int ws_conn_writeable(srv_t *s, struct ws_conn *c) {
-    if (c->shutdown_close && !wsmsg_queue_len(&c->q)) return 0; /* close frame written; teardown follows */
-    if (c->close_code && !c->shutdown_close && (c->drop_queue || !wsmsg_queue_len(&c->q))) return close_now(c, c->close_code);
-    if (!wsmsg_queue_len(&c->q)) return 0;
+/* Writes what fits of c's queue in one lws_write (WRITEABLE, or a realtime socket's direct
+ * write) and asks for WRITEABLE again if more is left. -1: the connection failed. */
+static int write_queued(srv_t *s, struct ws_conn *c) {
     unsigned char *b = s->scratch + LWS_PRE;
     uint32_t frames = 0;
     size_t n = wsmsg_queue_gather(&c->q, b, LIM_WS_COALESCE_BYTES, &frames);
@@ -251,6 +300,13 @@ int ws_conn_writeable(srv_t *s, struct ws_conn *c) {
     }
     if (wsmsg_queue_len(&c->q) || c->close_code) lws_callback_on_writable(c->wsi);
     return 0;
+}
+
+int ws_conn_writeable(srv_t *s, struct ws_conn *c) {
+    if (c->shutdown_close && !wsmsg_queue_len(&c->q)) return 0; /* close frame written; teardown follows */
+    if (c->close_code && !c->shutdown_close && (c->drop_queue || !wsmsg_queue_len(&c->q))) return close_now(c, c->close_code);
+    if (!wsmsg_queue_len(&c->q)) return 0;
+    return write_queued(s, c);
 }
 
 static bool origin_allowed(srv_t *s, struct lws *wsi) {
@@ -289,6 +345,7 @@ void ws_conn_closed(srv_t *s, struct ws_conn *c) {
     c->opened = false;
     if (c->shutdown_close && wsmsg_queue_len(&c->q)) s->shutdown_pending--;
     pace_unlink(s, c);
+    direct_unlink(s, c);
     s->h.ws_close(s->app, c);
     ws_conn_realtime_drop(s, c);
     if (c->prev) c->prev->next = c->next; else s->ws_all = c->next;

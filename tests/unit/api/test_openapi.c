@@ -187,6 +187,24 @@ static void test_dispatch(void **state) {
     r = serve(a, HTTP_GET, "/api/users/0123");   /* {id}: no leading zero */
     assert_int_equal(httpd_status(r), 404);
     httpd_free(r);
+    /* the chat's patterns: {name} and a second integer */
+    r = serve(a, HTTP_GET, "/api/chat/rooms/Lobby/join");
+    assert_int_equal(httpd_status(r), 405);
+    assert_string_equal(httpd_resp_header(r, "allow"), "POST");
+    httpd_free(r);
+    r = serve(a, HTTP_POST, "/api/chat/rooms/Lobby/messages/3");
+    assert_int_equal(httpd_status(r), 405);
+    assert_string_equal(httpd_resp_header(r, "allow"), "DELETE");
+    httpd_free(r);
+    r = serve(a, HTTP_DELETE, "/api/chat/rooms/Lobby/messages/03");
+    assert_int_equal(httpd_status(r), 404);
+    httpd_free(r);
+    r = serve(a, HTTP_GET, "/api/chat/rooms/a/b");
+    assert_int_equal(httpd_status(r), 404);
+    httpd_free(r);
+    r = serve(a, HTTP_GET, "/api/chat/rooms/Lobby/messages");   /* a handler: no token */
+    assert_int_equal(httpd_status(r), 401);
+    httpd_free(r);
     api_destroy(a);
 }
 
