@@ -25,7 +25,7 @@ const row = (seq, userId = 2, text = `m${seq}`) => ({ seq, at: 1000 + seq, kind:
 function fakeApi(routes = {}) {
   const calls = [];
   const api = {};
-  for (const name of ['rooms', 'join', 'leave', 'room', 'conversations', 'history', 'post', 'read', 'deleteMessage', 'mute', 'kick', 'ban', 'report', 'block', 'invite']) {
+  for (const name of ['rooms', 'join', 'leave', 'room', 'conversations', 'history', 'read', 'deleteMessage', 'mute', 'kick', 'ban', 'report', 'block', 'invite']) {
     api[name] = async (...args) => {
       calls.push([name, ...args]);
       const fn = routes[name];
@@ -85,8 +85,12 @@ test('hello lists the conversations, subscribes the joined rooms, counts unread'
 test('open joins a room, loads its members and history; send resolves on ack, refusals reject with the code', async () => {
   const h = await harness({
     conversations: () => ({ conversations: [] }),
-    join: () => ({ room: { name: 'Games' } }),
-    room: () => ({ room: { name: 'Games', owner_id: 2 }, role: 'member', members: [{ user: { id: 1, display_name: 'Me' }, role: 'member', site_admin: false, online: true }, { user: { id: 2, display_name: 'Bo' }, role: 'owner', site_admin: false, online: false }] }),
+    join: () => ({ channel: 'room:Games', name: 'Games', owner_id: 2, role: 'member', created: false, last_seq: 4, last_read_seq: 0, muted_until: null }),
+    room: () => ({
+      channel: 'room:Games', name: 'Games', owner_id: 2, role: 'member', member: true, site_admin: false, banned: false, muted_until: null, last_read_seq: 0,
+      members: [{ user: { id: 1, display_name: 'Me', avatar_url: null }, role: 'member', site_admin: false, online: true, muted_until: null },
+        { user: { id: 2, display_name: 'Bo', avatar_url: null }, role: 'owner', site_admin: false, online: false, muted_until: null }],
+    }),
     history: (channel, opts) => (opts.before ? { messages: [row(1), row(2)], more: false } : { messages: [row(3), row(4)], last_seq: 4, more: true }),
   });
   const c = await h.chat.open('room:games');
@@ -191,4 +195,35 @@ test('kicked or banned: the room leaves the list; logging out forgets everything
   assert.equal(h.chat.totalUnread, 1);
   h.chat.dispose();
   assert.equal(h.chat.totalUnread, 0);
+});
+
+test('an ack before its chat.message adds my message at once; the server\'s copy then replaces it', async () => {
+  const h = await harness({
+    conversations: () => ({ conversations: [] }),
+    history: () => ({ channel: 'dm:4', messages: [row(1, 1, 'earlier')], last_seq: 1, more: false }),
+  });
+  const c = await h.chat.open('dm:4');
+  const sending = h.chat.send('dm:4', '  hi Bo ');
+  const ref = h.sent().at(-1).ref;
+  h.ws().receive({ type: 'chat.ack', ref, channel: 'dm:4', seq: 2, at: 99 });
+  assert.deepEqual(await sending, { seq: 2 });
+  assert.deepEqual(c.messages.map((m) => [m.seq, m.text, m.userId, m.name, m.local === true]), [[1, 'earlier', 1, 'u1', false], [2, 'hi Bo', 1, 'u1', true]]);
+  h.ws().receive({ type: 'chat.message', channel: 'dm:4', ...row(2, 1, 'hi Bo'), avatar_url: '/a.png' });
+  assert.deepEqual(c.messages.map((m) => [m.seq, m.avatar, m.local === true]), [[1, null, false], [2, '/a.png', false]]);
+  assert.equal(c.unread, 0, 'my own message is not unread');
+});
+
+test('a DM refused for a block (403 blocked) still opens, empty, with the refusal', async () => {
+  const refusal = Object.assign(new Error('blocked'), { status: 403, code: 'blocked' });
+  const h = await harness({
+    conversations: () => ({ conversations: [] }),
+    history: () => { throw refusal; },
+  });
+  const c = await h.chat.open('dm:4');
+  assert.equal(c.refused, 'blocked');
+  assert.deepEqual(c.messages, []);
+  assert.equal(h.sent().some((f) => f.type === 'chat.subscribe'), false, 'DMs are never subscribed');
+  // any other refusal, or of a room, is the caller's
+  const other = await harness({ conversations: () => ({ conversations: [] }), history: () => { throw Object.assign(new Error('x'), { status: 404, code: 'not_found' }); } });
+  await assert.rejects(other.chat.open('dm:5'), (err) => err.code === 'not_found');
 });

@@ -25,21 +25,29 @@ test('channel names: rooms (case folded in the key), DMs, the system channel', (
   assert.equal(channelKey('bad'), null);
 });
 
-test('checkMessage reads socket frames and history rows into one shape', () => {
+test('checkMessage reads socket frames and history rows (ChatMessage) into one shape', () => {
   assert.deepEqual(checkMessage({ type: 'chat.message', channel: 'room:a', seq: 3, at: 5, kind: 'text', user_id: 2, display_name: '<b>x</b>', avatar_url: '/a.png', message: 'hi' }),
     { seq: 3, at: 5, kind: 'text', userId: 2, name: '<b>x</b>', avatar: '/a.png', text: 'hi', deleted: false, invite: null, inviteId: null });
-  const sys = checkMessage({ seq: 1, at: 5, kind: 1, user_id: null, message: 'notice' });
+  // a server notice: no sender
+  const sys = checkMessage({ channel: 'system', seq: 1, at: 5, kind: 'system', user_id: null, display_name: null, avatar_url: null, message: 'notice', deleted: false, invite: null });
   assert.equal(sys.kind, 'system');
   assert.equal(sys.userId, null);
-  const del = checkMessage({ seq: 4, deleted: true, message: 'gone' });
+  assert.equal(sys.name, '');
+  assert.equal(sys.avatar, null);
+  // a deleted one in history keeps its place and sender, its text is ""
+  const del = checkMessage({ channel: 'room:a', seq: 4, at: 5, kind: 'text', user_id: 2, display_name: 'u', avatar_url: null, message: '', deleted: true, invite: null });
   assert.equal(del.deleted, true);
   assert.equal(del.text, '');
-  const inv = checkMessage({ seq: 2, kind: 'invite', message: 'A invites you', ref: 9, invite: { id: 'x' } });
+  assert.equal(del.userId, 2);
+  const inv = checkMessage({ seq: 2, kind: 'invite', message: 'A invites you', invite: { id: 'x' } });
   assert.equal(inv.kind, 'invite');
   assert.equal(inv.invite, null, 'a bad invite object is dropped');
-  assert.equal(inv.inviteId, 9);
+  assert.equal(inv.inviteId, null);
   // an answered invite comes as its id only
-  assert.equal(checkMessage({ seq: 3, kind: 'invite', message: 'x', invite: { id: 12 } }).inviteId, 12);
+  const answered = checkMessage({ seq: 3, kind: 'invite', message: 'x', invite: { id: 12 } });
+  assert.equal(answered.invite, null);
+  assert.equal(answered.inviteId, 12);
+  assert.equal(checkMessage({ seq: 3, kind: 'text', message: 'x', invite: { id: 12 } }).inviteId, null, 'only invite cards');
   for (const bad of [null, {}, { seq: 0 }, { seq: -1 }, { seq: 1.5 }, { seq: '3' }, []]) assert.equal(checkMessage(bad), null);
 });
 
@@ -62,6 +70,15 @@ test('mergeMessages keeps one entry per seq, in seq order, deletions win', () =>
   assert.equal(log[1].text, '');
   log = mergeMessages(log, [msg(2)]);
   assert.equal(log[1].deleted, true);
+  // a copy the page made from its ack gives way to the server's, which does not give way
+  const local = { ...msg(11, 1, 'mine'), name: '', local: true };
+  log = mergeMessages(log, [local]);
+  assert.equal(log.at(-1).local, true);
+  log = mergeMessages(log, [msg(11, 1, 'mine')]);
+  assert.equal(log.at(-1).local, undefined);
+  assert.equal(log.at(-1).name, 'u1');
+  assert.equal(mergeMessages(log, [local]), log);
+  log = log.slice(0, -1);
   // the cap keeps the newest
   assert.deepEqual(seqs(mergeMessages([], [1, 2, 3, 4, 5].map((s) => msg(s)), 3)), [3, 4, 5]);
   assert.deepEqual(seqs(markDeleted(log, 3).filter((m) => m.deleted)), [2, 3]);
@@ -103,19 +120,22 @@ test('moderation: moderators and up act on lower ranks; admins everywhere', () =
   assert.equal(mayModerate(actorRank('member', true), 2), true, 'an admin over an owner');
 });
 
-test('checkConversation reads the list in either shape; the system channel sorts first', () => {
-  const a = checkConversation({ channel: 'dm:4', peer: { id: 4, display_name: 'Bo' }, last_seq: 9, last_read_seq: 7, unread: 2, last_at: 50 });
+test('checkConversation reads the list (ChatConversation); the system channel sorts first', () => {
+  const a = checkConversation({ channel: 'dm:4', kind: 'direct', peer: { id: 4, display_name: 'Bo', avatar_url: null }, last_seq: 9, last_read_seq: 7, unread: 2, last_at: 50,
+    last_message: { seq: 9, at: 50, kind: 'text', user_id: 4, message: 'hey', deleted: false } });
   assert.equal(a.key, 'dm:4');
-  assert.equal(a.peer.display_name, 'Bo');
+  assert.equal(a.kind, 'dm');
+  assert.deepEqual(a.peer, { id: 4, display_name: 'Bo', avatar_url: null });
   assert.equal(a.unread, 2);
-  const b = checkConversation({ kind: 0, name: 'Lobby', last_seq: 3, last_at: 70 });
-  assert.equal(b.channel, 'room:Lobby');
+  assert.equal(a.lastRead, 7);
+  assert.equal(a.last.text, 'hey');
+  const b = checkConversation({ channel: 'room:Lobby', kind: 'room', peer: null, last_seq: 3, last_at: 70, last_read_seq: 3, unread: 0, last_message: null });
+  assert.equal(b.name, 'Lobby');
   assert.equal(b.key, 'room:lobby');
-  const c = checkConversation({ kind: 'system', unread: 1, last_at: 10 });
-  assert.equal(c.channel, 'system');
-  const d = checkConversation({ kind: 1, peer_id: 8, peer_display_name: 'Cy' });
-  assert.equal(d.channel, 'dm:8');
-  assert.equal(checkConversation({ kind: 7 }), null);
+  assert.equal(b.last, null);
+  const c = checkConversation({ channel: 'system', kind: 'system', peer: null, unread: 1, last_at: null, last_seq: 1, last_read_seq: 0, last_message: null });
+  assert.equal(c.at, 0);
+  for (const bad of [null, { kind: 'room', name: 'x' }, { channel: 'nowhere' }]) assert.equal(checkConversation(bad), null);
   assert.deepEqual(sortConversations([a, b, c]).map((x) => x.key), ['system', 'room:lobby', 'dm:4']);
 });
 

@@ -60,43 +60,35 @@ export function channelKey(channel) {
   return c.kind === 'dm' ? dmChannel(c.peer) : SYSTEM;
 }
 
-function kindOf(v) {
-  if (KINDS.includes(v)) return v;
-  if (Number.isInteger(v) && v >= 0 && v < KINDS.length) return KINDS[v];
-  return 'text';
-}
-
 /**
- * A message from a chat.message frame or a history answer, checked: { seq, at, kind,
- * userId (null: the server), name, avatar, text, deleted, invite (checked, or null),
- * inviteId }. null when it has no valid seq.
+ * A message from a chat.message frame or a history answer (the API's ChatMessage), checked:
+ * { seq, at, kind, userId (null: the server), name, avatar, text, deleted, invite (the
+ * Invite while pending, checked, else null), inviteId }. null when it has no valid seq.
  */
 export function checkMessage(v) {
   if (!isObj(v) || !isId(v.seq)) return null;
-  const user = isObj(v.user) ? v.user : null;
-  const userId = isId(v.user_id) ? v.user_id : isId(v.sender_id) ? v.sender_id : isId(user?.id) ? user.id : null;
-  const deleted = v.deleted === true || (typeof v.deleted_at === 'number' && v.deleted_at > 0);
-  const kind = kindOf(v.kind);
+  const deleted = v.deleted === true;
+  const kind = KINDS.includes(v.kind) ? v.kind : 'text';
   // An invite card carries the Invite while it is pending, else only { id }.
   const invite = kind === 'invite' ? checkInvite(v.invite) : null;
-  const ref = isId(v.invite?.id) ? v.invite.id : isId(v.ref) ? v.ref : isId(v.ref_id) ? v.ref_id : null;
   return {
     seq: v.seq,
-    at: typeof v.at === 'number' && Number.isFinite(v.at) ? v.at : (typeof v.created_at === 'number' ? v.created_at : 0),
+    at: typeof v.at === 'number' && Number.isFinite(v.at) ? v.at : 0,
     kind,
-    userId,
-    name: str(v.display_name) || str(user?.display_name),
-    avatar: str(v.avatar_url) || str(user?.avatar_url) || null,
-    text: deleted ? '' : (typeof v.message === 'string' ? v.message : str(v.text) || str(v.body)),
+    userId: isId(v.user_id) ? v.user_id : null,
+    name: str(v.display_name),
+    avatar: str(v.avatar_url) || null,
+    text: deleted ? '' : str(v.message),
     deleted,
     invite,
-    inviteId: invite ? invite.id : ref,
+    inviteId: kind === 'invite' && isId(v.invite?.id) ? v.invite.id : null,
   };
 }
 
 /**
  * Merges `incoming` messages into the log `list` (sorted by seq): one entry per seq, a
- * deletion wins over the text it deletes, the result sorted by seq and cut to the newest
+ * deletion wins over the text it deletes, the server's copy of a message replaces a `local`
+ * one (made by the page from its chat.ack), the result sorted by seq and cut to the newest
  * `max`. Returns a new array; `list` is not changed.
  */
 export function mergeMessages(list, incoming, max = MAX_LOG) {
@@ -105,6 +97,11 @@ export function mergeMessages(list, incoming, max = MAX_LOG) {
   for (const m of incoming) {
     if (!m) continue;
     const had = bySeq.get(m.seq);
+    if (had?.local && !m.local) {   // the server's copy replaces the one made from an ack
+      bySeq.set(m.seq, had.deleted && !m.deleted ? { ...m, deleted: true, text: '' } : m);
+      changed = true;
+      continue;
+    }
     if (had && (had.deleted || !m.deleted)) continue;   // a duplicate (or stale undeleted copy)
     bySeq.set(m.seq, had ? { ...had, deleted: true, text: '' } : m);
     changed = true;
@@ -178,38 +175,28 @@ export function mayModerate(rank, targetRank) {
 }
 
 /**
- * A conversation from GET /api/chat/conversations, checked: { channel, key, kind, name,
- * peer ({ id, display_name, avatar_url } or null), lastSeq, lastRead, unread, last (the
- * last message, checked, or null), at }. Tolerates the channel given as a wire name or as
- * kind + room name / peer. null when unusable.
+ * A conversation from GET /api/chat/conversations (the API's ChatConversation), checked:
+ * { channel, key, kind, name, peer ({ id, display_name, avatar_url } or null), lastSeq,
+ * lastRead, unread, last (the last message, checked, or null), at }. null when unusable.
  */
 export function checkConversation(v) {
   if (!isObj(v)) return null;
-  const peerObj = isObj(v.peer) ? v.peer : null;
-  const peerId = isId(peerObj?.id) ? peerObj.id : isId(v.peer_id) ? v.peer_id : null;
-  let channel = typeof v.channel === 'string' ? v.channel : null;
-  if (!channel) {
-    const kind = v.kind === 0 || v.kind === 'room' ? 'room' : v.kind === 1 || v.kind === 'direct' || v.kind === 'dm' ? 'dm' : v.kind === 2 || v.kind === 'system' ? 'system' : null;
-    if (kind === 'room') channel = roomChannel(str(v.name) || str(v.room));
-    else if (kind === 'dm' && peerId) channel = dmChannel(peerId);
-    else if (kind === 'system') channel = SYSTEM;
-  }
-  const parsed = parseChannel(channel);
+  const parsed = parseChannel(v.channel);
   if (!parsed) return null;
-  const lastMsg = isObj(v.last_message) ? v.last_message : isObj(v.last) ? v.last : null;
+  const peer = isObj(v.peer) ? v.peer : null;
   const num = (x) => (isSeq(x) ? x : 0);
   return {
-    channel,
-    key: channelKey(channel),
+    channel: v.channel,
+    key: channelKey(v.channel),
     kind: parsed.kind,
     name: parsed.kind === 'room' ? parsed.name : '',
     peer: parsed.kind === 'dm'
-      ? { id: parsed.peer, display_name: str(peerObj?.display_name) || str(v.peer_display_name), avatar_url: str(peerObj?.avatar_url) || null }
+      ? { id: parsed.peer, display_name: str(peer?.display_name), avatar_url: str(peer?.avatar_url) || null }
       : null,
     lastSeq: num(v.last_seq),
-    lastRead: num(v.last_read_seq ?? v.read_seq),
+    lastRead: num(v.last_read_seq),
     unread: num(v.unread),
-    last: lastMsg ? checkMessage(lastMsg) : null,
+    last: isObj(v.last_message) ? checkMessage(v.last_message) : null,
     at: num(v.last_at),
   };
 }

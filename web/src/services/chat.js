@@ -32,9 +32,8 @@ export class ChatError extends Error {
 
 /** A ChatMember of the API ({ user: UserBrief, role, site_admin, online, muted_until }). */
 function checkMember(v) {
-  if (!v || typeof v !== 'object') return null;
-  const u = v.user && typeof v.user === 'object' ? v.user : v;
-  const id = u.id;
+  const u = v && typeof v === 'object' && v.user && typeof v.user === 'object' ? v.user : null;
+  const id = u?.id;
   if (!Number.isSafeInteger(id) || id <= 0) return null;
   return {
     id,
@@ -90,6 +89,7 @@ export function createChat({ live, api, deps = {} }) {
         messages: [], loaded: false, hasOlder: false, loading: false,
         joined: parsed.kind !== 'room', subscribed: false, wantSubscribe: false,
         room: null, readTimer: null, sentRead: 0, resumeFrom: null,
+        refused: null,     // a DM refused by the server (a block): its code
       };
       convs.set(key, c);
     }
@@ -104,7 +104,7 @@ export function createChat({ live, api, deps = {} }) {
       try {
         const answer = await api.conversations();
         if (disposed) return;
-        for (const item of listOf(answer, 'conversations', 'items')) {
+        for (const item of listOf(answer, 'conversations')) {
           const v = checkConversation(item);
           if (!v) continue;
           const c = conv(v.channel);
@@ -150,7 +150,7 @@ export function createChat({ live, api, deps = {} }) {
         return;   // resumeFrom stays: the next connection tries again
       }
       if (disposed) return;
-      const list = listOf(answer, 'messages', 'items').map(checkMessage).filter(Boolean);
+      const list = listOf(answer, 'messages').map(checkMessage).filter(Boolean);
       absorb(c, list, answer?.last_seq);
       if (answer?.more !== true || list.length === 0) break;
       since = list[list.length - 1].seq;
@@ -187,28 +187,38 @@ export function createChat({ live, api, deps = {} }) {
     if (!c) throw new ChatError('no_such_channel');
     if (c.kind === 'room') {
       if (!c.joined) {
-        const joinedAnswer = await api.join(c.name);
-        const name = joinedAnswer?.room?.name ?? joinedAnswer?.name;
-        if (typeof name === 'string' && name) c.name = name;
+        const joined = await api.join(c.name);   // ChatJoined: the name as its creator wrote it
+        if (typeof joined?.name === 'string' && joined.name) c.name = joined.name;
         c.joined = true;
       }
       if (!c.subscribed) subscribe(c);
       await loadRoom(c);
     }
-    if (!c.loaded) await loadNewest(c);
+    if (!c.loaded) {
+      try {
+        await loadNewest(c);
+      } catch (err) {
+        // A block either way: the server refuses the DM's history (and any message, 403
+        // blocked). The conversation still opens, empty, saying why.
+        if (c.kind !== 'dm' || err?.code !== 'blocked') throw err;
+        c.refused = 'blocked';
+        changed(c.key);
+        return c;
+      }
+    }
+    c.refused = null;
     return c;
   }
 
   async function loadRoom(c) {
-    const answer = await api.room(c.name);
+    const answer = await api.room(c.name);   // ChatRoom: the room, my membership, its members
     if (disposed) return;
-    const info = answer?.room && typeof answer.room === 'object' ? answer.room : answer;
-    if (typeof info?.name === 'string' && info.name) c.name = info.name;
+    if (typeof answer?.name === 'string' && answer.name) c.name = answer.name;
     c.room = {
-      role: roleRank(answer?.role ?? answer?.my_role ?? info?.role),
+      role: roleRank(answer?.role),
       isAdmin: answer?.site_admin === true,
       mutedUntil: typeof answer?.muted_until === 'number' ? answer.muted_until : 0,
-      ownerId: Number.isSafeInteger(info?.owner_id) ? info.owner_id : (Number.isSafeInteger(info?.owner?.id) ? info.owner.id : null),
+      ownerId: Number.isSafeInteger(answer?.owner_id) ? answer.owner_id : null,
       members: listOf(answer, 'members').map(checkMember).filter(Boolean),
     };
     changed(c.key);
@@ -219,7 +229,7 @@ export function createChat({ live, api, deps = {} }) {
     try {
       const answer = await api.history(c.channel, { limit: PAGE });
       if (disposed) return;
-      const list = listOf(answer, 'messages', 'items').map(checkMessage).filter(Boolean);
+      const list = listOf(answer, 'messages').map(checkMessage).filter(Boolean);
       c.loaded = true;
       c.hasOlder = answer?.more === true;   // without since=, "more": older messages exist
       absorb(c, list, answer?.last_seq);
@@ -238,7 +248,7 @@ export function createChat({ live, api, deps = {} }) {
     let list = [];
     try {
       const answer = await api.history(c.channel, { before: c.messages[0]?.seq ?? 1, limit: PAGE });
-      list = listOf(answer, 'messages', 'items').map(checkMessage).filter(Boolean);
+      list = listOf(answer, 'messages').map(checkMessage).filter(Boolean);
       c.hasOlder = answer?.more === true;
       c.messages = mergeMessages(c.messages, list, Infinity);
     } finally {
@@ -299,11 +309,23 @@ export function createChat({ live, api, deps = {} }) {
     const c = conv(frame.channel ?? p.channel);
     if (c && !c.messages.some((m) => m.seq === frame.seq)) {
       // Our own message, in case its chat.message has not come (or does not come) back.
-      const self = { seq: frame.seq, at: frame.at ?? now(), kind: 'text', userId: me(), name: live.user?.display_name ?? '', avatar: null, text: p.text, deleted: false, invite: null, inviteId: null };
+      // `local`: the server's own copy (with the sender's name and avatar) replaces it.
+      const self = { seq: frame.seq, at: frame.at ?? now(), kind: 'text', userId: me(), name: ownName(c), avatar: null, text: p.text.trim(), deleted: false, invite: null, inviteId: null, local: true };
       if (c.loaded) absorb(c, [self]);
       changed(c.key);
     }
     p.resolve({ seq: frame.seq });
+  }
+
+  /** My display name as the server last wrote it in `c` (or any conversation), else ''. */
+  function ownName(c) {
+    for (const conv of [c, ...convs.values()]) {
+      for (let i = conv.messages.length - 1; i >= 0; i -= 1) {
+        const m = conv.messages[i];
+        if (m.userId === me() && !m.local && m.name) return m.name;
+      }
+    }
+    return '';
   }
 
   function onError(frame) {
@@ -497,7 +519,7 @@ export function createChat({ live, api, deps = {} }) {
     /** The room browser: rooms whose name contains `q`, as [{ name, members }]. */
     async rooms(q = '') {
       const answer = await api.rooms(q);
-      return listOf(answer, 'rooms', 'items').filter((r) => r && typeof r.name === 'string').map((r) => ({
+      return listOf(answer, 'rooms').filter((r) => r && typeof r.name === 'string').map((r) => ({
         name: r.name,
         members: Number.isSafeInteger(r.members) ? r.members : 0,
       }));

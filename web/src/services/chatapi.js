@@ -22,11 +22,9 @@ export function channelPath(channel) {
   return '/api/chat/system';
 }
 
-/** An answer's list under one of `names` (or the answer itself when it is a list). */
-export function listOf(answer, ...names) {
-  if (Array.isArray(answer)) return answer;
-  for (const n of names) if (Array.isArray(answer?.[n])) return answer[n];
-  return [];
+/** The list under `name` in an answer ({ rooms: […] }, { messages: […] }…), else []. */
+export function listOf(answer, name) {
+  return Array.isArray(answer?.[name]) ? answer[name] : [];
 }
 
 /** The chat API over `api`. Every method returns the promise of the server's answer. */
@@ -39,7 +37,6 @@ export function createChatApi(api) {
     conversations: () => api('/api/chat/conversations'),
     /** History: { before } pages back, { since } resumes, neither gives the newest. */
     history: (channel, { before, since, limit } = {}) => api(`${channelPath(channel)}/messages${query({ before, since, limit })}`),
-    post: (channel, text) => api(`${channelPath(channel)}/messages`, { method: 'POST', json: { text } }),
     read: (channel, seq) => api(`${channelPath(channel)}/read`, { method: 'POST', json: { seq } }),
     deleteMessage: (name, seq) => api(`${room(name)}/messages/${seq}`, { method: 'DELETE' }),
     mute: (name, userId, seconds) => api(`${room(name)}/mute`, { method: 'POST', json: { user_id: userId, seconds } }),

@@ -90,11 +90,12 @@ function chatPage({ ctx, channel, deps = {} }) {
       state.openError = null;
       chat.setActive(channel);
       setDocumentTitle(t, title());
-      if (parsed.peer && !conv()?.peer?.display_name) loadPeer();
+      if (conv()?.refused) state.problem = { code: conv().refused };
     } catch (err) {
       if (destroyed) return;
       state.openError = err;
     }
+    if (parsed.peer && !conv()?.peer?.display_name) loadPeer();
     draw();
   }
 
@@ -448,7 +449,7 @@ function chatPage({ ctx, channel, deps = {} }) {
     const mctx = messageCtx();
     const keep = new Set();
     const els = messages.map((m) => {
-      const sig = `${m.deleted}|${m.name}|${m.kind === 'invite' ? inviteSig(m) : ''}`;
+      const sig = `${m.deleted}|${m.name}|${m.avatar}|${m.local === true}|${m.kind === 'invite' ? inviteSig(m) : ''}`;
       let item = items.get(m.seq);
       if (!item || item.sig !== sig || force) {
         item = { el: messageItem(m, mctx), sig };
