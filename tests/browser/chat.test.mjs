@@ -3,8 +3,9 @@
 // side by side with unread badges, blocking (the blocked user's messages vanish for the
 // blocker), an invite to play from the chat answered on the invite card (both land on
 // /game/<id>), HTML in names and messages shown as text, links made safely, history that
-// scrolls back, resume after a dropped connection without loss or duplicates, the composer's
-// limits and refusals. One socket per tab: the chat rides the app socket /ws/.
+// scrolls back, resume after a dropped connection without loss or duplicates (a room, and a DM
+// on a phone across a reload), the composer's limits and refusals, a declined invite and the
+// server's notice. One socket per tab: the chat rides the app socket /ws/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -447,4 +448,110 @@ test('the chat fits a phone: the list, then the conversation with a way back', a
     assert.deepEqual(a.problems, []);
   });
   await a.context.close();
+});
+
+test('on a phone a DM survives a reload and a dropped connection; what was missed comes back once, a room counts it', async (t) => {
+  const ann = await register({ display_name: unique('Ann ') });
+  const ben = await register({ display_name: unique('Ben ') });
+  const room = unique('drop');
+  await join(ann, room);
+  await join(ben, room);
+  const proxy = await startProxy(ctx.server.httpsPort);
+  try {
+    const a = await openAs(ann, { base: proxy.base, viewport: { width: 390, height: 800 }, isMobile: true, hasTouch: true });
+    const b = await openAs(ben, { path: `/chat/dm/${ann.user.id}` });
+    await withScreenshots(t, async (track) => {
+      track(a.page);
+      track(b.page);
+      await waitHeading(b.page, ann.user.display_name);
+      await b.page.waitForSelector('#chat-status[data-state="connected"]');
+      await send(b.page, 'on your phone?');
+      const dm = a.page.locator(`#chat-convs li[data-key="dm:${ben.user.id}"]`);
+      await dm.waitFor();
+      await eventually(async () => (await dm.locator('.chat-unread').textContent().catch(() => '')) === '1', { message: 'DM unread' });
+      await dm.locator('a').click();
+      await waitHeading(a.page, ben.user.display_name);
+      await a.page.waitForSelector('#chat-status[data-state="connected"]');
+      await send(a.page, 'yes');
+      await waitForText(b.page, 'yes');
+
+      // a reload in the middle of the conversation: the same log, nothing unread
+      await a.page.reload();
+      await waitHeading(a.page, ben.user.display_name);
+      await a.page.waitForSelector('#chat-status[data-state="connected"]');
+      await waitForText(a.page, 'yes');
+      assert.deepEqual(await authored(a.page), [[ben.user.display_name, 'false', null, 'on your phone?'], [ann.user.display_name, 'true', 'you', 'yes']]);
+      assert.equal(await a.page.isHidden('#nav-chat-unread'), true);
+
+      // the connection drops and stays down: a message typed meanwhile is refused and kept
+      proxy.setTarget(1);   // nothing listens on port 1: reconnecting fails until it is back
+      proxy.dropAll();
+      await a.page.waitForSelector('#chat-status:not([data-state="connected"])');
+      await send(a.page, 'typed offline');
+      await a.page.waitForSelector('#chat-error[data-code="not_connected"]:not([hidden])');
+      assert.equal(await a.page.inputValue('#chat-input'), 'typed offline');
+      for (let i = 1; i <= 3; i += 1) await send(b.page, `missed dm ${i}`);
+      await waitForText(b.page, 'missed dm 3');
+      await post(ben, room, 'missed in the room 1');
+      await post(ben, room, 'missed in the room 2');
+
+      proxy.setTarget(ctx.server.httpsPort);
+      await a.page.waitForSelector('#chat-status[data-state="connected"]', { timeout: TIMEOUT * 2 });
+      await waitForText(a.page, 'missed dm 3');
+      assert.deepEqual(await texts(a.page), ['on your phone?', 'yes', 'missed dm 1', 'missed dm 2', 'missed dm 3']);
+      await a.page.click('#chat-send');   // the kept text goes now
+      await waitForText(b.page, 'typed offline');
+      await waitForText(a.page, 'typed offline');
+      assert.equal((await texts(a.page)).filter((x) => x === 'typed offline').length, 1);
+
+      // back to the list: the room counts the two it missed
+      await a.page.click('#chat-back');
+      await waitHeading(a.page, 'Chat rooms');
+      const item = a.page.locator(`#chat-convs li[data-key="room:${room.toLowerCase()}"]`);
+      await eventually(async () => (await item.locator('.chat-unread').textContent().catch(() => '')) === '2', { message: 'room unread 2' });
+      await item.locator('a').click();
+      await waitHeading(a.page, `Room ${room}`);
+      await waitForText(a.page, 'missed in the room 2');
+      assert.deepEqual(await texts(a.page), ['missed in the room 1', 'missed in the room 2']);
+      const overflow = await a.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert.ok(overflow <= 1, `no horizontal scrolling (${overflow}px)`);
+      const wsFailure = /WebSocket connection to .* failed|Failed to load resource: net::ERR_CONNECTION_(CLOSED|REFUSED|RESET)/;
+      assert.deepEqual(a.problems.filter((p) => !wsFailure.test(p)), []);
+      assert.deepEqual(b.problems, []);
+    });
+    await close(a, b);
+  } finally {
+    await proxy.close();
+  }
+});
+
+test('a declined invite: the card says so, and the inviter gets Pong\'s notice, drawn as the server\'s', async (t) => {
+  const ann = await register({ display_name: unique('Ann ') });
+  const ben = await register({ display_name: unique('Ben ') });
+  const a = await openAs(ann, { path: '/chat/system/pong' });
+  const b = await openAs(ben, { path: '/chat/system/pong' });
+  await withScreenshots(t, async (track) => {
+    track(a.page);
+    track(b.page);
+    await waitHeading(a.page, 'Pong');
+    await waitHeading(b.page, 'Pong');
+    const res = await call(ctx.server, 'POST', '/api/invites', { token: ben.token, body: { user_id: ann.user.id, options: { ball_speed: 1, paddle_size: 1, winning_score: 5, map: 0, powerups: 0 } } });
+    assert.equal(res.status, 201, res.text);
+    const card = a.page.locator('#chat-log .chat-invite-card');
+    await card.waitFor();
+    assert.equal(await card.getAttribute('data-status'), 'pending');
+    await card.locator('.chat-invite-decline').click();
+    await eventually(async () => (await card.getAttribute('data-status')) === 'declined', { message: 'the card says declined' });
+    assert.equal(await card.locator('.chat-invite-accept').count(), 0);
+
+    const notice = b.page.locator('#chat-log li[data-kind="system"]');
+    await notice.waitFor();
+    assert.ok(await notice.evaluate((li) => li.classList.contains('chat-msg-system')));
+    assert.equal(await notice.locator('.chat-author-name').textContent(), 'Pong');
+    assert.match(await notice.locator('.chat-text').textContent(), new RegExp(ann.user.display_name));
+    assert.equal(await notice.locator('a.chat-author-name, summary').count(), 0, 'no profile link nor actions for the server');
+    assert.deepEqual(a.problems, []);
+    assert.deepEqual(b.problems, []);
+  });
+  await close(a, b);
 });
