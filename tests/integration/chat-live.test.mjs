@@ -243,8 +243,16 @@ test('the account export lists real messages (rooms and DMs); deletion empties t
   assert.deepEqual([kept.message, kept.deleted, kept.user_id], ['room words <b>', false, gus.user.id]);
   assert.equal(kept.display_name, 'Deleted user');
   assert.notEqual(kept.display_name, 'Gus Gone');
-  // the DM: gus's text is gone (deleted, empty), seen from hal's conversation list (the DM's
-  // history route answers 404 for a deleted peer: chatstore_direct wants the peer alive)
+  // the DM stays readable for hal: gus's text is gone (deleted, empty), hal's answer is kept
+  const dmh = await call(ctx.server, 'GET', `/api/chat/dm/${gus.user.id}/messages?since=0`, { token: hal.token });
+  assert.equal(dmh.status, 200, dmh.text);
+  assert.deepEqual(dmh.json.messages.map((m) => [m.seq, m.user_id, m.deleted, m.message]),
+    [[d1.seq, gus.user.id, true, ''], [d2.seq, hal.user.id, false, 'a private answer'], [d3.seq, gus.user.id, true, '']]);
+  assert.ok(dmh.json.messages.every((m) => m.user_id !== gus.user.id || m.display_name === 'Deleted user'));
+  // a new message to the deleted user is refused (no such live user)
+  const late = await call(ctx.server, 'POST', `/api/chat/dm/${gus.user.id}/messages`, { token: hal.token, body: { text: 'still there?' } });
+  assert.equal(late.status, 404, late.text);
+  // and in hal's conversation list
   const conv = await call(ctx.server, 'GET', '/api/chat/conversations', { token: hal.token });
   assert.equal(conv.status, 200, conv.text);
   const c = conv.json.conversations.find((x) => x.channel === `dm:${gus.user.id}`);
