@@ -1,18 +1,20 @@
 /* libwebsockets glue, the server: the lws context with the HTTPS/WSS vhost and the plain-HTTP
  * redirect vhost, the protocols table and the dispatch of the main protocol's callbacks to
- * http_conn.c and ws_conn.c, the event loop with the worker pools' wake-ups, the stop signal
- * and the graceful shutdown. The glue files (server.c, http_conn.c, ws_conn.c, redirect.c,
- * overflow.c) are the only ones that include libwebsockets.h; they share srv_internal.h. They
- * write only from WRITEABLE callbacks, coalescing queued WebSocket frames into one write per
- * callback. */
+ * http_conn.c and ws_conn.c, the event loop (libev's epoll under lws, or lws's poll) with the
+ * worker pools' wake-ups, the loop timers (one timerfd), the stop signal and the graceful
+ * shutdown. The glue files (server.c, http_conn.c, ws_conn.c, redirect.c, overflow.c) are the
+ * only ones that include libwebsockets.h; they share srv_internal.h. They write from WRITEABLE
+ * callbacks (realtime sockets also at the end of the loop turn or timer run that queued their
+ * frames: ws_conn.c), coalescing queued WebSocket frames into one write. */
 #include "srv_internal.h"
 #include "log.h"
+
+#include <dlfcn.h>
+#include <ev.h>
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <dlfcn.h>
-#include <ev.h>
 #include <string.h>
 #include <sys/timerfd.h>
 #include <time.h>
@@ -114,9 +116,7 @@ static int timers_start(srv_t *s, char *err, size_t errlen);
  * the realtime flush and the stop flag work as before. libev is bound at run time (dlopen of
  * the libev.so.4 that lws's evlib plugin uses): pongd does not link it. If it, or lws's plugin,
  * is missing — or PONGD_LOOP=poll — the server runs on lws's poll() loop as before. */
-_Static_assert(sizeof(__typeof__(&ev_run)) == sizeof(void *), "function pointers");
-
-static bool evapi_open(__typeof__(((srv_t *)0)->ev) *e) {
+static bool libev_open(srv_libev_t *e) {
     memset(e, 0, sizeof *e);
     e->dl = dlopen("libev.so.4", RTLD_NOW | RTLD_LOCAL);
     if (!e->dl) return false;
@@ -132,7 +132,7 @@ static bool evapi_open(__typeof__(((srv_t *)0)->ev) *e) {
 /* The lws context on libev if possible (s->evloop set), else on lws's poll loop. */
 static struct lws_context *context_create(srv_t *s, struct lws_context_creation_info *info) {
     const char *want = getenv("PONGD_LOOP");
-    if (!(want && strcmp(want, "poll") == 0) && evapi_open(&s->ev)) {
+    if (!(want && strcmp(want, "poll") == 0) && libev_open(&s->ev)) {
         s->evloop = s->ev.loop_new(EVBACKEND_EPOLL);
         if (s->evloop) {
             void *loops[1] = { s->evloop };
@@ -453,7 +453,7 @@ void srv_destroy(srv_t *s) {
         t->prev = t->next = NULL;
     }
     s->timers = NULL;
-    lws_context_destroy(s->ctx);   /* closes the timerfd with its wsi */
+    lws_context_destroy(s->ctx);   /* closes the timerfd with its wsi; a foreign loop is left to us */
     if (s->evloop) s->ev.loop_destroy(s->evloop);
     if (s->ev.dl) dlclose(s->ev.dl);
     free(s);
