@@ -72,6 +72,9 @@ MD="$RESULTS_DIR/games-$STAMP.md"
 UPTIME0="$(uptime)"
 
 PONGD_RUN_ENV="GAME_RESUME_SECONDS=600 AUTH_RATE=10000 HASH_QUEUE=10000 $PONGD_ENV"
+# with chat runs, every pongd run (with or without chat) gets ws.sh's chat settings: one user
+# sends for all CHAT_CLIENTS sockets, and a burst must not close a client as a slow reader
+[ "$(tr -d ' 0' <<<"$CHAT")" = "" ] || PONGD_RUN_ENV="CHAT_RATE=0 WS_QUEUE_MAX_BYTES=67108864 $PONGD_RUN_ENV"
 max_n=0; for n in $GAMES; do [ "$n" -gt "$max_n" ] && max_n=$n; done
 
 # ---- users, once
