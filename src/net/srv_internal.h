@@ -114,6 +114,7 @@ struct srv {
     int tfd;                    /* the timers' timerfd (in lws's poll set), -1 if none */
     uint64_t tfd_at;            /* what it is armed for; 0 = disarmed */
     uint64_t timer_wake;        /* count of its wake-ups */
+    bool in_timers;             /* timers_run is running the timers' functions */
     unsigned char scratch[LWS_PRE + LIM_WS_COALESCE_BYTES + LIM_HTTP_CHUNK_BYTES];
 };
 
