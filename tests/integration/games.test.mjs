@@ -297,7 +297,11 @@ test('a whole game over WSS by score: joined, snapshots, relays, over; the recor
     const playing = c.snapshots.filter((s) => s.state === MATCH.PLAYING);
     assert.ok(playing.length >= plan.ticks / 3 - 3, `${c.label}: ${playing.length} playing snapshots for ${plan.ticks} ticks`);
     const steps = playing.slice(1).map((s, i) => s.tick - playing[i].tick);
-    assert.ok(steps.filter((d) => d === 3).length >= steps.length * 0.9, `${c.label}: snapshots every 3 ticks (${JSON.stringify(steps.slice(0, 40))})`);
+    // one snapshot per 3 ticks of game time: a late wake-up that catches up several steps sends
+    // the snapshot at the sweep's end (steps like 4,2 or 8,1 on a loaded machine), so the check
+    // is on the mean interval in ticks, not on every step
+    const meanStep = (playing.at(-1).tick - playing[0].tick) / steps.length;
+    assert.ok(meanStep > 2.7 && meanStep < 3.3 && steps.every((d) => d >= 1), `${c.label}: a snapshot every 3 ticks on average (${meanStep.toFixed(2)}; ${JSON.stringify(steps.slice(0, 40))})`);
     const rate = snapshotRate(c);
     assert.ok(rate > 15 && rate < 25, `${c.label}: ${rate.toFixed(1)} snapshots/s while playing`);
     // the opponent's key changes are relayed, each at the tick it was applied
