@@ -7,6 +7,7 @@
 
 #include "api.h"
 #include "auth.h"
+#include "bus.h"
 #include "chat.h"
 #include "dbpool.h"
 #include "jwtcache.h"
@@ -27,6 +28,7 @@ typedef struct {
     webroot_t *files;
     metrics_t *metrics;
     room_reg_t *rooms;
+    bus_t *bus;                 /* every cross-user delivery (docs/chat.md, "The bus") */
     chat_t *chat;
     pool_t *pool;
     dbpool_t *dbpool;           /* database pool */

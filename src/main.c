@@ -121,6 +121,7 @@ int main(int argc, char **argv) {
         return 1;
     }
     app.rooms = room_reg_create();
+    app.bus = bus_create(bus_local_backend());
     app.chat = chat_create(app.rooms, cfg.chat_rate, app.secret);
 
     srv_t *srv;
@@ -140,7 +141,7 @@ int main(int argc, char **argv) {
         return 1;
     }
     srv_add_pool(srv, dbpool_pool(app.dbpool));
-    app.presence = presence_create(app.dbpool, app.secret);
+    app.presence = presence_create(app.dbpool, app.secret, app.bus);
     if (app_games_recover(cfg.database_url, err, sizeof err) != 0) {
         log_msg("error", "database: %s", err);
         return 1;
@@ -198,6 +199,7 @@ int main(int argc, char **argv) {
     app_fini(&app);
     ratemap_destroy(app.auth_rate);
     presence_destroy(app.presence);
+    bus_destroy(app.bus);
     avatar_shutdown();
     auth_common_free(app.common);
     log_flush();

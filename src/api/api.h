@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "auth.h"
+#include "bus.h"
 #include "config.h"
 #include "db.h"
 #include "dbpool.h"
@@ -33,7 +34,8 @@ typedef struct api {
     pool_t *pool;                 /* general: avatar decoding */
     pool_t *hash_pool;            /* Argon2id, bounded queue */
     dbpool_t *db;                 /* every query */
-    presence_t *presence;         /* online flags, pushes to a user's tabs */
+    presence_t *presence;         /* online flags */
+    bus_t *bus;                   /* every push to a user's tabs ("user:<id>") and to chat rooms */
     matches_t *matches;           /* the live remote games */
     const uint8_t *secret;        /* AUTH_SECRET_BYTES: signs access tokens */
     jwtcache_t *tokens;           /* access tokens already verified */

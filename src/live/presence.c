@@ -16,14 +16,20 @@
 struct presence {
     dbpool_t *db;
     const uint8_t *secret;
+    bus_t *bus;
+    presence_tab_hooks_t hooks;
     room_reg_t *users;     /* room "u<id>": the user's authenticated tabs */
     bool stopped;       /* shutting down: the database pool may be gone */
 };
 
 typedef struct {
+    presence_t *p;
+    ws_conn_t *c;
     int64_t uid;
     bool authed;
     room_member_t member;   /* in the user's room "u<id>" once authenticated */
+    bus_sub_t user;         /* subscribed to "user:<id>" once authenticated */
+    void *tab;              /* the hooks' state */
 } pconn_t;
 
 /* A change to announce to the user's friends, run through the database pool. */
@@ -38,10 +44,11 @@ typedef struct {
 
 static void room_of(int64_t uid, char *out, size_t cap) { snprintf(out, cap, "u%" PRId64, uid); }
 
-presence_t *presence_create(dbpool_t *db, const uint8_t *secret) {
+presence_t *presence_create(dbpool_t *db, const uint8_t *secret, bus_t *bus) {
     presence_t *p = xcalloc(1, sizeof *p);
     p->db = db;
     p->secret = secret;
+    p->bus = bus;
     p->users = room_reg_create();
     return p;
 }
@@ -58,14 +65,26 @@ bool presence_online(const presence_t *p, int64_t user_id) {
     return room_find(p->users, span_cstr(name)) != NULL;
 }
 
+void presence_set_tab_hooks(presence_t *p, const presence_tab_hooks_t *hooks) { p->hooks = *hooks; }
+
+void *presence_tab(const ws_conn_t *c) {
+    const pconn_t *pc = ws_data(c);
+    return pc && pc->authed ? pc->tab : NULL;
+}
+
 void presence_push(presence_t *p, int64_t user_id, span_t json) {
-    char name[32];
-    room_of(user_id, name, sizeof name);
-    room_t *r = room_find(p->users, span_cstr(name));
-    if (!r) return;
-    wsmsg_t *m = wsmsg_new(WSMSG_TEXT, json.ptr, json.len);
-    ws_broadcast(r, m);
-    wsmsg_unref(m);
+    char topic[BUS_TOPIC_MAX + 1];
+    bus_publish(p->bus, &(bus_msg_t){ bus_user_topic(topic, user_id), "push", 0, json });
+}
+
+/* A message of the tab's "user:<id>": the hooks first, else sent as is. */
+static void on_user_msg(void *owner, const bus_msg_t *m) {
+    pconn_t *pc = owner;
+    presence_t *p = pc->p;
+    if (pc->tab && p->hooks.deliver && p->hooks.deliver(p->hooks.ctx, pc->tab, m)) return;
+    wsmsg_t *f = bus_frame(p->bus, m);
+    if (f) ws_send(pc->c, f);
+    else ws_send_text(pc->c, m->payload);
 }
 
 static int pjob_db(db_t *db, void *arg) {
@@ -113,8 +132,10 @@ static void announce(presence_t *p, int64_t uid, bool online) {
 }
 
 void presence_on_open(presence_t *p, ws_conn_t *c) {
-    (void)p;
-    ws_set_data(c, xcalloc(1, sizeof(pconn_t)));
+    pconn_t *pc = xcalloc(1, sizeof *pc);
+    pc->p = p;
+    pc->c = c;
+    ws_set_data(c, pc);
     wsauth_arm(c);
 }
 
@@ -133,6 +154,9 @@ static void authenticate(presence_t *p, ws_conn_t *c, pconn_t *pc, span_t data) 
     json_decref(hello);
     if (s) ws_send_text(c, span_cstr(s));
     free(s);
+    char topic[BUS_TOPIC_MAX + 1];
+    bus_subscribe(p->bus, bus_user_topic(topic, uid), &pc->user, on_user_msg, pc);
+    if (p->hooks.open) pc->tab = p->hooks.open(p->hooks.ctx, c, &user);
     if (room_size(pc->member.room) == 1) announce(p, uid, true);   /* first tab */
 }
 
@@ -153,6 +177,9 @@ void presence_on_message(presence_t *p, ws_conn_t *c, span_t data) {
 void presence_on_close(presence_t *p, ws_conn_t *c) {
     pconn_t *pc = ws_data(c);
     if (pc && pc->authed) {
+        if (pc->tab && p->hooks.close) p->hooks.close(p->hooks.ctx, pc->tab);
+        pc->tab = NULL;
+        bus_unsubscribe(&pc->user);
         room_leave(&pc->member);
         if (!presence_online(p, pc->uid)) announce(p, pc->uid, false);   /* last tab */
     }

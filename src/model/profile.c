@@ -1,6 +1,7 @@
 /* profile — see profile.h. */
 #include "profile.h"
 #include "auth.h"
+#include "chatstore.h"
 #include "invite.h"
 
 #include <inttypes.h>
@@ -198,7 +199,8 @@ int profile_delete_account(db_t *db, int64_t id, int64_t now) {
     db_val_t a[5] = { DB_INT(id), text(anon), text("Deleted user"), DB_INT(now), text(key) };
     if ((rc = db_exec(db, &Q_DEL_SESSIONS, &one, 1, NULL, NULL)) != 0 || (rc = db_exec(db, &Q_DEL_FRIENDS, &one, 1, NULL, NULL)) != 0 ||
         (rc = db_exec(db, &Q_DEL_BLOCKS, &one, 1, NULL, NULL)) != 0 || (rc = db_exec(db, &Q_AVATAR_DELETE, &one, 1, NULL, NULL)) != 0 ||
-        (rc = invite_cancel_user(db, id, now)) != 0 || (rc = db_exec(db, &Q_ANONYMISE, a, 5, NULL, NULL)) != 0) {
+        (rc = invite_cancel_user(db, id, now)) != 0 || (rc = chatstore_delete_user(db, id, now)) != 0 ||
+        (rc = db_exec(db, &Q_ANONYMISE, a, 5, NULL, NULL)) != 0) {
         db_rollback(db);
         return rc;
     }
