@@ -488,9 +488,16 @@ static void api_chat_room_messages(api_t *a, http_req_t *r, int64_t id) {
     if (j && history_query(j)) api_run_db(&j->base, room_history_work, history_done);
 }
 
+/* A conversation that exists is read as it is (also with a peer deleted since); a new one is
+ * opened with chatstore_direct's checks (a live peer, no block). */
+static int dm_open(db_t *db, int64_t uid, int64_t peer, chat_channel_t *ch) {
+    int rc = chatstore_direct_find(db, uid, peer, ch);
+    return rc == CHAT_E_NO_CHANNEL ? chatstore_direct(db, uid, peer, now_ms(), ch) : rc;
+}
+
 static void dm_history_work(api_job_t *bj, db_t *db) {
     job_t *j = job_of(bj);
-    int rc = chatstore_direct(db, bj->uid, bj->target, now_ms(), &j->ch);
+    int rc = dm_open(db, bj->uid, bj->target, &j->ch);
     if (rc == 0) rc = history(db, j);
     bj->rc = rc;
 }
@@ -596,7 +603,7 @@ static void room_read_work(api_job_t *bj, db_t *db) {
 
 static void dm_read_work(api_job_t *bj, db_t *db) {
     job_t *j = job_of(bj);
-    int rc = chatstore_direct(db, bj->uid, bj->target, now_ms(), &j->ch);
+    int rc = dm_open(db, bj->uid, bj->target, &j->ch);
     if (rc == 0) rc = chatstore_read(db, j->ch.id, bj->uid, j->seq, &j->stored);
     bj->rc = rc;
 }

@@ -48,12 +48,31 @@ static void render_games(buf_t *b, const matches_t *m) {
                (unsigned long long)st->count, (double)st->max_us / 1e6, (unsigned long long)st->stalls);
 }
 
+/* The bus (every cross-user delivery) and the chat's write batcher. */
+static void render_bus_chat(buf_t *b, const api_t *a) {
+    if (a->bus) {
+        bus_stats_t st = bus_stats(a->bus);
+        metrics_render_value(b, "pongd_bus_published_total", "counter", "Messages published on the bus (chat, DMs, notices, presence, pushes).", st.published);
+        metrics_render_value(b, "pongd_bus_delivered_total", "counter", "Bus messages handed to a local subscriber (one per subscriber and message).", st.delivered);
+        metrics_render_value(b, "pongd_bus_topics", "gauge", "Bus topics with a local subscriber (rooms, users).", st.topics);
+    }
+    if (a->chat) {
+        chat_stats_t st = chat_stats(a->chat);
+        metrics_render_value(b, "pongd_chat_messages_stored_total", "counter", "Chat messages stored, then published.", st.stored);
+        metrics_render_value(b, "pongd_chat_batches_total", "counter", "Chat write batches (one database job and transaction each).", st.batches);
+        metrics_render_value(b, "pongd_chat_messages_refused_total", "counter", "Chat messages not stored: invalid, over the rate, not allowed, a full queue, a database error, shutting down.", st.refused);
+        metrics_render_value(b, "pongd_chat_rate_limited_total", "counter", "Chat messages refused over the per-user rate (CHAT_RATE).", st.rate_limited);
+        metrics_render_value(b, "pongd_chat_queue_depth", "gauge", "Chat messages waiting for a write batch or being stored.", st.queued);
+    }
+}
+
 static void api_metrics(api_t *a, http_req_t *r, int64_t id) {
     (void)id;
     buf_t b;
     buf_init(&b, 1 << 16);
     metrics_render(&b, a->metrics, now_wall_ms(), metrics_rss_bytes(), a->chat_rooms ? room_reg_count(a->chat_rooms) : 0,
                    a->pool ? pool_queued(a->pool) : 0);
+    render_bus_chat(&b, a);
     if (a->matches) render_games(&b, a->matches);
     http_resp_header(r, "cache-control", "no-store");
     http_respond(r, 200, "text/plain; version=0.0.4; charset=utf-8", b.ptr, b.len, HTTP_BODY_TAKE);

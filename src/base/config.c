@@ -27,7 +27,7 @@ static const var_doc_t VARS[] = {
     { "HEADER_TIMEOUT", "10", "seconds allowed for a complete request head (1-300)" },
     { "WS_PING_INTERVAL", "30", "seconds between WebSocket pings (1-3600)" },
     { "WS_QUEUE_MAX_BYTES", "1048576", "output queue limit per WebSocket (slower readers: close 1008)" },
-    { "CHAT_RATE", "20", "chat messages per second per socket, burst 2x (0: unlimited)" },
+    { "CHAT_RATE", "5", "chat messages per second per user over all sockets and the API, burst 2x (0: unlimited)" },
     { "ACCESS_LOG", "1", "1 logs each request and WebSocket to stdout, 0 does not" },
     { "DATABASE_URL", "$VAR_DIR/pongd.sqlite3", "postgres://user:pass@host:port/db for PostgreSQL, else a SQLite file" },
     { "JWT_SECRET", "(generated)", "64 hex digits signing access tokens; unset: generated, kept in $VAR_DIR/jwt.key" },

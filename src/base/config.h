@@ -23,7 +23,7 @@ typedef struct {
     int header_timeout_s;
     int ws_ping_interval_s;
     size_t ws_queue_max_bytes;
-    int chat_rate;              /* messages/s per socket; 0 = unlimited */
+    int chat_rate;              /* chat messages/s per user, burst 2x; 0 = unlimited */
     int game_resume_s;          /* GAME_RESUME_SECONDS: a dropped player's time to come back */
     int game_invite_s;          /* GAME_INVITE_SECONDS: how long an invite to play stays open */
     int quickplay_winning_score;   /* QUICKPLAY_WINNING_SCORE: points that win a quick-play game */

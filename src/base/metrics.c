@@ -54,6 +54,11 @@ int metrics_render(buf_t *o, const metrics_t *m, uint64_t now_ms, uint64_t rss, 
     return rc ? ERR_LIMIT : 0;
 }
 
+int metrics_render_value(buf_t *o, const char *name, const char *type, const char *help, uint64_t value) {
+    const metric_t x = { name, type, help, UINT, .u = value };
+    return render_one(o, &x) ? ERR_LIMIT : 0;
+}
+
 uint64_t metrics_rss_bytes(void) {
     FILE *f = fopen("/proc/self/statm", "r");
     if (!f) return 0;

@@ -29,6 +29,10 @@ static inline void metrics_count_status(metrics_t *m, int status) {
 int metrics_render(buf_t *out, const metrics_t *m, uint64_t now_ms, uint64_t rss_bytes,
                    uint64_t rooms, uint64_t pool_queued);
 
+/* Appends one metric without labels (a counter or a gauge of another module: the bus, the chat),
+ * in the same format. type: "counter" or "gauge". ERR_LIMIT past out's maximum. */
+int metrics_render_value(buf_t *out, const char *name, const char *type, const char *help, uint64_t value);
+
 /* Resident set size of this process from /proc/self/statm, 0 if unknown. */
 uint64_t metrics_rss_bytes(void);
 

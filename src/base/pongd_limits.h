@@ -42,7 +42,7 @@
 /* Chat */
 #define LIM_CHAT_ROOM_NAME        64u       /* [A-Za-z0-9_-]{1,64} */
 #define LIM_CHAT_MESSAGE_CHARS    2000u     /* Unicode code points */
-#define LIM_CHAT_RATE_DEFAULT     20        /* messages per second per socket, burst 2x */
+#define LIM_CHAT_RATE_DEFAULT     5         /* messages per second per user, burst 2x (docs/chat.md) */
 
 /* Remote games */
 #define LIM_GAME_RESUME_DEFAULT_S 30        /* GAME_RESUME_SECONDS default */

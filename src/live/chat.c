@@ -11,7 +11,12 @@
  * job: channels are resolved there (room names, DM peers, system channels), the senders the
  * loop knows nothing of are read, then chatstore_post stores them in one transaction. Back on
  * the loop each stored message is rendered once and published in order, the senders get their
- * chat.ack / chat.error, and the next batch (what queued meanwhile) starts. */
+ * chat.ack / chat.error, and the next batch (what queued meanwhile) starts. Every post is
+ * answered exactly once (answer()): stored, refused by the database, or refused with ERR_AGAIN
+ * by chat_stop / chat_destroy when shutting down.
+ *
+ * A legacy socket's messages that arrive after its auth frame but before its room join is
+ * stored wait on the socket (sock_t.pending) and are queued, in order, once the join is done. */
 #include "chat.h"
 #include "account.h"
 #include "auth.h"
@@ -34,6 +39,7 @@ static const char T_EVICT[] = "chat.evict";    /* room topic, from_uid: the user
 static const char T_BLOCKS[] = "chat.blocks";  /* user topic: reload the blocked set */
 
 typedef struct sock sock_t;
+typedef struct post post_t;
 
 typedef struct sock_room {
     struct sock_room *next;
@@ -58,12 +64,14 @@ struct sock {
     sock_room_t *rooms;
     int nrooms;
     char legacy_room[LIM_CHAT_ROOM_NAME + 1];
+    post_t *pending, *pending_tail;   /* legacy: messages waiting for the join (refs held on s) */
+    int npending;
 };
 
 /* Where a post goes. */
 enum { TO_ROOM_ID, TO_ROOM_NAME, TO_DIRECT, TO_SYSTEM };
 
-typedef struct post {
+struct post {
     struct post *next;
     sock_t *from;             /* a socket to answer (ref held), or NULL */
     chat_sent_fn fn;          /* chat_send's caller, or NULL */
@@ -87,7 +95,7 @@ typedef struct post {
     int64_t seq, at;
     chat_channel_t ch;
     char text[];              /* text_len bytes */
-} post_t;
+};
 
 typedef struct {
     chat_t *c;
@@ -107,6 +115,8 @@ struct chat {
     post_t *qhead, *qtail;    /* waiting for the next batch */
     int queued;
     bool inflight;
+    int inflight_n;           /* posts in the batch in flight */
+    chat_stats_t st;
     buf_t text, out;          /* scratch */
 };
 
@@ -121,6 +131,9 @@ static int dump(buf_t *out, json_t *o) {
 }
 
 /* ---- sockets --------------------------------------------------------------------------- */
+
+static void post_free(post_t *p);
+static int enqueue(chat_t *c, post_t *p);
 
 static void sock_unref(sock_t *s) {
     if (--s->refs > 0) return;
@@ -302,10 +315,40 @@ static void publish_user(chat_t *c, int64_t uid, const char *type, int64_t from,
 static void on_user_msg_legacy(void *owner, const bus_msg_t *m);
 static void start_sjob(sock_t *s, sjob_t *j);
 
+/* A legacy socket's messages that waited for the join (drop_pending: it failed or closed). */
+static void drop_pending(sock_t *s) {
+    while (s->pending) {
+        post_t *p = s->pending;
+        s->pending = p->next;
+        s->c->st.refused++;
+        post_free(p);
+    }
+    s->pending_tail = NULL;
+    s->npending = 0;
+}
+
+static void flush_pending(sock_t *s, const chat_channel_t *ch) {
+    post_t *p = s->pending;
+    s->pending = s->pending_tail = NULL;
+    s->npending = 0;
+    while (p) {
+        post_t *next = p->next;
+        p->next = NULL;
+        p->to = TO_ROOM_ID;
+        p->channel_id = ch->id;
+        snprintf(p->room, sizeof p->room, "%s", ch->name);
+        p->avatar_version = s->avatar_version;
+        int rc = enqueue(s->c, p);
+        if (rc != 0) send_error(s, rc, NULL);
+        p = next;
+    }
+}
+
 static void load_done(sock_t *s, sjob_t *j) {
     chat_t *c = s->c;
     if (j->rc != 0) {
         if (j->join) {
+            drop_pending(s);
             send_error(s, j->rc, NULL);
             ws_close(s->conn, j->rc == CHAT_E_BANNED ? CLOSE_REMOVED : 1011,
                      j->rc == CHAT_E_BANNED ? "banned from this room" : "the chat is unavailable");
@@ -324,6 +367,7 @@ static void load_done(sock_t *s, sjob_t *j) {
     json_t *ok = json_pack("{s:s, s:s, s:{s:I, s:s}}", "type", "auth_ok", "room", s->legacy_room, "user", "id", (json_int_t)s->uid,
                            "display_name", s->display_name);
     if (dump(&c->out, ok) == 0) ws_send_text(s->conn, span_of(c->out.ptr, c->out.len));
+    flush_pending(s, &j->ch);
 }
 
 static void subscribe_done(sock_t *s, sjob_t *j) {
@@ -519,6 +563,7 @@ static void deliver_post(chat_t *c, post_t *p, buf_t *chan) {
 }
 
 static void answer(chat_t *c, post_t *p, const buf_t *chan) {
+    if (p->rc != 0) c->st.refused++;
     if (p->fn) p->fn(p->ctx, p->rc, p->seq, p->at);
     sock_t *s = p->from;
     if (!s || !s->conn) return;
@@ -546,7 +591,10 @@ static void batch_done(void *arg, int status) {
     for (post_t *p = b->head, *next; p; p = next) {
         next = p->next;
         if (status != 0) p->rc = ERR_AGAIN;
-        if (p->rc == 0) deliver_post(c, p, &chan);
+        if (p->rc == 0) {
+            c->st.stored++;
+            deliver_post(c, p, &chan);
+        }
         else if (p->uid == 0) log_msg("warn", "chat: a notice to user %" PRId64 " was not stored: %s", p->peer, err_name(p->rc));
         answer(c, p, &chan);
         post_free(p);
@@ -554,6 +602,7 @@ static void batch_done(void *arg, int status) {
     buf_free(&chan);
     free(b);
     c->inflight = false;
+    c->inflight_n = 0;
     batch_start(c);
 }
 
@@ -574,6 +623,8 @@ static void batch_start(chat_t *c) {
     last->next = NULL;
     c->queued -= b->n;
     c->inflight = true;
+    c->inflight_n = b->n;
+    c->st.batches++;
     if (c->stopped || pool_submit(dbpool_pool(c->db), batch_work, batch_done, b) != 0) {
         int rc = c->stopped ? ERR_AGAIN : ERR_FULL;
         for (post_t *p = b->head; p; p = p->next) p->rc = rc;
@@ -585,6 +636,7 @@ static void batch_start(chat_t *c) {
 static int enqueue(chat_t *c, post_t *p) {
     if (c->queued >= CHAT_QUEUE_MAX || c->stopped) {
         int rc = c->stopped ? ERR_AGAIN : ERR_FULL;
+        c->st.refused++;
         post_free(p);
         return rc;
     }
@@ -604,7 +656,7 @@ static bool rate_ok(chat_t *c, int64_t uid) {
 }
 
 /* Checks and builds a post of text from uid to the channel named on the wire (nothing queued). */
-static int make_post(chat_t *c, int64_t uid, span_t channel, span_t text, post_t **out) {
+static int check_post(chat_t *c, int64_t uid, span_t channel, span_t text, post_t **out) {
     chatrule_chan_t chan;
     if (chatrule_chan_parse(channel, &chan) != 0) return CHAT_E_CHANNEL;
     span_t t;
@@ -614,7 +666,10 @@ static int make_post(chat_t *c, int64_t uid, span_t channel, span_t text, post_t
     if (chan.kind == CHAT_KIND_ROOM && chatrule_room_key(chan.room, key) != 0) return CHAT_E_ROOM_NAME;
     if (chan.kind == CHAT_KIND_SYSTEM) return CHAT_E_CHANNEL;   /* the server writes there */
     if (chan.kind == CHAT_KIND_DIRECT && chan.peer == uid) return CHAT_E_SELF;
-    if (!rate_ok(c, uid)) return CHAT_E_RATE;
+    if (!rate_ok(c, uid)) {
+        c->st.rate_limited++;
+        return CHAT_E_RATE;
+    }
     post_t *p = post_new(t);
     p->uid = uid;
     p->kind = CHAT_MSG_TEXT;
@@ -627,6 +682,29 @@ static int make_post(chat_t *c, int64_t uid, span_t channel, span_t text, post_t
     }
     *out = p;
     return 0;
+}
+
+static int make_post(chat_t *c, int64_t uid, span_t channel, span_t text, post_t **out) {
+    int rc = check_post(c, uid, channel, text, out);
+    if (rc != 0) c->st.refused++;
+    return rc;
+}
+
+/* Answers every post waiting for a batch with rc and frees it. */
+static void refuse_queued(chat_t *c, int rc) {
+    post_t *p = c->qhead;
+    c->qhead = c->qtail = NULL;
+    c->queued = 0;
+    buf_t none;
+    buf_init(&none, 1);
+    while (p) {
+        post_t *next = p->next;
+        p->rc = rc;
+        answer(c, p, &none);
+        post_free(p);
+        p = next;
+    }
+    buf_free(&none);
 }
 
 /* ---- the service ----------------------------------------------------------------------- */
@@ -645,14 +723,22 @@ chat_t *chat_create(const chat_deps_t *d) {
     return c;
 }
 
-void chat_stop(chat_t *c) { c->stopped = true; }
+void chat_stop(chat_t *c) {
+    c->stopped = true;
+    refuse_queued(c, ERR_AGAIN);
+}
+
+chat_stats_t chat_stats(const chat_t *c) {
+    chat_stats_t st = c->st;
+    st.queued = (uint64_t)c->queued + (uint64_t)c->inflight_n;
+    return st;
+}
 
 void chat_destroy(chat_t *c) {
     if (!c) return;
-    for (post_t *p = c->qhead, *next; p; p = next) {
-        next = p->next;
-        post_free(p);
-    }
+    c->stopped = true;
+    refuse_queued(c, ERR_AGAIN);
+    if (c->inflight) log_msg("error", "chat: destroyed with a write batch in flight (destroy the database pool first)");
     ratemap_destroy(c->limits);
     buf_free(&c->text);
     buf_free(&c->out);
@@ -755,6 +841,7 @@ static sock_t *sock_new(chat_t *c, ws_conn_t *conn, bool legacy) {
 }
 
 static void sock_close(sock_t *s) {
+    drop_pending(s);
     while (s->rooms) room_drop(s->rooms);
     bus_unsubscribe(&s->user);
     s->conn = NULL;
@@ -823,6 +910,7 @@ bool chat_tab_frame(chat_t *c, void *tab, span_t data) {
     if (rc == CHAT_E_JSON) return false;   /* presence ignores it as before */
     if (rc == 0 && f.kind == CHAT_FRAME_OTHER) return false;
     if (rc != 0) {
+        if (rc == CHAT_E_TOO_LONG) c->st.refused++;   /* only a message's text can be too long */
         send_error(s, rc, f.has_ref ? f.ref : NULL);
         return true;
     }
@@ -904,6 +992,7 @@ void chat_on_message(chat_t *c, ws_conn_t *conn, span_t data) {
     chat_frame_t f;
     int rc = chat_frame_parse(data.ptr, data.len, true, &f, &c->text);
     if (rc != 0) {
+        c->st.refused++;   /* the legacy socket sends only messages */
         send_error(s, rc, NULL);
         return;
     }
@@ -924,6 +1013,19 @@ void chat_on_message(chat_t *c, ws_conn_t *conn, span_t data) {
     s->refs++;
     snprintf(p->display_name, sizeof p->display_name, "%s", s->display_name);
     p->avatar_version = s->avatar_version;
+    if (!s->joined) {   /* the join is being stored: the message waits for it (flush_pending) */
+        if (s->npending >= CHAT_JOIN_PENDING_MAX) {
+            c->st.refused++;
+            post_free(p);
+            send_error(s, ERR_FULL, NULL);
+            return;
+        }
+        if (s->pending_tail) s->pending_tail->next = p;
+        else s->pending = p;
+        s->pending_tail = p;
+        s->npending++;
+        return;
+    }
     rc = enqueue(c, p);
     if (rc != 0) send_error(s, rc, NULL);
 }

@@ -8,7 +8,8 @@
  *           missing token closes with 4001); the socket then joins the room (creating it,
  *           chatstore_room_join) and is answered {"type":"auth_ok","room":"<room>","user":{...}};
  *           a banned user is closed with 4403;
- * in        {"message":"<text>"}: posted like chat.send;
+ * in        {"message":"<text>"}: posted like chat.send (messages that arrive before the join
+ *           finished wait for it, at most CHAT_JOIN_PENDING_MAX, then go in order);
  * out       the room's chat.message frames (with the legacy fields message, room, at, user_id,
  *           display_name), {"error":{"code":"…","message":"…"}} to the sender on bad input.
  * Loop thread only; database work goes through the database pool. */
@@ -35,6 +36,7 @@
 #define CHAT_CHANNEL_MAX (5u + LIM_CHAT_ROOM_NAME)        /* "room:<name>" is the longest */
 #define CHAT_TAB_ROOMS_MAX 64                             /* rooms one app socket subscribes to */
 #define CHAT_QUEUE_MAX (4 * CHATSTORE_BATCH_MAX)          /* messages waiting for the database */
+#define CHAT_JOIN_PENDING_MAX 32                          /* a legacy socket's messages waiting for its join */
 
 typedef enum {
     CHAT_FRAME_MESSAGE = 0,   /* legacy {"message":"<text>"} */
@@ -97,10 +99,28 @@ typedef struct {
 } chat_deps_t;
 /* Every pointer must outlive the chat. */
 chat_t *chat_create(const chat_deps_t *deps);
-/* After every socket closed; queued messages are dropped (their callbacks do not run). */
-void chat_destroy(chat_t *c);
-/* Shutting down: nothing more is submitted to the database pool (sends answer "unavailable"). */
+/* Shutting down: nothing more is submitted to the database pool. Every message still waiting
+ * for a batch is answered now with ERR_AGAIN (chat_send's callbacks run, sockets get "unavailable");
+ * later sends are refused at once with ERR_AGAIN. The batch in flight, if any, is answered by
+ * its completion: when the pool finishes it, or when pool_destroy runs it (stored messages
+ * are published and acknowledged, the rest get ERR_AGAIN). So once chat_stop returned and the
+ * database pool was drained or destroyed, every accepted chat_send has had its callback. */
 void chat_stop(chat_t *c);
+/* After every socket closed and after the database pool was drained or destroyed (no batch in
+ * flight: its completion points at c). A message still queued (chat_stop not called) gets its
+ * callback with ERR_AGAIN here; nothing is dropped unanswered. NULL: no-op. */
+void chat_destroy(chat_t *c);
+
+/* Counters for /metrics (loop thread). */
+typedef struct {
+    uint64_t stored;         /* messages stored, then published */
+    uint64_t batches;        /* write batches sent to the database (one job, one transaction each) */
+    uint64_t refused;        /* messages not stored: invalid, over the rate, not allowed, a full queue,
+                                a database error, shutting down */
+    uint64_t rate_limited;   /* of those, over the per-user rate */
+    uint64_t queued;         /* messages waiting for a batch or being stored now (a gauge) */
+} chat_stats_t;
+chat_stats_t chat_stats(const chat_t *c);
 
 /* The legacy room socket's events (the application's ws handlers for /ws/chat/<room>/). */
 void chat_on_open(chat_t *c, ws_conn_t *conn, span_t room);

@@ -389,6 +389,18 @@ fail:
     return rc;
 }
 
+int chatstore_direct_find(db_t *db, int64_t me, int64_t peer, chat_channel_t *out) {
+    if (me == peer) return CHAT_E_SELF;
+    char key[CHATRULE_KEY_MAX];
+    chatrule_direct_key(me, peer, key);
+    int rc = channel_by_key(db, key, out);
+    if (rc != 0) return rc;
+    db_val_t p[2] = { DB_INT(me), DB_INT(peer) };
+    if ((rc = any_row(db, &Q_BLOCK_EITHER, p, 2)) != 0) return rc > 0 ? SOCIAL_E_BLOCKED : rc;
+    out->peer_id = peer;
+    return 0;
+}
+
 int chatstore_system(db_t *db, int64_t uid, int64_t now, chat_channel_t *out) {
     char key[CHATRULE_KEY_MAX];
     chatrule_system_key(uid, key);

@@ -66,6 +66,10 @@ int chatstore_members(db_t *db, int64_t channel_id, db_rows_t **rows);
  * CHAT_E_SELF, ACCOUNT_E_NOTFOUND (no such live peer), ACCOUNT_E_GONE (me deleted),
  * SOCIAL_E_BLOCKED (a block either way: nothing is created). */
 int chatstore_direct(db_t *db, int64_t me, int64_t peer, int64_t now, chat_channel_t *out);
+/* The direct channel between me and peer if it exists, whatever became of peer's account since
+ * (a deleted peer's conversation stays readable); nothing is created. CHAT_E_SELF,
+ * CHAT_E_NO_CHANNEL (never written to), SOCIAL_E_BLOCKED (a block either way). */
+int chatstore_direct_find(db_t *db, int64_t me, int64_t peer, chat_channel_t *out);
 /* uid's system channel, created when missing. ACCOUNT_E_NOTFOUND for a missing or deleted uid. */
 int chatstore_system(db_t *db, int64_t uid, int64_t now, chat_channel_t *out);
 

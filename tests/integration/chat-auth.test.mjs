@@ -193,3 +193,27 @@ test('a socket that has not logged in receives nothing from the room, and only l
   assertFrom(await nextMessage(lurker), 'now you see it', 'lurkRoom', alice);
   assert.deepEqual(lurker.inbox, [], 'none of the earlier messages arrive afterwards');
 });
+
+test('messages sent right after the auth frame, before the room join is stored, wait for it and are posted in order (a new room too)', async () => {
+  for (const room of [`fresh${Date.now().toString(36)}`, 'earlyRoom']) {
+    const watcher = room === 'earlyRoom' ? await chat(room, bob) : null;
+    const ws = await anon(room);
+    // one write: the auth frame and three messages, before any answer
+    sendJson(ws, { type: 'auth', token: alice.token });
+    for (let i = 0; i < 3; i++) sendJson(ws, { message: `early ${i}` });
+    const ok = await nextMessage(ws);
+    assert.equal(ok.type, 'auth_ok', JSON.stringify(ok));
+    const got = [];
+    for (let i = 0; i < 3; i++) got.push(await nextMessage(ws));
+    assert.deepEqual(got.map((m) => m.error?.code ?? m.message), ['early 0', 'early 1', 'early 2'], 'posted, not not_member');
+    const seqs = got.map((m) => m.seq);
+    assert.deepEqual(seqs, [seqs[0], seqs[0] + 1, seqs[0] + 2]);
+    assert.ok(got.every((m) => m.user_id === alice.user.id));
+    if (watcher) {
+      const seen = [];
+      for (let i = 0; i < 3; i++) seen.push((await nextMessage(watcher)).message);
+      assert.deepEqual(seen, ['early 0', 'early 1', 'early 2']);
+    }
+    assert.equal(ws.readyState, ws.OPEN);
+  }
+});

@@ -1,6 +1,7 @@
 // /metrics: Prometheus text with every metric of interface.md, and the counters move.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { call } from './api-client.mjs';
 import {
   useServer, getMetrics, get, rawTls, buildRequest, openChat, nextMessage, sendJson, waitFor,
   waitClose, assertSecurityHeaders, registerUser,
@@ -16,6 +17,10 @@ const ctx = useServer({ AUTH_RATE: '10000' }, async () => {
 const NAMES = [
   'pongd_http_connections_open', 'pongd_ws_connections_open', 'pongd_ws_messages_in_total',
   'pongd_ws_messages_out_total', 'pongd_bytes_out_total', 'pongd_resident_memory_bytes', 'pongd_uptime_seconds',
+  // the bus and the chat's write batcher (docs/interface.md)
+  'pongd_bus_published_total', 'pongd_bus_delivered_total', 'pongd_bus_topics',
+  'pongd_chat_messages_stored_total', 'pongd_chat_batches_total', 'pongd_chat_messages_refused_total',
+  'pongd_chat_rate_limited_total', 'pongd_chat_queue_depth',
 ];
 const cls = (c) => `pongd_http_requests_total{class="${c}"}`;
 
@@ -114,4 +119,48 @@ test('ws gauge comes back down after an abrupt disconnect (no close frame)', { t
   await waitFor(async () => (await getMetrics(port)).values.pongd_ws_connections_open === base + 1, 5000, 'ws gauge +1');
   a.terminate();
   await waitFor(async () => (await getMetrics(port)).values.pongd_ws_connections_open === base, 10000, 'ws gauge back down');
+});
+
+test('bus and chat counters move: a stored message, a refused one, one over the rate; topics follow subscribers', { timeout: 30000 }, async () => {
+  const other = await registerUser(ctx.server, 'metrics2');
+  const base = (await getMetrics(port)).values;
+  const a = await openChat(ctx.server, 'busRoom', { token: other.token });
+  const b = await openChat(ctx.server, 'busRoom', { token: user.token });
+  try {
+    // two sockets in a new room: one more topic for the room (the legacy sockets' user topics too)
+    const joined = (await getMetrics(port)).values;
+    assert.ok(joined.pongd_bus_topics >= base.pongd_bus_topics + 1, `topics ${base.pongd_bus_topics} → ${joined.pongd_bus_topics}`);
+    sendJson(a, { message: 'on the bus' });
+    assert.equal((await nextMessage(a)).message, 'on the bus');
+    assert.equal((await nextMessage(b)).message, 'on the bus');
+    const mid = (await getMetrics(port)).values;
+    const d = (k) => mid[k] - joined[k];
+    assert.equal(d('pongd_chat_messages_stored_total'), 1);
+    assert.ok(d('pongd_chat_batches_total') >= 1, `batches moved by ${d('pongd_chat_batches_total')}`);
+    assert.ok(d('pongd_bus_published_total') >= 1);
+    assert.ok(d('pongd_bus_delivered_total') >= 2, `one publication, two subscribers: delivered moved by ${d('pongd_bus_delivered_total')}`);
+    assert.equal(mid.pongd_chat_queue_depth, 0, 'nothing waits once the message is answered');
+    // refused: a blank message, and a REST post to a room the user is not a member of
+    sendJson(a, { message: '   ' });
+    assert.equal((await nextMessage(a)).error?.code, 'invalid_message');
+    const r = await call(ctx.server, 'POST', '/api/chat/rooms/nobodyHere/messages', { token: other.token, body: { text: 'x' } });
+    assert.equal(r.status, 404, r.text);
+    // over the rate (the default: burst 10 a user): 12 at once
+    for (let i = 0; i < 12; i++) sendJson(a, { message: `fast ${i}` });
+    let limited = 0;
+    for (let i = 0; i < 12; i++) if ((await nextMessage(a)).error?.code === 'rate_limited') limited++;
+    assert.ok(limited >= 1, 'some of 12 at once are over the rate');
+    const end = (await getMetrics(port)).values;
+    const e = (k) => end[k] - mid[k];
+    assert.ok(e('pongd_chat_rate_limited_total') === limited, `rate_limited moved by ${e('pongd_chat_rate_limited_total')}, ${limited} refused`);
+    assert.ok(e('pongd_chat_messages_refused_total') >= limited + 2, `refused moved by ${e('pongd_chat_messages_refused_total')}`);
+    assert.equal(e('pongd_chat_messages_stored_total'), 12 - limited);
+  } finally {
+    a.close(1000);
+    b.close(1000);
+  }
+  await waitClose(a);
+  await waitClose(b);
+  await waitFor(async () => (await getMetrics(port)).values.pongd_bus_topics === base.pongd_bus_topics, 10000,
+    'the room\'s topic freed after its last subscriber');
 });

@@ -18,7 +18,9 @@ after(() => {
   for (const ws of open) ws.terminate();
 });
 
-const ctx = useServer({ AUTH_RATE: '10000' }, async () => {
+// CHAT_RATE=0: these tests send many messages (20 in a row) as one user; the rate limit has
+// its own file (ws-ratelimit.test.mjs)
+const ctx = useServer({ AUTH_RATE: '10000', CHAT_RATE: '0' }, async () => {
   wsBase = `wss://127.0.0.1:${ctx.server.httpsPort}`;
   alice = await registerUser(ctx.server, 'alice', { display_name: 'Alice Chat' });
   bob = await registerUser(ctx.server, 'bob', { display_name: 'Bob Chat' });

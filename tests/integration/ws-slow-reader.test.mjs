@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useServer, openChat, waitFor, withTimeout, get, registerUser } from './helpers.mjs';
 
+// CHAT_RATE=0: one user floods the room (the default limit, 5/s per user, would refuse it)
 const ctx = useServer({ WS_QUEUE_MAX_BYTES: '65536', CHAT_RATE: '0', AUTH_RATE: '10000' });
 
 test('a paused reader is closed; the fast reader gets every message', { timeout: 120000 }, async () => {

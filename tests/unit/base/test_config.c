@@ -57,7 +57,7 @@ static void test_defaults(void **state) {
     assert_int_equal(cfg.header_timeout_s, 10);
     assert_int_equal(cfg.ws_ping_interval_s, 30);
     assert_int_equal(cfg.ws_queue_max_bytes, 1048576);
-    assert_int_equal(cfg.chat_rate, 20);
+    assert_int_equal(cfg.chat_rate, 5);
     assert_true(cfg.access_log);
     assert_string_equal(cfg.database_url, "var/pongd.sqlite3");
     assert_string_equal(cfg.jwt_secret, "");

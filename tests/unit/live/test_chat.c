@@ -3,7 +3,9 @@
  * PONGD_TEST_DATABASE_URL, PostgreSQL): legacy room sockets (auth, join, broadcast with seqs,
  * stored), app tabs through presence's hooks (subscribe, send + ack, DMs to every tab, block
  * filtering and its reload, read markers), the per-user rate limit across sockets and
- * chat_send, notices, removal (chat.removed, legacy 4403), errors with the socket kept. */
+ * chat_send, notices, removal (chat.removed, legacy 4403), errors with the socket kept; legacy
+ * messages sent before the join finished (held, then posted in order); shutdown (every queued
+ * and in-flight chat_send answered before the pool goes away); the counters of /metrics. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -365,6 +367,12 @@ static void run_legacy_room(const char *url) {
     assert_int_equal(db_rows_count(rows), 2);
     assert_int_equal(last, 2);
     db_rows_free(rows);
+    chat_stats_t st = chat_stats(f.chat);
+    assert_int_equal(st.stored, 2);
+    assert_int_equal(st.refused, 1);   /* the blank one */
+    assert_true(st.batches >= 1 && st.batches <= 2);
+    assert_int_equal(st.queued, 0);
+    assert_int_equal(st.rate_limited, 0);
     legacy_close(&f, a);
     legacy_close(&f, b);
     fx_free(&f);
@@ -397,6 +405,8 @@ static void run_rate_per_user(const char *url) {
     assert_int_equal(sent_n, 4);
     for (int i = 0; i < 4; i++) assert_int_equal(sent_rc[i], 0);
     assert_int_equal(wsd_sent_count(a1), 10);   /* every stored message, none refused */
+    assert_int_equal(chat_stats(f.chat).rate_limited, 2);
+    assert_int_equal(chat_stats(f.chat).stored, 10);
     legacy_close(&f, a1);
     legacy_close(&f, a2);
     fx_free(&f);
@@ -598,7 +608,134 @@ static void run_close_in_flight(const char *url) {
     fx_free(&f);
 }
 
+/* A legacy socket's messages sent after its auth frame, before its join is stored: they wait
+ * for the join and are posted after it, in order (not refused with not_member / no_such_channel);
+ * at most CHAT_JOIN_PENDING_MAX wait; a socket closed meanwhile drops them. */
+static void run_join_pending(const char *url) {
+    fx_t f = fx_new(url, 0);
+    int64_t ann = accounttest_add(f.db, "ann"), ben = accounttest_add(f.db, "ben");
+    ws_conn_t *a = wsd_new("/ws/chat/Fresh/");
+    chat_on_open(f.chat, a, SPAN_LIT("Fresh"));   /* a room nobody opened yet */
+    char *tok = live_token(ann, "Ann");
+    chat_on_message(f.chat, a, live_auth_frame(tok));
+    free(tok);
+    for (int i = 0; i < 3; i++) {
+        char m[32];
+        snprintf(m, sizeof m, "{\"message\":\"early %d\"}", i);
+        chat_on_message(f.chat, a, span_cstr(m));
+    }
+    chat_on_message(f.chat, a, SPAN_LIT("{\"message\":\"  \"}"));   /* still checked at once */
+    assert_int_equal(wsd_sent_count(a), 1);
+    expect_error(a, 0, "invalid_message", NULL);
+    wsd_clear_sent(a);
+    settle(&f);
+    live_expect_user_frame(a, 0, "auth_ok", ann, "Ann");
+    assert_int_equal(wsd_sent_count(a), 4);
+    for (int i = 0; i < 3; i++) {
+        char m[32];
+        snprintf(m, sizeof m, "early %d", i);
+        expect_message(a, i + 1, "room:Fresh", i + 1, ann, m);
+    }
+    wsd_clear_sent(a);
+    /* too many waiting: "busy" past CHAT_JOIN_PENDING_MAX, the socket stays */
+    ws_conn_t *b = wsd_new("/ws/chat/fresh/");
+    chat_on_open(f.chat, b, SPAN_LIT("fresh"));
+    tok = live_token(ben, "Ben");
+    chat_on_message(f.chat, b, live_auth_frame(tok));
+    free(tok);
+    for (int i = 0; i < CHAT_JOIN_PENDING_MAX + 1; i++) chat_on_message(f.chat, b, SPAN_LIT("{\"message\":\"many\"}"));
+    assert_int_equal(wsd_sent_count(b), 1);
+    expect_error(b, 0, "busy", NULL);
+    wsd_clear_sent(b);
+    settle(&f);
+    live_expect_field(b, 0, "type", "auth_ok");
+    assert_int_equal(wsd_sent_count(b), 1 + CHAT_JOIN_PENDING_MAX);
+    assert_int_equal(wsd_sent_count(a), CHAT_JOIN_PENDING_MAX);
+    expect_message(a, CHAT_JOIN_PENDING_MAX - 1, "room:Fresh", 3 + CHAT_JOIN_PENDING_MAX, ben, "many");
+    assert_int_equal(wsd_close_code(b), 0);
+    /* closed before its join is stored: what waited is dropped (no leak, nothing posted) */
+    ws_conn_t *c = wsd_new("/ws/chat/fresh/");
+    chat_on_open(f.chat, c, SPAN_LIT("fresh"));
+    tok = live_token(ben, "Ben");
+    chat_on_message(f.chat, c, live_auth_frame(tok));
+    free(tok);
+    chat_on_message(f.chat, c, SPAN_LIT("{\"message\":\"lost\"}"));
+    legacy_close(&f, c);
+    wsd_clear_sent(a);
+    settle(&f);
+    assert_int_equal(wsd_sent_count(a), 0);
+    chat_stats_t st = chat_stats(f.chat);
+    assert_int_equal(st.stored, 3 + CHAT_JOIN_PENDING_MAX);
+    assert_int_equal(st.refused, 3);   /* the blank one, the one past the maximum, the dropped one */
+    legacy_close(&f, a);
+    legacy_close(&f, b);
+    fx_free(&f);
+}
+
+/* Shutdown as main.c does it: chat_stop, then the database pool destroyed, then chat_destroy.
+ * Every accepted chat_send gets its callback (the queued ones at chat_stop with ERR_AGAIN, the
+ * one in flight when the pool runs its completion) before the pool is gone; each callback frees
+ * its context, so a missed one is a leak under ASan. */
+static int stop_n, stop_again, stop_ok;
+static bool stop_pool_alive;
+static void on_stop_sent(void *ctx, int rc, int64_t seq, int64_t at) {
+    (void)seq;
+    (void)at;
+    assert_true(stop_pool_alive);
+    free(ctx);
+    stop_n++;
+    if (rc == ERR_AGAIN) stop_again++;
+    else if (rc == 0) stop_ok++;
+    else fail_msg("unexpected %s", err_name(rc));
+}
+
+static void run_shutdown(const char *url) {
+    fx_t f = fx_new(url, 0);
+    int64_t ann = accounttest_add(f.db, "ann");
+    join(&f, "bye", ann);
+    ws_conn_t *a = tab(&f, ann, "ann"), *old = legacy(&f, "bye", ann, "ann");
+    stop_n = stop_again = stop_ok = 0;
+    stop_pool_alive = true;
+    /* the first one goes to the database at once (a batch in flight), the others wait for it */
+    enum { N = 6 };
+    for (int i = 0; i < N; i++) assert_int_equal(chat_send(f.chat, ann, SPAN_LIT("room:bye"), SPAN_LIT("rest"), on_stop_sent, xcalloc(1, 24)), 0);
+    tab_frame(&f, a, "{\"type\":\"chat.send\",\"channel\":\"room:bye\",\"text\":\"tab\",\"ref\":\"t1\"}");
+    chat_on_message(f.chat, old, SPAN_LIT("{\"message\":\"legacy\"}"));
+    chat_notice(f.chat, ann, CHAT_MSG_SYSTEM, SPAN_LIT("a notice"), 0, span_of(NULL, 0));
+    assert_int_equal(stop_n, 0);
+    assert_int_equal(chat_stats(f.chat).queued, N + 3);
+    presence_stop(f.p);
+    chat_stop(f.chat);
+    /* the waiting ones are answered now, the sockets told "unavailable" */
+    assert_int_equal(stop_n, N - 1);
+    assert_int_equal(stop_again, N - 1);
+    expect_error(a, 0, "unavailable", "t1");
+    expect_error(old, 0, "unavailable", NULL);
+    assert_int_equal(chat_stats(f.chat).queued, 1);
+    /* refused at once from now on: no callback */
+    assert_int_equal(chat_send(f.chat, ann, SPAN_LIT("room:bye"), SPAN_LIT("late"), on_stop_sent, NULL), ERR_AGAIN);
+    /* the pool goes away: its completion answers the batch in flight (stored or ERR_AGAIN) */
+    dbpool_destroy(f.pool);
+    stop_pool_alive = false;
+    assert_int_equal(stop_n, N);
+    assert_int_equal(stop_ok + stop_again, N);
+    chat_stats_t st = chat_stats(f.chat);
+    assert_int_equal(st.queued, 0);
+    assert_int_equal(st.stored + st.refused, (uint64_t)(N + 3 + 1));
+    tab_close(&f, a);
+    legacy_close(&f, old);
+    chat_destroy(f.chat);
+    presence_destroy(f.p);
+    assert_int_equal(room_reg_count(f.rooms), 0);
+    room_reg_destroy(f.rooms);
+    assert_int_equal(bus_stats(f.bus).topics, 0);
+    bus_destroy(f.bus);
+    db_close(f.db);
+}
+
 BOTH(legacy_room)
+BOTH(join_pending)
+BOTH(shutdown)
 BOTH(rate_per_user)
 BOTH(tabs)
 BOTH(notice_remove)
@@ -616,11 +753,15 @@ int main(void) {
         cmocka_unit_test(test_sqlite_tabs),
         cmocka_unit_test(test_sqlite_notice_remove),
         cmocka_unit_test(test_sqlite_close_in_flight),
+        cmocka_unit_test(test_sqlite_join_pending),
+        cmocka_unit_test(test_sqlite_shutdown),
         cmocka_unit_test(test_postgres_legacy_room),
         cmocka_unit_test(test_postgres_rate_per_user),
         cmocka_unit_test(test_postgres_tabs),
         cmocka_unit_test(test_postgres_notice_remove),
         cmocka_unit_test(test_postgres_close_in_flight),
+        cmocka_unit_test(test_postgres_join_pending),
+        cmocka_unit_test(test_postgres_shutdown),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     dbtest_remove(sqlite_path);

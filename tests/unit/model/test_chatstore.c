@@ -836,6 +836,23 @@ static void run_account(const char *url) {
     assert_string_equal(db_rows_text(r, 0, 0, NULL), "reply");   /* b's stays */
     assert_int_equal(db_rows_int(r, 0, 1), 0);
     db_rows_free(r);
+    /* the DM stays readable from b's side through chatstore_direct_find (chatstore_direct wants
+     * a live peer and refuses); nothing new is created for a pair that never talked */
+    chat_channel_t found;
+    assert_int_equal(chatstore_direct(db, b, a, 101, &found), ACCOUNT_E_NOTFOUND);
+    assert_int_equal(chatstore_direct_find(db, b, a, &found), 0);
+    assert_int_equal(found.id, dm.id);
+    assert_int_equal(found.peer_id, a);
+    assert_int_equal(chatstore_direct_find(db, b, b, &found), CHAT_E_SELF);
+    int64_t cid = add(db, "cid");
+    assert_int_equal(chatstore_direct_find(db, b, cid, &found), CHAT_E_NO_CHANNEL);
+    assert_int_equal(social_block(db, cid, b, 102), 0);
+    assert_int_equal(chatstore_direct(db, cid, b, 103, &found), SOCIAL_E_BLOCKED);
+    chat_channel_t bc;
+    assert_int_equal(social_unblock(db, cid, b), 0);
+    assert_int_equal(chatstore_direct(db, b, cid, 104, &bc), 0);
+    assert_int_equal(social_block(db, b, cid, 105), 0);
+    assert_int_equal(chatstore_direct_find(db, cid, b, &found), SOCIAL_E_BLOCKED);   /* a block either way */
     /* room history reads under the placeholder name */
     assert_int_equal(chatstore_history(db, room, b, 0, -1, 10, &r, &(int64_t){ 0 }, &(bool){ false }), 0);
     assert_int_equal(db_rows_count(r), 1);

@@ -14,12 +14,15 @@ import accountRu from './i18n/account.ru.js';
 import remoteEn from './i18n/remote.en.js';
 import remoteFr from './i18n/remote.fr.js';
 import remoteRu from './i18n/remote.ru.js';
+import chatEn from './i18n/chat.en.js';
+import chatFr from './i18n/chat.fr.js';
+import chatRu from './i18n/chat.ru.js';
 
 // One dictionary per language, assembled from one file per area of the app.
 export const DICTIONARIES = Object.freeze({
-  en: { ...en, ...playEn, ...tournamentEn, ...accountEn, ...remoteEn },
-  fr: { ...fr, ...playFr, ...tournamentFr, ...accountFr, ...remoteFr },
-  ru: { ...ru, ...playRu, ...tournamentRu, ...accountRu, ...remoteRu },
+  en: { ...en, ...playEn, ...tournamentEn, ...accountEn, ...remoteEn, ...chatEn },
+  fr: { ...fr, ...playFr, ...tournamentFr, ...accountFr, ...remoteFr, ...chatFr },
+  ru: { ...ru, ...playRu, ...tournamentRu, ...accountRu, ...remoteRu, ...chatRu },
 });
 export const SUPPORTED = Object.freeze(Object.keys(DICTIONARIES));
 export const FALLBACK = 'en';
