@@ -245,7 +245,7 @@ bench_setup() { # name (of the temporary directory: /tmp/tbench-NAME.XXXXXX)
   [ -n "${WEB_ROOT:-}" ] || { WEB_ROOT="$TMP/webroot"; make_webroot "$WEB_ROOT"; }
   export WEB_ROOT
   PONGD_DESC="-"
-  case " $TARGETS " in *" pongd "*) snapshot_pongd "$TMP" ;; esac
+  case " $TARGETS " in *" pongd "* | *" pongd-poll "*) snapshot_pongd "$TMP" ;; esac
   mkdir -p "$RESULTS_DIR"
   STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
 }

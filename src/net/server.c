@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <dlfcn.h>
+#include <ev.h>
 #include <string.h>
 #include <sys/timerfd.h>
 #include <time.h>
@@ -102,6 +104,53 @@ static void flush_timer(void *arg) {
 
 static int timers_start(srv_t *s, char *err, size_t errlen);
 
+/* ---- the event loop: libev's epoll under lws, or lws's own poll() ----
+ *
+ * lws 4.1's own loop calls poll() over every socket at each wake-up: on this VM about 0.5 µs
+ * per socket, so ~1 ms per wake-up with 2,000 game sockets, and the loop wakes at every tick
+ * and at nearly every input (docs/performance.md, "Remote games"). With LWS_SERVER_OPTION_LIBEV
+ * and our own loop as lws's foreign loop, libev waits with epoll (cost per ready socket, not per
+ * socket) and srv_run still runs one turn at a time (ev_run EVRUN_ONCE), so the pools' kick,
+ * the realtime flush and the stop flag work as before. libev is bound at run time (dlopen of
+ * the libev.so.4 that lws's evlib plugin uses): pongd does not link it. If it, or lws's plugin,
+ * is missing — or PONGD_LOOP=poll — the server runs on lws's poll() loop as before. */
+_Static_assert(sizeof(__typeof__(&ev_run)) == sizeof(void *), "function pointers");
+
+static bool evapi_open(__typeof__(((srv_t *)0)->ev) *e) {
+    memset(e, 0, sizeof *e);
+    e->dl = dlopen("libev.so.4", RTLD_NOW | RTLD_LOCAL);
+    if (!e->dl) return false;
+    *(void **)&e->loop_new = dlsym(e->dl, "ev_loop_new");
+    *(void **)&e->run = dlsym(e->dl, "ev_run");
+    *(void **)&e->loop_destroy = dlsym(e->dl, "ev_loop_destroy");
+    if (e->loop_new && e->run && e->loop_destroy) return true;
+    dlclose(e->dl);
+    memset(e, 0, sizeof *e);
+    return false;
+}
+
+/* The lws context on libev if possible (s->evloop set), else on lws's poll loop. */
+static struct lws_context *context_create(srv_t *s, struct lws_context_creation_info *info) {
+    const char *want = getenv("PONGD_LOOP");
+    if (!(want && strcmp(want, "poll") == 0) && evapi_open(&s->ev)) {
+        s->evloop = s->ev.loop_new(EVBACKEND_EPOLL);
+        if (s->evloop) {
+            void *loops[1] = { s->evloop };
+            struct lws_context_creation_info ev_info = *info;
+            ev_info.options |= LWS_SERVER_OPTION_LIBEV;
+            ev_info.foreign_loops = loops;
+            struct lws_context *ctx = lws_create_context(&ev_info);
+            if (ctx) return ctx;
+            s->ev.loop_destroy(s->evloop);
+            s->evloop = NULL;
+        }
+        log_msg("warn", "libev event loop unavailable: running on poll()");
+        dlclose(s->ev.dl);
+        memset(&s->ev, 0, sizeof s->ev);
+    }
+    return lws_create_context(info);
+}
+
 int srv_create(srv_t **out, const config_t *cfg, const char *cert, const char *key, const srv_handlers_t *h,
                void *app, metrics_t *metrics, char *err, size_t errlen) {
     srv_t *s = xcalloc(1, sizeof *s);
@@ -123,7 +172,7 @@ int srv_create(srv_t **out, const config_t *cfg, const char *cert, const char *k
     info.timeout_secs_ah_idle = (unsigned int)cfg->header_timeout_s;
     info.keepalive_timeout = LIM_HTTP_KEEPALIVE_S;
     info.pt_serv_buf_size = 32768;
-    s->ctx = lws_create_context(&info);
+    s->ctx = context_create(s, &info);
     if (!s->ctx) {
         snprintf(err, errlen, "could not create the libwebsockets context");
         free(s);
@@ -210,7 +259,9 @@ void srv_request_stop(srv_t *s) {
 /* One turn of the loop: wait for events, service them, then wake the pools' threads for the
  * jobs the turn queued (all at once: see pool_defer_wakeups). */
 static int service(srv_t *s) {
-    int rc = lws_service(s->ctx, 0);
+    int rc = 0;
+    if (s->evloop) s->ev.run(s->evloop, EVRUN_ONCE);
+    else rc = lws_service(s->ctx, 0);
     ws_conn_flush_direct(s);
     for (int i = 0; i < s->n_pools; i++) pool_kick(s->pools[i]);
     return rc;
@@ -403,5 +454,7 @@ void srv_destroy(srv_t *s) {
     }
     s->timers = NULL;
     lws_context_destroy(s->ctx);   /* closes the timerfd with its wsi */
+    if (s->evloop) s->ev.loop_destroy(s->evloop);
+    if (s->ev.dl) dlclose(s->ev.dl);
     free(s);
 }

@@ -16,6 +16,8 @@
 #include <openssl/ssl.h>
 #include <signal.h>
 
+struct ev_loop;
+
 /* ---- types ---- */
 
 struct http_req {
@@ -98,6 +100,13 @@ struct srv {
     struct ws_conn *pace_head;
     struct ws_conn *direct_head;        /* realtime sockets with frames to write (ws_conn_flush_direct) */
     lws_retry_bo_t retry;
+    void *evloop;               /* libev's loop under lws (server.c), NULL: lws's poll loop */
+    struct {
+        void *dl;
+        struct ev_loop *(*loop_new)(unsigned int flags);
+        int (*run)(struct ev_loop *loop, int flags);
+        void (*loop_destroy)(struct ev_loop *loop);
+    } ev;                       /* libev, bound at run time */
     struct net_timer *timers;   /* every srv_timer_new'd timer, cancelled by srv_destroy */
     int tfd;                    /* the timers' timerfd (in lws's poll set), -1 if none */
     uint64_t tfd_at;            /* what it is armed for; 0 = disarmed */

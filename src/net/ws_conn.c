@@ -75,8 +75,8 @@ void ws_conn_pacing_stop(srv_t *s) {
  * frames are small and due now, so ws_send puts the socket on the direct list instead, and
  * ws_conn_flush_direct writes it when the timer run or loop turn that queued them ends —
  * from outside any callback of that socket, the same gather + lws_write as WRITEABLE. A
- * socket that is closing, or whose last write lws still holds in part (send pipe choked), is
- * left to WRITEABLE, so a slow reader still gets the newest snapshot (ws_send_latest) and
+ * socket that is closing, or whose last write lws still holds in part (lws_partial_buffered:
+ * the kernel took less than all of it; no system call to ask), is left to WRITEABLE, so a slow reader still gets the newest snapshot (ws_send_latest) and
  * never a growing queue. */
 static void direct_add(srv_t *s, struct ws_conn *c) {
     if (c->direct_pending) return;
@@ -102,7 +102,7 @@ void ws_conn_flush_direct(srv_t *s) {
         struct ws_conn *c = s->direct_head;
         direct_unlink(s, c);
         if (!wsmsg_queue_len(&c->q)) continue;
-        if (c->close_code || lws_send_pipe_choked(c->wsi)) {
+        if (c->close_code || lws_partial_buffered(c->wsi)) {
             lws_callback_on_writable(c->wsi);
             continue;
         }

@@ -239,7 +239,7 @@ test('every private route refuses a missing, forged or expired token (from the A
     ['garbage', 'abc.def'],
   ];
   for (const route of routes) {
-    const path = route.path.replace('{id}', '1');
+    const path = route.path.replace(/\{(\w+)\}/g, (_, name) => (name === 'name' ? 'room1' : '1'));   // {name}: a room; every other parameter an id
     const none = await call(s, route.method, path);
     assert.equal(none.status, 401, `${route.method} ${path} without a token`);
     assert.equal(none.json.error.code, 'unauthorized');

@@ -275,6 +275,10 @@ test('a whole game over WSS by score: joined, snapshots, relays, over; the recor
   const mt = (await getMetrics(ctx.server.httpsPort)).values;
   assert.ok(mt.pongd_game_tick_lateness_seconds_count >= plan.ticks, `lateness of ${mt.pongd_game_tick_lateness_seconds_count} steps`);
   assert.ok(mt.pongd_game_tick_lateness_max_seconds >= 0);
+  // the game sockets' frames went out at the end of the loop turn that queued them, not
+  // through a writable-callback round trip (at least one write per playing snapshot)
+  assert.ok(mt.pongd_ws_direct_writes_total - (m1.pongd_ws_direct_writes_total ?? 0) >= 2 * (plan.ticks / 3 - 3) * 0.9,
+    `direct writes ${mt.pongd_ws_direct_writes_total - (m1.pongd_ws_direct_writes_total ?? 0)} for ${plan.ticks} ticks`);
   for (const [c, over] of [[c0, over0], [c1, over1]]) {
     assert.deepEqual(over.json, { type: 'over', reason: 'score', winner: plan.winner, score: plan.score }, `${c.label}: over`);
     const last = c.snapshots.at(-1);
