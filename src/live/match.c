@@ -21,8 +21,9 @@ typedef struct mgame mgame_t;
 typedef struct {
     int64_t game_id;
     bool authed, refused;
-    mgame_t *g;                      /* NULL until seated, and once detached */
+    mgame_t *g;                      /* NULL until seated (or watching), and once detached */
     int seat;
+    bool spectator;                  /* watching g, not a player */
     uint64_t frame_at[LIM_GAME_FRAMES_PER_S]; /* when its last frames arrived (a ring): the flood check */
     uint32_t frame_i;
 } mconn_t;
@@ -61,6 +62,8 @@ struct mgame {
     int32_t rally;                   /* paddle hits since the serve */
     uint8_t *log;
     size_t log_n, log_cap, log_max;  /* records */
+    ws_conn_t **spec;                /* spectators' sockets (LIM_GAME_SPECTATORS at most) */
+    size_t nspec, capspec;
 };
 
 struct matches {
@@ -106,11 +109,27 @@ static void send_snapshot(matches_t *m, mgame_t *g, ws_conn_t *only) {
         ws_send_latest(c, msg, SNAPSHOT_SLOT);
         wsmsg_unref(msg);
     }
+    /* spectators: every MATCHPROTO_SPECTATE_EVERY ticks while playing, every state change, in
+     * full when one starts watching; one shared frame (late 0) */
+    bool due = g->state != MATCHPROTO_PLAYING || g->g.tick % MATCHPROTO_SPECTATE_EVERY == 0;
+    if (!g->nspec || (only && !((mconn_t *)ws_data(only))->spectator) || (!only && !due)) return;
+    matchproto_snapshot_set_late(frame, 0);
+    wsmsg_t *msg = wsmsg_new(WSMSG_BINARY, frame, sizeof frame);
+    for (size_t i = 0; i < g->nspec; i++)
+        if (!only || g->spec[i] == only) ws_send_latest(g->spec[i], msg, SNAPSHOT_SLOT);
+    wsmsg_unref(msg);
+}
+
+/* The spectator count to every socket of g (players and spectators). */
+static void send_spectators(matches_t *m, mgame_t *g) {
+    if (matchproto_spectators_json(&m->text, (int)g->nspec) != 0) return;
+    for (int s = 0; s < 2; s++) send_text(g->seat[s].conn, &m->text);
+    for (size_t i = 0; i < g->nspec; i++) send_text(g->spec[i], &m->text);
 }
 
 static void send_joined(matches_t *m, mgame_t *g, int s) {
     matchproto_player_t p[2] = { { g->seat[0].uid, g->seat[0].name }, { g->seat[1].uid, g->seat[1].name } };
-    if (matchproto_joined_json(&m->text, g->id, s, &g->opt, p) == 0) send_text(g->seat[s].conn, &m->text);
+    if (matchproto_joined_json(&m->text, g->id, s, &g->opt, p, (int)g->nspec) == 0) send_text(g->seat[s].conn, &m->text);
 }
 
 /* ---- the timer ---- */
@@ -176,6 +195,13 @@ static void end_game(matches_t *m, mgame_t *g, int reason, int winner) {
         ws_close(c, 1000, "game over");
         detach(g, s);
     }
+    for (size_t i = 0; i < g->nspec; i++) {
+        send_text(g->spec[i], &m->text);
+        ws_close(g->spec[i], 1000, "game over");
+        mconn_t *mc = ws_data(g->spec[i]);
+        if (mc) mc->g = NULL;
+    }
+    g->nspec = 0;
     match_result_t r = {
         .game_id = g->id,
         .user = { g->seat[0].uid, g->seat[1].uid },
@@ -196,6 +222,11 @@ static void end_game(matches_t *m, mgame_t *g, int reason, int winner) {
 
 static void free_game(mgame_t *g) {
     for (int s = 0; s < 2; s++) detach(g, s);
+    for (size_t i = 0; i < g->nspec; i++) {
+        mconn_t *mc = ws_data(g->spec[i]);
+        if (mc) mc->g = NULL;
+    }
+    free(g->spec);
     free(g->log);
     free(g);
 }
@@ -473,7 +504,8 @@ bool match_info(const matches_t *m, int64_t game_id, match_info_t *out) {
                            .user = { g->seat[0].uid, g->seat[1].uid },
                            .connected = { g->seat[0].conn != NULL, g->seat[1].conn != NULL },
                            .opt = g->opt,
-                           .started_ms = g->started_ms };
+                           .started_ms = g->started_ms,
+                           .spectators = (int)g->nspec };
     return true;
 }
 
@@ -501,9 +533,12 @@ void match_on_open(matches_t *m, ws_conn_t *c, int64_t game_id) {
 }
 
 /* Closes c with code; a seated socket leaves its seat at once (a drop). */
+static void unwatch(matches_t *m, mconn_t *mc, ws_conn_t *c);
+
 static void refuse(matches_t *m, mconn_t *mc, ws_conn_t *c, int code) {
     mc->refused = true;
-    ws_close(c, code, matchproto_close_reason(code));
+    ws_close(c, code, mc->spectator && code == MATCHPROTO_CLOSE_REPLACED ? MATCHPROTO_SPECTATOR_REASON : matchproto_close_reason(code));
+    if (mc->spectator) return unwatch(m, mc, c);
     mgame_t *g = mc->g;
     if (g && g->seat[mc->seat].conn == c) {
         g->seat[mc->seat].conn = NULL;
@@ -511,6 +546,36 @@ static void refuse(matches_t *m, mconn_t *mc, ws_conn_t *c, int code) {
         dropped(m, g, mc->seat, now_us(m));
         reap(m);
     }
+}
+
+/* c (authenticated, not a player of g) watches g: "watching", a full snapshot, and the new
+ * count to everyone. */
+static void watch(matches_t *m, mgame_t *g, ws_conn_t *c, mconn_t *mc) {
+    if (g->nspec >= LIM_GAME_SPECTATORS) return refuse(m, mc, c, MATCHPROTO_CLOSE_NOT_PLAYER);
+    if (g->nspec == g->capspec) {
+        g->capspec = g->capspec ? g->capspec * 2 : 4;
+        g->spec = xrealloc(g->spec, g->capspec * sizeof *g->spec);
+    }
+    g->spec[g->nspec++] = c;
+    mc->g = g;
+    mc->spectator = true;
+    matchproto_player_t p[2] = { { g->seat[0].uid, g->seat[0].name }, { g->seat[1].uid, g->seat[1].name } };
+    if (matchproto_joined_json(&m->text, g->id, -1, &g->opt, p, (int)g->nspec) == 0) send_text(c, &m->text);
+    send_snapshot(m, g, c);
+    send_spectators(m, g);
+}
+
+/* A spectator's socket leaves its game (closed or refused); the others get the new count. */
+static void unwatch(matches_t *m, mconn_t *mc, ws_conn_t *c) {
+    mgame_t *g = mc->g;
+    mc->g = NULL;
+    if (!g) return;
+    for (size_t i = 0; i < g->nspec; i++)
+        if (g->spec[i] == c) {
+            g->spec[i] = g->spec[--g->nspec];
+            if (!g->over) send_spectators(m, g);
+            return;
+        }
 }
 
 static void authenticate(matches_t *m, ws_conn_t *c, mconn_t *mc, span_t data) {
@@ -523,7 +588,7 @@ static void authenticate(matches_t *m, ws_conn_t *c, mconn_t *mc, span_t data) {
     mgame_t *g = find(m, mc->game_id);
     if (!g) return refuse(m, mc, c, MATCHPROTO_CLOSE_NO_GAME);
     int s = g->seat[0].uid == user.id ? 0 : g->seat[1].uid == user.id ? 1 : -1;
-    if (s < 0) return refuse(m, mc, c, MATCHPROTO_CLOSE_NOT_PLAYER);
+    if (s < 0) return watch(m, g, c, mc);
     seat_conn(m, g, s, c, mc);
 }
 
@@ -572,8 +637,14 @@ void match_on_message(matches_t *m, ws_conn_t *c, span_t data, bool binary) {
     if (flooding(mc, now_us(m))) code = MATCHPROTO_CLOSE_FLOOD;
     else if (!binary) code = data.len > LIM_GAME_FRAME_BYTES ? MATCHPROTO_CLOSE_TOO_LARGE : MATCHPROTO_CLOSE_MALFORMED;
     else if ((code = matchproto_parse(data.ptr, data.len, &f)) == 0 && f.type == MATCHPROTO_INPUT)
-        code = matchproto_check_input(&f, mc->seat, g->g.tick);
+        code = mc->spectator ? MATCHPROTO_CLOSE_REPLACED : matchproto_check_input(&f, mc->seat, g->g.tick);
     if (code) return refuse(m, mc, c, code);
+    if (mc->spectator) {   /* a PING: the clock only */
+        uint8_t b[MATCHPROTO_PONG_BYTES];
+        matchproto_encode_pong(b, 0, f.id, g->g.tick);
+        ws_send_binary(c, b, sizeof b);
+        return;
+    }
     if (f.type == MATCHPROTO_PING) {
         g->seat[mc->seat].rtt_ms = f.rtt_ms;
         uint8_t b[MATCHPROTO_PONG_BYTES];
@@ -589,7 +660,8 @@ void match_on_close(matches_t *m, ws_conn_t *c) {
     ws_set_data(c, NULL);
     if (!mc) return;
     mgame_t *g = mc->g;
-    if (g && g->seat[mc->seat].conn == c) {
+    if (mc->spectator) unwatch(m, mc, c);
+    else if (g && g->seat[mc->seat].conn == c) {
         g->seat[mc->seat].conn = NULL;
         dropped(m, g, mc->seat, now_us(m));
         reap(m);

@@ -128,14 +128,22 @@ static int dump(buf_t *out, json_t *o) {
     return e;
 }
 
-int matchproto_joined_json(buf_t *out, int64_t game_id, int seat, const game_options_t *opt, const matchproto_player_t players[2]) {
-    json_t *o = json_pack("{s:s, s:I, s:i, s:i, s:i, s:{s:i, s:i, s:i, s:i, s:i, s:I}, s:[{s:I, s:s}, {s:I, s:s}]}", "type", "joined",
-                          "game_id", (json_int_t)game_id, "seat", seat, "tick_rate", GAME_STEPS_PER_SECOND, "snapshot_every",
-                          MATCHPROTO_SNAPSHOT_EVERY, "options", "ball_speed", (int)opt->ball_speed, "paddle_size", (int)opt->paddle_size, "winning_score",
+int matchproto_joined_json(buf_t *out, int64_t game_id, int seat, const game_options_t *opt, const matchproto_player_t players[2],
+                           int spectators) {
+    json_t *o = json_pack("{s:s, s:I, s:i, s:i, s:i, s:{s:i, s:i, s:i, s:i, s:i, s:I}, s:[{s:I, s:s}, {s:I, s:s}], s:i}", "type",
+                          seat < 0 ? "watching" : "joined", "game_id", (json_int_t)game_id, "seat", seat < 0 ? 0 : seat, "tick_rate",
+                          GAME_STEPS_PER_SECOND, "snapshot_every", seat < 0 ? MATCHPROTO_SPECTATE_EVERY : MATCHPROTO_SNAPSHOT_EVERY,
+                          "options", "ball_speed", (int)opt->ball_speed, "paddle_size", (int)opt->paddle_size, "winning_score",
                           (int)opt->winning_score, "map", (int)opt->map, "powerups", (int)opt->powerups, "seed", (json_int_t)opt->seed,
                           "players", "id", (json_int_t)players[0].id, "display_name", players[0].display_name ? players[0].display_name : "",
-                          "id", (json_int_t)players[1].id, "display_name", players[1].display_name ? players[1].display_name : "");
+                          "id", (json_int_t)players[1].id, "display_name", players[1].display_name ? players[1].display_name : "",
+                          "spectators", spectators);
+    if (o && seat < 0) json_object_del(o, "seat");
     return dump(out, o);
+}
+
+int matchproto_spectators_json(buf_t *out, int count) {
+    return dump(out, json_pack("{s:s, s:i}", "type", "spectators", "count", count));
 }
 
 int matchproto_paused_json(buf_t *out, int seat, const char *reason, int64_t resume_by_ms) {

@@ -26,6 +26,8 @@ enum {
 
 /* the rates the "joined" event announces */
 #define MATCHPROTO_SNAPSHOT_EVERY 3      /* ticks between snapshots while playing: 20 per second */
+#define MATCHPROTO_SPECTATE_EVERY 6      /* the same for spectators: 10 per second */
+#define MATCHPROTO_SPECTATOR_REASON "spectators cannot play"   /* the 4409 a spectator's INPUT gets */
 #define MATCHPROTO_COUNTDOWN_TICKS 180   /* 3 s before play starts or resumes */
 
 /* frame sizes */
@@ -42,7 +44,7 @@ enum {
     MATCHPROTO_CLOSE_NOT_PLAYER = 4003, /* not a player of this game */
     MATCHPROTO_CLOSE_NO_GAME = 4004,    /* no such live game */
     MATCHPROTO_CLOSE_MALFORMED = 4400,  /* unknown type, wrong size, a field out of range, a text frame */
-    MATCHPROTO_CLOSE_REPLACED = 4409,   /* a newer socket took the seat */
+    MATCHPROTO_CLOSE_REPLACED = 4409,   /* a newer socket took the seat; also: an INPUT from a spectator */
     MATCHPROTO_CLOSE_SEAT = 4410,       /* an input for the other seat */
     MATCHPROTO_CLOSE_AHEAD = 4411,      /* an input stamped more than LIM_GAME_AHEAD_TICKS ahead */
     MATCHPROTO_CLOSE_TOO_LARGE = 4413,  /* a frame over LIM_GAME_FRAME_BYTES */
@@ -103,7 +105,12 @@ size_t matchproto_encode_frame(uint8_t *out, const matchproto_frame_t *f);
 /* Text events, as JSON into out (cleared first): 0, ERR_LIMIT past out's maximum, or
  * ERR_INVALID when jansson refuses (a display name that is not UTF-8). */
 typedef struct { int64_t id; const char *display_name; } matchproto_player_t;
-int matchproto_joined_json(buf_t *out, int64_t game_id, int seat, const game_options_t *opt, const matchproto_player_t players[2]);
+/* joined (a player, seat 0 or 1) or, with seat -1, watching (a spectator); both carry the
+ * spectator count. */
+int matchproto_joined_json(buf_t *out, int64_t game_id, int seat, const game_options_t *opt, const matchproto_player_t players[2],
+                           int spectators);
+/* {"type":"spectators","count":N}: the count moved. */
+int matchproto_spectators_json(buf_t *out, int count);
 int matchproto_paused_json(buf_t *out, int seat, const char *reason, int64_t resume_by_ms);
 int matchproto_resumed_json(buf_t *out, int countdown_ticks);
 /* winner: 0, 1, or -1 (null); reason: "score", "resign", "forfeit", "void", "interrupted". */

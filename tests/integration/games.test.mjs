@@ -375,10 +375,12 @@ test('game socket refusals, each with its close code', { timeout: 60000 }, async
   x.auth('not.a.token');
   await expectClose(x, 4001, 'a bad token');
   assert.deepEqual(x.of('joined'), [], 'no joined');
-  // not a player 4003; no such game 4004
+  // not a player: a spectator (matchmaking.test.mjs), whose INPUT closes it 4409; no such game 4004
   x = await opened(gameId);
   x.auth(c.token);
-  await expectClose(x, 4003, 'a user who is not a player');
+  await x.waitFor((e) => e.kind === 'text' && JSON.parse(e.raw).type === 'watching', { label: 'watching' });
+  x.input(1, 0, 0);
+  await expectClose(x, 4409, 'an input from a user who is not a player');
   x = await opened(999999);
   x.auth(a.token);
   await expectClose(x, 4004, 'no such game');

@@ -393,3 +393,54 @@ test('user search: part of the display name, case-insensitive, names starting wi
   assert.equal((await api('GET', '/api/users', s1.token)).status, 400);
   assert.equal((await api('GET', '/api/users?search=zebra')).status, 401);
 });
+
+/** Text events a GameClient could not parse as a player's (watching, spectators): JSON of `type`. */
+const textOf = (c, type) => c.of('text').map((e) => JSON.parse(e.raw)).filter((j) => j.type === type);
+
+test('a spectator watches a live game (watching, snapshots at 10/s, the count to players and the live list) and is closed 4409 on input', { timeout: 60000 }, async () => {
+  const p = await registerUser(ctx.server, 'spa');
+  const q = await registerUser(ctx.server, 'spb');
+  const viewer = await registerUser(ctx.server, 'spv');
+  const { gameId } = await inviteGame(ctx.server, p, q, { ...SHORT, winning_score: 3 });
+  const c0 = await seat(gameId, p, 'left');
+  const c1 = await seat(gameId, q, 'right');
+  await c0.waitState(2, { timeout: 8000 });   // playing (after the countdown)
+
+  const s = await GameClient.open(ctx.server, gameId, { label: 'spectator' });
+  open.push(s);
+  s.auth(viewer.token);
+  await s.waitFor((e) => e.kind === 'text' && JSON.parse(e.raw).type === 'watching', { label: 'watching' });
+  const watching = textOf(s, 'watching')[0];
+  assert.equal(watching.game_id, gameId);
+  assert.equal(watching.snapshot_every, 6);
+  assert.equal(watching.spectators, 1);
+  assert.equal(watching.seat, undefined);
+  assert.deepEqual(watching.players.map((x) => x.id), [p.user.id, q.user.id]);
+  await s.waitFor('snapshot', { label: 'the first snapshot' });
+  await c0.waitFor((e) => e.kind === 'text' && JSON.parse(e.raw).type === 'spectators', { label: 'the count' });
+  assert.deepEqual(textOf(c0, 'spectators').at(-1), { type: 'spectators', count: 1 });
+  const list = (await api('GET', '/api/games?status=live', viewer.token)).json.games.find((g) => g.id === gameId);
+  assert.equal(list.spectators, 1);
+
+  // a second of play: the spectator at about half the players' rate
+  const m0 = s.snapshots.length;
+  const p0 = c0.snapshots.length;
+  await sleep(1500);
+  const specN = s.snapshots.length - m0;
+  const playN = c0.snapshots.length - p0;
+  assert.ok(specN >= 10 && specN <= 18, `spectator snapshots in 1.5 s: ${specN}`);
+  assert.ok(playN >= 2 * specN - 4, `players ${playN} vs spectator ${specN}`);
+  assert.ok(s.snapshots.slice(m0).every((e) => e.state !== 2 || e.tick % 6 === 0), 'playing snapshots on every 6th tick');
+
+  // an INPUT: closed 4409, the game goes on, the count goes back to 0
+  s.input(1, s.tick + 2, 0);
+  const closed = await s.waitClose();
+  assert.deepEqual(closed, { code: 4409, reason: 'spectators cannot play' });
+  await c0.waitFor((e) => e.kind === 'text' && JSON.parse(e.raw).type === 'spectators' && JSON.parse(e.raw).count === 0, { label: 'count 0' });
+  const g = (await api('GET', `/api/games/${gameId}`, p.token)).json;
+  assert.equal(g.status, 'live');
+  assert.equal(g.live.state, 'playing');
+  assert.equal((await api('POST', `/api/games/${gameId}/resign`, q.token)).status, 204);
+  await c0.waitOver();
+  assert.equal(c1.closeInfo?.code ?? (await c1.waitClose()).code, 1000);
+});

@@ -689,8 +689,9 @@ static void test_flood(void **state) {
 static void test_auth_refusals(void **state) {
     (void)state;
     open_game(1, 3);
-    ws_conn_t *c = join(1, 33);
-    assert_int_equal(wsd_close_code(c), MATCHPROTO_CLOSE_NOT_PLAYER);
+    ws_conn_t *c = join(1, 33);                        /* not a player: a spectator (test_spectators) */
+    assert_int_equal(wsd_close_code(c), 0);
+    live_expect_field(c, 0, "type", "watching");
     leave(&c);
     c = join(2, 11);
     assert_int_equal(wsd_close_code(c), MATCHPROTO_CLOSE_NO_GAME);
@@ -713,6 +714,83 @@ static void test_auth_refusals(void **state) {
     leave(&c);                                         /* closed before auth */
     assert_int_equal(info(1).state, MATCHPROTO_WAITING);
     match_stop_all(F.m);
+}
+
+/* A user who is not a player watches: "watching", a full snapshot, then snapshots at half the
+ * players' rate while playing (and on every state change); the count reaches everyone; an
+ * INPUT closes the spectator 4409 (the game goes on), a PING gets a PONG; the end tells and
+ * closes the spectators too. */
+static void test_spectators(void **state) {
+    (void)state;
+    ws_conn_t *a, *b;
+    playing(&a, &b, 0);
+    ws_conn_t *s1 = join(1, 33);
+    assert_int_equal(wsd_close_code(s1), 0);
+    live_expect_field(s1, 0, "type", "watching");
+    json_t *w = live_sent_json(s1, 0);
+    assert_int_equal(json_integer_value(json_object_get(w, "spectators")), 1);
+    assert_int_equal(json_integer_value(json_object_get(w, "snapshot_every")), MATCHPROTO_SPECTATE_EVERY);
+    assert_null(json_object_get(w, "seat"));
+    json_decref(w);
+    matchproto_snap_t h;
+    int32_t save[GAME_SAVE_LEN];
+    last_snapshot(s1, &h, save);                       /* in full at once */
+    assert_int_equal(h.state, MATCHPROTO_PLAYING);
+    assert_int_equal(h.late, 0);
+    /* the count reaches the players and the spectator */
+    assert_true(find_text(a, "spectators") >= 0);
+    assert_true(find_text(b, "spectators") >= 0);
+    assert_true(find_text(s1, "spectators") >= 0);
+    assert_int_equal(info(1).spectators, 1);
+    ws_conn_t *s2 = join(1, 44);
+    assert_int_equal(info(1).spectators, 2);
+    json_t *cnt = live_sent_json(a, find_text(a, "spectators"));
+    assert_int_equal(json_integer_value(json_object_get(cnt, "count")), 2);
+    json_decref(cnt);
+    /* snapshots while playing: spectators every 6 ticks, players every 3 */
+    wsd_clear_sent(a);
+    wsd_clear_sent(s1);
+    for (int k = 0; k < 36; k++) fire();
+    assert_int_equal(count_snapshots(a), 12);
+    assert_int_equal(count_snapshots(s1), 6);
+    last_snapshot(s1, &h, save);
+    assert_int_equal(h.tick % MATCHPROTO_SPECTATE_EVERY, 0);
+    /* PING: a PONG; INPUT: closed 4409, the game goes on, the count drops */
+    uint8_t ping[MATCHPROTO_PING_BYTES];
+    matchproto_encode_ping(ping, 0, 7);
+    send_bytes(s1, ping, sizeof ping);
+    size_t len;
+    const char *last = wsd_last(s1, &len);
+    assert_int_equal(len, MATCHPROTO_PONG_BYTES);
+    assert_int_equal((uint8_t)last[0], MATCHPROTO_PONG);
+    assert_int_equal(wsd_close_code(s1), 0);
+    send_input(s1, 0, GAME_KEY_UP, info(1).tick + 1);
+    assert_int_equal(wsd_close_code(s1), MATCHPROTO_CLOSE_REPLACED);
+    assert_string_equal(wsd_close_reason(s1), MATCHPROTO_SPECTATOR_REASON);
+    assert_int_equal(info(1).state, MATCHPROTO_PLAYING);
+    assert_int_equal(info(1).spectators, 1);
+    cnt = live_sent_json(b, find_text(b, "spectators"));
+    assert_int_equal(json_integer_value(json_object_get(cnt, "count")), 1);
+    json_decref(cnt);
+    fire();
+    assert_int_equal(info(1).state, MATCHPROTO_PLAYING);
+    leave(&s1);
+    assert_int_equal(info(1).spectators, 1);
+    /* a drop pauses the game: the state-change snapshot reaches the spectator at once */
+    wsd_clear_sent(s2);
+    leave(&b);
+    last_snapshot(s2, &h, save);
+    assert_int_equal(h.state, MATCHPROTO_PAUSED);
+    /* the end: the spectator gets the last snapshot and over, and is closed 1000 */
+    assert_int_equal(match_resign(F.m, 1, USERS[0]), 0);
+    assert_true(find_text(s2, "over") >= 0);
+    assert_int_equal(wsd_close_code(s2), 1000);
+    leave(&s2);
+    leave(&a);
+    /* an over game: no watching (4004) */
+    ws_conn_t *late = join(1, 33);
+    assert_int_equal(wsd_close_code(late), MATCHPROTO_CLOSE_NO_GAME);
+    leave(&late);
 }
 
 static void test_replaced(void **state) {
@@ -927,6 +1005,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_flood, setup, teardown),
         cmocka_unit_test_setup_teardown(test_auth_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_replaced, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_spectators, setup, teardown),
         cmocka_unit_test_setup_teardown(test_late_input_and_relay, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ping_pong, setup, teardown),
         cmocka_unit_test_setup_teardown(test_drop_lets_go, setup, teardown),

@@ -199,10 +199,17 @@ static void test_text_events(void **state) {
     buf_init(&b, 4096);
     game_options_t opt = { .ball_speed = 2, .paddle_size = 0, .winning_score = 11, .map = 3, .powerups = 1, .seed = 4000000000u };
     matchproto_player_t p[2] = { { 7, "Ann \"A\"" }, { 12, "Bo\xc3\xa9" } };
-    assert_int_equal(matchproto_joined_json(&b, 42, 1, &opt, p), 0);
+    assert_int_equal(matchproto_joined_json(&b, 42, 1, &opt, p, 0), 0);
     expect_json(&b, "{\"type\":\"joined\",\"game_id\":42,\"seat\":1,\"tick_rate\":60,\"snapshot_every\":3,"
                     "\"options\":{\"ball_speed\":2,\"paddle_size\":0,\"winning_score\":11,\"map\":3,\"powerups\":1,\"seed\":4000000000},"
-                    "\"players\":[{\"id\":7,\"display_name\":\"Ann \\\"A\\\"\"},{\"id\":12,\"display_name\":\"Bo\xc3\xa9\"}]}");
+                    "\"players\":[{\"id\":7,\"display_name\":\"Ann \\\"A\\\"\"},{\"id\":12,\"display_name\":\"Bo\xc3\xa9\"}],\"spectators\":0}");
+    /* a spectator: watching, no seat, its own snapshot rate */
+    assert_int_equal(matchproto_joined_json(&b, 42, -1, &opt, p, 3), 0);
+    expect_json(&b, "{\"type\":\"watching\",\"game_id\":42,\"tick_rate\":60,\"snapshot_every\":6,"
+                    "\"options\":{\"ball_speed\":2,\"paddle_size\":0,\"winning_score\":11,\"map\":3,\"powerups\":1,\"seed\":4000000000},"
+                    "\"players\":[{\"id\":7,\"display_name\":\"Ann \\\"A\\\"\"},{\"id\":12,\"display_name\":\"Bo\xc3\xa9\"}],\"spectators\":3}");
+    assert_int_equal(matchproto_spectators_json(&b, 2), 0);
+    expect_json(&b, "{\"type\":\"spectators\",\"count\":2}");
     assert_int_equal(matchproto_paused_json(&b, 0, "disconnected", 1700000000123), 0);
     expect_json(&b, "{\"type\":\"paused\",\"seat\":0,\"reason\":\"disconnected\",\"resume_by\":1700000000123}");
     assert_int_equal(matchproto_resumed_json(&b, 180), 0);
@@ -214,7 +221,7 @@ static void test_text_events(void **state) {
     expect_json(&b, "{\"type\":\"over\",\"reason\":\"void\",\"winner\":null,\"score\":[3,5]}");
     /* a name that is not UTF-8, a buffer too small */
     p[0].display_name = "\xff";
-    assert_int_equal(matchproto_joined_json(&b, 42, 1, &opt, p), ERR_INVALID);
+    assert_int_equal(matchproto_joined_json(&b, 42, 1, &opt, p, 0), ERR_INVALID);
     buf_t small;
     buf_init(&small, 10);
     assert_int_equal(matchproto_resumed_json(&small, 180), ERR_LIMIT);
