@@ -18,6 +18,10 @@ import { profileView } from './views/profile.js';
 import { friendsView } from './views/friends.js';
 import { gameView } from './views/game.js';
 import { createInviteCenter } from './views/invites.js';
+import { gamesView } from './views/games.js';
+import { profileByNameView } from './views/profile.js';
+import { quickPlayBox } from './ui/quickplay.js';
+import { createQuickPlay } from './services/queue.js';
 import { ROOM_PATTERN } from './domain/chatrules.js';
 import { USER_ID_PATTERN } from './domain/accountrules.js';
 import { createSession } from './app/session.js';
@@ -30,8 +34,16 @@ function start() {
   const session = createSession();
   const live = createLive(session, { url: appUrl(window.location.host) });
   const ctx = { i18n, session, live, navigate: (url, opts) => router.navigate(url, opts) };
+  // Quick play belongs to the tab, not to a page: a match found opens its game anywhere.
+  ctx.quickplay = createQuickPlay({
+    api: (path, opts) => session.api(path, opts),
+    live,
+    loggedIn: () => session.state === 'in',
+    onMatch: (gameId) => router.navigate(`/game/${gameId}`),
+  });
 
   let nav = null;
+  let queueArea = null;
   function renderChrome() {
     document.documentElement.lang = i18n.lang;
     nav = renderNav(header, i18n, {
@@ -60,6 +72,8 @@ function start() {
       { path: '/friends', view: friendsView },
       { path: '/users/:id', params: { id: USER_ID_PATTERN }, view: profileView },
       { path: '/game/:id', params: { id: USER_ID_PATTERN }, view: gameView },
+      { path: '/games', view: gamesView },
+      { path: '/profile/:name', params: { name: '[^/]{1,200}' }, view: profileByNameView },
     ],
     notFound: notFoundView,
     outlet,
@@ -68,6 +82,7 @@ function start() {
     onRoute(path, { focus }) {
       nav.setActive(path);
       outlet.dataset.route = path;
+      queueArea?.classList.toggle('d-none', path === '/games');
       if (focus) focusHeading(outlet);
     },
   });
@@ -105,9 +120,22 @@ function start() {
   inviteArea.setAttribute('role', 'region');
   header.after(inviteArea);
   const invites = createInviteCenter({ root: inviteArea, i18n, session, live, navigate: (url) => router.navigate(url) });
+  // Quick play's waiting bar (time waited, Cancel) on every page but /games, which has its own.
+  queueArea = document.createElement('div');
+  queueArea.id = 'queue-area';
+  queueArea.className = 'queue-area container';
+  inviteArea.after(queueArea);
+  let queueBar = null;
+  const drawQueueBar = () => {
+    queueBar?.destroy();
+    queueBar = quickPlayBox({ t: i18n.t, qp: ctx.quickplay, id: 'queuebar', compact: true });
+    queueArea.replaceChildren(queueBar.element);
+  };
+  drawQueueBar();
   i18n.onChange((lang) => {
     renderChrome();
     invites.render();
+    drawQueueBar();
     router.rerender();
     if (applyingAccountLanguage) return;
     document.getElementById('lang-select')?.focus();

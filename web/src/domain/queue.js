@@ -16,17 +16,17 @@ export const QUEUE_PHASES = Object.freeze(['unknown', 'idle', 'joining', 'queued
 const isId = (v) => Number.isSafeInteger(v) && v > 0;
 const isObj = (v) => Boolean(v) && typeof v === 'object' && !Array.isArray(v);
 
-export const INITIAL_QUEUE = Object.freeze({ phase: 'unknown', since: null, gameId: null, opponent: null, error: null, window: null, rating: null });
+export const INITIAL_QUEUE = Object.freeze({ phase: 'unknown', since: null, gameId: null, opponent: null, error: null, rating: null });
 
-/** GET / POST /api/queue's answer → { queued, waited_ms, window, rating } (null when unusable). */
+/** GET / POST /api/queue's answer → { queued, waited_ms, rating } (null when unusable). */
 export function checkQueueStatus(v) {
   if (!isObj(v) || typeof v.queued !== 'boolean') return null;
   const n = (x) => (typeof x === 'number' && Number.isFinite(x) && x >= 0 ? x : null);
-  return { queued: v.queued, waited_ms: n(v.waited_ms) ?? 0, window: n(v.window), rating: n(v.rating) };
+  return { queued: v.queued, waited_ms: n(v.waited_ms) ?? 0, rating: n(v.rating) };
 }
 
 function queued(state, status, now) {
-  return { ...state, phase: 'queued', since: now - (status?.waited_ms ?? 0), error: null, window: status?.window ?? null, rating: status?.rating ?? null, gameId: null, opponent: null };
+  return { ...state, phase: 'queued', since: now - (status?.waited_ms ?? 0), error: null, rating: status?.rating ?? null, gameId: null, opponent: null };
 }
 
 function idle(state, error = null) {
@@ -48,7 +48,7 @@ export function queueReducer(state, event, now) {
     case 'status':
       if (s.phase === 'joining' || s.phase === 'leaving') return s;   // our own request decides
       if (!event.status) return s;
-      if (event.status.queued) return s.phase === 'queued' ? { ...s, window: event.status.window, rating: event.status.rating } : queued(s, event.status, now);
+      if (event.status.queued) return s.phase === 'queued' ? { ...s, rating: event.status.rating } : queued(s, event.status, now);
       return s.phase === 'matched' ? s : idle(s);
     case 'join':
       return s.phase === 'idle' || s.phase === 'matched' || s.phase === 'unknown' ? { ...s, phase: 'joining', error: null, gameId: null, opponent: null } : s;

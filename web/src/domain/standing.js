@@ -224,3 +224,14 @@ export function profilePath(displayName) {
 export function inGameOf(v) {
   return isObj(v) && isId(v.in_game) ? v.in_game : null;
 }
+
+/** The text for an error of the matchmaking routes (`mm.error.<code>`, else the generic ones). */
+export function mmProblemText(t, err, problemText) {
+  const code = err && typeof err === 'object' ? err.code : '';
+  if (code) {
+    const key = `mm.error.${code}`;
+    const text = t(key);
+    if (text !== key) return text;
+  }
+  return problemText(t, err);
+}
