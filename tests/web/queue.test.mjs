@@ -13,8 +13,8 @@ const run = (events, now = 10_000, from = INITIAL_QUEUE) => events.reduce((s, e)
 
 test('checkQueueStatus', () => {
   assert.deepEqual(checkQueueStatus({ queued: true, since: 5, waited_ms: 1200, window: 130, rating: 1500 }),
-    { queued: true, waited_ms: 1200, window: 130, rating: 1500 });
-  assert.deepEqual(checkQueueStatus({ queued: false }), { queued: false, waited_ms: 0, window: null, rating: null });
+    { queued: true, waited_ms: 1200, rating: 1500 });
+  assert.deepEqual(checkQueueStatus({ queued: false }), { queued: false, waited_ms: 0, rating: null });
   assert.equal(checkQueueStatus({ queued: 'yes' }), null);
   assert.equal(checkQueueStatus(null), null);
 });
@@ -26,14 +26,13 @@ test('unknown → idle or queued from GET /api/queue; since on our clock', () =>
   const q = run([{ type: 'status', status: { queued: true, waited_ms: 4000, window: 200 } }], 10_000);
   assert.equal(q.phase, 'queued');
   assert.equal(q.since, 6000);
-  assert.equal(q.window, 200);
-  assert.equal(waitedMs(q, 11_000), 5000);
+    assert.equal(waitedMs(q, 11_000), 5000);
   assert.ok(canLeave(q));
   assert.ok(isWaiting(q));
-  // a later status keeps the start of the wait, updates the window
-  const later = queueReducer(q, { type: 'status', status: { queued: true, waited_ms: 9000, window: 300 } }, 20_000);
+  // a later status keeps the start of the wait, updates the rating
+  const later = queueReducer(q, { type: 'status', status: { queued: true, waited_ms: 9000, rating: 1510 } }, 20_000);
   assert.equal(later.since, 6000);
-  assert.equal(later.window, 300);
+  assert.equal(later.rating, 1510);
   assert.equal(queueReducer(q, { type: 'status', status: null }, 1), q, 'a bad answer changes nothing');
 });
 
