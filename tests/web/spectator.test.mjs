@@ -21,6 +21,9 @@ test('parseServerText: a spectator\'s joined and the spectators count', () => {
   assert.equal(ev.spectators, 2);
   assert.equal(parseServerText({ ...joined, spectator: undefined, role: 'spectator' }).spectator, true);
   assert.equal(parseServerText({ ...joined, spectator: undefined }), null, 'neither a seat nor a spectator');
+  assert.equal(parseServerText({ ...joined, spectator: undefined, seat: null }).spectator, true, 'seat null');
+  assert.equal(parseServerText({ ...joined, spectator: undefined, seat: -1 }).seat, null, 'seat -1');
+  assert.equal(parseServerText({ ...joined, spectator: undefined, seat: 2 }), null);
   assert.equal(parseServerText({ ...joined, spectator: undefined, seat: 1 }).spectators, 2, 'players are told the count too');
   assert.deepEqual(parseServerText('{"type":"spectators","count":4}'), { type: 'spectators', count: 4 });
   assert.deepEqual(parseServerText('{"type":"spectators","spectators":0}'), { type: 'spectators', count: 0 });

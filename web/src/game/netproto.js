@@ -207,7 +207,8 @@ export function checkWireOptions(o) {
 /**
  * A text event from the server (a JSON text or an already parsed object) →
  *   { type: 'joined', game_id, seat, tick_rate, snapshot_every, options, players: [{id, display_name}×2],
- *     spectator: true (only for a spectator, whose seat is null), spectators: N (when given) }
+ *     spectator: true (only for a spectator — "spectator": true, "role": "spectator", or a seat of
+ *     null or -1 — whose seat is then null), spectators: N (when given) }
  *   { type: 'spectators', count }   how many watch (players and spectators are told)
  *   { type: 'paused', seat, reason, resume_by }
  *   { type: 'resumed', countdown_ticks }
@@ -232,7 +233,7 @@ export function parseServerText(data) {
     case 'joined': {
       const options = checkWireOptions(v.options);
       // A spectator (docs/matchmaking.md "Watching") is told so; it has no seat.
-      const spectator = v.spectator === true || v.role === 'spectator';
+      const spectator = v.spectator === true || v.role === 'spectator' || v.seat === null || v.seat === -1;
       if (!isNat(v.game_id) || !(isSeat(v.seat) || spectator) || !options || !Array.isArray(v.players) || v.players.length !== 2) return null;
       const players = v.players.map((p) => (isObj(p) && isNat(p.id)
         ? { id: p.id, display_name: typeof p.display_name === 'string' ? p.display_name : '' } : null));
