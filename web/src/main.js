@@ -82,7 +82,7 @@ function start() {
     onRoute(path, { focus }) {
       nav.setActive(path);
       outlet.dataset.route = path;
-      queueArea?.classList.toggle('d-none', path === '/games');
+      queueArea?.classList.toggle('d-none', path === '/games' || path === '/');
       if (focus) focusHeading(outlet);
     },
   });
@@ -120,7 +120,7 @@ function start() {
   inviteArea.setAttribute('role', 'region');
   header.after(inviteArea);
   const invites = createInviteCenter({ root: inviteArea, i18n, session, live, navigate: (url) => router.navigate(url) });
-  // Quick play's waiting bar (time waited, Cancel) on every page but /games, which has its own.
+  // Quick play's waiting bar (time waited, Cancel) on every page but /games and /, which have their own.
   queueArea = document.createElement('div');
   queueArea.id = 'queue-area';
   queueArea.className = 'queue-area container';
