@@ -85,7 +85,10 @@ test('quick play pairs two browsers, a third watches from the live list, rematch
     assert.equal(q.status, 200, q.text);
     assert.equal(q.json.queued, true);
     await A.page.click('#nav-home');
+    await A.page.waitForSelector('#home-quickplay[data-phase="queued"] #home-quickplay-cancel');
+    await A.page.click('#nav-friends');
     await A.page.waitForSelector('#queuebar[data-phase="queued"]:not([hidden])');
+    assert.match(await A.page.textContent('#queuebar'), /Looking for an opponent…\s*\d+:\d\d\s*Cancel/);
 
     // B presses Quick play: both land on the same game (the match_found push).
     await B.page.goto(`${ctx.server.base}/games`);
