@@ -128,8 +128,12 @@ json_t *api_user_brief(int64_t id, const char *username, const char *display_nam
 
 void api_push(api_t *a, int64_t to, json_t *msg) {
     char *s = msg ? json_dumps(msg, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    if (s && a->bus) {
+        char topic[BUS_TOPIC_MAX + 1];
+        const char *type = json_string_value(json_object_get(msg, "type"));
+        bus_publish(a->bus, &(bus_msg_t){ bus_user_topic(topic, to), type ? type : "push", 0, span_cstr(s) });
+    }
     json_decref(msg);
-    if (s && a->presence) presence_push(a->presence, to, span_cstr(s));
     free(s);
 }
 

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "auth.h"
+#include "bus.h"
 #include "config.h"
 #include "db.h"
 #include "dbpool.h"
@@ -19,7 +20,9 @@
 #include "metrics.h"
 #include "pool.h"
 #include "presence.h"
+#include "quickplay.h"
 #include "ratemap.h"
+#include "rematch.h"
 #include "room.h"
 
 #define API_VERSION "0.1.0"
@@ -33,8 +36,11 @@ typedef struct api {
     pool_t *pool;                 /* general: avatar decoding */
     pool_t *hash_pool;            /* Argon2id, bounded queue */
     dbpool_t *db;                 /* every query */
-    presence_t *presence;         /* online flags, pushes to a user's tabs */
+    presence_t *presence;         /* online flags */
+    bus_t *bus;                   /* every push to a user's tabs ("user:<id>") and to chat rooms */
     matches_t *matches;           /* the live remote games */
+    quickplay_t *quickplay;       /* the quick-play queue */
+    rematch_t *rematches;         /* rematch offers */
     const uint8_t *secret;        /* AUTH_SECRET_BYTES: signs access tokens */
     jwtcache_t *tokens;           /* access tokens already verified */
     const auth_common_t *common;  /* refused passwords */
@@ -179,6 +185,7 @@ extern const api_route_t API_SYS_ROUTES[];
 extern const api_route_t API_AUTH_ROUTES[];
 extern const api_route_t API_USER_ROUTES[];
 extern const api_route_t API_GAME_ROUTES[];
+extern const api_route_t API_MM_ROUTES[];
 
 /* Parses the body as a JSON object (Content-Type application/json, at most max bytes); an
  * empty body is an empty object (so missing fields are reported as "required"). On failure

@@ -9,7 +9,7 @@
 #include <string.h>
 
 /* Every table of routes, searched in order; each ends with a NULL path. */
-const api_route_t *const API_TABLES[] = { API_SYS_ROUTES, API_AUTH_ROUTES, API_USER_ROUTES, API_GAME_ROUTES, NULL };
+const api_route_t *const API_TABLES[] = { API_SYS_ROUTES, API_AUTH_ROUTES, API_USER_ROUTES, API_GAME_ROUTES, API_MM_ROUTES, NULL };
 
 #define FOR_EACH_ROUTE(rt)                                   \
     for (size_t t_ = 0; API_TABLES[t_]; t_++)                \

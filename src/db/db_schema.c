@@ -101,12 +101,77 @@
     "CREATE UNIQUE INDEX invites_pending_pair ON invites(" LO "(from_id, to_id), " HI "(from_id, to_id))" \
     " WHERE status = 0;"
 
+/* 3: the live chat (issue 13, docs/chat.md "Storage"). Channels: kind 0 room, 1 direct,
+ * 2 system; key r:<folded name> | d:<lo>:<hi> | s:<uid> (chatrule.h), unique. A message's seq
+ * is its channel's last_seq + 1, taken in the inserting transaction. Roles: 0 member,
+ * 1 moderator, 2 owner. Users are never hard-deleted (deletion anonymises the row), so
+ * sender_id and the other user references stay valid. */
+#define V3_COMMON(ID)                                                                               \
+    "ALTER TABLE users ADD COLUMN is_admin SMALLINT NOT NULL DEFAULT 0;"                             \
+    "CREATE TABLE chat_channels ("                                                                   \
+    " id " ID ", kind INTEGER NOT NULL,"                                                             \
+    " key TEXT NOT NULL UNIQUE,"                                                                     \
+    " name TEXT NOT NULL DEFAULT '',"                                                                \
+    " owner_id BIGINT REFERENCES users(id),"                                                         \
+    " last_seq BIGINT NOT NULL DEFAULT 0, last_at BIGINT NOT NULL DEFAULT 0,"                        \
+    " created_at BIGINT NOT NULL, CHECK (kind BETWEEN 0 AND 2));"                                    \
+    "CREATE TABLE chat_members ("                                                                    \
+    " channel_id BIGINT NOT NULL REFERENCES chat_channels(id) ON DELETE CASCADE,"                    \
+    " user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"                               \
+    " role INTEGER NOT NULL DEFAULT 0, last_read_seq BIGINT NOT NULL DEFAULT 0,"                     \
+    " muted_until BIGINT NOT NULL DEFAULT 0, joined_at BIGINT NOT NULL,"                             \
+    " PRIMARY KEY (channel_id, user_id));"                                                           \
+    "CREATE INDEX chat_members_user ON chat_members(user_id);"                                       \
+    "CREATE TABLE chat_messages ("                                                                   \
+    " channel_id BIGINT NOT NULL REFERENCES chat_channels(id) ON DELETE CASCADE,"                    \
+    " seq BIGINT NOT NULL, sender_id BIGINT REFERENCES users(id),"                                   \
+    " kind INTEGER NOT NULL DEFAULT 0, body TEXT NOT NULL, ref_id BIGINT,"                           \
+    " created_at BIGINT NOT NULL, deleted_at BIGINT, deleted_by BIGINT,"                             \
+    " PRIMARY KEY (channel_id, seq));"                                                               \
+    "CREATE INDEX chat_messages_sender ON chat_messages(sender_id);"                                 \
+    "CREATE TABLE chat_bans ("                                                                       \
+    " channel_id BIGINT NOT NULL REFERENCES chat_channels(id) ON DELETE CASCADE,"                    \
+    " user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"                               \
+    " by_id BIGINT, reason TEXT NOT NULL DEFAULT '',"                                                \
+    " created_at BIGINT NOT NULL, PRIMARY KEY (channel_id, user_id));"                               \
+    "CREATE TABLE chat_actions ("                                                                    \
+    " id " ID ","                                                                                    \
+    " channel_id BIGINT NOT NULL REFERENCES chat_channels(id) ON DELETE CASCADE,"                    \
+    " actor_id BIGINT, action TEXT NOT NULL,"                                                        \
+    " target_id BIGINT, target_seq BIGINT, until_at BIGINT, reason TEXT NOT NULL DEFAULT '',"        \
+    " created_at BIGINT NOT NULL);"                                                                  \
+    "CREATE INDEX chat_actions_channel ON chat_actions(channel_id, id);"                             \
+    "CREATE TABLE chat_reports ("                                                                    \
+    " id " ID ","                                                                                    \
+    " reporter_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"                           \
+    " target_id BIGINT, channel_id BIGINT, seq BIGINT,"                                              \
+    " reason TEXT NOT NULL, created_at BIGINT NOT NULL);"
+
+/* 4: matchmaking and standing (issue 14, docs/matchmaking.md "Ratings"). Glicko-2 as integers:
+ * rating and RD in thousandths, volatility in millionths (new players 1500 / 350 / 0.06);
+ * rated_games counts the games that moved them. Each game row keeps both players' ratings
+ * before and after (thousandths; NULL: the game moved no rating — running, void,
+ * interrupted). */
+#define V4_COMMON                                                                                   \
+    "ALTER TABLE users ADD COLUMN rating_milli BIGINT NOT NULL DEFAULT 1500000;"                     \
+    "ALTER TABLE users ADD COLUMN rd_milli BIGINT NOT NULL DEFAULT 350000;"                          \
+    "ALTER TABLE users ADD COLUMN vol_micro BIGINT NOT NULL DEFAULT 60000;"                          \
+    "ALTER TABLE users ADD COLUMN rated_games INTEGER NOT NULL DEFAULT 0;"                           \
+    "ALTER TABLE games ADD COLUMN rating_left_before BIGINT;"                                         \
+    "ALTER TABLE games ADD COLUMN rating_left_after BIGINT;"                                          \
+    "ALTER TABLE games ADD COLUMN rating_right_before BIGINT;"                                        \
+    "ALTER TABLE games ADD COLUMN rating_right_after BIGINT;"
+
 const db_migration_t DB_MIGRATIONS[] = {
     /* 1: accounts, sessions, avatars, friends, blocks */
     { V1_COMMON("INTEGER PRIMARY KEY", "BLOB"), V1_COMMON("BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY", "BYTEA") },
     /* 2: games (records, wins and losses), invites */
     { V2_COMMON("INTEGER PRIMARY KEY", "BLOB", "min", "max"),
       V2_COMMON("BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY", "BYTEA", "LEAST", "GREATEST") },
+    /* 3: the live chat: channels, members, messages, bans, the moderation log, reports */
+    { V3_COMMON("INTEGER PRIMARY KEY"), V3_COMMON("BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY") },
+    /* 4: ratings (Glicko-2) on users, the ratings before and after on games */
+    { V4_COMMON, V4_COMMON },
 };
 
 const int DB_MIGRATION_COUNT = (int)(sizeof DB_MIGRATIONS / sizeof DB_MIGRATIONS[0]);

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "span.h"
+#include "wsmsg.h"
 
 #define BUS_TOPIC_MAX 48u
 
@@ -69,6 +70,12 @@ bool bus_subscribed(const bus_sub_t *s);
 void bus_publish(bus_t *b, const bus_msg_t *m);
 /* Called by backends: delivers m to this process's subscribers of m->topic. */
 void bus_deliver(bus_t *b, const bus_msg_t *m);
+
+/* Inside a bus_fn only, for the message it was given: m's payload as one text WebSocket frame,
+ * built at the first call of the delivery and shared by every subscriber (ws_send takes its own
+ * reference; the bus drops its one when the delivery ends). NULL when called outside the
+ * delivery of m. */
+wsmsg_t *bus_frame(bus_t *b, const bus_msg_t *m);
 
 /* Local subscribers of topic (0 when none). */
 size_t bus_subscribers(const bus_t *b, span_t topic);

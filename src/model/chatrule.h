@@ -56,7 +56,9 @@ typedef struct {
     span_t room;         /* rooms: the name as given (validate with chatrule_room_key) */
     int64_t peer;        /* direct: the other user's id (> 0) */
 } chatrule_chan_t;
-/* Parses "room:<name>", "dm:<decimal id>" or "system"; CHAT_E_CHANNEL when malformed. */
+/* Parses "room:<name>", "dm:<decimal id>" or "system"; CHAT_E_CHANNEL when malformed. The id is
+ * canonical (digits only, no leading zero, 1..INT64_MAX), so parse then format gives the input
+ * back; the room part may be any bytes (even empty): chatrule_room_key judges it. */
 int chatrule_chan_parse(span_t s, chatrule_chan_t *out);
 /* Appends the wire name of a channel to out. */
 void chatrule_chan_format(buf_t *out, const chatrule_chan_t *c);

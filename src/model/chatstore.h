@@ -28,7 +28,8 @@ typedef struct {
 
 /* A user's membership of a channel; rank is CHAT_RANK_ADMIN for a site admin whatever the role. */
 typedef struct {
-    bool member;              /* false: not a member (the other fields are 0) */
+    bool member;              /* false: not a member (role, marker, mute, joined_at are 0; banned
+                               * and an admin's rank are still set) */
     bool banned;              /* rooms: a ban stands */
     int role;                 /* CHAT_RANK_MEMBER / _MODERATOR / _OWNER as stored */
     int rank;                 /* max(role, admin ? CHAT_RANK_ADMIN : role) */
@@ -50,7 +51,7 @@ int chatstore_room_join(db_t *db, span_t name, int64_t uid, int64_t now, chat_ch
 /* uid leaves (the owner keeps ownership: owner_id stays, the membership row goes). CHAT_E_NOT_MEMBER. */
 int chatstore_room_leave(db_t *db, int64_t channel_id, int64_t uid);
 /* Rooms whose name contains q (ASCII case-insensitive; empty q: all), most recently active
- * first, at most limit (1..100). Columns: id, name, owner_id, members, last_seq, last_at, created_at. */
+ * first, at most limit (clamped to 1..100). Columns: id, name, owner_id, members, last_seq, last_at, created_at. */
 enum { CHAT_ROOMS_COL_ID = 0, CHAT_ROOMS_COL_NAME, CHAT_ROOMS_COL_OWNER, CHAT_ROOMS_COL_MEMBERS,
        CHAT_ROOMS_COL_LAST_SEQ, CHAT_ROOMS_COL_LAST_AT, CHAT_ROOMS_COL_CREATED_AT, CHAT_ROOMS_COLS_N };
 int chatstore_rooms(db_t *db, span_t q, int limit, db_rows_t **rows);
@@ -65,7 +66,7 @@ int chatstore_members(db_t *db, int64_t channel_id, db_rows_t **rows);
  * CHAT_E_SELF, ACCOUNT_E_NOTFOUND (no such live peer), ACCOUNT_E_GONE (me deleted),
  * SOCIAL_E_BLOCKED (a block either way: nothing is created). */
 int chatstore_direct(db_t *db, int64_t me, int64_t peer, int64_t now, chat_channel_t *out);
-/* uid's system channel, created when missing. */
+/* uid's system channel, created when missing. ACCOUNT_E_NOTFOUND for a missing or deleted uid. */
 int chatstore_system(db_t *db, int64_t uid, int64_t now, chat_channel_t *out);
 
 /* uid's membership of channel_id (rooms: role, mute, ban; direct and system: member when uid
@@ -88,9 +89,12 @@ typedef struct {
 /* Posts n messages (1..CHATSTORE_BATCH_MAX) in ONE transaction, in order: each gets the next
  * seq of its channel and at = now. Each is checked in the transaction and refused alone (its rc:
  * CHAT_E_NOT_MEMBER, CHAT_E_BANNED, CHAT_E_MUTED, SOCIAL_E_BLOCKED for a direct channel with a
- * block either way, ACCOUNT_E_GONE) without failing the others; server messages (sender 0) are
- * not checked. Returns a DB_E* code only when the transaction itself failed (then nothing was
- * stored and every rc is that code). */
+ * block either way, ACCOUNT_E_NOTFOUND for a direct channel whose peer was deleted,
+ * ACCOUNT_E_GONE, CHAT_E_FORBIDDEN for a user's post to a system channel, CHAT_E_NO_CHANNEL)
+ * without failing the others; server messages (sender 0) are not checked. Channels' rows are
+ * taken in channel id order (no deadlock between batches; within a channel, seq order is batch
+ * order). Returns a DB_E* code only when the transaction itself failed (then nothing was
+ * stored and every rc is that code); DB_EINVAL for n out of range. */
 #define CHATSTORE_BATCH_MAX 256
 int chatstore_post(db_t *db, chat_post_t *posts, int n, int64_t now);
 
@@ -100,7 +104,9 @@ int chatstore_post(db_t *db, chat_post_t *posts, int n, int64_t now);
  *   since >= 0 (before == 0): the `limit` oldest messages with seq > since, *more set when more
  *   were left;
  *   both 0 (and since < 0): the `limit` newest.
- * Rows come oldest first. *last_seq gets the channel's last_seq. limit 1..200.
+ * Rows come oldest first. *last_seq gets the channel's last_seq, read before the rows (so a
+ * client may advance to it: nothing up to it is missing from the rows but what the filter
+ * hid). limit is clamped to 1..200. CHAT_E_NO_CHANNEL. Membership is the caller's check.
  * Columns: seq, sender_id (NULL: server), kind, body, ref_id, created_at, deleted_at (NULL),
  * sender's display_name, username, avatar_version (NULLs for the server; a deleted sender reads
  * as its placeholder). Deleted messages come with an empty body. */
@@ -140,12 +146,21 @@ typedef struct {
     int64_t target_of_delete;                   /* the deleted message's sender (0: the server) */
 } chat_mod_t;
 
+/* A moderation reason's and a report's reason's maximum (bytes for moderation, code points for
+ * a report). */
+#define CHATSTORE_REASON_MAX 500
+
 /* Applies one moderation action in ONE transaction with its chat_actions row, after checking
  * it with chatrule_may (the actor's rank from chatstore_membership; the target's rank as
  * stored). CHAT_E_FORBIDDEN (not allowed), CHAT_E_NOT_MEMBER (target not in the room, for mute,
  * kick and moderator changes), CHAT_E_NO_MESSAGE (delete: no such seq, or already deleted),
  * CHAT_E_NO_CHANNEL (not a room). Kick and ban remove the membership; ban also records
- * chat_bans (idempotent); unban removes it (CHAT_E_NOT_BANNED when none). */
+ * chat_bans (idempotent; a non-member may be banned); unban removes it (CHAT_E_NOT_BANNED when
+ * none). Also: ACCOUNT_E_GONE (actor deleted), ACCOUNT_E_NOTFOUND (no such target user),
+ * CHAT_E_TOO_LONG (reason over CHATSTORE_REASON_MAX bytes), CHAT_E_INVALID (mute: until not
+ * within CHATRULE_MUTE_MIN_S..MAX_S of now), DB_EINVAL (CHAT_ACT_READ_LOG or out of range).
+ * An actor who is not a member has rank member unless a site admin; a server notice counts as
+ * sent by an owner (only admins delete it). Forbidden is told before not-a-member. */
 int chatstore_moderate(db_t *db, chat_mod_t *m, int64_t now);
 
 /* The moderation log of a room, newest first, at most limit (1..200), for an actor of rank
@@ -157,8 +172,11 @@ enum { CHAT_ACT_COL_ID = 0, CHAT_ACT_COL_ACTION, CHAT_ACT_COL_ACTOR, CHAT_ACT_CO
 int chatstore_actions(db_t *db, int64_t channel_id, int64_t actor, int limit, db_rows_t **rows);
 
 /* A report of a user (target_id) and/or of a room message (channel_id, seq): the message's
- * sender becomes target_id. CHAT_E_NO_MESSAGE, ACCOUNT_E_NOTFOUND, CHAT_E_SELF (reporting
- * oneself). *id set. *notify gets the ids to tell (rows, one column): the room's owner and
+ * sender becomes target_id. CHAT_E_NO_MESSAGE (also a direct or system channel's message the
+ * reporter is not a member of), ACCOUNT_E_NOTFOUND, ACCOUNT_E_GONE (reporter deleted),
+ * CHAT_E_SELF (reporting oneself), CHAT_E_EMPTY / CHAT_E_TOO_LONG (reason: 1..
+ * CHATSTORE_REASON_MAX code points; the caller checks its UTF-8), DB_EINVAL (neither a user nor
+ * a message, or a channel without a seq). *id set. *notify gets the ids to tell (rows, one column): the room's owner and
  * moderators (for a room message) and every site admin, without the reporter. */
 int chatstore_report(db_t *db, int64_t reporter, int64_t target_id, int64_t channel_id, int64_t seq, span_t reason,
                      int64_t now, int64_t *id, db_rows_t **notify);

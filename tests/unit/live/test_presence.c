@@ -25,6 +25,7 @@ static char sqlite_path[64];
 typedef struct {
     db_t *db;          /* the test's own connection, for setting up accounts */
     dbpool_t *pool;
+    bus_t *bus;
     presence_t *p;
 } pres_fx_t;
 
@@ -36,7 +37,8 @@ static pres_fx_t fx_new(const char *url) {
     char err[256];
     f.pool = dbpool_create(url, 2, 64, no_wake, NULL, err, sizeof err);
     if (!f.pool) fail_msg("dbpool_create: %s", err);
-    f.p = presence_create(f.pool, live_secret());
+    f.bus = bus_create(bus_local_backend());
+    f.p = presence_create(f.pool, live_secret(), f.bus);
     return f;
 }
 
@@ -54,6 +56,8 @@ static void settle(pres_fx_t *f) {
 static void fx_free(pres_fx_t *f) {
     settle(f);
     presence_destroy(f->p);
+    assert_int_equal(bus_stats(f->bus).topics, 0);
+    bus_destroy(f->bus);
     dbpool_destroy(f->pool);
     db_close(f->db);
 }
