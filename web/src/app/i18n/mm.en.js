@@ -27,6 +27,7 @@ export default {
   'mm.mode.quick': 'Quick play',
   'mm.mode.invite': 'Invitation',
   'mm.mode.rematch': 'Rematch',
+  'mm.mode.tournament': 'Tournament',
   'mm.search.title': 'Find players',
   'mm.search.label': 'Display name',
   'mm.search.placeholder': 'Part of a display name',

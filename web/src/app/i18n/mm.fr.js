@@ -26,6 +26,7 @@ export default {
   'mm.mode.quick': 'Partie rapide',
   'mm.mode.invite': 'Invitation',
   'mm.mode.rematch': 'Revanche',
+  'mm.mode.tournament': 'Tournoi',
   'mm.search.title': 'Trouver des joueurs',
   'mm.search.label': 'Nom affiché',
   'mm.search.placeholder': 'Une partie d’un nom affiché',

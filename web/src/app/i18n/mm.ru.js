@@ -26,6 +26,7 @@ export default {
   'mm.mode.quick': 'Быстрая игра',
   'mm.mode.invite': 'Приглашение',
   'mm.mode.rematch': 'Реванш',
+  'mm.mode.tournament': 'Турнир',
   'mm.search.title': 'Поиск игроков',
   'mm.search.label': 'Отображаемое имя',
   'mm.search.placeholder': 'Часть отображаемого имени',
