@@ -13,8 +13,10 @@ const run = (events, now = 10_000, from = INITIAL_QUEUE) => events.reduce((s, e)
 
 test('checkQueueStatus', () => {
   assert.deepEqual(checkQueueStatus({ queued: true, since: 5, waited_ms: 1200, window: 130, rating: 1500 }),
-    { queued: true, waited_ms: 1200, rating: 1500 });
-  assert.deepEqual(checkQueueStatus({ queued: false }), { queued: false, waited_ms: 0, rating: null });
+    { queued: true, waited_ms: 1200, rating: 1500, game_id: null });
+  assert.deepEqual(checkQueueStatus({ queued: false }), { queued: false, waited_ms: 0, rating: null, game_id: null });
+  assert.equal(checkQueueStatus({ queued: false, game_id: 12 }).game_id, 12);
+  assert.equal(checkQueueStatus({ queued: false, game_id: -1 }).game_id, null);
   assert.equal(checkQueueStatus({ queued: 'yes' }), null);
   assert.equal(checkQueueStatus(null), null);
 });
@@ -145,6 +147,29 @@ test('service: join, match_found opens the game once, leave', async () => {
   h.env.last().receive({ type: 'match_found', game_id: 'x' });
   await flush();
   assert.equal(h.matches.length, 1, 'a malformed frame is dropped');
+});
+
+test('a wait whose match_found was missed: GET /api/queue\'s game_id ends it', () => {
+  const q = run([{ type: 'status', status: { queued: true, waited_ms: 0 } }]);
+  const m = queueReducer(q, { type: 'status', status: { queued: false, waited_ms: 0, game_id: 31 } }, 1);
+  assert.deepEqual([m.phase, m.gameId], ['matched', 31]);
+  const idle = run([{ type: 'status', status: { queued: false, game_id: 31 } }]);
+  assert.equal(idle.phase, 'idle', 'not waiting: being in a game is not news');
+});
+
+test('service: a reconnection finds the game the push could not announce', async () => {
+  const h = harness({ 'GET /api/queue': { queued: true, waited_ms: 0 } });
+  await h.connect();
+  assert.equal(h.qp.state.phase, 'queued');
+  h.answers['GET /api/queue'] = { queued: false, waited_ms: 0, game_id: 77 };
+  h.env.last().drop(1006);
+  await h.env.fireTimer();
+  h.env.last().open();
+  await flush();
+  h.env.last().hello();
+  await flush();
+  assert.deepEqual(h.matches, [[77, null]]);
+  assert.equal(h.qp.state.phase, 'matched');
 });
 
 test('service: refusals and a 404 on leave', async () => {

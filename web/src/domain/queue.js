@@ -2,7 +2,7 @@
 // `match_found`, docs/matchmaking.md) as a state machine: a pure reducer, no DOM, no
 // network; services/queue.js drives it, Node tests check it (tests/web/queue.test.mjs).
 //
-//   unknown ──status──▶ idle | queued
+//   unknown ──status──▶ idle | queued     queued ──status: not queued, in game N──▶ matched (missed push)
 //   idle ──join──▶ joining ──joined──▶ queued ──leave──▶ leaving ──left──▶ idle
 //   joining ──failed──▶ idle (with the error)     leaving ──failed──▶ queued (with the error)
 //   queued | joining | leaving ──match_found──▶ matched (game id, opponent)
@@ -18,11 +18,23 @@ const isObj = (v) => Boolean(v) && typeof v === 'object' && !Array.isArray(v);
 
 export const INITIAL_QUEUE = Object.freeze({ phase: 'unknown', since: null, gameId: null, opponent: null, error: null, rating: null });
 
-/** GET / POST /api/queue's answer → { queued, waited_ms, rating } (null when unusable). */
+/**
+ * GET / POST /api/queue's answer → { queued, waited_ms, rating, game_id } (null when
+ * unusable); `game_id` is the live game the caller plays in (or null).
+ */
 export function checkQueueStatus(v) {
   if (!isObj(v) || typeof v.queued !== 'boolean') return null;
   const n = (x) => (typeof x === 'number' && Number.isFinite(x) && x >= 0 ? x : null);
-  return { queued: v.queued, waited_ms: n(v.waited_ms) ?? 0, rating: n(v.rating) };
+  return { queued: v.queued, waited_ms: n(v.waited_ms) ?? 0, rating: n(v.rating), game_id: isId(v.game_id) ? v.game_id : null };
+}
+
+/**
+ * Whether a GET /api/queue answer tells a tab that was waiting that its match was made
+ * while it did not hear `match_found` (a reconnection): not queued any more, in a game.
+ */
+export function missedMatch(state, status) {
+  return Boolean(status) && !status.queued && status.game_id !== null && status.game_id !== undefined
+    && (state.phase === 'queued' || state.phase === 'leaving');
 }
 
 function queued(state, status, now) {
@@ -49,6 +61,7 @@ export function queueReducer(state, event, now) {
       if (s.phase === 'joining' || s.phase === 'leaving') return s;   // our own request decides
       if (!event.status) return s;
       if (event.status.queued) return s.phase === 'queued' ? { ...s, rating: event.status.rating } : queued(s, event.status, now);
+      if (missedMatch(s, event.status)) return { ...INITIAL_QUEUE, phase: 'matched', gameId: event.status.game_id };
       return s.phase === 'matched' ? s : idle(s);
     case 'join':
       return s.phase === 'idle' || s.phase === 'matched' || s.phase === 'unknown' ? { ...s, phase: 'joining', error: null, gameId: null, opponent: null } : s;

@@ -1,12 +1,13 @@
 // Quick play for the whole tab (docs/matchmaking.md "Quick play"): enters and leaves the
 // queue (POST / DELETE /api/queue), asks whether this account is queued whenever the app
 // socket says hello (GET /api/queue: a reload, another tab, a reconnection), and hears the
-// app socket's `match_found`. The state is domain/queue.js's; no DOM.
+// app socket's `match_found` (or, after a reconnection, GET /api/queue's `game_id`: the match
+// made while the push could not arrive). The state is domain/queue.js's; no DOM.
 //
 //   const qp = createQuickPlay({ api, live });   api(path, { method }) → promise (session.api)
 //   qp.subscribe(fn(state, event)) → unsubscribe; qp.join(); qp.leave(); qp.refresh(); qp.state
 //   onMatch(gameId, opponent) is called once per match_found (the page opens /game/<id>).
-import { INITIAL_QUEUE, checkQueueStatus, queueReducer } from '../domain/queue.js';
+import { INITIAL_QUEUE, checkQueueStatus, missedMatch, queueReducer } from '../domain/queue.js';
 
 /**
  * `live`: services/appsocket.js createLive() (subscribe, state); `loggedIn()`: whether the
@@ -37,7 +38,10 @@ export function createQuickPlay({ api, live, loggedIn = () => true, onMatch = ()
     try {
       const status = checkQueueStatus(await api('/api/queue'));
       if (disposed || my !== loads) return;
+      // Paired while this tab was not listening (a reconnection): go to the game all the same.
+      const missed = missedMatch(state, status);
       dispatch({ type: 'status', status });
+      if (missed) onMatch(status.game_id, null);
     } catch {
       /* the next hello asks again */
     }

@@ -121,7 +121,7 @@ function gameInner({ params, ctx, deps = {} }) {
         board?.receive(frame);
         if (frame && frame.type === 'over' && !watching) {
           endedAt = Date.now();
-          rematchOpen(['score', 'resign', 'forfeit'].includes(frame.reason));
+          rematchOpen(['score', 'resign', 'forfeit', 'void'].includes(frame.reason));
         }
         // The game is over (the last snapshot came before `over`): the server closes the
         // socket with 1000; do not reconnect. The replay is a click away.

@@ -14,6 +14,7 @@ export default {
   'mm.error.expired': 'Too late: a rematch must be asked within a minute of the end.',
   'mm.error.blocked': 'You cannot play with this user.',
   'mm.error.forbidden': 'Only the players of this game can ask for a rematch.',
+  'mm.error.not_a_player': 'Only the players of this game can ask for a rematch.',
   'mm.error.not_found': 'This game or offer no longer exists.',
   'mm.live.title': 'Live games',
   'mm.live.refresh': 'Refresh',

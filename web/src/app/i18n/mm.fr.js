@@ -13,6 +13,7 @@ export default {
   'mm.error.expired': 'Trop tard : une revanche se demande dans la minute qui suit la fin.',
   'mm.error.blocked': 'Vous ne pouvez pas jouer avec cet utilisateur.',
   'mm.error.forbidden': 'Seuls les joueurs de cette partie peuvent demander une revanche.',
+  'mm.error.not_a_player': 'Seuls les joueurs de cette partie peuvent demander une revanche.',
   'mm.error.not_found': 'Cette partie ou cette offre n’existe plus.',
   'mm.live.title': 'Parties en cours',
   'mm.live.refresh': 'Actualiser',
