@@ -20,6 +20,7 @@ bool app_init(app_t *a, char *err, size_t errlen) {
         .cfg = a->cfg, .metrics = a->metrics, .chat_rooms = a->rooms, .pool = a->pool, .hash_pool = a->hash_pool,
         .db = a->dbpool, .presence = a->presence, .bus = a->bus, .matches = a->matches, .quickplay = a->quickplay, .rematches = a->rematches, .secret = a->secret, .tokens = a->tokens, .common = a->common,
         .auth_rate = a->auth_rate, .dummy_hash = a->dummy_hash,
+        .chat = a->chat,
     }, err, errlen);
     return a->api != NULL;
 }
@@ -157,8 +158,11 @@ static void ws_message(void *ap, ws_conn_t *c, span_t data, bool binary) {
         ws_close(c, 1003, "binary frames are not accepted");
         return;
     }
-    if (is_app_socket(ws_path(c))) presence_on_message(a->presence, c, data);
-    else chat_on_message(a->chat, c, data);
+    if (is_app_socket(ws_path(c))) {
+        if (!chat_tab_frame(a->chat, presence_tab(c), data)) presence_on_message(a->presence, c, data);
+    } else {
+        chat_on_message(a->chat, c, data);
+    }
 }
 
 static void ws_close_cb(void *ap, ws_conn_t *c) {

@@ -122,7 +122,6 @@ int main(int argc, char **argv) {
     }
     app.rooms = room_reg_create();
     app.bus = bus_create(bus_local_backend());
-    app.chat = chat_create(app.rooms, cfg.chat_rate, app.secret);
 
     srv_t *srv;
     if (srv_create(&srv, &cfg, cert, key, app_handlers(), &app, &metrics, err, sizeof err) < 0) {
@@ -142,6 +141,10 @@ int main(int argc, char **argv) {
     }
     srv_add_pool(srv, dbpool_pool(app.dbpool));
     app.presence = presence_create(app.dbpool, app.secret, app.bus);
+    app.chat = chat_create(&(chat_deps_t){
+        .bus = app.bus, .db = app.dbpool, .rooms = app.rooms, .secret = app.secret, .rate_per_sec = cfg.chat_rate,
+    });
+    presence_set_tab_hooks(app.presence, &(presence_tab_hooks_t){ app.chat, chat_tab_open, chat_tab_deliver, chat_tab_close });
     if (app_games_recover(cfg.database_url, err, sizeof err) != 0) {
         log_msg("error", "database: %s", err);
         return 1;
@@ -190,6 +193,7 @@ int main(int argc, char **argv) {
     log_msg("info", "shutting down");
     presence_stop(app.presence);   /* sockets lws closes from here on must not reach the pools */
     quickplay_stop(app.quickplay);
+    chat_stop(app.chat);
     /* the games ended by on_stop queued their records: give the database threads a moment to
      * write them (pool_destroy drops jobs that never started), then mark whatever is still
      * running as interrupted on a connection of our own */

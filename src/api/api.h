@@ -11,10 +11,12 @@
 
 #include "auth.h"
 #include "bus.h"
+#include "chat.h"
 #include "config.h"
 #include "db.h"
 #include "dbpool.h"
 #include "http.h"
+#include "invite.h"
 #include "jwtcache.h"
 #include "match.h"
 #include "metrics.h"
@@ -41,6 +43,7 @@ typedef struct api {
     matches_t *matches;           /* the live remote games */
     quickplay_t *quickplay;       /* the quick-play queue */
     rematch_t *rematches;         /* rematch offers */
+    chat_t *chat;                 /* the chat service: posting, notices, live announcements (live/chat.h) */
     const uint8_t *secret;        /* AUTH_SECRET_BYTES: signs access tokens */
     jwtcache_t *tokens;           /* access tokens already verified */
     const auth_common_t *common;  /* refused passwords */
@@ -81,13 +84,17 @@ typedef struct {
 } api_param_t;
 
 #define API_MAX_RESPONSES 12
+#define API_NAME_SEGMENT_MAX 128
 
 /* A route: what the router dispatches by, and everything the OpenAPI document says of it
  * (api_openapi.c builds GET /api/openapi.json from these tables at start, and refuses to
  * start when a route lacks its documentation or names a schema that does not exist). */
 typedef struct {
     http_method_t method;
-    const char *path;       /* exact; "{id}" matches one positive decimal segment */
+    const char *path;       /* exact; "{id}" (or any other "{x}" but "{name}") matches one positive decimal
+                             * segment, passed as the handler's id (the last one when there are several);
+                             * "{name}" matches one segment of 1..API_NAME_SEGMENT_MAX bytes (any but '/'),
+                             * which the handler reads from the path itself */
     const char *summary;
     api_fn fn;              /* NULL: a WebSocket endpoint, listed in the index only */
     bool auth;              /* needs a bearer access token (listed in the API index) */
@@ -179,13 +186,15 @@ void api_job_done(api_job_t *j);
 
 /* The route tables, each terminated by a NULL path: the index, the document, health and
  * metrics (api_sys.c), the accounts (api_auth.c), the users, friends and blocks
- * (api_users.c). API_TABLES lists them (api_router.c), NULL-terminated. */
+ * (api_users.c), invites and games (api_games.c), the chat (api_chat.c). API_TABLES lists
+ * them (api_router.c), NULL-terminated. */
 extern const api_route_t *const API_TABLES[];
 extern const api_route_t API_SYS_ROUTES[];
 extern const api_route_t API_AUTH_ROUTES[];
 extern const api_route_t API_USER_ROUTES[];
 extern const api_route_t API_GAME_ROUTES[];
 extern const api_route_t API_MM_ROUTES[];
+extern const api_route_t API_CHAT_ROUTES[];
 
 /* Parses the body as a JSON object (Content-Type application/json, at most max bytes); an
  * empty body is an empty object (so missing fields are reported as "required"). On failure
@@ -195,6 +204,9 @@ json_t *api_body_object(http_req_t *r, size_t max);
 /* Reads a string member: true with the value (NUL-free, may be empty) when it is a string,
  * false when missing or another type (then fields gets `name: "required"`/"invalid_type"). */
 bool api_string(json_t *obj, const char *name, span_t *out, json_t *fields);
+
+/* Does route pattern `pattern` (api_route_t.path) match path? *id as the handler gets it. */
+bool api_route_match(const char *pattern, span_t path, int64_t *id);
 
 /* Answers `status` with the JSON value (takes the reference). */
 void api_json(http_req_t *r, int status, json_t *body);
@@ -230,6 +242,9 @@ char *api_openapi_build(const api_route_t *const *tables, char *err, size_t errl
 json_t *api_avatar_url(int64_t id, int64_t version);
 /* {id, username, display_name, avatar_url}: a user as other objects name them. */
 json_t *api_user_brief(int64_t id, const char *username, const char *display_name, int64_t avatar_version);
+/* An invite as the API shows it (api_games.c): {id, from, to, options, created_at, expires_at,
+ * status, game_id}; from and to as api_user_brief. */
+json_t *api_invite_json(const invite_t *v, const account_t *from, const account_t *to);
 /* Sends msg (a JSON object; the reference is taken) to every open tab of user `to`. */
 void api_push(api_t *a, int64_t to, json_t *msg);
 

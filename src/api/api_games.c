@@ -7,6 +7,8 @@
  * the loop. Both users' open tabs learn of every change through the app socket. */
 #include "account.h"
 #include "api.h"
+#include "chat.h"
+#include "chatrule.h"
 #include "game.h"
 #include "invite.h"
 #include "match.h"
@@ -54,6 +56,22 @@ static json_t *invite_json(const invite_t *v, const account_t *from, const accou
                           (json_int_t)v->created_at, "expires_at", (json_int_t)v->expires_at, "status", invite_status_name(v->status));
     json_object_set_new(o, "game_id", v->game_id ? json_integer(v->game_id) : json_null());
     return o;
+}
+
+json_t *api_invite_json(const invite_t *v, const account_t *from, const account_t *to) { return invite_json(v, from, to); }
+
+/* A notice about the invite in uid's system channel (docs/chat.md): the invite's card
+ * (CHAT_MSG_INVITE) or a line about what became of it (CHAT_MSG_SYSTEM), with the invite. */
+static void invite_notice(api_t *a, int64_t uid, int kind, const char *who, const char *what, const invite_t *v,
+                          const account_t *from, const account_t *to) {
+    if (!a->chat) return;
+    char text[256];
+    snprintf(text, sizeof text, "%s %s", who, what);
+    json_t *o = invite_json(v, from, to);
+    char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(o);
+    chat_notice(a->chat, uid, kind, span_cstr(text), v->id, s ? span_cstr(s) : (span_t){ NULL, 0 });
+    free(s);
 }
 
 /* Tells both users' tabs: {"type":type,"invite":…}; `only_to` when one of them only. */
@@ -112,6 +130,7 @@ static void create_done(api_job_t *bj) {
     if (!api_db_ok(bj, INVITE_ANSWERS)) return;
     job_t *j = job_of(bj);
     push_invite(bj->a, "invite", &j->inv, &j->from, &j->to, j->inv.to_id);
+    invite_notice(bj->a, j->inv.to_id, CHAT_MSG_INVITE, j->from.display_name, "invites you to a game", &j->inv, &j->from, &j->to);
     api_json(bj->r, 201, invite_json(&j->inv, &j->from, &j->to));
     api_job_done(bj);
 }
@@ -244,6 +263,12 @@ static void answered_done(api_job_t *bj) {
     if (!api_db_ok(bj, INVITE_ANSWERS)) return;
     job_t *j = job_of(bj);
     push_invite(bj->a, "invite_update", &j->inv, &j->from, &j->to, 0);
+    if (j->inv.status == INVITE_DECLINED)
+        invite_notice(bj->a, j->inv.from_id, CHAT_MSG_SYSTEM, j->to.display_name, "declined your invite to a game", &j->inv, &j->from,
+                      &j->to);
+    else if (j->inv.status == INVITE_CANCELLED)
+        invite_notice(bj->a, j->inv.to_id, CHAT_MSG_SYSTEM, j->from.display_name, "cancelled the invite to a game", &j->inv, &j->from,
+                      &j->to);
     http_respond(bj->r, 204, NULL, NULL, 0, HTTP_BODY_BORROW);
     api_job_done(bj);
 }

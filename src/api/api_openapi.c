@@ -60,9 +60,19 @@ static json_t *operation(const api_route_t *rt, json_t *schemas, char *err, size
     if (rt->cookie) json_array_append_new(security, json_pack("{s:[]}", "refreshCookie"));
     json_object_set_new(op, "security", security);
     json_t *params = json_array();
-    if (strstr(rt->path, "{id}"))
-        json_array_append_new(params, json_pack("{s:s, s:s, s:b, s:{s:s, s:i}}", "name", "id", "in", "path", "required", 1, "schema",
-                                                "type", "integer", "minimum", 1));
+    for (const char *b = strchr(rt->path, '{'); b; b = strchr(b + 1, '{')) {   /* path parameters: api_route_match */
+        const char *e = strchr(b, '}');
+        if (!e || e - b - 1 > 32) continue;
+        char pname[40];
+        snprintf(pname, sizeof pname, "%.*s", (int)(e - b - 1), b + 1);
+        if (strcmp(pname, "name") == 0)   /* the chat's room names (chatrule_room_key) */
+            json_array_append_new(params, json_pack("{s:s, s:s, s:b, s:s, s:{s:s, s:s}}", "name", pname, "in", "path", "required", 1,
+                                                    "description", "A room name, any case: 1 to 64 of A-Z a-z 0-9 _ -", "schema",
+                                                    "type", "string", "pattern", "^[A-Za-z0-9_-]{1,64}$"));
+        else
+            json_array_append_new(params, json_pack("{s:s, s:s, s:b, s:{s:s, s:i}}", "name", pname, "in", "path", "required", 1,
+                                                    "schema", "type", "integer", "minimum", 1));
+    }
     for (const api_param_t *q = rt->query; q && q->name; q++) {
         json_error_t je;
         json_t *sch = json_loads(q->schema, 0, &je);

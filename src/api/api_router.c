@@ -9,7 +9,40 @@
 #include <string.h>
 
 /* Every table of routes, searched in order; each ends with a NULL path. */
-const api_route_t *const API_TABLES[] = { API_SYS_ROUTES, API_AUTH_ROUTES, API_USER_ROUTES, API_GAME_ROUTES, API_MM_ROUTES, NULL };
+const api_route_t *const API_TABLES[] = { API_SYS_ROUTES, API_AUTH_ROUTES, API_USER_ROUTES, API_GAME_ROUTES, API_CHAT_ROUTES, API_MM_ROUTES, NULL };
+
+/* Patterns with only "{id}" go to reqparse_route (unit-tested and fuzzed); the others (the
+ * chat's "{name}", "{seq}", "{user_id}") are matched here, segment by segment, with the same
+ * rules for integers: 1 to 18 digits without a leading zero. */
+bool api_route_match(const char *pattern, span_t path, int64_t *id) {
+    const char *b = strchr(pattern, '{');
+    if (!b || (strncmp(b, "{id}", 4) == 0 && !strchr(b + 4, '{'))) return reqparse_route(pattern, path, id);
+    size_t i = 0, k = 0;
+    *id = 0;
+    while (pattern[i]) {
+        if (pattern[i] == '{') {
+            const char *close = strchr(pattern + i, '}');
+            if (!close) return false;
+            bool name = strncmp(pattern + i, "{name}", 6) == 0;
+            size_t start = k;
+            int64_t v = 0;
+            if (name) {
+                while (k < path.len && path.ptr[k] != '/' && k - start < API_NAME_SEGMENT_MAX) k++;
+            } else {
+                while (k < path.len && path.ptr[k] >= '0' && path.ptr[k] <= '9' && k - start < 18) v = v * 10 + (path.ptr[k++] - '0');
+                if (k > start && path.ptr[start] == '0') return false;
+            }
+            if (k == start || (k < path.len && path.ptr[k] != '/')) return false;
+            if (!name) *id = v;
+            i = (size_t)(close - pattern) + 1;
+            continue;
+        }
+        if (k >= path.len || path.ptr[k] != pattern[i]) return false;
+        i++;
+        k++;
+    }
+    return k == path.len || (k + 1 == path.len && path.ptr[k] == '/');
+}
 
 #define FOR_EACH_ROUTE(rt)                                   \
     for (size_t t_ = 0; API_TABLES[t_]; t_++)                \
@@ -52,7 +85,7 @@ void api_dispatch(api_t *a, http_req_t *r) {
     char allow[64] = "";
     FOR_EACH_ROUTE(rt) {
         int64_t id;
-        if (!rt->fn || !reqparse_route(rt->path, path, &id)) continue;
+        if (!rt->fn || !api_route_match(rt->path, path, &id)) continue;
         if (m == rt->method || (m == HTTP_HEAD && rt->method == HTTP_GET)) {
             rt->fn(a, r, id);
             return;

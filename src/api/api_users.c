@@ -5,6 +5,7 @@
  * the last completion. Online flags come from presence (loop state) when answering. */
 #include "account.h"
 #include "api.h"
+#include "chatstore.h"
 #include "auth.h"
 #include "avatar.h"
 #include "pongd_limits.h"
@@ -38,7 +39,7 @@ typedef struct {
     size_t upload_len;
     int img_rc;
     int64_t version;
-    db_rows_t *rows, *rows2, *rows3, *rows4;
+    db_rows_t *rows, *rows2, *rows3, *rows4, *rows5;
 } job_t;
 
 static void job_destroy(api_job_t *bj) {
@@ -50,6 +51,7 @@ static void job_destroy(api_job_t *bj) {
     db_rows_free(j->rows2);
     db_rows_free(j->rows3);
     db_rows_free(j->rows4);
+    db_rows_free(j->rows5);
     free(j);
 }
 
@@ -368,7 +370,8 @@ static void export_work(api_job_t *bj, db_t *db) {
     if ((j->base.rc = account_sessions_list(db, j->base.uid, (int64_t)now_wall_ms(), &j->rows)) != 0) return;
     if ((j->base.rc = social_friends(db, j->base.uid, &j->rows2)) != 0) return;
     if ((j->base.rc = social_blocks(db, j->base.uid, &j->rows3)) != 0) return;
-    j->base.rc = matchrec_export_user(db, j->base.uid, &j->rows4);
+    if ((j->base.rc = matchrec_export_user(db, j->base.uid, &j->rows4)) != 0) return;
+    j->base.rc = chatstore_export(db, j->base.uid, &j->rows5);
 }
 
 static void export_done(api_job_t *bj) {
@@ -404,11 +407,28 @@ static void export_done(api_job_t *bj) {
         json_object_set_new(m, "winner", g.winner == 0 || g.winner == 1 ? json_integer(g.winner) : json_null());
         json_array_append_new(matches, m);
     }
-    json_t *o = json_pack("{s:s, s:I, s:{s:I, s:s, s:s, s:s, s:s, s:I, s:I}, s:o, s:o, s:o, s:o}", "format", "transcendence-export-1",
+    /* the messages I wrote: channel kind, room name or peer id, seq, text, time, deletion */
+    static const char *const chan_kinds[] = { "room", "direct", "system" };
+    json_t *messages = json_array();
+    for (int i = 0; i < db_rows_count(j->rows5); i++) {
+        int64_t k = db_rows_int(j->rows5, i, CHAT_EXP_COL_KIND);
+        size_t len;
+        const char *body = db_rows_text(j->rows5, i, CHAT_EXP_COL_BODY, &len);
+        json_t *m = json_pack("{s:s, s:I, s:s%, s:I}", "channel", chan_kinds[k >= 0 && k <= 2 ? k : 0], "seq",
+                              (json_int_t)db_rows_int(j->rows5, i, CHAT_EXP_COL_SEQ), "text", body, len, "at",
+                              (json_int_t)db_rows_int(j->rows5, i, CHAT_EXP_COL_AT));
+        if (k == CHAT_KIND_ROOM) json_object_set_new(m, "room", json_string(db_rows_text(j->rows5, i, CHAT_EXP_COL_ROOM, NULL)));
+        if (k == CHAT_KIND_DIRECT) json_object_set_new(m, "peer_id", json_integer(db_rows_int(j->rows5, i, CHAT_EXP_COL_PEER)));
+        json_object_set_new(m, "deleted", db_rows_null(j->rows5, i, CHAT_EXP_COL_DELETED_AT)
+                                              ? json_null()
+                                              : json_integer(db_rows_int(j->rows5, i, CHAT_EXP_COL_DELETED_AT)));
+        if (m) json_array_append_new(messages, m);   /* stored text is valid UTF-8 (chatrule_text) */
+    }
+    json_t *o = json_pack("{s:s, s:I, s:{s:I, s:s, s:s, s:s, s:s, s:I, s:I}, s:o, s:o, s:o, s:o, s:o}", "format", "transcendence-export-1",
                           "exported_at", (json_int_t)now_wall_ms(), "account", "id", (json_int_t)j->acc.id, "username",
                           j->acc.username, "display_name", j->acc.display_name, "email", j->acc.email, "language", j->acc.language,
                           "created_at", (json_int_t)j->acc.created_at, "avatar_version", (json_int_t)j->acc.avatar_version,
-                          "sessions", sessions, "friends", friends, "blocked", blocked, "matches", matches);
+                          "sessions", sessions, "friends", friends, "blocked", blocked, "matches", matches, "messages", messages);
     http_resp_header(j->base.r, "content-disposition", "attachment; filename=\"transcendence-export.json\"");
     api_json(j->base.r, 200, o);
     api_job_done(bj);
@@ -659,6 +679,7 @@ static void block_done(api_job_t *bj) {
         notify(j->base.a, j->base.target, "friend_update", j->base.uid, "none", NULL);
         notify(j->base.a, j->base.uid, "friend_update", j->base.target, "blocked", NULL);
     }
+    if (j->base.a->chat) chat_blocks_changed(j->base.a->chat, j->base.uid);   /* its sockets filter by the new set */
     answer_empty(j, 204);
 }
 
@@ -668,6 +689,7 @@ static void unblock_work(api_job_t *bj, db_t *db) { bj->rc = social_unblock(db, 
 
 static void unblock_done(api_job_t *bj) {
     if (!api_db_ok(bj, NULL)) return;
+    if (bj->a->chat) chat_blocks_changed(bj->a->chat, bj->uid);
     answer_empty(job_of(bj), 204);
 }
 

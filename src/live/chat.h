@@ -1,47 +1,120 @@
-/* Room chat over /ws/chat/<room>/ (the Django Channels tutorial protocol, for logged-in
- * users):
+/* chat — the live chat service on the loop (docs/chat.md): the app socket's chat.* frames, the
+ * legacy room sockets /ws/chat/<room>/, the per-user rate limit, the write batcher (messages go
+ * to the database first, in one job per batch, then are published through the bus in seq
+ * order), subscriptions and block filtering.
+ *
+ * The legacy room socket (the Django Channels tutorial protocol, for logged-in users):
  * in, first {"type":"auth","token":"<access token>"} (within WSAUTH_TIMEOUT_S, wsauth.h; a bad or
- *           missing token closes with 4001), answered {"type":"auth_ok","user":{...}};
- *           the socket joins the room only then;
- * in        {"message":"<text>"}
- * out {"message":"<text>","room":"<room>","at":<ms>,"user_id":N,"display_name":"…"} to
- *     every socket of the room, {"error":{"code":"…","message":"…"}} to the sender on bad
- *     input. */
+ *           missing token closes with 4001); the socket then joins the room (creating it,
+ *           chatstore_room_join) and is answered {"type":"auth_ok","room":"<room>","user":{...}};
+ *           a banned user is closed with 4403;
+ * in        {"message":"<text>"}: posted like chat.send;
+ * out       the room's chat.message frames (with the legacy fields message, room, at, user_id,
+ *           display_name), {"error":{"code":"…","message":"…"}} to the sender on bad input.
+ * Loop thread only; database work goes through the database pool. */
 #ifndef PONGD_CHAT_H
 #define PONGD_CHAT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
-#include "metrics.h"
+#include "bus.h"
+#include "chatrule.h"
+#include "dbpool.h"
+#include "pongd_limits.h"
 #include "room.h"
 #include "util.h"
 #include "ws.h"
+#include "wsauth.h"
 
 /* Errors: CHAT_E_* in err.h (-500 .. -599). */
 
-/* Parses one client frame (len bytes, bounded by the transport at 64 KB) and appends the
- * message text to text (cleared first). Never reads past len. */
-int chat_parse(const char *data, size_t len, buf_t *text);
+/* --- client frames: the one parser ------------------------------------------------------ */
 
-/* Who sent a message (from the access token). */
-typedef struct { int64_t user_id; const char *display_name; } chat_sender_t;
+#define CHAT_REF_MAX 64u                                  /* a chat.send's client id, bytes */
+#define CHAT_CHANNEL_MAX (5u + LIM_CHAT_ROOM_NAME)        /* "room:<name>" is the longest */
+#define CHAT_TAB_ROOMS_MAX 64                             /* rooms one app socket subscribes to */
+#define CHAT_QUEUE_MAX (4 * CHATSTORE_BATCH_MAX)          /* messages waiting for the database */
 
-/* Builds the broadcast JSON for text in room at time at_ms from `from` (may be NULL: no
- * sender fields) into out (cleared first). */
-int chat_render(buf_t *out, span_t text, span_t room, uint64_t at_ms, const chat_sender_t *from);
+typedef enum {
+    CHAT_FRAME_MESSAGE = 0,   /* legacy {"message":"<text>"} */
+    CHAT_FRAME_SUBSCRIBE,     /* {"type":"chat.subscribe","channel"} */
+    CHAT_FRAME_UNSUBSCRIBE,   /* {"type":"chat.unsubscribe","channel"} */
+    CHAT_FRAME_SEND,          /* {"type":"chat.send","channel","text","ref"?} */
+    CHAT_FRAME_READ,          /* {"type":"chat.read","channel","seq"} */
+    CHAT_FRAME_OTHER,         /* an app-socket frame that is not the chat's (no "chat." type) */
+} chat_frame_kind_t;
 
-/* The error frame payload for an error code (a static string). */
-span_t chat_error_json(int e);
+typedef struct {
+    chat_frame_kind_t kind;
+    char channel[CHAT_CHANNEL_MAX + 1];   /* as sent (check it with chatrule_chan_parse) */
+    char ref[CHAT_REF_MAX + 1];
+    bool has_ref;                          /* set as soon as a valid ref was seen, errors too */
+    int64_t seq;                           /* chat.read: >= 0 */
+} chat_frame_t;
+
+/* Parses one client frame (len bytes; the transport bounds it at 64 KB) into f; text (cleared
+ * first) gets a message's text as sent (not trimmed: chatrule_text does that). legacy: the room
+ * socket's frames (only {"message"}); else the app socket's. Returns 0, CHAT_E_JSON (not JSON,
+ * duplicate keys), CHAT_E_INVALID (not the expected shape), CHAT_E_TOO_LONG (text past
+ * LIM_CHAT_MESSAGE_CHARS code points, or past text's maximum). A frame whose "type" does not
+ * start with "chat." (or a non-object on the app socket) gives 0 with CHAT_FRAME_OTHER. Never
+ * reads past len. */
+int chat_frame_parse(const char *data, size_t len, bool legacy, chat_frame_t *f, buf_t *text);
+
+/* A stored message as the chat.message frame shows it. */
+typedef struct {
+    span_t channel;           /* the wire name for the reader: "room:<name>", "dm:<peer>", "system" */
+    span_t room;              /* rooms: the name (the legacy "room" field); else empty */
+    int64_t seq, at;
+    int kind;                 /* CHAT_MSG_* */
+    int64_t user_id;          /* 0: the server (then no sender fields but "user_id":null) */
+    const char *display_name;
+    int64_t avatar_version;
+    span_t text;
+    span_t invite;            /* invites: the invite object's JSON; else empty */
+} chat_view_t;
+
+/* Builds the chat.message frame into out (cleared first). ERR_LIMIT past out's maximum,
+ * ERR_INVALID when invite is not JSON. */
+int chat_render(buf_t *out, const chat_view_t *v);
+
+/* The error frame of an error code: {"type":"chat.error","ref"?:…,"error":{"code","message"}}
+ * (legacy: the room socket's {"error":{…}}), into out (cleared first). */
+void chat_error_frame(buf_t *out, int e, bool legacy, const char *ref);
+/* The stable code of an error ("rate_limited", …). */
+const char *chat_error_code(int e);
+
+/* --- the service ------------------------------------------------------------------------ */
 
 typedef struct chat chat_t;
-/* secret: the access-token key (AUTH_SECRET_BYTES, must outlive the chat). */
-chat_t *chat_create(room_reg_t *rooms, int rate_per_sec, const uint8_t *secret);
+typedef struct {
+    bus_t *bus;                /* deliveries */
+    dbpool_t *db;              /* every query */
+    room_reg_t *rooms;         /* rooms with a subscriber here (the /metrics gauge), by channel id */
+    const uint8_t *secret;     /* the access-token key (AUTH_SECRET_BYTES) */
+    int rate_per_sec;          /* messages per second per user, burst twice that; 0: unlimited */
+} chat_deps_t;
+/* Every pointer must outlive the chat. */
+chat_t *chat_create(const chat_deps_t *deps);
+/* After every socket closed; queued messages are dropped (their callbacks do not run). */
 void chat_destroy(chat_t *c);
+/* Shutting down: nothing more is submitted to the database pool (sends answer "unavailable"). */
+void chat_stop(chat_t *c);
 
-/* Connection events, called by the application's ws handlers for /ws/chat/ paths. */
+/* The legacy room socket's events (the application's ws handlers for /ws/chat/<room>/). */
 void chat_on_open(chat_t *c, ws_conn_t *conn, span_t room);
 void chat_on_message(chat_t *c, ws_conn_t *conn, span_t data);
 void chat_on_close(chat_t *c, ws_conn_t *conn);
+
+/* The app socket /ws/ (presence authenticates it): its chat state, made by the presence's tab
+ * hooks (presence_tab_hooks_t: ctx is the chat_t). */
+void *chat_tab_open(void *chat, ws_conn_t *conn, const wsauth_user_t *user);
+bool chat_tab_deliver(void *chat, void *tab, const bus_msg_t *m);
+void chat_tab_close(void *chat, void *tab);
+/* A frame of an authenticated app socket (tab: presence_tab(conn), NULL before auth): true
+ * when it was a chat frame (answered here), false otherwise (presence's own: ping, …). */
+bool chat_tab_frame(chat_t *c, void *tab, span_t data);
 
 /* --- the chat service used by the API (issue 13, docs/chat.md) --------------------------------
  * Loop thread only. Every route that changes the chat calls one of these after (or instead of)

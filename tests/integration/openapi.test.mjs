@@ -262,7 +262,102 @@ const EXAMPLES = {
       return { params: { id: liveGameOf.get(user.user.id) } };
     },
   },
+  // the chat (issue 13): rooms are opened by joining; a new room per call where a route changes one
+  listChatRooms: { build: () => ({ query: { q: 'oa', limit: 10 } }) },
+  joinChatRoom: {},
+  leaveChatRoom: { build: async ({ server, user }) => ({ params: { name: await chatRoom(server, user, 'oaleave') } }) },
+  getChatRoom: { build: async ({ server, user }) => ({ params: { name: await chatRoom(server, user, 'oaroom') } }) },
+  getChatRoomMessages: {
+    build: async ({ server, user }) => ({ params: { name: await chatRoom(server, user, 'oaroom') }, query: { before: 10, limit: 5 } }),
+  },
+  postChatRoomMessage: {
+    build: async ({ server, user }) => ({ params: { name: await chatRoom(server, user, 'oaroom') }, body: { text: 'hello <b>room</b>' } }),
+  },
+  readChatRoom: { build: async ({ server, user }) => ({ params: { name: await chatRoom(server, user, 'oaroom') }, body: { seq: 1 } }) },
+  deleteChatMessage: {
+    fresh: true,
+    build: async ({ server, user }) => {
+      const { name, member } = await chatRoomWithMember(server, user);
+      const r = await call(server, 'POST', `/api/chat/rooms/${name}/messages`, { token: member.token, body: { text: 'to delete' } });
+      assert.equal(r.status, 201, r.text);
+      return { params: { name, seq: r.json.seq } };
+    },
+  },
+  muteChatMember: {
+    fresh: true,
+    build: async ({ server, user }) => {
+      const { name, member } = await chatRoomWithMember(server, user);
+      return { params: { name }, body: { user_id: member.user.id, seconds: 60, reason: 'calm down' } };
+    },
+  },
+  kickChatMember: {
+    fresh: true,
+    build: async ({ server, user }) => {
+      const { name, member } = await chatRoomWithMember(server, user);
+      return { params: { name }, body: { user_id: member.user.id } };
+    },
+  },
+  banChatMember: {
+    fresh: true,
+    build: async ({ server, user }) => {
+      const { name, member } = await chatRoomWithMember(server, user);
+      return { params: { name }, body: { user_id: member.user.id, reason: 'spam' } };
+    },
+  },
+  unbanChatMember: {
+    fresh: true,
+    build: async ({ server, user }) => {
+      const { name, member } = await chatRoomWithMember(server, user);
+      const r = await call(server, 'POST', `/api/chat/rooms/${name}/ban`, { token: user.token, body: { user_id: member.user.id } });
+      assert.equal(r.status, 204, r.text);
+      return { params: { name, user_id: member.user.id } };
+    },
+  },
+  addChatModerator: {
+    fresh: true,
+    build: async ({ server, user }) => {
+      const { name, member } = await chatRoomWithMember(server, user);
+      return { params: { name, user_id: member.user.id } };
+    },
+  },
+  removeChatModerator: {
+    fresh: true,
+    build: async ({ server, user }) => {
+      const { name, member } = await chatRoomWithMember(server, user);
+      const r = await call(server, 'PUT', `/api/chat/rooms/${name}/moderators/${member.user.id}`, { token: user.token });
+      assert.equal(r.status, 204, r.text);
+      return { params: { name, user_id: member.user.id } };
+    },
+  },
+  listChatActions: { fresh: true, build: async ({ server, user }) => ({ params: { name: (await chatRoomWithMember(server, user)).name } }) },
+  listChatConversations: {},
+  getChatDirectMessages: { build: () => ({ query: { since: 0 } }) },
+  postChatDirectMessage: { build: () => ({ body: { text: 'hello' } }) },
+  readChatDirect: { build: () => ({ body: { seq: 0 } }) },
+  getChatSystemMessages: {},
+  readChatSystem: { build: () => ({ body: { seq: 0 } }) },
+  reportChat: { build: ({ other: o }) => ({ body: { user_id: o.user.id, reason: 'a test report' } }) },
+  listChatReports: {},
 };
+
+/** `user` joins (or opens) the room `prefix` + their id: its name. */
+async function chatRoom(server, user, prefix) {
+  const name = `${prefix}${user.user.id}`;
+  const r = await call(server, 'POST', `/api/chat/rooms/${name}/join`, { token: user.token });
+  assert.ok(r.status === 200 || r.status === 201, r.text);
+  return name;
+}
+
+let chatRooms = 0;
+/** A new room `user` owns, and a new user who joined it. */
+async function chatRoomWithMember(server, user) {
+  chatRooms += 1;
+  const name = await chatRoom(server, user, `oamod${chatRooms}x`);
+  const member = await registerUser(server, 'oachat');
+  const r = await call(server, 'POST', `/api/chat/rooms/${name}/join`, { token: member.token });
+  assert.equal(r.status, 200, r.text);
+  return { name, member };
+}
 
 const liveGameOf = new Map();
 const GAME_OPTIONS = { ball_speed: 1, paddle_size: 1, winning_score: 1, map: 0, powerups: 0 };

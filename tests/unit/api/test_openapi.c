@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -186,7 +187,77 @@ static void test_dispatch(void **state) {
     r = serve(a, HTTP_GET, "/api/users/0123");   /* {id}: no leading zero */
     assert_int_equal(httpd_status(r), 404);
     httpd_free(r);
+    /* the chat's patterns: {name} and a second integer */
+    r = serve(a, HTTP_GET, "/api/chat/rooms/Lobby/join");
+    assert_int_equal(httpd_status(r), 405);
+    assert_string_equal(httpd_resp_header(r, "allow"), "POST");
+    httpd_free(r);
+    r = serve(a, HTTP_POST, "/api/chat/rooms/Lobby/messages/3");
+    assert_int_equal(httpd_status(r), 405);
+    assert_string_equal(httpd_resp_header(r, "allow"), "DELETE");
+    httpd_free(r);
+    r = serve(a, HTTP_DELETE, "/api/chat/rooms/Lobby/messages/03");
+    assert_int_equal(httpd_status(r), 404);
+    httpd_free(r);
+    r = serve(a, HTTP_GET, "/api/chat/rooms/a/b");
+    assert_int_equal(httpd_status(r), 404);
+    httpd_free(r);
+    r = serve(a, HTTP_GET, "/api/chat/rooms/Lobby/messages");   /* a handler: no token */
+    assert_int_equal(httpd_status(r), 401);
+    httpd_free(r);
     api_destroy(a);
+}
+
+static void test_route_patterns(void **state) {
+    (void)state;
+    int64_t id = -1;
+#define M(pat, path) api_route_match(pat, span_cstr(path), &id)
+    /* {id} alone: reqparse_route */
+    assert_true(M("/api/users/{id}", "/api/users/42"));
+    assert_int_equal(id, 42);
+    assert_false(M("/api/users/{id}", "/api/users/042"));
+    /* {name}: one segment, any bytes but '/', bounded */
+    assert_true(M("/api/chat/rooms/{name}/join", "/api/chat/rooms/Lobby-1/join"));
+    assert_int_equal(id, 0);
+    assert_true(M("/api/chat/rooms/{name}/join", "/api/chat/rooms/Lobby-1/join/"));
+    assert_false(M("/api/chat/rooms/{name}/join", "/api/chat/rooms//join"));
+    assert_false(M("/api/chat/rooms/{name}/join", "/api/chat/rooms/a/b/join"));
+    assert_false(M("/api/chat/rooms/{name}", "/api/chat/rooms/x/join"));
+    char longname[API_NAME_SEGMENT_MAX + 40];
+    snprintf(longname, sizeof longname, "/api/chat/rooms/%0*d", API_NAME_SEGMENT_MAX + 1, 0);
+    assert_false(M("/api/chat/rooms/{name}", longname));
+    /* a name and an integer of another name: the integer is the id */
+    assert_true(M("/api/chat/rooms/{name}/messages/{seq}", "/api/chat/rooms/abc/messages/17"));
+    assert_int_equal(id, 17);
+    assert_false(M("/api/chat/rooms/{name}/messages/{seq}", "/api/chat/rooms/abc/messages/0"));
+    assert_false(M("/api/chat/rooms/{name}/messages/{seq}", "/api/chat/rooms/abc/messages/1x"));
+    assert_false(M("/api/chat/rooms/{name}/messages/{seq}", "/api/chat/rooms/abc/messages/1234567890123456789"));
+    assert_true(M("/api/chat/dm/{user_id}/messages", "/api/chat/dm/9/messages"));
+    assert_int_equal(id, 9);
+#undef M
+}
+
+static void test_path_parameters_in_the_document(void **state) {
+    (void)state;
+    static const api_route_t table[] = {
+        { HTTP_DELETE, "/api/rooms/{name}/items/{seq}", "x", noop, true, .op = "x", .tag = "t",
+          .responses = { { 204, NULL, "ok" } } },
+        { .method = HTTP_GET, .path = NULL },
+    };
+    const api_route_t *const tables[] = { table, NULL };
+    char err[256] = "";
+    json_t *doc = build(tables, err, sizeof err);
+    assert_non_null(doc);
+    json_t *params = json_object_get(json_object_get(json_object_get(json_object_get(doc, "paths"), "/api/rooms/{name}/items/{seq}"),
+                                                     "delete"), "parameters");
+    assert_int_equal(json_array_size(params), 2);
+    json_t *p0 = json_array_get(params, 0), *p1 = json_array_get(params, 1);
+    assert_string_equal(json_string_value(json_object_get(p0, "name")), "name");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(p0, "schema"), "type")), "string");
+    assert_string_equal(json_string_value(json_object_get(p1, "name")), "seq");
+    assert_string_equal(json_string_value(json_object_get(p1, "in")), "path");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(p1, "schema"), "type")), "integer");
+    json_decref(doc);
 }
 
 int main(void) {
@@ -195,6 +266,8 @@ int main(void) {
         cmocka_unit_test(test_undocumented_routes_are_refused),
         cmocka_unit_test(test_a_documented_route),
         cmocka_unit_test(test_dispatch),
+        cmocka_unit_test(test_route_patterns),
+        cmocka_unit_test(test_path_parameters_in_the_document),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,9 @@
-/* chat: parsing client frames, rendering broadcasts, error frames; the connection handlers
- * (first-frame auth, rooms, broadcast, rate limit, close) with the ws.h test double. */
+/* chat: the client-frame parser (both sockets), the chat.message and error frames; the service
+ * with the ws.h double, the bus and a real database pool (SQLite and, with
+ * PONGD_TEST_DATABASE_URL, PostgreSQL): legacy room sockets (auth, join, broadcast with seqs,
+ * stored), app tabs through presence's hooks (subscribe, send + ack, DMs to every tab, block
+ * filtering and its reload, read markers), the per-user rate limit across sockets and
+ * chat_send, notices, removal (chat.removed, legacy 4403), errors with the socket kept. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,514 +11,618 @@
 #include <cmocka.h>
 
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "accounttest.h"
 #include "chat.h"
+#include "chatstore.h"
+#include "dbpool.h"
+#include "dbtest.h"
 #include "live_fixture.h"
-#include "pongd_limits.h"
-#include "util.h"
+#include "presence.h"
+#include "social.h"
 
-/* Parses exactly len bytes from a heap copy (ASan sees any read past len). */
-static int parse_n(const char *data, size_t len, buf_t *text) {
-    char *copy = malloc(len ? len : 1);
+static char sqlite_path[64];
+
+/* ---- the parser ---- */
+
+static int parse_n(const char *data, size_t len, bool legacy, chat_frame_t *f, buf_t *text) {
+    char *copy = malloc(len ? len : 1);   /* ASan sees any read past len */
     if (len) memcpy(copy, data, len);
-    int e = chat_parse(copy, len, text);
+    int e = chat_frame_parse(copy, len, legacy, f, text);
     free(copy);
     return e;
 }
 
-static int parse(const char *s, buf_t *text) { return parse_n(s, strlen(s), text); }
+static int parse(const char *s, bool legacy, chat_frame_t *f, buf_t *text) { return parse_n(s, strlen(s), legacy, f, text); }
 
-static void expect_err(const char *s, size_t len, int want) {
+static void expect_err(const char *s, bool legacy, int want) {
     buf_t t;
     buf_init(&t, LIM_WS_MESSAGE_BYTES);
-    int e = parse_n(s, len, &t);
-    if (e != want) fail_msg("'%.*s': got %d, wanted %d", (int)(len > 80 ? 80 : len), s, e, want);
+    buf_append(&t, "stale", 5);
+    chat_frame_t f;
+    int e = parse(s, legacy, &f, &t);
+    if (e != want) fail_msg("'%.80s': got %s, wanted %s", s, err_name(e), err_name(want));
     assert_int_equal(t.len, 0);
     buf_free(&t);
 }
-#define EXPECT_ERR(lit, want) expect_err(lit, sizeof(lit) - 1, want)
 
-static void expect_text(const char *json, const char *want, size_t want_len) {
-    buf_t t;
-    buf_init(&t, LIM_WS_MESSAGE_BYTES);
-    assert_int_equal(buf_append(&t, "stale", 5), 0); /* cleared first */
-    int e = parse(json, &t);
-    if (e != ERR_OK) fail_msg("'%s': got %d", json, e);
-    assert_int_equal(t.len, want_len);
-    assert_memory_equal(t.ptr, want, want_len);
-    buf_free(&t);
-}
-
-#define EXPECT_TEXT(json, want) expect_text(json, want, sizeof(want) - 1)
-
-static void test_parse_valid(void **state) {
-    (void)state;
-    EXPECT_TEXT("{\"message\":\"hello\"}", "hello");
-    EXPECT_TEXT(" { \"message\" : \"hi there\" } \n", "hi there");
-    expect_text("{\"message\":\"  padded  \"}", "  padded  ", 10);     /* kept as sent */
-    EXPECT_TEXT("{\"message\":\"caf\\u00e9 \xc3\xa9\"}", "caf\xc3\xa9 \xc3\xa9");
-    EXPECT_TEXT("{\"message\":\"\\ud83d\\ude00\"}", "\xf0\x9f\x98\x80");
-    EXPECT_TEXT("{\"message\":\"line\\nbreak\\ttab\"}", "line\nbreak\ttab");
-}
-
-static void test_parse_preserves_bytes(void **state) {
-    (void)state;
-    EXPECT_TEXT("{\"message\":\"say \\\"hi\\\" \\\\ back\\\\slash /\\/\"}", "say \"hi\" \\ back\\slash //");
-    const char *xss = "<img src=x onerror=alert(1)>";
-    expect_text("{\"message\":\"<img src=x onerror=alert(1)>\"}", xss, strlen(xss));
-    expect_text("{\"message\":\"</script><script>alert('x')</script>\"}",
-                "</script><script>alert('x')</script>", 36);
-    EXPECT_TEXT("{\"message\":\"&amp; &lt; %s %n\"}", "&amp; &lt; %s %n");
-}
-
-static void test_parse_not_json(void **state) {
-    (void)state;
-    EXPECT_ERR("", CHAT_E_JSON);
-    EXPECT_ERR("hello", CHAT_E_JSON);
-    EXPECT_ERR("{\"message\":", CHAT_E_JSON);
-    EXPECT_ERR("{\"message\":\"x\"", CHAT_E_JSON);
-    EXPECT_ERR("{'message':'x'}", CHAT_E_JSON);
-    EXPECT_ERR("{\"message\":\"x\"} trailing", CHAT_E_JSON);
-    EXPECT_ERR("{\"message\":\"x\"}{}", CHAT_E_JSON);
-    EXPECT_ERR("{\"message\":\"a\nb\"}", CHAT_E_JSON);     /* raw control byte in a string */
-    EXPECT_ERR("{\"message\":\"\\x41\"}", CHAT_E_JSON);    /* not a JSON escape */
-}
-
-static void test_parse_invalid_utf8(void **state) {
-    (void)state;
-    EXPECT_ERR("{\"message\":\"\xff\"}", CHAT_E_JSON);
-    EXPECT_ERR("{\"message\":\"\xc0\xaf\"}", CHAT_E_JSON);          /* overlong '/' */
-    EXPECT_ERR("{\"message\":\"\xc3\"}", CHAT_E_JSON);              /* truncated */
-    EXPECT_ERR("{\"message\":\"\xed\xa0\x80\"}", CHAT_E_JSON);      /* UTF-8 encoded surrogate */
-    EXPECT_ERR("{\"message\":\"\xf4\x90\x80\x80\"}", CHAT_E_JSON);  /* above U+10FFFF */
-    EXPECT_ERR("{\"message\":\"\\ud800\"}", CHAT_E_JSON);           /* lone surrogate escape */
-    EXPECT_ERR("{\"message\":\"ok\", \"\xff\":1}", CHAT_E_JSON);    /* in a key */
-}
-
-static void test_parse_wrong_shape(void **state) {
-    (void)state;
-    EXPECT_ERR("[1]", CHAT_E_INVALID);
-    EXPECT_ERR("[\"message\",\"x\"]", CHAT_E_INVALID);
-    EXPECT_ERR("{}", CHAT_E_INVALID);
-    EXPECT_ERR("{\"msg\":\"x\"}", CHAT_E_INVALID);
-    EXPECT_ERR("{\"Message\":\"x\"}", CHAT_E_INVALID);
-    EXPECT_ERR("{\"message\":5}", CHAT_E_INVALID);
-    EXPECT_ERR("{\"message\":null}", CHAT_E_INVALID);
-    EXPECT_ERR("{\"message\":true}", CHAT_E_INVALID);
-    EXPECT_ERR("{\"message\":[\"x\"]}", CHAT_E_INVALID);
-    EXPECT_ERR("{\"message\":{\"text\":\"x\"}}", CHAT_E_INVALID);
-}
-
-static void test_parse_scalar_json_is_invalid_message(void **state) {
-    (void)state;
-    /* RFC 8259 JSON texts that are not objects: per chat.h these are CHAT_E_INVALID
-     * ("JSON, but not {...}"), like "[1]" above, not CHAT_E_JSON ("not JSON"). */
-    EXPECT_ERR("\"hello\"", CHAT_E_INVALID);
-    EXPECT_ERR("42", CHAT_E_INVALID);
-    EXPECT_ERR("null", CHAT_E_INVALID);
-}
-
-static void test_parse_empty_text(void **state) {
-    (void)state;
-    EXPECT_ERR("{\"message\":\"\"}", CHAT_E_INVALID);
-    EXPECT_ERR("{\"message\":\" \"}", CHAT_E_INVALID);
-    EXPECT_ERR("{\"message\":\" \\t\\n\\r \"}", CHAT_E_INVALID);
-    EXPECT_ERR("{\"message\":\"\\u0000\"}", CHAT_E_JSON);  /* NUL in text is refused */
-    EXPECT_ERR("{\"message\":\"a\\u0000b\"}", CHAT_E_JSON);
-}
-
-static void test_parse_duplicate_keys(void **state) {
-    (void)state;
-    EXPECT_ERR("{\"message\":\"a\",\"message\":\"b\"}", CHAT_E_JSON);
-    EXPECT_ERR("{\"message\":\"a\",\"x\":{\"k\":1,\"k\":2}}", CHAT_E_JSON);
-}
-
-static char *repeat_json(const char *unit, size_t n, const char *prefix, const char *suffix) {
-    size_t ul = strlen(unit), pl = strlen(prefix), sl = strlen(suffix);
-    char *s = malloc(pl + ul * n + sl + 1);
-    memcpy(s, prefix, pl);
-    for (size_t i = 0; i < n; i++) memcpy(s + pl + i * ul, unit, ul);
-    memcpy(s + pl + ul * n, suffix, sl + 1);
-    return s;
-}
-
-static void test_parse_length_in_code_points(void **state) {
+static void test_parse_legacy(void **state) {
     (void)state;
     buf_t t;
     buf_init(&t, LIM_WS_MESSAGE_BYTES);
-    static const char *units[] = { "a", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\\u00e9",
-                                   "\\ud83d\\ude00" };
-    static const size_t unit_bytes[] = { 1, 2, 3, 4, 2, 4 };
-    for (size_t u = 0; u < sizeof units / sizeof units[0]; u++) {
-        char *ok = repeat_json(units[u], LIM_CHAT_MESSAGE_CHARS, "{\"message\":\"", "\"}");
-        assert_int_equal(parse(ok, &t), ERR_OK);
-        assert_int_equal(t.len, LIM_CHAT_MESSAGE_CHARS * unit_bytes[u]);
-        free(ok);
-        char *big = repeat_json(units[u], LIM_CHAT_MESSAGE_CHARS + 1, "{\"message\":\"", "\"}");
-        assert_int_equal(parse(big, &t), CHAT_E_TOO_LONG);
-        assert_int_equal(t.len, 0);
-        free(big);
-    }
-    /* a frame at the transport limit full of spaces then one letter: long, not blank */
-    char *wide = repeat_json(" ", 30000, "{\"message\":\"", "x\"}");
-    assert_int_equal(parse(wide, &t), CHAT_E_TOO_LONG);
-    free(wide);
+    chat_frame_t f;
+    assert_int_equal(parse("{\"message\":\"  hi \\\"x\\\" <b>\"}", true, &f, &t), 0);
+    assert_int_equal(f.kind, CHAT_FRAME_MESSAGE);
+    assert_int_equal(t.len, strlen("  hi \"x\" <b>"));
+    assert_memory_equal(t.ptr, "  hi \"x\" <b>", t.len);   /* as sent: trimming is chatrule_text's */
+    assert_int_equal(parse("{\"message\":\"\\ud83d\\ude00\",\"other\":1}", true, &f, &t), 0);
+    assert_memory_equal(t.ptr, "\xf0\x9f\x98\x80", 4);
+    expect_err("", true, CHAT_E_JSON);
+    expect_err("not json", true, CHAT_E_JSON);
+    expect_err("{\"message\":\"x\"} trailing", true, CHAT_E_JSON);
+    expect_err("{\"message\":\"a\",\"message\":\"b\"}", true, CHAT_E_JSON);
+    expect_err("{\"message\":5}", true, CHAT_E_INVALID);
+    expect_err("{}", true, CHAT_E_INVALID);
+    expect_err("[]", true, CHAT_E_INVALID);
+    expect_err("\"just a string\"", true, CHAT_E_INVALID);
+    expect_err("{\"type\":\"chat.send\",\"channel\":\"room:a\",\"text\":\"x\"}", true, CHAT_E_INVALID);
+    expect_err("{\"message\":\"\\xff\"}", true, CHAT_E_JSON);
+    /* 2000 code points pass, 2001 do not */
+    char *big = malloc(2 * 2001 + 32);
+    strcpy(big, "{\"message\":\"");
+    for (int i = 0; i < 2000; i++) strcat(big, "\xc3\xa9");
+    strcat(big, "\"}");
+    assert_int_equal(parse(big, true, &f, &t), 0);
+    assert_int_equal(t.len, 4000);
+    strcpy(big + strlen(big) - 2, "\xc3\xa9\"}");
+    expect_err(big, true, CHAT_E_TOO_LONG);
+    free(big);
     buf_free(&t);
 }
 
-static void test_parse_respects_len(void **state) {
+static void test_parse_app(void **state) {
     (void)state;
     buf_t t;
     buf_init(&t, LIM_WS_MESSAGE_BYTES);
-    const char *s = "{\"message\":\"x\"}garbage";
-    assert_int_equal(parse_n(s, 15, &t), ERR_OK);
-    assert_int_equal(t.len, 1);
-    assert_int_equal(parse_n(s, 14, &t), CHAT_E_JSON);
+    chat_frame_t f;
+    assert_int_equal(parse("{\"type\":\"chat.send\",\"channel\":\"room:Lobby\",\"text\":\"hey\",\"ref\":\"c-1\"}", false, &f, &t), 0);
+    assert_int_equal(f.kind, CHAT_FRAME_SEND);
+    assert_string_equal(f.channel, "room:Lobby");
+    assert_true(f.has_ref);
+    assert_string_equal(f.ref, "c-1");
+    assert_int_equal(t.len, 3);
+    assert_int_equal(parse("{\"type\":\"chat.subscribe\",\"channel\":\"room:x\"}", false, &f, &t), 0);
+    assert_int_equal(f.kind, CHAT_FRAME_SUBSCRIBE);
+    assert_false(f.has_ref);
+    assert_int_equal(t.len, 0);
+    assert_int_equal(parse("{\"type\":\"chat.unsubscribe\",\"channel\":\"room:x\"}", false, &f, &t), 0);
+    assert_int_equal(f.kind, CHAT_FRAME_UNSUBSCRIBE);
+    assert_int_equal(parse("{\"type\":\"chat.read\",\"channel\":\"dm:5\",\"seq\":12}", false, &f, &t), 0);
+    assert_int_equal(f.kind, CHAT_FRAME_READ);
+    assert_int_equal(f.seq, 12);
+    /* not the chat's */
+    assert_int_equal(parse("{\"type\":\"ping\"}", false, &f, &t), 0);
+    assert_int_equal(f.kind, CHAT_FRAME_OTHER);
+    assert_int_equal(parse("[1]", false, &f, &t), 0);
+    assert_int_equal(f.kind, CHAT_FRAME_OTHER);
+    assert_int_equal(parse("{\"message\":\"legacy\"}", false, &f, &t), 0);
+    assert_int_equal(f.kind, CHAT_FRAME_OTHER);
+    expect_err("nope", false, CHAT_E_JSON);
+    /* the chat's, but wrong */
+    expect_err("{\"type\":\"chat.nope\",\"channel\":\"room:x\"}", false, CHAT_E_INVALID);
+    expect_err("{\"type\":\"chat.send\",\"channel\":\"room:x\"}", false, CHAT_E_INVALID);
+    expect_err("{\"type\":\"chat.send\",\"text\":\"x\"}", false, CHAT_E_INVALID);
+    expect_err("{\"type\":\"chat.send\",\"channel\":5,\"text\":\"x\"}", false, CHAT_E_INVALID);
+    expect_err("{\"type\":\"chat.read\",\"channel\":\"room:x\",\"seq\":-1}", false, CHAT_E_INVALID);
+    expect_err("{\"type\":\"chat.read\",\"channel\":\"room:x\",\"seq\":\"1\"}", false, CHAT_E_INVALID);
+    /* bounded: a channel past CHAT_CHANNEL_MAX, a ref past CHAT_REF_MAX, a NUL inside */
+    char s[512];
+    snprintf(s, sizeof s, "{\"type\":\"chat.subscribe\",\"channel\":\"room:%0*d\"}", (int)LIM_CHAT_ROOM_NAME + 1, 0);
+    expect_err(s, false, CHAT_E_INVALID);
+    snprintf(s, sizeof s, "{\"type\":\"chat.send\",\"channel\":\"room:a\",\"text\":\"x\",\"ref\":\"%0*d\"}", (int)CHAT_REF_MAX + 1, 0);
+    expect_err(s, false, CHAT_E_INVALID);
+    snprintf(s, sizeof s, "{\"type\":\"chat.send\",\"channel\":\"room:a\",\"text\":\"x\",\"ref\":\"%0*d\"}", (int)CHAT_REF_MAX, 0);
+    assert_int_equal(parse(s, false, &f, &t), 0);
+    expect_err("{\"type\":\"chat.send\",\"channel\":\"room:a\\u0000b\",\"text\":\"x\"}", false, CHAT_E_JSON);
+    /* an error keeps a valid ref for the answer */
+    assert_int_equal(parse("{\"type\":\"chat.send\",\"channel\":\"room:a\",\"text\":7,\"ref\":\"r9\"}", false, &f, &t), CHAT_E_INVALID);
+    assert_true(f.has_ref);
+    assert_string_equal(f.ref, "r9");
     buf_free(&t);
 }
 
-static void test_parse_text_buffer_limit(void **state) {
-    (void)state;
-    buf_t t;
-    buf_init(&t, 8);
-    assert_int_equal(parse("{\"message\":\"12345678\"}", &t), ERR_OK);
-    assert_int_equal(parse("{\"message\":\"123456789\"}", &t), CHAT_E_TOO_LONG);
-    buf_free(&t);
-}
-
-/* Renders and parses back with jansson; checks the three fields. */
-static void roundtrip(const char *text, size_t tlen, const char *room, uint64_t at) {
-    buf_t out;
-    buf_init(&out, 1 << 20);
-    assert_int_equal(buf_append(&out, "stale", 5), 0);
-    assert_int_equal(chat_render(&out, span_of(text, tlen), span_cstr(room), at, NULL), 0);
-    json_error_t jerr;
-    json_t *o = json_loadb(out.ptr, out.len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!o) fail_msg("render gave invalid JSON (%s): %.*s", jerr.text, (int)out.len, out.ptr);
-    assert_true(json_is_object(o));
-    assert_int_equal(json_object_size(o), 3);
-    json_t *m = json_object_get(o, "message"), *r = json_object_get(o, "room"), *a = json_object_get(o, "at");
-    assert_true(json_is_string(m));
-    assert_int_equal(json_string_length(m), tlen);
-    assert_memory_equal(json_string_value(m), text, tlen);
-    assert_true(json_is_string(r));
-    assert_string_equal(json_string_value(r), room);
-    assert_true(json_is_integer(a));
-    assert_int_equal((uint64_t)json_integer_value(a), at);
-    /* one line: nothing a client could mistake for a second frame */
-    assert_null(memchr(out.ptr, '\n', out.len));
-    json_decref(o);
-    buf_free(&out);
+static json_t *loads(const buf_t *b) {
+    json_error_t e;
+    json_t *o = json_loadb(b->ptr, b->len, JSON_REJECT_DUPLICATES, &e);
+    if (!json_is_object(o)) fail_msg("not a JSON object: %.*s", (int)b->len, b->ptr);
+    return o;
 }
 
 static void test_render(void **state) {
     (void)state;
     buf_t out;
-    buf_init(&out, 1024);
-    assert_int_equal(chat_render(&out, SPAN_LIT("hi"), SPAN_LIT("lobby"), 1700000000123ull, NULL), 0);
-    assert_string_equal(out.ptr, "{\"message\":\"hi\",\"room\":\"lobby\",\"at\":1700000000123}");
+    buf_init(&out, 65536);
+    chat_view_t v = { .channel = SPAN_LIT("room:Lobby"), .room = SPAN_LIT("Lobby"), .seq = 3, .at = 1700000000123, .kind = CHAT_MSG_TEXT,
+                      .user_id = 7, .display_name = "<b>Zo\xc3\xab</b>", .avatar_version = 2, .text = SPAN_LIT("'; DROP TABLE x;--") };
+    assert_int_equal(chat_render(&out, &v), 0);
+    json_t *o = loads(&out);
+    assert_string_equal(json_string_value(json_object_get(o, "type")), "chat.message");
+    assert_string_equal(json_string_value(json_object_get(o, "channel")), "room:Lobby");
+    assert_string_equal(json_string_value(json_object_get(o, "room")), "Lobby");
+    assert_string_equal(json_string_value(json_object_get(o, "message")), "'; DROP TABLE x;--");
+    assert_string_equal(json_string_value(json_object_get(o, "display_name")), "<b>Zo\xc3\xab</b>");
+    assert_string_equal(json_string_value(json_object_get(o, "avatar_url")), "/api/users/7/avatar?v=2");
+    assert_string_equal(json_string_value(json_object_get(o, "kind")), "text");
+    assert_int_equal(json_integer_value(json_object_get(o, "seq")), 3);
+    assert_int_equal(json_integer_value(json_object_get(o, "at")), 1700000000123);
+    assert_int_equal(json_integer_value(json_object_get(o, "user_id")), 7);
+    json_decref(o);
+    /* the server's invite card: no sender, no room, the invite object embedded */
+    chat_view_t n = { .channel = SPAN_LIT("system"), .seq = 1, .at = 5, .kind = CHAT_MSG_INVITE, .text = SPAN_LIT("ann invites you"),
+                      .invite = SPAN_LIT("{\"id\":4,\"from\":{\"id\":1}}") };
+    assert_int_equal(chat_render(&out, &n), 0);
+    o = loads(&out);
+    assert_true(json_is_null(json_object_get(o, "user_id")));
+    assert_null(json_object_get(o, "room"));
+    assert_null(json_object_get(o, "display_name"));
+    assert_string_equal(json_string_value(json_object_get(o, "kind")), "invite");
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(o, "invite"), "id")), 4);
+    json_decref(o);
+    n.invite = SPAN_LIT("{not json");
+    assert_int_equal(chat_render(&out, &n), ERR_INVALID);
+    /* past the buffer's maximum */
+    buf_t small;
+    buf_init(&small, 32);
+    assert_int_equal(chat_render(&small, &v), ERR_LIMIT);
+    buf_free(&small);
     buf_free(&out);
-
-    roundtrip("hello", 5, "lobby", 0);
-    roundtrip("say \"hi\" \\ /", 12, "r", 1700000000000ull);
-    roundtrip("<img src=x onerror=alert(1)>", 28, "a-b_c", 1);
-    roundtrip("\x01\x02\x1f\x7f\n\r\t\b\f", 9, "ctl", 42);
-    roundtrip("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14, "utf8", 99);
-    roundtrip("\xe2\x80\xa8\xe2\x80\xa9", 6, "seps", 7); /* U+2028/9 */
-    roundtrip("</script>", 9, "s", 3);
 }
 
-static void test_render_sender(void **state) {
+static void test_error_frames(void **state) {
     (void)state;
+    static const struct { int e; const char *code; } cases[] = {
+        { CHAT_E_JSON, "invalid_json" },       { CHAT_E_INVALID, "invalid_message" }, { CHAT_E_EMPTY, "invalid_message" },
+        { CHAT_E_TOO_LONG, "message_too_long" }, { CHAT_E_RATE, "rate_limited" },     { CHAT_E_NOT_MEMBER, "not_member" },
+        { CHAT_E_NO_CHANNEL, "no_such_channel" }, { CHAT_E_MUTED, "muted" },           { CHAT_E_BANNED, "banned" },
+        { SOCIAL_E_BLOCKED, "blocked" },        { ERR_FULL, "busy" },                  { DB_ECONN, "unavailable" },
+    };
     buf_t out;
     buf_init(&out, 4096);
-    chat_sender_t from = { 42, "Zoë \"<img src=x onerror=alert(1)>\\" };
-    assert_int_equal(chat_render(&out, SPAN_LIT("hi"), SPAN_LIT("lobby"), 5, &from), 0);
-    json_error_t jerr;
-    json_t *o = json_loadb(out.ptr, out.len, JSON_REJECT_DUPLICATES, &jerr);
-    assert_non_null(o);
-    assert_int_equal(json_integer_value(json_object_get(o, "user_id")), 42);
-    assert_string_equal(json_string_value(json_object_get(o, "display_name")), from.display_name);
-    assert_string_equal(json_string_value(json_object_get(o, "message")), "hi");
-    json_decref(o);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        chat_error_frame(&out, cases[i].e, false, "r\"1");
+        json_t *o = loads(&out);
+        assert_string_equal(json_string_value(json_object_get(o, "type")), "chat.error");
+        assert_string_equal(json_string_value(json_object_get(o, "ref")), "r\"1");
+        json_t *err = json_object_get(o, "error");
+        assert_string_equal(json_string_value(json_object_get(err, "code")), cases[i].code);
+        assert_true(json_is_string(json_object_get(err, "message")));
+        json_decref(o);
+        chat_error_frame(&out, cases[i].e, true, NULL);   /* the legacy socket's */
+        o = loads(&out);
+        assert_int_equal(json_object_size(o), 1);
+        assert_string_equal(json_string_value(json_object_get(json_object_get(o, "error"), "code")), cases[i].code);
+        json_decref(o);
+    }
     buf_free(&out);
 }
 
-static void test_render_limit(void **state) {
-    (void)state;
-    buf_t out;
-    buf_init(&out, 16);
-    assert_int_equal(chat_render(&out, SPAN_LIT("a message too long for 16 bytes"), SPAN_LIT("r"), 1, NULL), ERR_LIMIT);
-    assert_true(out.len <= 16);
-    buf_free(&out);
-}
-
-static void expect_error(int e, const char *code) {
-    span_t s = chat_error_json(e);
-    assert_non_null(s.ptr);
-    assert_int_equal(strlen(s.ptr), s.len);
-    json_error_t jerr;
-    json_t *o = json_loadb(s.ptr, s.len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!o) fail_msg("error frame for %s is invalid JSON: %s", code, jerr.text);
-    assert_int_equal(json_object_size(o), 1);
-    json_t *err = json_object_get(o, "error");
-    assert_true(json_is_object(err));
-    assert_string_equal(json_string_value(json_object_get(err, "code")), code);
-    json_t *msg = json_object_get(err, "message");
-    assert_true(json_is_string(msg));
-    assert_true(json_string_length(msg) > 0);
-    json_decref(o);
-}
-
-static void test_failure_frames(void **state) {
-    (void)state;
-    expect_error(CHAT_E_JSON, "invalid_json");
-    expect_error(CHAT_E_INVALID, "invalid_message");
-    expect_error(CHAT_E_TOO_LONG, "message_too_long");
-    expect_error(CHAT_E_RATE, "rate_limited");
-}
-
-static void test_create_destroy(void **state) {
-    (void)state;
-    room_reg_t *rs = room_reg_create();
-    chat_t *c = chat_create(rs, 20, NULL);
-    assert_non_null(c);
-    chat_destroy(c);
-    chat_destroy(NULL);
-    room_reg_destroy(rs);
-}
-
-/* ---- handlers ---- */
+/* ---- the service ---- */
 
 typedef struct {
+    db_t *db;
+    dbpool_t *pool;
+    bus_t *bus;
     room_reg_t *rooms;
+    presence_t *p;
     chat_t *chat;
-} chat_fx_t;
+} fx_t;
 
-static chat_fx_t fx_new(int rate_per_sec) {
-    chat_fx_t f;
+static void no_wake(void *arg) { (void)arg; }
+
+static fx_t fx_new(const char *url, int rate) {
+    fx_t f;
+    f.db = fresh(url);
+    char err[256];
+    f.pool = dbpool_create(url, 2, 256, no_wake, NULL, err, sizeof err);
+    if (!f.pool) fail_msg("dbpool_create: %s", err);
+    f.bus = bus_create(bus_local_backend());
     f.rooms = room_reg_create();
-    f.chat = chat_create(f.rooms, rate_per_sec, live_secret());
+    f.p = presence_create(f.pool, live_secret(), f.bus);
+    f.chat = chat_create(&(chat_deps_t){ f.bus, f.pool, f.rooms, live_secret(), rate });
+    presence_set_tab_hooks(f.p, &(presence_tab_hooks_t){ f.chat, chat_tab_open, chat_tab_deliver, chat_tab_close });
     return f;
 }
 
-static void fx_free(chat_fx_t *f) {
-    assert_int_equal(room_reg_count(f->rooms), 0);    /* every socket left */
+static void settle(fx_t *f) {
+    pool_t *pl = dbpool_pool(f->pool);
+    for (int i = 0; i < 10000; i++) {
+        pool_run_completions(pl);
+        if (pool_inflight(pl) == 0) return;
+        usleep(1000);
+    }
+    fail_msg("database jobs still in flight after 10 s");
+}
+
+static void fx_free(fx_t *f) {
+    settle(f);
     chat_destroy(f->chat);
+    presence_destroy(f->p);
+    assert_int_equal(room_reg_count(f->rooms), 0);
     room_reg_destroy(f->rooms);
+    assert_int_equal(bus_stats(f->bus).topics, 0);
+    bus_destroy(f->bus);
+    dbpool_destroy(f->pool);
+    db_close(f->db);
 }
 
-static ws_conn_t *open_in(chat_fx_t *f, const char *room) {
-    ws_conn_t *c = wsd_new("/ws/chat/x/");
+/* A legacy socket of (id, name) in room, joined (auth_ok read). */
+static ws_conn_t *legacy(fx_t *f, const char *room, int64_t id, const char *name) {
+    char path[128];
+    snprintf(path, sizeof path, "/ws/chat/%s/", room);
+    ws_conn_t *c = wsd_new(path);
     chat_on_open(f->chat, c, span_cstr(room));
-    return c;
-}
-
-static void send_frame(chat_fx_t *f, ws_conn_t *c, span_t data) { chat_on_message(f->chat, c, data); }
-
-/* A socket in room, authenticated as (id, name), with its auth_ok frame read. */
-static ws_conn_t *join(chat_fx_t *f, const char *room, int64_t id, const char *name) {
-    ws_conn_t *c = open_in(f, room);
     char *tok = live_token(id, name);
-    send_frame(f, c, live_auth_frame(tok));
+    chat_on_message(f->chat, c, live_auth_frame(tok));
     free(tok);
+    assert_int_equal(wsd_sent_count(c), 0);   /* auth_ok comes once the room is joined */
+    settle(f);
     live_expect_user_frame(c, 0, "auth_ok", id, name);
+    live_expect_field(c, 0, "room", room);
     wsd_clear_sent(c);
     return c;
 }
 
-static void say(chat_fx_t *f, ws_conn_t *c, const char *text) {
-    char frame[256];
-    snprintf(frame, sizeof frame, "{\"message\":\"%s\"}", text);
-    send_frame(f, c, span_cstr(frame));
-}
-
-static void close_conn(chat_fx_t *f, ws_conn_t *c) {
+static void legacy_close(fx_t *f, ws_conn_t *c) {
     chat_on_close(f->chat, c);
-    assert_null(ws_data(c));
     wsd_free(c);
 }
 
-/* Frame i of c is the broadcast of text in room from (id, name). */
-static void expect_broadcast(const ws_conn_t *c, int i, const char *text, const char *room, int64_t id, const char *name) {
-    live_expect_field(c, i, "message", text);
-    live_expect_field(c, i, "room", room);
-    live_expect_field(c, i, "display_name", name);
-    json_t *o = live_sent_json(c, i);
-    assert_int_equal(json_integer_value(json_object_get(o, "user_id")), id);
-    assert_true(json_integer_value(json_object_get(o, "at")) > 0);
-    json_decref(o);
-}
-
-static void test_open_arms_deadline(void **state) {
-    (void)state;
-    chat_fx_t f = fx_new(20);
-    ws_conn_t *c = open_in(&f, "lobby");
-    assert_int_equal(wsd_deadline_s(c), 5);
-    assert_int_equal(wsd_deadline_code(c), 4001);
-    assert_int_equal(wsd_close_code(c), 0);
-    assert_int_equal(wsd_sent_count(c), 0);
-    assert_null(room_find(f.rooms, SPAN_LIT("lobby")));   /* not in the room before auth */
-    close_conn(&f, c);
-    fx_free(&f);
-}
-
-static void expect_first_frame_refused(chat_fx_t *f, span_t frame, const char *reason) {
-    ws_conn_t *c = open_in(f, "lobby");
-    send_frame(f, c, frame);
-    live_expect_refused(c, reason);
-    assert_int_equal(room_reg_count(f->rooms), 0);
-    close_conn(f, c);
-}
-
-static void test_first_frame_not_auth(void **state) {
-    (void)state;
-    chat_fx_t f = fx_new(20);
-    for (size_t i = 0; i < LIVE_N_BAD_FIRST_FRAMES; i++) expect_first_frame_refused(&f, span_cstr(LIVE_BAD_FIRST_FRAMES[i]), "log in first");
-    uint8_t other[AUTH_SECRET_BYTES];
-    memset(other, 9, sizeof other);
-    char *forged = live_token_with(other, 5, "eve", 0, 60);
-    expect_first_frame_refused(&f, live_auth_frame(forged), "log in first");
-    free(forged);
-    fx_free(&f);
-}
-
-static void test_first_frame_expired(void **state) {
-    (void)state;
-    chat_fx_t f = fx_new(20);
-    char *old = live_token_with(live_secret(), 5, "old", 7200, 900);
-    expect_first_frame_refused(&f, live_auth_frame(old), "token expired");
-    free(old);
-    fx_free(&f);
-}
-
-static void test_auth_ok_joins_room(void **state) {
-    (void)state;
-    chat_fx_t f = fx_new(20);
-    ws_conn_t *c = open_in(&f, "lobby");
-    char *tok = live_token(42, "Zo\xc3\xab");
-    send_frame(&f, c, live_auth_frame(tok));
+/* An app tab of (id, name), authenticated, its hello read and its load settled. */
+static ws_conn_t *tab(fx_t *f, int64_t id, const char *name) {
+    ws_conn_t *c = wsd_new("/ws/");
+    presence_on_open(f->p, c);
+    char *tok = live_token(id, name);
+    presence_on_message(f->p, c, live_auth_frame(tok));
     free(tok);
-    assert_int_equal(wsd_sent_count(c), 1);
-    live_expect_user_frame(c, 0, "auth_ok", 42, "Zo\xc3\xab");
-    live_expect_field(c, 0, "room", "lobby");
-    assert_int_equal(wsd_deadline_s(c), 0);
-    assert_int_equal(wsd_close_code(c), 0);
-    room_t *r = room_find(f.rooms, SPAN_LIT("lobby"));
-    assert_non_null(r);
-    assert_int_equal(room_size(r), 1);
-    close_conn(&f, c);
-    fx_free(&f);
+    settle(f);
+    live_expect_user_frame(c, 0, "hello", id, name);
+    wsd_clear_sent(c);
+    return c;
 }
 
-static void test_broadcast_to_room_only(void **state) {
-    (void)state;
-    chat_fx_t f = fx_new(20);
-    ws_conn_t *a = join(&f, "lobby", 1, "ann"), *b = join(&f, "lobby", 2, "ben"), *c = join(&f, "other", 3, "cat");
-    assert_int_equal(room_size(room_find(f.rooms, SPAN_LIT("lobby"))), 2);
-    say(&f, a, "hello");
-    assert_int_equal(wsd_sent_count(a), 1);
-    assert_int_equal(wsd_sent_count(b), 1);
-    assert_int_equal(wsd_sent_count(c), 0);
-    expect_broadcast(a, 0, "hello", "lobby", 1, "ann");
-    expect_broadcast(b, 0, "hello", "lobby", 1, "ann");
-    say(&f, b, "hi ann");
-    expect_broadcast(a, 1, "hi ann", "lobby", 2, "ben");
-    say(&f, c, "anyone?");
-    assert_int_equal(wsd_sent_count(a), 2);
-    assert_int_equal(wsd_sent_count(c), 1);
-    expect_broadcast(c, 0, "anyone?", "other", 3, "cat");
-    close_conn(&f, a);
-    close_conn(&f, b);
-    close_conn(&f, c);
-    fx_free(&f);
+static void tab_close(fx_t *f, ws_conn_t *c) {
+    presence_on_close(f->p, c);
+    wsd_free(c);
 }
 
-static void test_bad_message_answers_sender_only(void **state) {
-    (void)state;
-    chat_fx_t f = fx_new(20);
-    ws_conn_t *a = join(&f, "lobby", 1, "ann"), *b = join(&f, "lobby", 2, "ben");
-    send_frame(&f, a, SPAN_LIT("not json"));
-    say(&f, a, "   ");
-    assert_int_equal(wsd_sent_count(a), 2);
-    assert_string_equal(wsd_sent(a, 0), chat_error_json(CHAT_E_JSON).ptr);
-    assert_string_equal(wsd_sent(a, 1), chat_error_json(CHAT_E_INVALID).ptr);
-    assert_int_equal(wsd_sent_count(b), 0);
-    assert_int_equal(wsd_close_code(a), 0);
-    close_conn(&f, a);
-    close_conn(&f, b);
-    fx_free(&f);
+/* A frame from an app tab, as app.c routes it. */
+static void tab_frame(fx_t *f, ws_conn_t *c, const char *frame) {
+    if (!chat_tab_frame(f->chat, presence_tab(c), span_cstr(frame))) presence_on_message(f->p, c, span_cstr(frame));
 }
 
-static void test_rate_limit(void **state) {
-    (void)state;
-    chat_fx_t f = fx_new(1);   /* 1 a second, a burst of 2 */
-    ws_conn_t *a = join(&f, "lobby", 1, "ann"), *b = join(&f, "lobby", 2, "ben");
-    say(&f, a, "one");
-    say(&f, a, "two");
-    say(&f, a, "three");
-    assert_int_equal(wsd_sent_count(b), 2);
-    expect_broadcast(b, 1, "two", "lobby", 1, "ann");
-    assert_int_equal(wsd_sent_count(a), 3);
-    live_expect_field(a, 1, "message", "two");
-    json_t *o = live_sent_json(a, 2);
-    assert_string_equal(json_string_value(json_object_get(json_object_get(o, "error"), "code")), "rate_limited");
+static json_t *frame(const ws_conn_t *c, int i) { return live_sent_json(c, i); }
+
+static const char *str(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
+static int64_t num(json_t *o, const char *k) { return json_integer_value(json_object_get(o, k)); }
+
+static void expect_message(const ws_conn_t *c, int i, const char *channel, int64_t seq, int64_t from, const char *text) {
+    json_t *o = frame(c, i);
+    if (strcmp(str(o, "type"), "chat.message") != 0 || strcmp(str(o, "channel"), channel) != 0 || num(o, "seq") != seq ||
+        num(o, "user_id") != from || strcmp(str(o, "message"), text) != 0)
+        fail_msg("frame %d: wanted %s #%lld from %lld '%s', got %s", i, channel, (long long)seq, (long long)from, text, wsd_sent(c, i));
     json_decref(o);
-    /* another sender has a bucket of its own */
-    say(&f, b, "mine");
-    expect_broadcast(a, 3, "mine", "lobby", 2, "ben");
-    close_conn(&f, a);
-    close_conn(&f, b);
+}
+
+static void expect_error(const ws_conn_t *c, int i, const char *code, const char *ref) {
+    json_t *o = frame(c, i);
+    json_t *e = json_object_get(o, "error");
+    if (!e || strcmp(json_string_value(json_object_get(e, "code")), code) != 0) fail_msg("frame %d: wanted error %s, got %s", i, code, wsd_sent(c, i));
+    if (ref) assert_string_equal(str(o, "ref"), ref);
+    json_decref(o);
+}
+
+static int64_t join(fx_t *f, const char *room, int64_t uid) {
+    chat_channel_t ch;
+    bool created;
+    assert_int_equal(chatstore_room_join(f->db, span_cstr(room), uid, 1, &ch, &created), 0);
+    return ch.id;
+}
+
+static void run_legacy_room(const char *url) {
+    fx_t f = fx_new(url, 0);
+    int64_t ann = accounttest_add(f.db, "ann"), ben = accounttest_add(f.db, "ben");
+    ws_conn_t *a = legacy(&f, "Lobby", ann, "Ann");
+    ws_conn_t *b = legacy(&f, "lobby", ben, "Ben");   /* any case: the same room, its creator's spelling */
+    assert_int_equal(room_reg_count(f.rooms), 1);
+    chat_on_message(f.chat, a, SPAN_LIT("{\"message\":\"  hello <b> \"}"));
+    chat_on_message(f.chat, b, SPAN_LIT("{\"message\":\"'; DROP TABLE chat_messages;--\"}"));
+    chat_on_message(f.chat, a, SPAN_LIT("{\"message\":\"   \"}"));   /* blank: refused at once */
+    assert_int_equal(wsd_sent_count(a), 1);
+    expect_error(a, 0, "invalid_message", NULL);
+    wsd_clear_sent(a);
+    settle(&f);
+    for (int k = 0; k < 2; k++) {
+        ws_conn_t *c = k ? b : a;
+        assert_int_equal(wsd_sent_count(c), 2);
+        expect_message(c, 0, "room:Lobby", 1, ann, "hello <b>");
+        expect_message(c, 1, "room:Lobby", 2, ben, "'; DROP TABLE chat_messages;--");
+        json_t *o = frame(c, 0);
+        assert_string_equal(str(o, "room"), "Lobby");
+        assert_string_equal(str(o, "display_name"), "Ann");
+        json_decref(o);
+    }
+    /* stored, in order */
+    chat_channel_t ch;
+    assert_int_equal(chatstore_room(f.db, SPAN_LIT("LOBBY"), &ch), 0);
+    db_rows_t *rows;
+    int64_t last;
+    bool more;
+    assert_int_equal(chatstore_history(f.db, ch.id, ann, 0, 0, 10, &rows, &last, &more), 0);
+    assert_int_equal(db_rows_count(rows), 2);
+    assert_int_equal(last, 2);
+    db_rows_free(rows);
+    legacy_close(&f, a);
+    legacy_close(&f, b);
     fx_free(&f);
 }
 
-static void test_close_leaves_room(void **state) {
-    (void)state;
-    chat_fx_t f = fx_new(20);
-    ws_conn_t *a = join(&f, "lobby", 1, "ann"), *b = join(&f, "lobby", 2, "ben");
-    ws_conn_t *unauthed = open_in(&f, "lobby");
-    close_conn(&f, unauthed);                          /* never joined: nothing to leave */
-    assert_int_equal(room_size(room_find(f.rooms, SPAN_LIT("lobby"))), 2);
-    close_conn(&f, a);
-    room_t *r = room_find(f.rooms, SPAN_LIT("lobby"));
-    assert_non_null(r);
-    assert_int_equal(room_size(r), 1);
-    say(&f, b, "alone");
-    assert_int_equal(wsd_sent_count(b), 1);
-    close_conn(&f, b);                                 /* the last one: the room is freed */
-    assert_null(room_find(f.rooms, SPAN_LIT("lobby")));
-    assert_int_equal(room_reg_count(f.rooms), 0);
+/* 5 messages/s, burst 10, per user: over two sockets and chat_send together. */
+static int sent_rc[32], sent_n;
+static void on_sent(void *ctx, int rc, int64_t seq, int64_t at) {
+    (void)ctx;
+    (void)at;
+    sent_rc[sent_n++] = rc;
+    assert_true(rc != 0 || seq > 0);
+}
+
+static void run_rate_per_user(const char *url) {
+    fx_t f = fx_new(url, 5);
+    int64_t ann = accounttest_add(f.db, "ann");
+    ws_conn_t *a1 = legacy(&f, "r", ann, "Ann"), *a2 = legacy(&f, "r", ann, "Ann");
+    int limited = 0, queued = 0;
+    for (int i = 0; i < 6; i++) chat_on_message(f.chat, i % 2 ? a1 : a2, SPAN_LIT("{\"message\":\"m\"}"));
+    sent_n = 0;
+    for (int i = 0; i < 6; i++) {
+        int rc = chat_send(f.chat, ann, SPAN_LIT("room:r"), SPAN_LIT("rest"), on_sent, NULL);
+        if (rc == CHAT_E_RATE) limited++;
+        else if (rc == 0) queued++;
+    }
+    assert_int_equal(queued, 4);   /* 10 of 12 pass (a few more if the clock moved) */
+    assert_int_equal(limited, 2);
+    settle(&f);
+    assert_int_equal(sent_n, 4);
+    for (int i = 0; i < 4; i++) assert_int_equal(sent_rc[i], 0);
+    assert_int_equal(wsd_sent_count(a1), 10);   /* every stored message, none refused */
+    legacy_close(&f, a1);
+    legacy_close(&f, a2);
     fx_free(&f);
 }
+
+static void run_tabs(const char *url) {
+    fx_t f = fx_new(url, 0);
+    int64_t ann = accounttest_add(f.db, "ann"), ben = accounttest_add(f.db, "ben"), cat = accounttest_add(f.db, "cat");
+    join(&f, "Den", ann);
+    join(&f, "den", ben);
+    ws_conn_t *a = tab(&f, ann, "ann"), *b1 = tab(&f, ben, "ben"), *b2 = tab(&f, ben, "ben"), *c = tab(&f, cat, "cat");
+    ws_conn_t *old = legacy(&f, "den", ben, "ben");
+    /* subscribing: members only */
+    tab_frame(&f, a, "{\"type\":\"chat.subscribe\",\"channel\":\"room:DEN\"}");
+    tab_frame(&f, b1, "{\"type\":\"chat.subscribe\",\"channel\":\"room:den\"}");
+    tab_frame(&f, c, "{\"type\":\"chat.subscribe\",\"channel\":\"room:den\",\"ref\":\"s1\"}");
+    settle(&f);
+    tab_frame(&f, c, "{\"type\":\"chat.subscribe\",\"channel\":\"room:nope\",\"ref\":\"s2\"}");
+    settle(&f);
+    tab_frame(&f, c, "{\"type\":\"chat.subscribe\",\"channel\":\"dm:1\",\"ref\":\"s3\"}");
+    live_expect_field(a, 0, "type", "chat.subscribed");
+    live_expect_field(a, 0, "channel", "room:Den");
+    expect_error(c, 0, "not_member", "s1");
+    expect_error(c, 1, "no_such_channel", "s2");
+    expect_error(c, 2, "invalid_message", "s3");
+    assert_int_equal(wsd_sent_count(c), 3);
+    wsd_clear_sent(a);
+    wsd_clear_sent(b1);
+    wsd_clear_sent(c);
+    /* a room message: the subscribed tabs and the legacy socket, an ack for the sender */
+    tab_frame(&f, a, "{\"type\":\"chat.send\",\"channel\":\"room:den\",\"text\":\"<img src=x onerror=alert(1)>\",\"ref\":\"m1\"}");
+    settle(&f);
+    expect_message(a, 0, "room:Den", 1, ann, "<img src=x onerror=alert(1)>");
+    live_expect_field(a, 1, "type", "chat.ack");
+    live_expect_field(a, 1, "ref", "m1");
+    json_t *o = frame(a, 1);
+    assert_int_equal(num(o, "seq"), 1);
+    json_decref(o);
+    expect_message(b1, 0, "room:Den", 1, ann, "<img src=x onerror=alert(1)>");
+    assert_int_equal(wsd_sent_count(b2), 0);   /* not subscribed */
+    expect_message(old, 0, "room:Den", 1, ann, "<img src=x onerror=alert(1)>");
+    assert_int_equal(wsd_sent_count(c), 0);
+    /* errors keep the socket: too long, not a member, empty, a bad channel, myself */
+    char *big = malloc(2100 + 100);
+    int n = snprintf(big, 2200, "{\"type\":\"chat.send\",\"channel\":\"room:den\",\"ref\":\"big\",\"text\":\"%02001d\"}", 0);
+    tab_frame(&f, c, big);
+    free(big);
+    (void)n;
+    tab_frame(&f, c, "{\"type\":\"chat.send\",\"channel\":\"room:den\",\"text\":\"hi\",\"ref\":\"nm\"}");
+    tab_frame(&f, c, "{\"type\":\"chat.send\",\"channel\":\"room:den\",\"text\":\" \",\"ref\":\"e\"}");
+    tab_frame(&f, c, "{\"type\":\"chat.send\",\"channel\":\"nowhere\",\"text\":\"x\"}");
+    tab_frame(&f, c, "{\"type\":\"ping\"}");
+    settle(&f);
+    expect_error(c, 0, "message_too_long", "big");
+    expect_error(c, 1, "invalid_message", "e");
+    expect_error(c, 2, "invalid_message", NULL);
+    live_expect_field(c, 3, "type", "pong");
+    expect_error(c, 4, "not_member", "nm");   /* from the database, after the batch */
+    assert_int_equal(wsd_close_code(c), 0);
+    wsd_clear_sent(a);
+    wsd_clear_sent(b1);
+    wsd_clear_sent(old);
+    wsd_clear_sent(c);
+    /* a DM reaches every tab of both users, each with its own view of the channel */
+    char dm[128];
+    snprintf(dm, sizeof dm, "{\"type\":\"chat.send\",\"channel\":\"dm:%lld\",\"text\":\"psst\",\"ref\":\"d1\"}", (long long)ben);
+    tab_frame(&f, a, dm);
+    settle(&f);
+    char ch_ann[32], ch_ben[32];
+    snprintf(ch_ann, sizeof ch_ann, "dm:%lld", (long long)ann);
+    snprintf(ch_ben, sizeof ch_ben, "dm:%lld", (long long)ben);
+    expect_message(b1, 0, ch_ann, 1, ann, "psst");
+    expect_message(b2, 0, ch_ann, 1, ann, "psst");
+    expect_message(a, 0, ch_ben, 1, ann, "psst");
+    live_expect_field(a, 1, "type", "chat.ack");
+    live_expect_field(a, 1, "channel", ch_ben);
+    assert_int_equal(wsd_sent_count(old), 0);
+    assert_int_equal(wsd_sent_count(c), 0);
+    /* read markers: the user's tabs hear of it */
+    snprintf(dm, sizeof dm, "{\"type\":\"chat.read\",\"channel\":\"dm:%lld\",\"seq\":1}", (long long)ann);
+    tab_frame(&f, b1, dm);
+    settle(&f);
+    live_expect_field(b2, 1, "type", "chat.read");
+    live_expect_field(b2, 1, "channel", ch_ann);
+    wsd_clear_sent(a);
+    wsd_clear_sent(b1);
+    wsd_clear_sent(b2);
+    /* ben blocks ann: his sockets drop her room messages once told; DMs are refused */
+    assert_int_equal(social_block(f.db, ben, ann, 5), 0);
+    chat_blocks_changed(f.chat, ben);
+    settle(&f);
+    assert_int_equal(wsd_sent_count(b1), 0);   /* the event is not a frame */
+    tab_frame(&f, a, "{\"type\":\"chat.send\",\"channel\":\"room:den\",\"text\":\"unseen\"}");
+    snprintf(dm, sizeof dm, "{\"type\":\"chat.send\",\"channel\":\"dm:%lld\",\"text\":\"no\",\"ref\":\"d2\"}", (long long)ben);
+    tab_frame(&f, a, dm);
+    settle(&f);
+    expect_message(a, 0, "room:Den", 2, ann, "unseen");
+    expect_error(a, 2, "blocked", "d2");
+    assert_int_equal(wsd_sent_count(b1), 0);
+    assert_int_equal(wsd_sent_count(b2), 0);
+    assert_int_equal(wsd_sent_count(old), 0);
+    /* his own messages still reach her */
+    chat_on_message(f.chat, old, SPAN_LIT("{\"message\":\"from ben\"}"));
+    settle(&f);
+    expect_message(a, 3, "room:Den", 3, ben, "from ben");
+    expect_message(b1, 0, "room:Den", 3, ben, "from ben");
+    /* unsubscribing */
+    tab_frame(&f, a, "{\"type\":\"chat.unsubscribe\",\"channel\":\"room:den\"}");
+    chat_on_message(f.chat, old, SPAN_LIT("{\"message\":\"gone\"}"));
+    settle(&f);
+    assert_int_equal(wsd_sent_count(a), 4);
+    tab_close(&f, a);
+    tab_close(&f, b1);
+    tab_close(&f, b2);
+    tab_close(&f, c);
+    legacy_close(&f, old);
+    fx_free(&f);
+}
+
+static void run_notice_remove(const char *url) {
+    fx_t f = fx_new(url, 0);
+    int64_t ann = accounttest_add(f.db, "ann"), ben = accounttest_add(f.db, "ben");
+    int64_t room = join(&f, "Hall", ann);
+    join(&f, "hall", ben);
+    ws_conn_t *b = tab(&f, ben, "ben"), *old = legacy(&f, "hall", ben, "ben"), *a = tab(&f, ann, "ann");
+    tab_frame(&f, b, "{\"type\":\"chat.subscribe\",\"channel\":\"room:hall\"}");
+    tab_frame(&f, a, "{\"type\":\"chat.subscribe\",\"channel\":\"room:hall\"}");
+    settle(&f);
+    wsd_clear_sent(b);
+    wsd_clear_sent(a);
+    /* a notice and an invite card in ben's system channel */
+    chat_notice(f.chat, ben, CHAT_MSG_SYSTEM, SPAN_LIT("Your next match is soon"), 0, span_of(NULL, 0));
+    chat_notice(f.chat, ben, CHAT_MSG_INVITE, SPAN_LIT("ann invites you"), 77, SPAN_LIT("{\"id\":77}"));
+    settle(&f);
+    json_t *o = frame(b, 0);
+    assert_string_equal(str(o, "channel"), "system");
+    assert_string_equal(str(o, "kind"), "system");
+    assert_true(json_is_null(json_object_get(o, "user_id")));
+    json_decref(o);
+    o = frame(b, 1);
+    assert_string_equal(str(o, "kind"), "invite");
+    assert_int_equal(num(json_object_get(o, "invite"), "id"), 77);
+    assert_int_equal(num(o, "seq"), 2);
+    json_decref(o);
+    assert_int_equal(wsd_sent_count(old), 0);
+    assert_int_equal(wsd_sent_count(a), 0);
+    wsd_clear_sent(b);
+    /* member events and deletions reach the room */
+    chat_announce_member(f.chat, room, SPAN_LIT("Hall"), "mute", ben, SPAN_LIT("ben"), 123, NULL);
+    chat_announce_deleted(f.chat, room, SPAN_LIT("Hall"), 1);
+    live_expect_field(a, 0, "type", "chat.member");
+    live_expect_field(a, 0, "event", "mute");
+    live_expect_field(a, 1, "type", "chat.deleted");
+    live_expect_field(old, 1, "channel", "room:Hall");
+    wsd_clear_sent(a);
+    wsd_clear_sent(b);
+    /* ben is kicked: his tab is told and unsubscribed, his legacy socket closed */
+    chat_remove_user(f.chat, room, SPAN_LIT("Hall"), ben, "kick");
+    live_expect_field(b, 0, "type", "chat.removed");
+    live_expect_field(b, 0, "reason", "kick");
+    assert_int_equal(wsd_sent_count(b), 1);
+    assert_int_equal(wsd_close_code(old), 4403);
+    assert_int_equal(wsd_sent_count(a), 0);
+    tab_frame(&f, a, "{\"type\":\"chat.send\",\"channel\":\"room:hall\",\"text\":\"after\"}");
+    settle(&f);
+    assert_int_equal(wsd_sent_count(b), 1);
+    expect_message(a, 0, "room:Hall", 1, ann, "after");
+    tab_close(&f, a);
+    tab_close(&f, b);
+    legacy_close(&f, old);
+    fx_free(&f);
+}
+
+/* A socket that closes while its message is being stored: the late answer is dropped. */
+static void run_close_in_flight(const char *url) {
+    fx_t f = fx_new(url, 0);
+    int64_t ann = accounttest_add(f.db, "ann");
+    join(&f, "q", ann);
+    ws_conn_t *a = tab(&f, ann, "ann"), *keep = legacy(&f, "q", ann, "ann");
+    tab_frame(&f, a, "{\"type\":\"chat.send\",\"channel\":\"room:q\",\"text\":\"bye\",\"ref\":\"x\"}");
+    tab_frame(&f, a, "{\"type\":\"chat.subscribe\",\"channel\":\"room:q\"}");
+    tab_close(&f, a);
+    settle(&f);
+    expect_message(keep, 0, "room:q", 1, ann, "bye");
+    /* many messages at once: batches, in order */
+    for (int i = 0; i < 40; i++) {
+        char m[64];
+        snprintf(m, sizeof m, "{\"message\":\"n%d\"}", i);
+        chat_on_message(f.chat, keep, span_cstr(m));
+    }
+    settle(&f);
+    assert_int_equal(wsd_sent_count(keep), 41);
+    for (int i = 0; i < 40; i++) {
+        char m[16];
+        snprintf(m, sizeof m, "n%d", i);
+        expect_message(keep, i + 1, "room:q", i + 2, ann, m);
+    }
+    legacy_close(&f, keep);
+    fx_free(&f);
+}
+
+BOTH(legacy_room)
+BOTH(rate_per_user)
+BOTH(tabs)
+BOTH(notice_remove)
+BOTH(close_in_flight)
 
 int main(void) {
+    snprintf(sqlite_path, sizeof sqlite_path, "/tmp/pongd-test-chat-%d.sqlite3", (int)getpid());
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_valid),
-        cmocka_unit_test(test_parse_preserves_bytes),
-        cmocka_unit_test(test_parse_not_json),
-        cmocka_unit_test(test_parse_invalid_utf8),
-        cmocka_unit_test(test_parse_wrong_shape),
-        cmocka_unit_test(test_parse_scalar_json_is_invalid_message),
-        cmocka_unit_test(test_parse_empty_text),
-        cmocka_unit_test(test_parse_duplicate_keys),
-        cmocka_unit_test(test_parse_length_in_code_points),
-        cmocka_unit_test(test_parse_respects_len),
-        cmocka_unit_test(test_parse_text_buffer_limit),
+        cmocka_unit_test(test_parse_legacy),
+        cmocka_unit_test(test_parse_app),
         cmocka_unit_test(test_render),
-        cmocka_unit_test(test_render_sender),
-        cmocka_unit_test(test_render_limit),
-        cmocka_unit_test(test_failure_frames),
-        cmocka_unit_test(test_create_destroy),
-        cmocka_unit_test(test_open_arms_deadline),
-        cmocka_unit_test(test_first_frame_not_auth),
-        cmocka_unit_test(test_first_frame_expired),
-        cmocka_unit_test(test_auth_ok_joins_room),
-        cmocka_unit_test(test_broadcast_to_room_only),
-        cmocka_unit_test(test_bad_message_answers_sender_only),
-        cmocka_unit_test(test_rate_limit),
-        cmocka_unit_test(test_close_leaves_room),
+        cmocka_unit_test(test_error_frames),
+        cmocka_unit_test(test_sqlite_legacy_room),
+        cmocka_unit_test(test_sqlite_rate_per_user),
+        cmocka_unit_test(test_sqlite_tabs),
+        cmocka_unit_test(test_sqlite_notice_remove),
+        cmocka_unit_test(test_sqlite_close_in_flight),
+        cmocka_unit_test(test_postgres_legacy_room),
+        cmocka_unit_test(test_postgres_rate_per_user),
+        cmocka_unit_test(test_postgres_tabs),
+        cmocka_unit_test(test_postgres_notice_remove),
+        cmocka_unit_test(test_postgres_close_in_flight),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    dbtest_remove(sqlite_path);
+    return failed;
 }
