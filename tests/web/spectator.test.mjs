@@ -20,6 +20,8 @@ test('parseServerText: a spectator\'s joined and the spectators count', () => {
   assert.equal(ev.spectator, true);
   assert.equal(ev.spectators, 2);
   assert.equal(parseServerText({ ...joined, spectator: undefined, role: 'spectator' }).spectator, true);
+  const watching = parseServerText({ ...joined, type: 'watching', spectator: undefined });
+  assert.deepEqual([watching.type, watching.seat, watching.spectator, watching.spectators], ['joined', null, true, 2], 'the server\'s watching welcome');
   assert.equal(parseServerText({ ...joined, spectator: undefined }), null, 'neither a seat nor a spectator');
   assert.equal(parseServerText({ ...joined, spectator: undefined, seat: null }).spectator, true, 'seat null');
   assert.equal(parseServerText({ ...joined, spectator: undefined, seat: -1 }).seat, null, 'seat -1');
@@ -46,7 +48,7 @@ test('a spectator follows the snapshots, both paddles moving, and sends nothing'
   room.join(0);
   room.join(1);
   const joined = JSON.parse(frames.shift());
-  net.receive({ ...joined, seat: undefined, spectator: true, spectators: 1 });
+  net.receive({ ...joined, type: 'watching', seat: undefined, spectators: 1 });
   assert.equal(net.info.spectator, true);
   assert.equal(net.info.seat, null);
   assert.equal(net.info.spectators, 1);
@@ -82,4 +84,22 @@ test('a spectator follows the snapshots, both paddles moving, and sends nothing'
   assert.ok(net.view(now), 'something to draw');
   assert.deepEqual(sent, [], 'a spectator never sends a frame (no input, no ping)');
   assert.ok(net.stats.snapshots > 50);
+});
+
+test('the game socket takes a spectator\'s `watching` as its welcome', async () => {
+  const { createGameSocket } = await import('../../web/src/services/gamesocket.js');
+  const { fakeEnv, flush } = await import('./fakesocket.mjs');
+  const env = fakeEnv({ random: () => 0.5 });
+  const frames = [];
+  const sock = createGameSocket('wss://h/ws/game/3/', { onFrame: (f) => frames.push(f) }, { ...env.deps, getToken: () => 'tok' });
+  await flush();
+  const ws = env.last();
+  ws.open();
+  assert.equal(sock.state, 'authenticating');
+  ws.receive({ type: 'watching', game_id: 3, spectators: 1 });
+  assert.equal(sock.state, 'connected');
+  assert.equal(frames[0].type, 'watching');
+  ws.receive({ type: 'spectators', count: 2 });
+  assert.deepEqual(frames[1], { type: 'spectators', count: 2 });
+  sock.close();
 });

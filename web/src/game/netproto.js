@@ -12,7 +12,7 @@
 //                     PONG  0x12 (12 B)  u8 type, u8 0, u16 opponent_rtt_ms, u32 id, u32 tick
 //   text              {"type":"auth","token"} (client, first frame), then from the server
 //                     joined, paused, resumed, over, spectators (and {"error":{…}} frames);
-//                     a spectator's joined has "spectator":true and no seat
+//                     a spectator is welcomed by `watching` (as joined, without a seat)
 
 export const FRAME = Object.freeze({ INPUT: 0x01, PING: 0x02, SNAPSHOT: 0x10, RELAY: 0x11, PONG: 0x12 });
 export const SIZE = Object.freeze({ INPUT: 8, PING: 8, SNAPSHOT_HEAD: 20, SNAPSHOT: 20 + 4 * 56, RELAY: 8, PONG: 12 });
@@ -207,8 +207,8 @@ export function checkWireOptions(o) {
 /**
  * A text event from the server (a JSON text or an already parsed object) →
  *   { type: 'joined', game_id, seat, tick_rate, snapshot_every, options, players: [{id, display_name}×2],
- *     spectator: true (only for a spectator — "spectator": true, "role": "spectator", or a seat of
- *     null or -1 — whose seat is then null), spectators: N (when given) }
+ *     spectator: true (only for a spectator — the server's `watching` welcome, which is parsed as
+ *     a `joined` with seat null), spectators: N (when given) }
  *   { type: 'spectators', count }   how many watch (players and spectators are told)
  *   { type: 'paused', seat, reason, resume_by }
  *   { type: 'resumed', countdown_ticks }
@@ -230,10 +230,11 @@ export function parseServerText(data) {
     return { type: 'error', code: typeof v.error.code === 'string' ? v.error.code : '', message: typeof v.error.message === 'string' ? v.error.message : '' };
   }
   switch (v.type) {
-    case 'joined': {
+    case 'joined':
+    case 'watching': {
       const options = checkWireOptions(v.options);
-      // A spectator (docs/matchmaking.md "Watching") is told so; it has no seat.
-      const spectator = v.spectator === true || v.role === 'spectator' || v.seat === null || v.seat === -1;
+      // A spectator (docs/matchmaking.md "Watching") is welcomed with `watching` (no seat).
+      const spectator = v.type === 'watching' || v.spectator === true || v.role === 'spectator' || v.seat === null || v.seat === -1;
       if (!isNat(v.game_id) || !(isSeat(v.seat) || spectator) || !options || !Array.isArray(v.players) || v.players.length !== 2) return null;
       const players = v.players.map((p) => (isObj(p) && isNat(p.id)
         ? { id: p.id, display_name: typeof p.display_name === 'string' ? p.display_name : '' } : null));
