@@ -7,8 +7,13 @@
 // profiles — opened by display name — then show the two matches with their rating changes
 // and the new ratings, wins and losses; the player search finds B; C's quick play is
 // cancelled and the server agrees.
+//
+// PONG_SHOTS=<dir> also saves screenshots of the spectator's view, the end screen with the
+// rematch offer, and a profile with its history there.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { useServerAndBrowser, openPage, withScreenshots, eventually, waitHeading } from './lib.mjs';
 import { call } from '../integration/api-client.mjs';
 
@@ -16,6 +21,13 @@ const ctx = useServerAndBrowser({ AUTH_RATE: '10000' });
 
 const PASSWORD = 'correct horse battery staple';
 const BOARD = '[data-testid="remote-board"]';
+const SHOTS = process.env.PONG_SHOTS || null;
+
+async function shot(page, name) {
+  if (!SHOTS) return;
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, name), fullPage: true });
+}
 let seq = 0;
 function unique(prefix) {
   seq += 1;
@@ -72,7 +84,7 @@ test('quick play pairs two browsers, a third watches from the live list, rematch
     track(B.page);
     track(C.page);
 
-    // A presses Quick play from the navigation bar's "Play online" page and waits…
+    // A presses Quick play on the nav bar's "Online" page (/games) and waits…
     await A.page.click('#nav-games');
     await waitHeading(A.page, 'Play online');
     await A.page.click('#quickplay-join');
@@ -137,6 +149,7 @@ test('quick play pairs two browsers, a third watches from the live list, rematch
     await C.page.waitForSelector(`${BOARD}[data-state="playing"]`, { timeout: 20000 });
     const t0 = Number((await data(C.page, BOARD)).tick);
     await eventually(async () => Number((await data(C.page, BOARD)).tick) > t0 + 30, { message: 'the spectator\'s ticks move' });
+    await shot(C.page, 'mm-spectator.png');
 
     // Presence: C sees A "in a game" with a Watch link on A's profile (opened by name).
     const side = await C.context.newPage();
@@ -164,6 +177,7 @@ test('quick play pairs two browsers, a third watches from the live list, rematch
     await A.page.waitForSelector('#game-rematch[data-phase="waiting"]');
     assert.equal(await A.page.textContent('#rematch-text'), `Rematch offered: waiting for ${b.display}…`);
     await B.page.waitForSelector('#game-rematch[data-phase="incoming"]');
+    await shot(B.page, 'mm-rematch.png');
     assert.equal(await B.page.textContent('#rematch-text'), `${a.display} wants a rematch.`);
     await B.page.click('#rematch-accept');
     await B.page.waitForURL((u) => /^\/game\/\d+$/.test(u.pathname) && u.pathname !== `/game/${gameId}`);
@@ -206,6 +220,7 @@ test('quick play pairs two browsers, a third watches from the live list, rematch
       }
       assert.match(rows[0].text, new RegExp(`→ ${u.rating}`), 'the last change ends on the current rating');
       assert.match(await viewer.textContent('#history-total'), /^2 games · page 1 of 1$/);
+      await shot(viewer, `mm-profile-${who === a ? 'a' : 'b'}.png`);
     }
 
     // The player search finds B by part of the name and links to the profile by name.

@@ -159,6 +159,7 @@ export async function createRemoteBoard({
     resignButton.hidden = watching || confirming;
     keysHelp.hidden = watching;
     touchRow.hidden = watching;
+    for (const r of rtts) r.el.hidden = watching;   // a spectator measures no round trip
     setData('spectator', watching ? 'true' : null);
     const n = info.spectators ?? 0;
     setData('spectators', String(n));

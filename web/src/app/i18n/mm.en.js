@@ -1,7 +1,7 @@
 // English strings of matchmaking and standing: quick play, live games, spectators, rematch,
 // ratings, match history, player search (merged by i18n.js).
 export default {
-  'nav.games': 'Play online',
+  'nav.games': 'Online',
   'mm.home.online': 'Play online',
   'mm.games.title': 'Play online',
   'mm.queue.title': 'Quick play',

@@ -1,6 +1,6 @@
 // Chaînes françaises du matchmaking et du classement (fusionnées par i18n.js).
 export default {
-  'nav.games': 'Jouer en ligne',
+  'nav.games': 'En ligne',
   'mm.home.online': 'Jouer en ligne',
   'mm.games.title': 'Jouer en ligne',
   'mm.queue.title': 'Partie rapide',
