@@ -1,5 +1,5 @@
 // Languages: default from the browser, switcher, persistence across reloads, live
-// re-render of the chat room without dropping its socket, translated server errors.
+// re-render of the chat room without dropping its (the app's one) socket, translated server errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -112,8 +112,8 @@ test('switching language in a chat room keeps the socket and the messages', asyn
     track(page);
     await eventually(async () => (await openWebSockets(ctx.server.base)) === 0, { message: 'no sockets before' });
     const me = await enterRoomLoggedIn(page, 'polyglot', 'en');
-    // The chat socket and the tab's app socket.
-    await eventually(async () => (await openWebSockets(ctx.server.base)) === 2, { message: 'two sockets' });
+    // The tab's one socket: the chat rides the app socket /ws/.
+    await eventually(async () => (await openWebSockets(ctx.server.base)) === 1, { message: 'one socket' });
     await page.fill('#chat-input', 'bonjour');
     await page.press('#chat-input', 'Enter');
     await page.waitForSelector('#chat-log li');
@@ -131,7 +131,7 @@ test('switching language in a chat room keeps the socket and the messages', asyn
     assert.equal(await page.textContent('#chat-log .chat-author-name'), me.display_name);
     assert.equal(await page.textContent('#chat-log .chat-you'), 'вы');
     assert.equal(await page.title(), 'Комната polyglot · Transcendence');
-    assert.equal(await openWebSockets(ctx.server.base), 2, 'the switch must not open another socket');
+    assert.equal(await openWebSockets(ctx.server.base), 1, 'the switch must not open another socket');
     assert.deepEqual(problems, []);
   });
   await context.close();
@@ -149,12 +149,12 @@ test('server error frames are shown translated', async (t) => {
       await page.press('#chat-input', 'Enter');
     }
     await page.waitForSelector('#chat-error[data-code="rate_limited"]:not([hidden])');
-    assert.equal(await page.textContent('#chat-error span'), 'Vous envoyez des messages trop vite. Ralentissez un peu.');
+    assert.equal(await page.textContent('#chat-error span'), 'Vous envoyez des messages trop vite. Attendez un instant et réessayez.');
 
     // The shown error follows a language switch.
     await page.selectOption('#lang-select', 'en');
     await waitHeading(page, 'Room flood');
-    assert.equal(await page.textContent('#chat-error span'), 'You are sending messages too fast. Slow down a little.');
+    assert.equal(await page.textContent('#chat-error span'), 'You are sending messages too fast. Wait a moment and try again.');
     await page.click('#chat-error .btn-close');
     await page.waitForSelector('#chat-error', { state: 'hidden' });
     assert.deepEqual(problems, []);

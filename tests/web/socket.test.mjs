@@ -1,4 +1,4 @@
-// Unit tests of web/src/services/socket.js (the reconnecting socket under the app and chat
+// Unit tests of web/src/services/socket.js (the reconnecting socket under the app and game
 // sockets) with a toy protocol, a fake WebSocket, token source and clock.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -170,4 +170,53 @@ test('close() leaves no socket, timer or handler behind', async () => {
   assert.equal(h.status.length, before);
   assert.equal(h.timers.size, 0);
   assert.equal(h.socket.send({ n: 1 }), false);
+});
+
+// (These four came from the tests of the removed legacy chat socket, which was built on this.)
+test('a token given as a promise is awaited before opening; reconnectNow meanwhile starts nothing', async () => {
+  let release;
+  const gate = new Promise((r) => { release = r; });
+  const h = harness({ token: () => gate });
+  await flush();
+  assert.equal(h.sockets.length, 0, 'no socket before the token');
+  h.socket.reconnectNow();
+  await flush();
+  assert.equal(h.sockets.length, 0, 'no second attempt while waiting');
+  release('later');
+  await flush();
+  assert.equal(h.sockets.length, 1);
+  h.last().open();
+  assert.deepEqual(h.last().sent, ['{"type":"auth","token":"later"}']);
+});
+
+test('the reconnecting status carries the retry time', async () => {
+  const h = harness();
+  await flush();
+  h.last().open();
+  h.last().drop();
+  const status = h.status.at(-1);
+  assert.equal(status.state, 'reconnecting');
+  assert.equal(status.retryAt, 1000 + backoffDelay(0, () => 0.999999));
+});
+
+test('closing while still connecting closes once the socket opens, without sending the token', async () => {
+  const h = harness();
+  await flush();
+  const ws = h.last();
+  h.socket.close();
+  ws.open();
+  assert.equal(ws.closedWith, 1000);
+  assert.deepEqual(ws.sent, []);
+});
+
+test('closed while the token is being fetched: no socket is opened afterwards', async () => {
+  let release;
+  const h = harness({ token: () => new Promise((r) => { release = r; }) });
+  await flush();
+  const before = h.status.length;
+  h.socket.close();
+  release('tok');
+  await flush();
+  assert.equal(h.sockets.length, 0);
+  assert.equal(h.status.length, before);
 });

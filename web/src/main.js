@@ -5,8 +5,7 @@ import { focusHeading } from './app/dom.js';
 import { localStorageOrNull } from './app/storage.js';
 import { renderNav } from './views/nav.js';
 import { homeView } from './views/home.js';
-import { chatView } from './views/chat.js';
-import { chatRoomView } from './views/chatroom.js';
+import { chatDmView, chatRoomView, chatSystemView, chatView } from './views/chat.js';
 import { aboutView } from './views/about.js';
 import { notFoundView } from './views/notfound.js';
 import { playView } from './views/play.js';
@@ -26,6 +25,8 @@ import { ROOM_PATTERN } from './domain/chatrules.js';
 import { USER_ID_PATTERN } from './domain/accountrules.js';
 import { createSession } from './app/session.js';
 import { appUrl, createLive } from './services/appsocket.js';
+import { createChat } from './services/chat.js';
+import { createChatApi } from './services/chatapi.js';
 
 function start() {
   const i18n = createI18n({ storage: localStorageOrNull(window), languages: navigator.languages || [navigator.language] });
@@ -33,7 +34,9 @@ function start() {
   const outlet = document.getElementById('app');
   const session = createSession();
   const live = createLive(session, { url: appUrl(window.location.host) });
-  const ctx = { i18n, session, live, navigate: (url, opts) => router.navigate(url, opts) };
+  // The chat outlives the pages: conversations, unread counts, subscriptions (services/chat.js).
+  const chat = createChat({ live, api: createChatApi((path, opts) => session.api(path, opts)) });
+  const ctx = { i18n, session, live, chat, invites: null, navigate: (url, opts) => router.navigate(url, opts) };
   // Quick play belongs to the tab, not to a page: a match found opens its game anywhere.
   ctx.quickplay = createQuickPlay({
     api: (path, opts) => session.api(path, opts),
@@ -54,6 +57,7 @@ function start() {
         session.logout();
       },
     });
+    nav.setUnread(chat.totalUnread);
     const noscript = document.querySelector('noscript');
     if (noscript) noscript.remove();
   }
@@ -63,6 +67,8 @@ function start() {
       { path: '/', view: homeView },
       { path: '/chat', view: chatView },
       { path: '/chat/:room', params: { room: ROOM_PATTERN }, view: chatRoomView },
+      { path: '/chat/dm/:id', params: { id: USER_ID_PATTERN }, view: chatDmView },
+      { path: '/chat/system/pong', view: chatSystemView },
       { path: '/play', view: playView },
       { path: '/tournament', view: tournamentView },
       { path: '/about', view: aboutView },
@@ -120,6 +126,9 @@ function start() {
   inviteArea.setAttribute('role', 'region');
   header.after(inviteArea);
   const invites = createInviteCenter({ root: inviteArea, i18n, session, live, navigate: (url) => router.navigate(url) });
+  ctx.invites = invites;   // the chat's invite cards answer through the same flow
+  // The nav bar's unread badge follows the chat.
+  chat.subscribe(() => nav.setUnread(chat.totalUnread));
   // Quick play's waiting bar (time waited, Cancel) on every page but /games and /, which have their own.
   queueArea = document.createElement('div');
   queueArea.id = 'queue-area';

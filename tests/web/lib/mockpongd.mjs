@@ -8,7 +8,9 @@
 //
 // Users 1 (Ann) and 2 (Bob). Game 1: live, Ann (left) against the bot Bob. Game 2: finished
 // (played by two bots at start-up, first to 2), for the replay page. /mock/as/<uid> logs the
-// browser in as that user (a cookie), /mock/invite pushes an invite from Bob to user 1.
+// browser in as that user (a cookie), /mock/invite pushes an invite from Bob to user 1 (and
+// its card into Ann's chat channel "Pong"). The chat (mockchat.mjs): room "general" with 80
+// messages from Bob; PUT /api/blocks/<id> blocks in the chat.
 import { createServer } from 'node:https';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -20,6 +22,7 @@ import { createNetGame } from '../../../web/src/game/netgame.js';
 import { PRESETS } from '../../../web/src/game/pong.js';
 import { playMatch, rng, trackingBot } from './netsim.mjs';
 import { newGame } from './wasm.mjs';
+import { createMockChat } from './mockchat.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const DIST = join(ROOT, 'web/dist');
@@ -115,6 +118,13 @@ function gameJson(g) {
   };
 }
 
+const chat = createMockChat({
+  users: USERS,
+  brief,
+  push: (uid, make) => { for (const ws of appSockets.get(uid) ?? []) ws.send(JSON.stringify(make(ws))); },
+});
+chat.seed('general', 2, Array.from({ length: 80 }, (_, i) => `message ${i + 1} from Bob, see https://example.org/${i + 1}`));
+
 function invite(status = 'pending') {
   return {
     id: 9, from: brief(USERS[2]), to: brief(USERS[1]),
@@ -136,8 +146,14 @@ function json(res, status, body) {
   res.end(body === undefined ? '' : JSON.stringify(body));
 }
 
-const server = createServer(certificate(), (req, res) => {
+const server = createServer(certificate(), async (req, res) => {
   const url = new URL(req.url, 'https://x');
+  let body = null;
+  if (req.method === 'POST' || req.method === 'PUT') {
+    let text = '';
+    for await (const chunk of req) text += chunk;
+    try { body = text ? JSON.parse(text) : null; } catch { body = null; }
+  }
   const path = url.pathname;
   let m;
   if ((m = /^\/mock\/as\/(\d+)$/.exec(path))) {
@@ -147,6 +163,7 @@ const server = createServer(certificate(), (req, res) => {
   }
   if (path === '/mock/invite') {
     for (const ws of appSockets.get(1) ?? []) ws.send(JSON.stringify({ type: 'invite', invite: invite() }));
+    chat.notice(1, 'Bob invites you to play', invite());
     json(res, 200, { pushed: true });
     return;
   }
@@ -181,6 +198,13 @@ const server = createServer(certificate(), (req, res) => {
       json(res, 200, { incoming: [], outgoing: [] });
       return;
     }
+    if ((m = /^\/api\/blocks\/(\d+)$/.exec(path)) && req.method === 'PUT') {
+      chat.block(uid, Number(m[1]));
+      json(res, 204);
+      return;
+    }
+    const answer = chat.handle(uid, req.method, path, url.searchParams, body);
+    if (answer) { json(res, answer[0], answer[1]); return; }
     if ((m = /^\/api\/users\/(\d+)$/.exec(path)) && USERS[m[1]]) {
       json(res, 200, { ...brief(USERS[m[1]]), online: true, last_seen_at: null, relation: Number(m[1]) === uid ? 'self' : 'friends' });
       return;
@@ -206,6 +230,8 @@ server.on('upgrade', (req, socket, head) => {
       if (!gm) {
         if (!appSockets.has(uid)) appSockets.set(uid, new Set());
         appSockets.get(uid).add(ws);
+        ws.uid = uid;
+        ws.on('message', (d) => { try { chat.onFrame(ws, JSON.parse(String(d))); } catch { /* not JSON */ } });
         ws.on('close', () => appSockets.get(uid)?.delete(ws));
         ws.send(JSON.stringify({ type: 'hello', user: brief(USERS[uid]) }));
         return;

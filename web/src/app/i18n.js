@@ -14,15 +14,18 @@ import accountRu from './i18n/account.ru.js';
 import remoteEn from './i18n/remote.en.js';
 import remoteFr from './i18n/remote.fr.js';
 import remoteRu from './i18n/remote.ru.js';
+import chatEn from './i18n/chat.en.js';
+import chatFr from './i18n/chat.fr.js';
+import chatRu from './i18n/chat.ru.js';
 import mmEn from './i18n/mm.en.js';
 import mmFr from './i18n/mm.fr.js';
 import mmRu from './i18n/mm.ru.js';
 
 // One dictionary per language, assembled from one file per area of the app.
 export const DICTIONARIES = Object.freeze({
-  en: { ...en, ...playEn, ...tournamentEn, ...accountEn, ...remoteEn, ...mmEn },
-  fr: { ...fr, ...playFr, ...tournamentFr, ...accountFr, ...remoteFr, ...mmFr },
-  ru: { ...ru, ...playRu, ...tournamentRu, ...accountRu, ...remoteRu, ...mmRu },
+  en: { ...en, ...playEn, ...tournamentEn, ...accountEn, ...remoteEn, ...chatEn, ...mmEn },
+  fr: { ...fr, ...playFr, ...tournamentFr, ...accountFr, ...remoteFr, ...chatFr, ...mmFr },
+  ru: { ...ru, ...playRu, ...tournamentRu, ...accountRu, ...remoteRu, ...chatRu, ...mmRu },
 });
 export const SUPPORTED = Object.freeze(Object.keys(DICTIONARIES));
 export const FALLBACK = 'en';

@@ -7,15 +7,18 @@
 // {"type":"friend_update","user_id","relation"}, {"type":"invite","invite"} (an invite to
 // play, to the invitee; again for each pending one when they come online) and
 // {"type":"invite_update","invite"} (to both: accepted with its game_id, declined,
-// cancelled or expired); matchmaking (docs/matchmaking.md): {"type":"match_found","game_id",
-// "opponent"}, {"type":"rematch_offer","game_id","from","expires_at"}, {"type":"rematch_start",
-// "game_id","new_game_id"}, {"type":"rematch_declined","game_id"}, and presence's `in_game`.
-// A refused token closes with 4001 (or
+// cancelled or expired), the chat's frames (domain/chatframes.js, docs/chat.md):
+// chat.message, chat.subscribed, chat.ack, chat.error, chat.deleted, chat.member,
+// chat.removed, chat.read (send() carries the page's chat.* frames), and matchmaking's
+// (docs/matchmaking.md): {"type":"match_found","game_id","opponent"}, {"type":"rematch_offer",
+// "game_id","from","expires_at"}, {"type":"rematch_start","game_id","new_game_id"},
+// {"type":"rematch_declined","game_id"}, and presence's `in_game`. A refused token closes with 4001 (or
 // 1008): the next attempt asks the session for a fresh token first.
 //
 // The reconnecting, the backoff and the auth frame are socket.js's, shared with the chat.
 import { parseJsonObject } from '../domain/json.js';
 import { checkInvite } from '../domain/invites.js';
+import { parseChatFrame } from '../domain/chatframes.js';
 import { createReconnectingSocket, errorFrame, isId } from './socket.js';
 
 export const AUTH_CLOSE_CODES = new Set([4001, 1008]);
@@ -37,12 +40,13 @@ function isUser(v) {
  *   { type: 'invite', invite }, { type: 'invite_update', invite } (domain/invites.js checkInvite),
  *   { type: 'match_found', game_id, opponent }, { type: 'rematch_offer', game_id, from, expires_at },
  *   { type: 'rematch_start', game_id, new_game_id }, { type: 'rematch_declined', game_id },
- *   { type: 'error', code, message };
+ *   { type: 'error', code, message }, the chat.* frames of domain/chatframes.js;
  * anything else (unknown types, bad shapes, binary) gives null.
  */
 export function parseAppFrame(data) {
   const v = parseJsonObject(data);
   if (!v) return null;
+  if (typeof v.type === 'string' && v.type.startsWith('chat.')) return parseChatFrame(v);
   const error = errorFrame(v);
   if (error) return error;
   switch (v.type) {
@@ -89,7 +93,8 @@ export function parseAppFrame(data) {
  * Handlers: onStatus({ state: 'connecting'|'authenticating'|'connected'|'reconnecting'|
  * 'disconnected', retryAt?, code?, reason? }), onEvent(frame) for every parsed frame.
  * `deps` (tests): WebSocket, setTimeout, clearTimeout, now, random.
- * Returns { state, presence(userId), reconnectNow(), close() }; after close() no handler
+ * Returns { state, presence(userId), send(frame) → boolean (only while connected),
+ * reconnectNow(), close() }; after close() no handler
  * is called again and no timer is left.
  */
 export function createAppSocket(url, source, handlers = {}, deps = {}) {
@@ -130,6 +135,7 @@ export function createAppSocket(url, source, handlers = {}, deps = {}) {
     presence(userId) {
       return presence.get(userId);
     },
+    send: socket.send,
     reconnectNow: socket.reconnectNow,
     close: socket.close,
   };
@@ -138,7 +144,8 @@ export function createAppSocket(url, source, handlers = {}, deps = {}) {
 /**
  * Keeps one app socket open while `session` is logged in (reopened for another user,
  * closed on logout) and fans its events out to subscribers that outlive the socket.
- * Returns { subscribe(fn(event)) → unsubscribe, presence(userId), get state, dispose() };
+ * Returns { subscribe(fn(event)) → unsubscribe, presence(userId), send(frame) → boolean,
+ * get state, get userId, dispose() };
  * events are the frames of parseAppFrame plus { type: 'status', state }.
  */
 export function createLive(session, { url, deps = {}, createSocket = createAppSocket } = {}) {
@@ -185,8 +192,14 @@ export function createLive(session, { url, deps = {}, createSocket = createAppSo
 
   return {
     get state() { return state; },
+    /** The logged-in user this socket is for (null when logged out), and the session's user. */
+    get userId() { return userId; },
+    get user() { return userId === null ? null : session.user; },
     presence(id) {
       return socket ? socket.presence(id) : undefined;
+    },
+    send(frame) {
+      return socket ? socket.send(frame) : false;
     },
     subscribe(fn) {
       listeners.add(fn);

@@ -1,5 +1,5 @@
-// The reconnecting, authenticated WebSocket that the app socket (appsocket.js) and the chat
-// socket (chatsocket.js) are built on: one socket at a time, reopened with exponential
+// The reconnecting, authenticated WebSocket that the app socket (appsocket.js) and the game
+// socket (gamesocket.js) are built on: one socket at a time, reopened with exponential
 // backoff and jitter until close() is called.
 //
 // Protocol shared by every socket of the server (docs/interface.md): after open the client

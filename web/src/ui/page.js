@@ -104,3 +104,16 @@ export function requireLogin(factory) {
     };
   };
 }
+
+/**
+ * The access token for a socket (the game socket), from the session: null when logged out; with
+ * `fresh` (the server refused the last one) a refreshed one, or undefined when the refresh
+ * failed for a passing reason (the socket retries later).
+ */
+export async function sessionToken(session, fresh) {
+  if (session.state === 'unknown') await session.restore();
+  if (session.state !== 'in') return null;
+  if (!fresh && session.token) return session.token;
+  if (await session.refresh()) return session.token;
+  return session.state === 'in' ? undefined : null;
+}

@@ -12,10 +12,9 @@ import { createRemoteBoard } from '../game/remoteboard.js';
 import { createReplayBoard } from '../game/replayboard.js';
 import { loadPongModule } from '../game/loadwasm.js';
 import { createGameSocket, gameUrl } from '../services/gamesocket.js';
-import { loadingBlock, requireLogin, setDocumentTitle } from '../ui/page.js';
+import { loadingBlock, requireLogin, sessionToken, setDocumentTitle } from '../ui/page.js';
 import { INITIAL_REMATCH, rematchReducer } from '../domain/rematch.js';
 import { mmProblemText } from '../domain/standing.js';
-import { sessionToken } from './chatroom.js';
 
 const END_KEYS = { score: 'game.how.score', resign: 'game.how.resign', forfeit: 'game.how.forfeit', void: 'game.how.void', interrupted: 'game.how.interrupted' };
 

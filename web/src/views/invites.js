@@ -10,7 +10,10 @@ const NOTICE_MS = 8000;
 
 /**
  * Keeps the notification area `root` (an empty element outside the router's outlet) for
- * the session. Returns { render() (after a language switch), dispose() }.
+ * the session. Returns { render() (after a language switch), answer(invite, accept) (the
+ * chat's invite card answers through here: the same flow, Accept → the game), dispose() }.
+ * answer() resolves to 'accepted' / 'declined' (null when already being answered) and
+ * rejects with the ApiError of a refusal.
  */
 export function createInviteCenter({ root, i18n, session, live, navigate, win = window, now = () => Date.now() }) {
   const { t } = i18n;
@@ -77,15 +80,17 @@ export function createInviteCenter({ root, i18n, session, live, navigate, win = 
   }
 
   async function answer(invite, accept) {
-    if (busy.has(invite.id)) return;
+    if (busy.has(invite.id)) return null;
     busy.add(invite.id);
     errors.delete(invite.id);
     render();
+    let error = null;
     try {
       const res = await session.api(`/api/invites/${invite.id}/${accept ? 'accept' : 'decline'}`, { method: 'POST' });
       incoming = incoming.filter((i) => i.id !== invite.id);
       if (accept && res && Number.isSafeInteger(res.game_id)) navigate(`/game/${res.game_id}`);
     } catch (err) {
+      error = err;
       errors.set(invite.id, err);
       if (err.status === 404 || err.status === 410 || err.code === 'answered') {
         // gone meanwhile: keep the message a moment, then drop the invite
@@ -94,6 +99,8 @@ export function createInviteCenter({ root, i18n, session, live, navigate, win = 
     }
     busy.delete(invite.id);
     render();
+    if (error) throw error;
+    return accept ? 'accepted' : 'declined';
   }
 
   function syncTicker() {
@@ -123,8 +130,8 @@ export function createInviteCenter({ root, i18n, session, live, navigate, win = 
         left === null ? null : h('div', { class: 'small text-body-secondary', 'data-expires-at': String(inv.expires_at) }, t('invite.expiresIn', { seconds: left })),
         error ? h('div', { class: 'small text-danger mt-1', 'data-error': error.code ?? '' }, inviteProblemText(t, error)) : null,
         h('div', { class: 'd-flex gap-2 mt-2' },
-          h('button', { type: 'button', class: 'btn btn-sm btn-success invite-accept', disabled: isBusy, onclick: () => answer(inv, true) }, t('invite.accept')),
-          h('button', { type: 'button', class: 'btn btn-sm btn-outline-secondary invite-decline', disabled: isBusy, onclick: () => answer(inv, false) }, t('invite.decline')))));
+          h('button', { type: 'button', class: 'btn btn-sm btn-success invite-accept', disabled: isBusy, onclick: () => answer(inv, true).catch(() => {}) }, t('invite.accept')),
+          h('button', { type: 'button', class: 'btn btn-sm btn-outline-secondary invite-decline', disabled: isBusy, onclick: () => answer(inv, false).catch(() => {}) }, t('invite.decline')))));
   }
 
   function noticeCard(n) {
@@ -148,6 +155,7 @@ export function createInviteCenter({ root, i18n, session, live, navigate, win = 
 
   return {
     render,
+    answer,
     dispose() {
       disposed = true;
       off();

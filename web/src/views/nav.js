@@ -3,6 +3,7 @@
 // Collapsing on small screens is done here (no Bootstrap JS needed).
 import { h } from '../app/dom.js';
 import { SUPPORTED } from '../app/i18n.js';
+import { badgeText } from '../domain/chatlog.js';
 
 const LINKS = [
   { href: '/', key: 'nav.home', id: 'nav-home', match: (p) => p === '/' },
@@ -21,7 +22,8 @@ const MEMBER_LINKS = [
 /**
  * Renders the header into `root` (replacing its content) for `i18n`. `account` (optional):
  * { session, onLogout() } — the session decides which account links show.
- * Returns { setActive(path) } to mark the current link.
+ * Returns { setActive(path) } to mark the current link and { setUnread(n) } for the chat
+ * link's badge (hidden at 0, "99+" past 99).
  */
 export function renderNav(root, i18n, account = null) {
   const { t } = i18n;
@@ -45,9 +47,11 @@ export function renderNav(root, i18n, account = null) {
     toggler.setAttribute('aria-expanded', String(open));
   }
 
+  // The chat link carries the total of unread messages (setUnread).
+  const unread = h('span', { class: 'badge rounded-pill text-bg-danger ms-1 nav-unread', id: 'nav-chat-unread', hidden: true });
   const links = [...LINKS, ...(loggedIn ? MEMBER_LINKS : [])].map((link) => ({
     ...link,
-    el: h('a', { class: 'nav-link', href: link.href, id: link.id, onclick: () => setOpen(false) }, t(link.key)),
+    el: h('a', { class: 'nav-link', href: link.href, id: link.id, onclick: () => setOpen(false) }, t(link.key), link.id === 'nav-chat' ? unread : null),
   }));
 
   // Account links: not in .navbar-nav (that list is the site's sections).
@@ -106,6 +110,14 @@ export function renderNav(root, i18n, account = null) {
   );
 
   return {
+    setUnread(n) {
+      const text = badgeText(n);
+      unread.hidden = !text || !loggedIn;
+      unread.textContent = text;
+      unread.dataset.unread = String(text ? n : 0);
+      if (text) unread.setAttribute('aria-label', t('chat.unread', { count: text }));
+      else unread.removeAttribute('aria-label');
+    },
     setActive(path) {
       for (const link of [...links, ...accountLinks]) {
         const active = link.match(path);
