@@ -17,6 +17,10 @@ import { profileView } from './views/profile.js';
 import { friendsView } from './views/friends.js';
 import { gameView } from './views/game.js';
 import { createInviteCenter } from './views/invites.js';
+import { gamesView } from './views/games.js';
+import { profileByNameView } from './views/profile.js';
+import { quickPlayBox } from './ui/quickplay.js';
+import { createQuickPlay } from './services/queue.js';
 import { ROOM_PATTERN } from './domain/chatrules.js';
 import { USER_ID_PATTERN } from './domain/accountrules.js';
 import { createSession } from './app/session.js';
@@ -33,8 +37,16 @@ function start() {
   // The chat outlives the pages: conversations, unread counts, subscriptions (services/chat.js).
   const chat = createChat({ live, api: createChatApi((path, opts) => session.api(path, opts)) });
   const ctx = { i18n, session, live, chat, invites: null, navigate: (url, opts) => router.navigate(url, opts) };
+  // Quick play belongs to the tab, not to a page: a match found opens its game anywhere.
+  ctx.quickplay = createQuickPlay({
+    api: (path, opts) => session.api(path, opts),
+    live,
+    loggedIn: () => session.state === 'in',
+    onMatch: (gameId) => router.navigate(`/game/${gameId}`),
+  });
 
   let nav = null;
+  let queueArea = null;
   function renderChrome() {
     document.documentElement.lang = i18n.lang;
     nav = renderNav(header, i18n, {
@@ -66,6 +78,8 @@ function start() {
       { path: '/friends', view: friendsView },
       { path: '/users/:id', params: { id: USER_ID_PATTERN }, view: profileView },
       { path: '/game/:id', params: { id: USER_ID_PATTERN }, view: gameView },
+      { path: '/games', view: gamesView },
+      { path: '/profile/:name', params: { name: '[^/]{1,200}' }, view: profileByNameView },
     ],
     notFound: notFoundView,
     outlet,
@@ -74,6 +88,7 @@ function start() {
     onRoute(path, { focus }) {
       nav.setActive(path);
       outlet.dataset.route = path;
+      queueArea?.classList.toggle('d-none', path === '/games' || path === '/');
       if (focus) focusHeading(outlet);
     },
   });
@@ -114,9 +129,22 @@ function start() {
   ctx.invites = invites;   // the chat's invite cards answer through the same flow
   // The nav bar's unread badge follows the chat.
   chat.subscribe(() => nav.setUnread(chat.totalUnread));
+  // Quick play's waiting bar (time waited, Cancel) on every page but /games and /, which have their own.
+  queueArea = document.createElement('div');
+  queueArea.id = 'queue-area';
+  queueArea.className = 'queue-area container';
+  inviteArea.after(queueArea);
+  let queueBar = null;
+  const drawQueueBar = () => {
+    queueBar?.destroy();
+    queueBar = quickPlayBox({ t: i18n.t, qp: ctx.quickplay, id: 'queuebar', compact: true });
+    queueArea.replaceChildren(queueBar.element);
+  };
+  drawQueueBar();
   i18n.onChange((lang) => {
     renderChrome();
     invites.render();
+    drawQueueBar();
     router.rerender();
     if (applyingAccountLanguage) return;
     document.getElementById('lang-select')?.focus();

@@ -17,12 +17,15 @@ import remoteRu from './i18n/remote.ru.js';
 import chatEn from './i18n/chat.en.js';
 import chatFr from './i18n/chat.fr.js';
 import chatRu from './i18n/chat.ru.js';
+import mmEn from './i18n/mm.en.js';
+import mmFr from './i18n/mm.fr.js';
+import mmRu from './i18n/mm.ru.js';
 
 // One dictionary per language, assembled from one file per area of the app.
 export const DICTIONARIES = Object.freeze({
-  en: { ...en, ...playEn, ...tournamentEn, ...accountEn, ...remoteEn, ...chatEn },
-  fr: { ...fr, ...playFr, ...tournamentFr, ...accountFr, ...remoteFr, ...chatFr },
-  ru: { ...ru, ...playRu, ...tournamentRu, ...accountRu, ...remoteRu, ...chatRu },
+  en: { ...en, ...playEn, ...tournamentEn, ...accountEn, ...remoteEn, ...chatEn, ...mmEn },
+  fr: { ...fr, ...playFr, ...tournamentFr, ...accountFr, ...remoteFr, ...chatFr, ...mmFr },
+  ru: { ...ru, ...playRu, ...tournamentRu, ...accountRu, ...remoteRu, ...chatRu, ...mmRu },
 });
 export const SUPPORTED = Object.freeze(Object.keys(DICTIONARIES));
 export const FALLBACK = 'en';

@@ -29,6 +29,9 @@
 // - A correction moves what is drawn: the jump goes into a render offset that decays over
 //   ~100 ms; it is dropped (snapped) when larger than a quarter of the court or across a
 //   serve or point.
+// - A spectator (joined with "spectator": true, no seat) runs the same prediction from the
+//   snapshots with both paddles on the keys in force (and any relayed changes), its clock at
+//   the server's newest known tick; it never sends a frame.
 // - Only key changes are sent, stamped with the tick they are meant for, at most one per
 //   tick; a PING every second carries the last round trip (shown to the opponent).
 import {
@@ -94,6 +97,8 @@ export function createNetGame({
   const UNIT = game.UNIT;
 
   let seat = null;
+  let spectator = false;              // watching: no seat, no input, no ping
+  let spectators = 0;
   let players = null;
   let options = null;
   let match = { state: MATCH.WAITING, left: 0, at: 0, pausedSeat: null, resumeBy: null };
@@ -102,7 +107,7 @@ export function createNetGame({
   let simTick = null;                 // the game instance holds the state at simTick
   const predicted = new Map();        // tick → Int32Array (state at that tick)
   let own = [];                       // own inputs sent: { tick, key }
-  let relays = [];                    // the opponent's relayed inputs: { tick, key }
+  let relays = [];                    // relayed inputs (the opponent's; both for a spectator): { tick, key, seat }
   let sentKey = 0;
   let lastStamp = -1;
   let lastSendAt = -Infinity;
@@ -151,7 +156,7 @@ export function createNetGame({
     let key = auth.keys[s];
     for (const r of relays) {
       if (r.tick > t) break;
-      if (r.tick >= auth.tick) key = r.key;
+      if (r.seat === s && r.tick >= auth.tick) key = r.key;
     }
     return key;
   }
@@ -179,6 +184,8 @@ export function createNetGame({
     let best = -Infinity;
     for (const s of samples) if (s.at >= t - SYNC_WINDOW_MS && s.v > best) best = s.v;
     if (best === -Infinity) best = samples[samples.length - 1].v;
+    // A spectator draws the server's newest known tick (no input to get there in time).
+    if (spectator) return best + t / STEP_MS;
     return best + t / STEP_MS + srtt() / STEP_MS + margin + leadAdj;
   }
 
@@ -291,7 +298,7 @@ export function createNetGame({
     }
     // How early or late the own inputs were applied: the lead follows. The server says it
     // (`late`); an ack past the stamp of the input it acknowledges says it too.
-    if (lastAckSeen !== null && snap.acks[seat] !== lastAckSeen) {
+    if (!spectator && lastAckSeen !== null && snap.acks[seat] !== lastAckSeen) {
       const ack = snap.acks[seat];
       let applied = null;
       for (const e of own) if (e.tick > lastAckSeen && e.tick <= ack) applied = e;
@@ -306,7 +313,7 @@ export function createNetGame({
         leadAdj = Math.max(-margin, leadAdj - 0.5);
       }
     }
-    lastAckSeen = snap.acks[seat];
+    lastAckSeen = spectator ? null : snap.acks[seat];
     leadAdj *= 0.998;
 
     if (snap.state !== MATCH.PLAYING) {
@@ -341,7 +348,7 @@ export function createNetGame({
     // flight): T is not an acknowledged tick for this seat.
     const pendingLate = own.some((e) => e.tick < snap.tick && !e.applied);
     if (pendingLate) lateSinceCheck = true;
-    if (mine[ownIdx] !== snap.save[ownIdx]) {
+    if (!spectator && mine[ownIdx] !== snap.save[ownIdx]) {
       if (lateSinceCheck) stats.ownMismatchLate += 1;
       else stats.ownMismatch += 1;
     }
@@ -361,8 +368,8 @@ export function createNetGame({
   }
 
   function onRelay(input, t) {
-    if (seat === null || input.seat !== opp()) return;
-    relays.push({ tick: input.tick, key: input.key });
+    if (spectator ? false : seat === null || input.seat !== opp()) return;
+    relays.push({ tick: input.tick, key: input.key, seat: input.seat });
     relays.sort((a, b) => a.tick - b.tick);
     if (!auth || match.state !== MATCH.PLAYING || simTick === null || input.tick >= simTick) return;
     const from = Math.max(input.tick, auth.tick);
@@ -388,6 +395,8 @@ export function createNetGame({
     switch (ev.type) {
       case 'joined':
         seat = ev.seat;
+        spectator = ev.spectator === true;
+        if (ev.spectators !== undefined) spectators = ev.spectators;
         players = ev.players;
         options = ev.options;
         auth = null;
@@ -401,8 +410,8 @@ export function createNetGame({
         samples = [];
         ct = null;
         over = null;
-        nextPingAt = t;
-        onEvent({ type: 'joined', seat, players, options });
+        nextPingAt = spectator ? null : t;
+        onEvent({ type: 'joined', seat, players, options, spectator, spectators });
         break;
       case 'paused':
         match = { ...match, pausedSeat: ev.seat, resumeBy: ev.resume_by };
@@ -411,6 +420,10 @@ export function createNetGame({
       case 'resumed':
         match = { ...match, pausedSeat: null, resumeBy: null };
         onEvent({ type: 'resumed', countdownTicks: ev.countdown_ticks });
+        break;
+      case 'spectators':
+        spectators = ev.count;
+        onEvent({ type: 'spectators', count: spectators });
         break;
       case 'over':
         over = ev;
@@ -460,7 +473,7 @@ export function createNetGame({
         if (ev) onText(ev, t);
         return;
       }
-      if (seat === null) return;
+      if (seat === null && !spectator) return;
       const frame = decodeServerFrame(data);
       if (!frame) return;
       if (frame.type === 'snapshot') onSnapshot(frame, t);
@@ -470,9 +483,11 @@ export function createNetGame({
 
     /** One display frame: `key` is the player's KEY now. */
     update(t = now(), key = 0) {
-      if (seat === null) return;
-      maybePing(t);
-      if (key !== sentKey) sendInput(key, t);
+      if (seat === null && !spectator) return;
+      if (!spectator) {
+        maybePing(t);
+        if (key !== sentKey) sendInput(key, t);
+      }
       advanceClock(t);
       if (match.state !== MATCH.PLAYING || ct === null || simTick === null) return;
       const goal = Math.min(Math.floor(ct), auth.tick + maxPredict);
@@ -508,7 +523,7 @@ export function createNetGame({
         rtt[1 - seat] = oppRtt;
       }
       return {
-        seat, players, options, over, rtt,
+        seat, spectator, spectators, players, options, over, rtt,
         state: match.state,
         left: Math.max(0, match.left - ticksGone),
         pausedSeat: match.pausedSeat,

@@ -11,7 +11,8 @@
 //                     INPUT 0x11 (8 B)   the opponent's key change, as the client's INPUT
 //                     PONG  0x12 (12 B)  u8 type, u8 0, u16 opponent_rtt_ms, u32 id, u32 tick
 //   text              {"type":"auth","token"} (client, first frame), then from the server
-//                     joined, paused, resumed, over (and {"error":{…}} frames)
+//                     joined, paused, resumed, over, spectators (and {"error":{…}} frames);
+//                     a spectator is welcomed by `watching` (as joined, without a seat)
 
 export const FRAME = Object.freeze({ INPUT: 0x01, PING: 0x02, SNAPSHOT: 0x10, RELAY: 0x11, PONG: 0x12 });
 export const SIZE = Object.freeze({ INPUT: 8, PING: 8, SNAPSHOT_HEAD: 20, SNAPSHOT: 20 + 4 * 56, RELAY: 8, PONG: 12 });
@@ -205,7 +206,10 @@ export function checkWireOptions(o) {
 
 /**
  * A text event from the server (a JSON text or an already parsed object) →
- *   { type: 'joined', game_id, seat, tick_rate, snapshot_every, options, players: [{id, display_name}×2] }
+ *   { type: 'joined', game_id, seat, tick_rate, snapshot_every, options, players: [{id, display_name}×2],
+ *     spectator: true (only for a spectator — the server's `watching` welcome, which is parsed as
+ *     a `joined` with seat null), spectators: N (when given) }
+ *   { type: 'spectators', count }   how many watch (players and spectators are told)
  *   { type: 'paused', seat, reason, resume_by }
  *   { type: 'resumed', countdown_ticks }
  *   { type: 'over', reason, winner (0|1|null), score: [l, r] }
@@ -226,21 +230,30 @@ export function parseServerText(data) {
     return { type: 'error', code: typeof v.error.code === 'string' ? v.error.code : '', message: typeof v.error.message === 'string' ? v.error.message : '' };
   }
   switch (v.type) {
-    case 'joined': {
+    case 'joined':
+    case 'watching': {
       const options = checkWireOptions(v.options);
-      if (!isNat(v.game_id) || !isSeat(v.seat) || !options || !Array.isArray(v.players) || v.players.length !== 2) return null;
+      // A spectator (docs/matchmaking.md "Watching") is welcomed with `watching` (no seat).
+      const spectator = v.type === 'watching' || v.spectator === true || v.role === 'spectator' || v.seat === null || v.seat === -1;
+      if (!isNat(v.game_id) || !(isSeat(v.seat) || spectator) || !options || !Array.isArray(v.players) || v.players.length !== 2) return null;
       const players = v.players.map((p) => (isObj(p) && isNat(p.id)
         ? { id: p.id, display_name: typeof p.display_name === 'string' ? p.display_name : '' } : null));
       if (players.includes(null)) return null;
       return {
         type: 'joined',
         game_id: v.game_id,
-        seat: v.seat,
+        seat: spectator ? null : v.seat,
         tick_rate: inRange(v.tick_rate, 1, 1000) ? v.tick_rate : LIMITS.TICK_RATE,
         snapshot_every: inRange(v.snapshot_every, 1, 1000) ? v.snapshot_every : 3,
         options,
         players,
+        ...(spectator ? { spectator: true } : {}),
+        ...(isNat(v.spectators) ? { spectators: v.spectators } : {}),
       };
+    }
+    case 'spectators': {
+      const count = isNat(v.count) ? v.count : v.spectators;
+      return isNat(count) ? { type: 'spectators', count } : null;
     }
     case 'paused':
       if (!isSeat(v.seat)) return null;

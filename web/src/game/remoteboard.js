@@ -2,15 +2,17 @@
 // netcode (netgame.js) instead of a local simulation, with the players' names and round
 // trips, the score, the overlay (waiting, countdown, pause with the absent player's time
 // left, result), touch buttons for the player's paddle, and resign with a confirmation.
+// A spectator (docs/matchmaking.md "Watching") gets the same board without input, resign or
+// touch buttons, with a "watching" badge; everyone sees how many watch.
 //
-//   createRemoteBoard({ module, i18n, send, onResign, onReplay, profileHref }) → Promise<board>
+//   createRemoteBoard({ module, i18n, send, onResign, onReplay, profileHref, resultExtra }) → Promise<board>
 //   board = { element, receive(frame), setConnection(state), resignFailed(), destroy(), get net }
 //
 // The socket belongs to the page (views/game.js): it hands every frame to receive() and
 // writes what `send(bytes)` gets. For tests the root element carries data-state (waiting|
 // countdown|playing|paused|over), data-seat, data-score ("1-0"), data-tick (the predicted
 // tick), data-server-tick, data-rtt ("<mine>-<opponent>") and, once over, data-winner and
-// data-reason.
+// data-reason; data-spectator="true" when watching, data-spectators (the count).
 import { h } from '../app/dom.js';
 import { MATCH, MATCH_NAMES } from './netproto.js';
 import { createNetGame } from './netgame.js';
@@ -44,7 +46,7 @@ function rttIndicator() {
  */
 export async function createRemoteBoard({
   module, i18n, send, onResign = async () => {}, onReplay = () => {}, profileHref = (id) => `/users/${id}`,
-  now = () => performance.now(),
+  resultExtra = null, now = () => performance.now(),
 }) {
   const { t } = i18n;
   const game = await createGame(module);
@@ -96,7 +98,9 @@ export async function createRemoteBoard({
   const resignErrorEl = h('div', { class: 'text-danger small', role: 'alert', hidden: true });
   const keysHelp = h('span', { class: 'pong-keys small text-body-secondary' });
   const statusEl = h('span', { class: 'remote-status small', role: 'status', 'data-testid': 'game-connection' });
-  const controls = h('div', { class: 'pong-controls' }, resignButton, confirmBox, keysHelp, statusEl, resignErrorEl);
+  const watchingBadge = h('span', { class: 'badge text-bg-info remote-watching', id: 'game-watching', hidden: true });
+  const spectatorsEl = h('span', { class: 'remote-spectators small text-body-secondary', id: 'game-spectators', 'data-count': '0', hidden: true });
+  const controls = h('div', { class: 'pong-controls' }, watchingBadge, resignButton, confirmBox, keysHelp, spectatorsEl, statusEl, resignErrorEl);
 
   const resultTitle = h('h2', { class: 'h4 mb-1', id: 'game-result-title' });
   const resultHow = h('p', { class: 'mb-3', id: 'game-result-how' });
@@ -104,7 +108,7 @@ export async function createRemoteBoard({
   const profileLink = h('a', { class: 'btn btn-outline-primary', id: 'game-profile' });
   const homeLink = h('a', { class: 'btn btn-outline-secondary', href: '/', id: 'game-home' });
   const result = h('section', { class: 'remote-result alert alert-info mt-3', id: 'game-result', hidden: true, 'aria-labelledby': 'game-result-title' },
-    resultTitle, resultHow, h('div', { class: 'd-flex flex-wrap gap-2' }, replayButton, profileLink, homeLink));
+    resultTitle, resultHow, resultExtra, h('div', { class: 'd-flex flex-wrap gap-2' }, replayButton, profileLink, homeLink));
 
   const announcer = h('div', { class: 'visually-hidden', role: 'status', 'aria-live': 'polite' });
   const hasTouch = (navigator.maxTouchPoints ?? 0) > 0 || window.matchMedia?.('(any-pointer: coarse)').matches;
@@ -140,10 +144,28 @@ export async function createRemoteBoard({
     for (const b of touchButtons) b.el.setAttribute('aria-label', t(b.dir === KEY.UP ? 'game.touch.up' : 'game.touch.down'));
     replayButton.textContent = t('game.over.replay');
     homeLink.textContent = t('game.home');
+    watchingBadge.textContent = t('mm.watching');
+    updateSpectatorUi();
     updateRtt(true);
     updateStatus();
     updateResult();
     updateOverlay(true);
+  }
+
+  function updateSpectatorUi() {
+    const info = net.info;
+    const watching = info.spectator === true;
+    watchingBadge.hidden = !watching;
+    resignButton.hidden = watching || confirming;
+    keysHelp.hidden = watching;
+    touchRow.hidden = watching;
+    for (const r of rtts) r.el.hidden = watching;   // a spectator measures no round trip
+    setData('spectator', watching ? 'true' : null);
+    const n = info.spectators ?? 0;
+    setData('spectators', String(n));
+    spectatorsEl.dataset.count = String(n);
+    spectatorsEl.hidden = n === 0 && !watching;
+    spectatorsEl.textContent = t('mm.spectators', { count: n });
   }
 
   function updateStatus() {
@@ -178,7 +200,7 @@ export async function createRemoteBoard({
     const seat = net.info.seat;
     let title;
     if (over.winner === null) title = t('game.over.noResult');
-    else if (over.winner === seat) title = t('game.over.win');
+    else if (seat !== null && over.winner === seat) title = t('game.over.win');
     else title = t('game.over.wins', { name: nameOf(over.winner) });
     const loser = over.winner === null ? null : 1 - over.winner;
     const how = over.reason === 'score'
@@ -194,7 +216,7 @@ export async function createRemoteBoard({
     resultTitle.textContent = texts.title;
     resultHow.textContent = texts.how;
     const info = net.info;
-    const opponent = info.players?.[1 - info.seat];
+    const opponent = info.seat === null ? null : info.players?.[1 - info.seat];
     profileLink.hidden = !opponent;
     if (opponent) {
       profileLink.href = profileHref(opponent.id);
@@ -218,7 +240,7 @@ export async function createRemoteBoard({
       title = info.seat === null ? t('game.status.connecting') : t('game.overlay.youAway');
     } else if (info.state === MATCH.WAITING) {
       key = 'waiting';
-      title = t('game.overlay.waiting', { name: info.seat === null ? '' : nameOf(1 - info.seat) });
+      title = info.spectator ? t('mm.overlay.waitingPlayers') : t('game.overlay.waiting', { name: info.seat === null ? '' : nameOf(1 - info.seat) });
     } else if (info.state === MATCH.COUNTDOWN) {
       const seconds = Math.max(1, Math.ceil(info.left / 60));
       key = `count:${seconds}`;
@@ -290,8 +312,10 @@ export async function createRemoteBoard({
   function onNetEvent(ev) {
     if (destroyed) return;
     if (ev.type === 'joined') {
-      bindTouch(ev.seat);
+      if (ev.seat !== null) bindTouch(ev.seat);
       relabel();
+    } else if (ev.type === 'spectators') {
+      updateSpectatorUi();
     } else if (ev.type === 'over') {
       input.release();
       setConfirming(false);

@@ -7,9 +7,12 @@
 // {"type":"friend_update","user_id","relation"}, {"type":"invite","invite"} (an invite to
 // play, to the invitee; again for each pending one when they come online) and
 // {"type":"invite_update","invite"} (to both: accepted with its game_id, declined,
-// cancelled or expired), and the chat's frames (domain/chatframes.js, docs/chat.md):
+// cancelled or expired), the chat's frames (domain/chatframes.js, docs/chat.md):
 // chat.message, chat.subscribed, chat.ack, chat.error, chat.deleted, chat.member,
-// chat.removed, chat.read; send() carries the page's chat.* frames. A refused token closes with 4001 (or
+// chat.removed, chat.read (send() carries the page's chat.* frames), and matchmaking's
+// (docs/matchmaking.md): {"type":"match_found","game_id","opponent"}, {"type":"rematch_offer",
+// "game_id","from","expires_at"}, {"type":"rematch_start","game_id","new_game_id"},
+// {"type":"rematch_declined","game_id"}, and presence's `in_game`. A refused token closes with 4001 (or
 // 1008): the next attempt asks the session for a fresh token first.
 //
 // The reconnecting, the backoff and the auth frame are socket.js's, shared with the chat.
@@ -35,6 +38,8 @@ function isUser(v) {
  *   { type: 'hello', user }, { type: 'presence', user_id, online, last_seen_at },
  *   { type: 'friend_request', from }, { type: 'friend_update', user_id, relation },
  *   { type: 'invite', invite }, { type: 'invite_update', invite } (domain/invites.js checkInvite),
+ *   { type: 'match_found', game_id, opponent }, { type: 'rematch_offer', game_id, from, expires_at },
+ *   { type: 'rematch_start', game_id, new_game_id }, { type: 'rematch_declined', game_id },
  *   { type: 'error', code, message }, the chat.* frames of domain/chatframes.js;
  * anything else (unknown types, bad shapes, binary) gives null.
  */
@@ -54,6 +59,7 @@ export function parseAppFrame(data) {
         user_id: v.user_id,
         online: v.online,
         last_seen_at: typeof v.last_seen_at === 'number' && Number.isFinite(v.last_seen_at) ? v.last_seen_at : null,
+        ...('in_game' in v ? { in_game: isId(v.in_game) ? v.in_game : null } : {}),
       };
     case 'friend_request':
       return isUser(v.from) ? { type: 'friend_request', from: v.from } : null;
@@ -65,6 +71,15 @@ export function parseAppFrame(data) {
       const invite = checkInvite(v.invite);
       return invite ? { type: v.type, invite } : null;
     }
+    case 'match_found':
+      return isId(v.game_id) ? { type: 'match_found', game_id: v.game_id, opponent: isUser(v.opponent) ? v.opponent : null } : null;
+    case 'rematch_offer':
+      if (!isId(v.game_id) || !isUser(v.from)) return null;
+      return { type: 'rematch_offer', game_id: v.game_id, from: v.from, expires_at: typeof v.expires_at === 'number' && Number.isFinite(v.expires_at) ? v.expires_at : null };
+    case 'rematch_start':
+      return isId(v.game_id) && isId(v.new_game_id) ? { type: 'rematch_start', game_id: v.game_id, new_game_id: v.new_game_id } : null;
+    case 'rematch_declined':
+      return isId(v.game_id) ? { type: 'rematch_declined', game_id: v.game_id } : null;
     default:
       return null;
   }
@@ -97,7 +112,9 @@ export function createAppSocket(url, source, handlers = {}, deps = {}) {
       isWelcome: (frame) => frame.type === 'hello',
       onFrame(frame) {
         if (frame.type === 'presence') {
-          presence.set(frame.user_id, { online: frame.online, last_seen_at: frame.last_seen_at, at: now() });
+          presence.set(frame.user_id, {
+            online: frame.online, last_seen_at: frame.last_seen_at, ...('in_game' in frame ? { in_game: frame.in_game } : {}), at: now(),
+          });
         }
         onEvent(frame);
       },

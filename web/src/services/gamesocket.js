@@ -1,7 +1,7 @@
 // The game socket of a remote match, wss://host/ws/game/<id>/ (docs/interface.md "Game
 // socket"): one per seat, reconnected with backoff until close() (a dropped player has
 // GAME_RESUME_SECONDS to come back). Transport only: the first frame authenticates, the
-// server's `joined` text welcomes the socket, and every other frame goes to the caller as
+// server's `joined` text (`watching` for a spectator) welcomes the socket, and every other frame goes to the caller as
 // it is (binary frames as ArrayBuffers, text frames parsed from JSON); the netcode
 // (game/netgame.js) decodes them.
 import { parseJsonObject } from '../domain/json.js';
@@ -49,7 +49,7 @@ export function createGameSocket(url, handlers, deps = {}) {
     deps,
     protocol: {
       parse: parseGameFrame,
-      isWelcome: (frame) => !(frame instanceof ArrayBuffer) && frame.type === 'joined',
+      isWelcome: (frame) => !(frame instanceof ArrayBuffer) && (frame.type === 'joined' || frame.type === 'watching'),
       onFrame,
       authCloseCodes: GAME_AUTH_CLOSE_CODES,
       finalCloseCodes: GAME_FINAL_CLOSE_CODES,

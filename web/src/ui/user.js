@@ -17,14 +17,25 @@ export function avatarImg(user, size = 40, extra = '') {
 
 /**
  * Online / last-seen badge: a coloured dot (data-online for tests and styles) and text.
- * `lang` formats the relative time.
+ * `lang` formats the relative time. A user in a live game (`in_game`: its id) shows
+ * "In a game" with a Watch link to /game/<id> (data-in-game).
  */
-export function presenceBadge(t, { online, last_seen_at: lastSeen }, lang, nowMs = Date.now()) {
+export function presenceBadge(t, { online, last_seen_at: lastSeen, in_game: inGame }, lang, nowMs = Date.now()) {
+  const playing = online && Number.isSafeInteger(inGame) && inGame > 0;
   const ago = online ? '' : relativeTime(lastSeen, nowMs, lang);
-  const text = online ? t('account.presence.online') : ago ? t('account.presence.lastSeen', { ago }) : t('account.presence.offline');
-  return h('span', { class: 'presence d-inline-flex align-items-center gap-1 small', 'data-online': String(Boolean(online)) },
-    h('span', { class: `presence-dot ${online ? 'is-online' : 'is-offline'}`, 'aria-hidden': 'true' }),
-    h('span', { class: 'presence-text text-body-secondary' }, text));
+  const text = playing ? t('mm.presence.inGame') : online ? t('account.presence.online') : ago ? t('account.presence.lastSeen', { ago }) : t('account.presence.offline');
+  return h('span', { class: 'presence d-inline-flex align-items-center gap-1 small', 'data-online': String(Boolean(online)), 'data-in-game': playing ? String(inGame) : null },
+    h('span', { class: `presence-dot ${playing ? 'is-in-game' : online ? 'is-online' : 'is-offline'}`, 'aria-hidden': 'true' }),
+    h('span', { class: 'presence-text text-body-secondary' }, text),
+    playing ? h('a', { class: 'presence-watch ms-1', href: `/game/${inGame}` }, t('mm.watch')) : null);
+}
+
+/** Copies a presence push onto a user object ({ online, last_seen_at, in_game }). */
+export function applyPresence(user, event) {
+  user.online = event.online;
+  if (event.last_seen_at) user.last_seen_at = event.last_seen_at;
+  if ('in_game' in event) user.in_game = event.in_game;
+  else if (!event.online) user.in_game = null;
 }
 
 /**

@@ -4,7 +4,7 @@ import { h } from '../app/dom.js';
 import { cleanDisplayName, problemText, DISPLAY_MAX } from '../domain/accountrules.js';
 import { alertBox, setBusy } from '../ui/forms.js';
 import { loadingBlock, requireLogin } from '../ui/page.js';
-import { avatarImg, presenceBadge, watchPresence } from '../ui/user.js';
+import { applyPresence, avatarImg, presenceBadge, watchPresence } from '../ui/user.js';
 
 function friendsInner({ ctx, deps = {} }) {
   const { i18n, session, live } = ctx;
@@ -238,8 +238,7 @@ function friendsInner({ ctx, deps = {} }) {
       const f = state.data?.friends.find((x) => x.user?.id === event.user_id);
       if (!f) return;
       const wasOnline = Boolean(f.online);
-      f.online = event.online;
-      if (event.last_seen_at) f.last_seen_at = event.last_seen_at;
+      applyPresence(f, event);
       if (wasOnline !== Boolean(event.online)) drawLists();   // re-sort: online first
       else tick();
       if (ui) ui.announcer.textContent = t(event.online ? 'friends.announce.online' : 'friends.announce.offline', { name: f.user.display_name ?? '' });

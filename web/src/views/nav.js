@@ -15,6 +15,7 @@ const LINKS = [
 
 // Shown only to logged-in users, after the main links.
 const MEMBER_LINKS = [
+  { href: '/games', key: 'nav.games', id: 'nav-games', match: (p) => p === '/games' || p.startsWith('/game/') },
   { href: '/friends', key: 'nav.friends', id: 'nav-friends', match: (p) => p === '/friends' || p.startsWith('/users/') },
 ];
 

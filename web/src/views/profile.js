@@ -1,7 +1,10 @@
-// A user's public profile (/users/:id): avatar, display name, online status, the
-// friend/block actions that fit the relation between the viewer and this user, and
-// "Invite to play" with the game options (the invitee answers from the notification area,
-// views/invites.js; when they accept, that module takes the inviter to the game).
+// A user's public profile (/users/:id, or /profile/<display name>): avatar, display name,
+// online status ("in a game" with a Watch link), rating (with the provisional marker), wins
+// and losses, the paged match history (date, opponent, score, duration, mode, how it ended,
+// rating change, replay), the friend/block actions that fit the relation between the viewer
+// and this user, and "Invite to play" with the game options (the invitee answers from the
+// notification area, views/invites.js; when they accept, that module takes the inviter to
+// the game).
 import { h } from '../app/dom.js';
 import { localStorageOrNull } from '../app/storage.js';
 import { problemText } from '../domain/accountrules.js';
@@ -9,7 +12,10 @@ import { checkInvite, checkInviteLists, inviteProblemText, secondsLeft, toApiOpt
 import { createSettings } from '../ui/gameoptionsform.js';
 import { alertBox, setBusy } from '../ui/forms.js';
 import { loadingBlock, requireLogin, setDocumentTitle } from '../ui/page.js';
-import { avatarImg, presenceBadge, watchPresence } from '../ui/user.js';
+import { applyPresence, avatarImg, presenceBadge, watchPresence } from '../ui/user.js';
+import {
+  checkHistory, clampPage, formatDuration, historyPath, pageItems, profilePath, ratingText, record,
+} from '../domain/standing.js';
 
 // Buttons per relation: [id suffix, label key, style, action].
 const ACTIONS = {
@@ -26,7 +32,18 @@ function profileInner({ params, ctx, deps = {} }) {
   const { i18n, session, live } = ctx;
   const { t } = i18n;
   const win = deps.window ?? window;
-  const id = Number(params.id);
+  let id = params.id ? Number(params.id) : null;
+  // /profile/<display name>: the name as typed in the address (decoded), resolved on load.
+  let name = null;
+  if (id === null) {
+    try {
+      name = decodeURIComponent(params.name ?? '');
+    } catch {
+      name = params.name ?? '';
+    }
+  }
+  // The match history: the page shown, its rows, loading / error.
+  const history = { page: 1, data: null, loading: false, error: null, seq: 0 };
 
   const state = { user: null, loading: true, notFound: false, error: null, actionError: null, busy: null };
   // Invite to play: the form (open), the pending invite sent to this user, the last outcome.
@@ -42,6 +59,12 @@ function profileInner({ params, ctx, deps = {} }) {
   async function load() {
     const token = ++loadToken;
     try {
+      if (id === null) {
+        const found = await session.api(`/api/users/lookup?display_name=${encodeURIComponent(name)}`);
+        if (destroyed || token !== loadToken) return;
+        if (!found || !Number.isSafeInteger(found.id)) throw Object.assign(new Error('not found'), { status: 404 });
+        id = found.id;
+      }
       const user = await session.api(`/api/users/${id}`);
       if (destroyed || token !== loadToken) return;
       state.user = user;
@@ -49,7 +72,7 @@ function profileInner({ params, ctx, deps = {} }) {
       state.error = null;
       // A presence event that came in after the request left is newer than the answer.
       const pushed = live?.presence(id);
-      if (pushed) Object.assign(state.user, { online: pushed.online, last_seen_at: pushed.last_seen_at ?? state.user.last_seen_at });
+      if (pushed) applyPresence(state.user, pushed);
     } catch (err) {
       if (destroyed || token !== loadToken) return;
       state.notFound = err.status === 404;
@@ -58,6 +81,122 @@ function profileInner({ params, ctx, deps = {} }) {
     state.loading = false;
     draw();
     if (state.user && canInvite(state.user.relation ?? 'none')) loadInvites(token);
+    if (state.user && history.data === null) loadHistory(history.page);
+  }
+
+  async function loadHistory(page) {
+    const my = ++history.seq;
+    history.loading = true;
+    history.error = null;
+    drawHistory();
+    try {
+      const data = checkHistory(await session.api(historyPath(id, page)), page);
+      if (destroyed || my !== history.seq) return;
+      history.data = data;
+      history.page = clampPage(data.page, data.pages);
+    } catch (err) {
+      if (destroyed || my !== history.seq) return;
+      history.error = err;
+    }
+    history.loading = false;
+    drawHistory();
+  }
+
+  function dateText(ms) {
+    if (ms === null) return '';
+    try {
+      return new Intl.DateTimeFormat(i18n.lang, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(ms));
+    } catch {
+      return new Date(ms).toISOString();
+    }
+  }
+
+  function matchRow(m) {
+    const change = m.change;
+    const how = m.ended_how ? t(`mm.how.${m.ended_how}`) : t('mm.how.unknown');
+    const mode = m.mode ? (t(`mm.mode.${m.mode}`) === `mm.mode.${m.mode}` ? m.mode : t(`mm.mode.${m.mode}`)) : '';
+    return h('tr', { 'data-game-id': String(m.id), 'data-result': m.result },
+      h('td', { class: 'text-nowrap' }, dateText(m.date)),
+      h('td', { class: 'text-break' }, h('a', { href: profilePath(m.opponent.display_name), class: 'history-opponent' }, m.opponent.display_name)),
+      h('td', { class: 'text-nowrap' },
+        h('span', { class: `badge history-result history-${m.result} me-1` }, t(`mm.result.${m.result}`)),
+        h('span', { class: 'font-monospace history-score' }, `${m.myScore} – ${m.theirScore}`)),
+      h('td', { class: 'text-nowrap font-monospace' }, formatDuration(m.duration_ms)),
+      h('td', {}, mode),
+      h('td', {}, how),
+      h('td', { class: `text-nowrap font-monospace history-change ${change ? `change-${change.sign > 0 ? 'up' : change.sign < 0 ? 'down' : 'none'}` : ''}`, 'data-delta': change ? String(change.delta) : '' },
+        change ? t('mm.history.change', { change: change.text, rating: Math.round(m.rating_after) }) : '–'),
+      h('td', {}, m.status === 'live'
+        ? h('a', { href: `/game/${m.id}`, class: 'history-watch' }, t('mm.watch'))
+        : h('a', { href: `/game/${m.id}`, class: 'history-replay' }, t('mm.history.replay'))));
+  }
+
+  function pager(data) {
+    if (data.pages <= 1) return null;
+    const items = pageItems(history.page, data.pages).map((p) => (p === null
+      ? h('li', { class: 'page-item disabled' }, h('span', { class: 'page-link' }, '…'))
+      : h('li', { class: `page-item${p === history.page ? ' active' : ''}` },
+        h('button', {
+          type: 'button', class: 'page-link', 'data-page': String(p), 'aria-current': p === history.page ? 'page' : null,
+          'aria-label': t('mm.history.page', { page: p }), onclick: () => { history.page = p; loadHistory(p); },
+        }, String(p)))));
+    const step = (delta, key, cls) => h('li', { class: `page-item${(delta < 0 ? history.page <= 1 : history.page >= data.pages) ? ' disabled' : ''}` },
+      h('button', {
+        type: 'button', class: `page-link ${cls}`, disabled: delta < 0 ? history.page <= 1 : history.page >= data.pages,
+        onclick: () => { history.page = clampPage(history.page + delta, data.pages); loadHistory(history.page); },
+      }, t(key)));
+    return h('nav', { 'aria-label': t('mm.history.pages') },
+      h('ul', { class: 'pagination pagination-sm flex-wrap mb-0', id: 'history-pager' },
+        step(-1, 'mm.history.prev', 'history-prev'), items, step(1, 'mm.history.next', 'history-next')));
+  }
+
+  function drawHistory() {
+    const box = ui?.history;
+    if (!box) return;
+    const data = history.data;
+    let body;
+    if (history.error) {
+      body = [h('div', { class: 'alert alert-danger py-2', role: 'alert', id: 'history-error' }, problemText(t, history.error)),
+        h('button', { type: 'button', class: 'btn btn-sm btn-outline-primary', onclick: () => loadHistory(history.page) }, t('account.retry'))];
+    } else if (!data) {
+      body = [loadingBlock(t)];
+    } else if (!data.matches.length) {
+      body = [h('p', { class: 'text-body-secondary mb-0', id: 'history-empty' }, t('mm.history.empty'))];
+    } else {
+      const head = ['date', 'opponent', 'score', 'duration', 'mode', 'ended', 'rating', 'replay']
+        .map((k) => h('th', { scope: 'col' }, t(`mm.history.col.${k}`)));
+      body = [
+        h('div', { class: 'table-responsive' },
+          h('table', { class: 'table table-sm align-middle mb-2', id: 'history-table', 'aria-busy': String(history.loading) },
+            h('caption', { class: 'visually-hidden' }, t('mm.history.title')),
+            h('thead', {}, h('tr', {}, head)),
+            h('tbody', {}, data.matches.map(matchRow)))),
+        h('div', { class: 'd-flex flex-wrap align-items-center gap-2' },
+          h('span', { class: 'small text-body-secondary', id: 'history-total' }, t('mm.history.total', { count: data.total, page: history.page, pages: data.pages })),
+          h('div', { class: 'ms-auto' }, pager(data))),
+      ];
+    }
+    box.dataset.page = String(history.page);
+    box.dataset.loading = String(history.loading);
+    box.replaceChildren(...body);
+  }
+
+  function standingSection(u) {
+    const r = record(u);
+    const rating = ratingText(u.rating, u.provisional === true);
+    return h('div', { class: 'card-body border-top p-4 profile-standing', id: 'profile-standing' },
+      h('dl', { class: 'row mb-0 profile-figures' },
+        h('div', { class: 'col-4' },
+          h('dt', { class: 'small text-body-secondary' }, t('mm.rating')),
+          h('dd', { class: 'h4 mb-0', id: 'profile-rating', 'data-rating': u.rating ?? '', 'data-provisional': String(u.provisional === true),
+            title: u.provisional ? t('mm.rating.provisional') : null }, rating || '–',
+          u.provisional ? h('span', { class: 'visually-hidden' }, ` (${t('mm.rating.provisional')})`) : null)),
+        h('div', { class: 'col-4' },
+          h('dt', { class: 'small text-body-secondary' }, t('mm.wins')),
+          h('dd', { class: 'h4 mb-0', id: 'profile-wins' }, String(r.wins))),
+        h('div', { class: 'col-4' },
+          h('dt', { class: 'small text-body-secondary' }, t('mm.losses')),
+          h('dd', { class: 'h4 mb-0', id: 'profile-losses' }, String(r.losses)))));
   }
 
   function canInvite(relation) {
@@ -245,7 +384,8 @@ function profileInner({ params, ctx, deps = {} }) {
       alert.hidden = false;
     }
     const presence = h('div', { id: 'profile-presence' }, presenceBadge(t, u, i18n.lang));
-    ui = { presence, waiting: null, inviteForm: null };
+    const historyBox = h('div', { id: 'profile-history' });
+    ui = { presence, waiting: null, inviteForm: null, history: historyBox };
     const inviteBox = inviteSection(u);
     root.replaceChildren(
       h('section', { class: 'card shadow-sm profile-card', 'data-view': 'profile', 'data-user-id': String(u.id), 'data-relation': relation },
@@ -256,11 +396,17 @@ function profileInner({ params, ctx, deps = {} }) {
             h('p', { class: 'text-body-secondary mb-2 text-break', id: 'profile-username' }, u.username ? `@${u.username}` : ''),
             presence,
             h('p', { class: 'mt-2 mb-0', id: 'profile-relation' }, relationText(relation, u.display_name ?? '')))),
+        standingSection(u),
         h('div', { class: 'card-footer bg-transparent p-3' },
           alert,
           h('div', { class: 'd-flex flex-wrap gap-2', id: 'profile-actions' }, buttons)),
         inviteBox),
+      h('section', { class: 'card shadow-sm mt-4', 'aria-labelledby': 'history-title' },
+        h('div', { class: 'card-body p-4' },
+          h('h2', { class: 'h5', id: 'history-title' }, t('mm.history.title')),
+          historyBox)),
     );
+    drawHistory();
     setDocumentTitle(t, u.display_name || t('profile.title'));
   }
 
@@ -272,8 +418,7 @@ function profileInner({ params, ctx, deps = {} }) {
   function onLive(event) {
     if (!state.user) return;
     if (event.type === 'presence' && event.user_id === id) {
-      state.user.online = event.online;
-      if (event.last_seen_at) state.user.last_seen_at = event.last_seen_at;
+      applyPresence(state.user, event);
       drawPresence();
     } else if ((event.type === 'friend_update' && event.user_id === id)
       || (event.type === 'friend_request' && event.from?.id === id)
@@ -310,3 +455,6 @@ function profileInner({ params, ctx, deps = {} }) {
 
 /** View factory (see router.js): /users/:id, for logged-in users. */
 export const profileView = requireLogin(profileInner);
+
+/** View factory: /profile/:name (a display name), for logged-in users. */
+export const profileByNameView = requireLogin(profileInner);
