@@ -378,7 +378,7 @@ test('game socket refusals, each with its close code', { timeout: 60000 }, async
   // not a player: a spectator (matchmaking.test.mjs), whose INPUT closes it 4409; no such game 4004
   x = await opened(gameId);
   x.auth(c.token);
-  await x.waitFor((e) => e.kind === 'text' && JSON.parse(e.raw).type === 'watching', { label: 'watching' });
+  await x.waitFor((e) => e.raw && JSON.parse(e.raw).type === 'watching', { label: 'watching' });
   x.input(1, 0, 0);
   await expectClose(x, 4409, 'an input from a user who is not a player');
   x = await opened(999999);
