@@ -524,13 +524,15 @@ test('late inputs are applied at the current tick and reported; relays; ping/pon
   // an early one: applied at its tick, reported as early (negative)
   mark0 = c0.mark();
   mark1 = c1.mark();
-  const sentAt = c0.tick;
+  // (stamped from a snapshot just received: the client's tick is its last snapshot's, and on a
+  // loaded machine an older one can lag the server by more than the 20 ticks of margin)
+  const sentAt = (await c0.waitFor('snapshot', { from: c0.mark() })).tick;
   const early = sentAt + 20;
   c0.input(2, early);
   // (a snapshot already on its way when the input was sent still reports the previous one)
   const firstSnap = await c0.waitFor((e) => e.kind === 'snapshot' && e.tick >= sentAt + 6, { from: mark0 });
   assert.ok(firstSnap.late < 0 && firstSnap.late >= -20, `early input: late ${firstSnap.late}`);
-  const relay2 = await c1.waitFor('relay', { from: mark1, timeout: 3000 });
+  const relay2 = await c1.waitFor('relay', { from: mark1, timeout: 6000 });
   assert.deepEqual([relay2.seat, relay2.key, relay2.tick], [0, 2, early], 'an early input is applied at its own tick');
 
   // a late one and then an early one before the next snapshot: the late one is reported
