@@ -94,6 +94,7 @@ typedef struct {
     post_t *head;
     int n;
     int64_t now;
+    bool ran;                 /* it went to the database (set by the worker) */
 } batch_t;
 
 struct chat {
@@ -108,6 +109,8 @@ struct chat {
     int queued;
     bool inflight;
     buf_t text, out;          /* scratch */
+    uint64_t batches, stored; /* batches that reached the database, messages they stored */
+    int largest;              /* the largest batch */
 };
 
 static int dump_cb(const char *p, size_t n, void *data) { return buf_append(data, p, n) == 0 ? 0 : -1; }
@@ -481,6 +484,7 @@ static int batch_db(db_t *db, void *arg) {
 
 static void batch_work(void *arg, void *worker) {
     batch_t *b = arg;
+    b->ran = true;
     int rc = dbpool_run(worker, batch_db, b);
     if (rc == DB_ECONN)
         for (post_t *p = b->head; p; p = p->next) p->rc = DB_ECONN;
@@ -543,9 +547,14 @@ static void batch_done(void *arg, int status) {
     chat_t *c = b->c;
     buf_t chan;
     buf_init(&chan, CHAT_CHANNEL_MAX + 32);
+    if (status == 0 && b->ran) {
+        c->batches++;
+        if (b->n > c->largest) c->largest = b->n;
+    }
     for (post_t *p = b->head, *next; p; p = next) {
         next = p->next;
         if (status != 0) p->rc = ERR_AGAIN;
+        if (p->rc == 0) c->stored++;
         if (p->rc == 0) deliver_post(c, p, &chan);
         else if (p->uid == 0) log_msg("warn", "chat: a notice to user %" PRId64 " was not stored: %s", p->peer, err_name(p->rc));
         answer(c, p, &chan);
@@ -645,7 +654,11 @@ chat_t *chat_create(const chat_deps_t *d) {
     return c;
 }
 
-void chat_stop(chat_t *c) { c->stopped = true; }
+void chat_stop(chat_t *c) {
+    c->stopped = true;
+    log_msg("info", "chat: %" PRIu64 " messages stored in %" PRIu64 " batches (mean %.1f, largest %d)", c->stored, c->batches,
+            c->batches ? (double)c->stored / (double)c->batches : 0.0, c->largest);
+}
 
 void chat_destroy(chat_t *c) {
     if (!c) return;
