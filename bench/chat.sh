@@ -19,7 +19,7 @@
 # usage: bench/chat.sh
 #        ROUNDS=1 SCENARIOS="1000:10:1000" TARGETS="sqlite old" bench/chat.sh
 # env:   TARGETS="sqlite postgres old node"  OLD_PONGD=/tmp/old-chat/build/pongd
-#        SCENARIOS="1000:10:500 1000:10:1000 1000:10:2000 1000:10:3000 1000:10:5000 100:10:10000"
+#        SCENARIOS="1000:10:500 1000:10:1000 1000:10:1500 1000:10:2000 1000:10:3000 100:10:10000"
 #        ROUNDS=3 DURATION=5 SENDERS=100 COMMON=1000:10:1000 (the scenario of the CPU ratios)
 #        P99_MAX=50 (ms)  NICE=0 (e.g. -15, root: server, its database and the generator reniced)
 #        PONGD_ENV="" (extra pongd variables)  PG_CPU=$SERVER_CPU  SERVER_CPU=0 CLIENT_CPU=1
@@ -35,7 +35,7 @@ set -uo pipefail
 
 TARGETS="${TARGETS:-sqlite postgres old node}"
 OLD_PONGD="${OLD_PONGD:-/tmp/old-chat/build/pongd}"
-SCENARIOS="${SCENARIOS:-1000:10:500 1000:10:1000 1000:10:2000 1000:10:3000 1000:10:5000 100:10:10000}"
+SCENARIOS="${SCENARIOS:-1000:10:500 1000:10:1000 1000:10:1500 1000:10:2000 1000:10:3000 100:10:10000}"
 COMMON="${COMMON:-1000:10:1000}"
 ROUNDS="${ROUNDS:-3}"
 DURATION="${DURATION:-5}"
