@@ -49,6 +49,8 @@ HOLD=2 DRAIN=5 BATCH=100
 raise_nofile 65536
 load_warning
 [ -x "$GEN_BIN" ] && [ "$GEN_BIN" -nt "$ROOT/bench/broadcast.c" ] && [ "$GEN_BIN" -nt "$ROOT/bench/wsclient.c" ] && [ "$GEN_BIN" -nt "$ROOT/bench/wsclient.h" ] || "$ROOT/bench/build.sh" >&2 || die "cannot build the generator"
+WS_VERSION="$(cd "$ROOT" && node -p "require('ws/package.json').version" 2>/dev/null)"
+case " $TARGETS " in *" node "*) [ -n "$WS_VERSION" ] || die "the node target needs the ws package (npm ci; or NODE_PATH=<a node_modules with ws>)" ;; esac
 case " $TARGETS " in *" old "*) [ -x "$OLD_PONGD" ] || die "OLD_PONGD=$OLD_PONGD is not built (git worktree add /tmp/old-chat 2cb0e2f && make -C /tmp/old-chat build)" ;; esac
 
 bench_setup chat   # TMP, certificate, web root, STAMP; snapshots build/pongd when TARGETS has "pongd"
@@ -222,7 +224,7 @@ fmt() { awk -v x="$1" 'BEGIN{ if (x == "-" || x == "") print "-"; else if (x >= 
   echo "### Persisted room chat ($STAMP)"
   echo
   echo "Machine: $(machine_line). Server (and PostgreSQL) pinned to CPU $SERVER_CPU, generator to CPU $CLIENT_CPU; niceness $NICE."
-  echo "new pongd: $NEW_DESC. old pongd: $OLD_DESC. $PG_VERSION (scripts/pg.sh, fsync off). Node $(node --version), ws $(node -p "require('$ROOT/node_modules/ws/package.json').version" 2>/dev/null)."
+  echo "new pongd: $NEW_DESC. old pongd: $OLD_DESC. $PG_VERSION (scripts/pg.sh, fsync off). Node $(node --version), ws $WS_VERSION${NODE_PATH:+ (NODE_PATH=$NODE_PATH)}."
   echo "pongd env: CHAT_RATE=0 ACCESS_LOG=0 WS_QUEUE_MAX_BYTES=67108864 $PONGD_ENV (one user, one token for every connection)."
   echo "Generator: \`build/bench/broadcast -G ROOMS -n N -s min(N,$SENDERS) -R R -d $DURATION -H $HOLD -W $DRAIN\`. $ROUNDS rounds, targets interleaved per scenario. Medians of the quiet runs (\"runs\"), ranges min..max. Every run: \`$(basename "$TSV")\`. Total ${elapsed}s."
   echo
