@@ -24,6 +24,8 @@
 #        P99_MAX=50 (ms)  NICE=0 (e.g. -15, root: server, its database and the generator reniced)
 #        PONGD_ENV="" (extra pongd variables)  PG_CPU=$SERVER_CPU  SERVER_CPU=0 CLIENT_CPU=1
 #        QUIET_MAX QUIET_WAIT RETRIES BUDGET (lib.sh's quiet-machine gate)
+#        BUSY_PATTERN="" (a pgrep -f pattern: before each run, wait while such processes run,
+#        e.g. another engineer's benchmark; up to BUSY_WAIT=3600 s in all)
 # Figures per run (bench/results/chat-<stamp>.tsv): achieved deliveries/s, p50/p99/max ms,
 # lost, error frames (pongd's "busy": its write queue was full), misrouted deliveries, server
 # CPU from READY to the end of the run per delivery (pongd; PostgreSQL's processes separately;
@@ -118,10 +120,22 @@ start_target() { # target -> SRV_PID SRV_PORT SRV_LOG, BROADCAST_TOKEN for pongd
   [ "$1" != postgres ] || pg_pin
 }
 
+BUSY_PATTERN="${BUSY_PATTERN:-}" BUSY_WAIT="${BUSY_WAIT:-3600}" BUSY_WAITED=0
+wait_not_busy() {
+  [ -n "$BUSY_PATTERN" ] || return 0
+  local said=""
+  while [ "$BUSY_WAITED" -lt "$BUSY_WAIT" ] && pgrep -f "$BUSY_PATTERN" >/dev/null; do
+    [ -n "$said" ] || { log "waiting while processes matching '$BUSY_PATTERN' run: $(pgrep -f "$BUSY_PATTERN" | head -n 3 | tr '\n' ' ')"; said=1; }
+    sleep 10; BUSY_WAITED=$((BUSY_WAITED + 10))
+  done
+  [ -z "$said" ] || log "no more processes matching '$BUSY_PATTERN' (waited ${BUSY_WAITED}s in all)"
+}
+
 # one run: sets the row's figures
 run_one() { # target round n rooms senders rate
   local target="$1" round="$2" n="$3" g="$4" s="$5" rate="$6" out="$TMP/gen.out" err="$TMP/gen.err"
   local limit=$((120 + HOLD + ${DURATION%.*} + DRAIN + 10))
+  wait_not_busy
   wait_quiet
   start_target "$target" || { problem "$target did not start"; return 1; }
   local c0 p0 c1 p1 c2 p2 b1 b2 status=ok
