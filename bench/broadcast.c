@@ -128,8 +128,13 @@ static int on_auth_answer(long i, const uint8_t *p, size_t len) {
 }
 
 static void handle_text(long i, const uint8_t *p, size_t len, int64_t now) {
-    /* {"message":"<seq> <t_us>", ...} ; error frames start with {"error" */
+    /* {"message":"<seq> <t_us>", ...} ; error frames start with {"error" (their
+     * {"code":…,"message":"…"} must not be taken for a broadcast) or are chat.error frames */
     static const char key[] = "\"message\":\"";
+    if ((len >= 8 && memcmp(p, "{\"error\"", 8) == 0) || memmem(p, len, "\"type\":\"chat.error\"", 19)) {
+        n_err_frames++;
+        return;
+    }
     const uint8_t *k = memmem(p, len, key, sizeof key - 1);
     if (!k) {
         if (memmem(p, len, "\"error\"", 7)) n_err_frames++;
