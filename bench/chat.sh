@@ -24,6 +24,7 @@
 #        P99_MAX=50 (ms)  NICE=0 (e.g. -15, root: server, its database and the generator reniced)
 #        PONGD_ENV="" (extra pongd variables)  PG_CPU=$SERVER_CPU  SERVER_CPU=0 CLIENT_CPU=1
 #        QUIET_MAX QUIET_WAIT RETRIES BUDGET (lib.sh's quiet-machine gate)
+#        SUMMARY_ONLY=bench/results/chat-<stamp>.tsv: no runs, the .md again from that .tsv
 #        BUSY_PATTERN="" (a pgrep -f pattern: before each run, wait while such processes run,
 #        e.g. another engineer's benchmark; up to BUSY_WAIT=3600 s in all)
 # Figures per run (bench/results/chat-<stamp>.tsv): achieved deliveries/s, p50/p99/max ms,
@@ -48,6 +49,7 @@ PONGD_ENV="${PONGD_ENV:-}"
 PG_CPU="${PG_CPU:-$SERVER_CPU}"
 HOLD=2 DRAIN=5 BATCH=100
 
+if [ -z "${SUMMARY_ONLY:-}" ]; then
 raise_nofile 65536
 load_warning
 [ -x "$GEN_BIN" ] && [ "$GEN_BIN" -nt "$ROOT/bench/broadcast.c" ] && [ "$GEN_BIN" -nt "$ROOT/bench/wsclient.c" ] && [ "$GEN_BIN" -nt "$ROOT/bench/wsclient.h" ] || "$ROOT/bench/build.sh" >&2 || die "cannot build the generator"
@@ -69,7 +71,7 @@ TSV="$RESULTS_DIR/chat-$STAMP.tsv"
 MD="$RESULTS_DIR/chat-$STAMP.md"
 PROBLEMS="$RESULTS_DIR/chat-$STAMP-problems.txt"
 STUCK_REPORT="$PROBLEMS"
-printf 'target\tround\tn\trooms\tsenders\trate\toffered_dps\tachieved_dps\tp50_ms\tp99_ms\tmax_ms\texpected\treceived\tlost\terror_frames\tmisrouted\tconnect_fail\tserver_closes\tsend_s\tpongd_cpu_s\tpg_cpu_s\tpongd_us_per_delivery\ttotal_us_per_delivery\tstored\tbatches\tmean_batch\tlargest_batch\tstored_per_s\tbatches_per_s\tgen_cpu_pct\tother_load\tstatus\n' >"$TSV"
+printf 'target\tround\tn\trooms\tsenders\trate\toffered_dps\tachieved_dps\tp50_ms\tp99_ms\tmax_ms\texpected\treceived\tlost\terror_frames\tmisrouted\tconnect_fail\tserver_closes\tsend_s\tpongd_cpu_s\tpg_cpu_s\tpongd_us_per_delivery\ttotal_us_per_delivery\tstored\tbatches\tmean_batch\tlargest_batch\tstored_per_s\tbatches_per_s\tgen_cpu_pct\tother_load\tstatus\tunparsed\n' >"$TSV"
 
 problem() { # text...
   { echo "== $(date -u +%FT%TZ) $*"; echo "server log (last 40 lines):"; tail -n 40 "$SRV_LOG" 2>/dev/null; echo; } >>"$PROBLEMS"
@@ -187,10 +189,10 @@ run_one() { # target round n rooms senders rate
   fi
   [ "$status" = ok ] && is_noisy "$other" && status=noisy
   local offered=$((rate * n / g))
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
     "$target" "$round" "$n" "$g" "$s" "$rate" "$offered" "${ach:--}" "${p50:--}" "${p99:--}" "${mx:--}" "${exp:--}" "${recv:--}" \
     "${lost:--}" "${ef:--}" "${mis:--}" "${cf:--}" "${sc:--}" "${send_s:--}" "$pcpu" "$gcpu_pg" "$us" "$tot" "$stored" "$batches" \
-    "$mean" "$largest" "$sps" "$bps" "${gcpu:--}" "$other" "$status" >>"$TSV"
+    "$mean" "$largest" "$sps" "$bps" "${gcpu:--}" "$other" "$status" "$(kv unparsed "$res")" >>"$TSV"
   log "$target round $round $n:$g:$rate: ${ach:--}/s of $offered p50 ${p50:--} p99 ${p99:--} ms lost ${lost:--} errors ${ef:--} | CPU server ${pcpu}s PostgreSQL ${gcpu_pg}s = $us ($tot with PostgreSQL) us/delivery | stored $stored in $batches batches (mean $mean, largest $largest): $sps/s, $bps batches/s | gen ${gcpu:--}% other $other [$status]"
   LAST_STATUS="$status"
 }
@@ -212,6 +214,12 @@ for round in $(seq "$ROUNDS"); do
   done
 done
 elapsed=$((SECONDS - t_start))
+else   # SUMMARY_ONLY=<a chat-*.tsv>: the tables again from the runs of an earlier invocation
+  TSV="$SUMMARY_ONLY"; MD="${TSV%.tsv}.md"; PROBLEMS="${TSV%.tsv}-problems.txt"; STAMP="$(basename "${TSV%.tsv}")"; STAMP="${STAMP#chat-}"
+  [ -f "$TSV" ] || die "no $TSV"
+  NEW_DESC="(see the run's log)" OLD_DESC="(see the run's log)" PG_VERSION="PostgreSQL" elapsed="-"
+  WS_VERSION="$(cd "$ROOT" && node -p "require('ws/package.json').version" 2>/dev/null)"
+fi
 
 # ---- summary: medians over the ok runs (noisy ones when no ok run), with min..max
 SUM="$(awk -F'\t' 'NR > 1 && ($32 == "ok" || $32 == "noisy") {
