@@ -8,6 +8,12 @@
  * process's CLOCK_MONOTONIC in microseconds. Every socket receives the broadcasts
  * ({"message":"<seq> <t_us>","room":...,"at":...,...}) and records latency = now - t_us.
  *
+ * Rooms (-G R, default 1): connection i joins room i mod R (named ROOM-0 .. ROOM-<R-1> when
+ * R > 1), so the rooms hold N/R connections each and the senders (the first S open
+ * connections) are spread over them round-robin; a message is expected at every open socket
+ * of its sender's room, and a delivery of it to a socket of another room counts as misrouted.
+ * With R = 1 (the default) nothing changes: one room named ROOM.
+ *
  * Login: pongd's room chat takes logged-in users only. With an access token in the
  * environment variable BROADCAST_TOKEN (one token may serve every connection), each
  * connection sends {"type":"auth","token":"..."} right after the 101 and counts as
@@ -67,6 +73,7 @@ static double opt_limit = 0;          /* overall deadline, default computed */
 static int opt_resume = 0;            /* reuse a TLS session (cheaper handshakes) */
 static int opt_quiet = 0;
 static int opt_release = 0;           /* SSL_MODE_RELEASE_BUFFERS: less memory, more CPU */
+static long opt_rooms = 1;            /* rooms: connection i joins room i % opt_rooms */
 
 /* ---------------------------------------------------------------- state (the transport: wsclient.h) */
 static hist_t hist;
@@ -80,8 +87,15 @@ struct conn {
 };
 
 static struct conn *conns;
-static char upgrade_req[1024];
-static size_t upgrade_len;
+static char (*upgrade_req)[1024];     /* one request per room */
+static size_t *upgrade_len;
+
+/* rooms: the room of each message sent (by seq), the open sockets per room */
+static uint32_t *sent_room;
+static size_t sent_room_cap;
+static long *room_open;
+static long room_open_at = -1;        /* n_open when room_open was counted */
+static uint64_t n_misrouted;
 
 /* counters */
 static long n_open_at_send;
@@ -113,9 +127,14 @@ static int on_auth_answer(long i, const uint8_t *p, size_t len) {
     return -2;
 }
 
-static void handle_text(const uint8_t *p, size_t len, int64_t now) {
-    /* {"message":"<seq> <t_us>", ...} ; error frames start with {"error" */
+static void handle_text(long i, const uint8_t *p, size_t len, int64_t now) {
+    /* {"message":"<seq> <t_us>", ...} ; error frames start with {"error" (their
+     * {"code":…,"message":"…"} must not be taken for a broadcast) or are chat.error frames */
     static const char key[] = "\"message\":\"";
+    if ((len >= 8 && memcmp(p, "{\"error\"", 8) == 0) || memmem(p, len, "\"type\":\"chat.error\"", 19)) {
+        n_err_frames++;
+        return;
+    }
     const uint8_t *k = memmem(p, len, key, sizeof key - 1);
     if (!k) {
         if (memmem(p, len, "\"error\"", 7)) n_err_frames++;
@@ -123,13 +142,15 @@ static void handle_text(const uint8_t *p, size_t len, int64_t now) {
         return;
     }
     const char *s = (const char *)k + sizeof key - 1, *end = (const char *)p + len;
-    while (s < end && *s >= '0' && *s <= '9') s++; /* seq */
+    uint64_t seq = 0;
+    while (s < end && *s >= '0' && *s <= '9') seq = seq * 10 + (uint64_t)(*s++ - '0');
     if (s >= end || *s != ' ') { n_unparsed++; return; }
     s++;
     int64_t t = 0;
     while (s < end && *s >= '0' && *s <= '9') t = t * 10 + (*s++ - '0');
     if (s >= end || *s != '"') { n_unparsed++; return; }
     n_recv++;
+    if (opt_rooms > 1 && seq < n_sent && sent_room[seq] != (uint32_t)(i % opt_rooms)) n_misrouted++;
     if (sending) n_recv_send_phase++;
     t_last_recv = now;
     hist_add(&hist, now - t);
@@ -142,7 +163,7 @@ int ws_hook_frame(long i, int op, const uint8_t *p, size_t plen, int64_t now) {
         if (conns[i].state == ST_AUTH) {
             if (on_auth_answer(i, p, plen)) return -2;
         } else {
-            handle_text(p, plen, now);
+            handle_text(i, p, plen, now);
         }
         break;
     case 0x8: {
@@ -167,7 +188,18 @@ int ws_hook_frame(long i, int op, const uint8_t *p, size_t plen, int64_t now) {
     return 0;
 }
 
-void ws_hook_upgrade(long i) { ws_send_upgrade(i, upgrade_req, upgrade_len); }
+void ws_hook_upgrade(long i) { ws_send_upgrade(i, upgrade_req[i % opt_rooms], upgrade_len[i % opt_rooms]); }
+
+/* open sockets in room r (recounted when the number of open sockets changed) */
+static long open_in_room(long r) {
+    if (room_open_at != n_open) {
+        memset(room_open, 0, (size_t)opt_rooms * sizeof *room_open);
+        for (long i = 0; i < opt_n; i++)
+            if (conns[i].state == ST_OPEN) room_open[i % opt_rooms]++;
+        room_open_at = n_open;
+    }
+    return room_open[r];
+}
 
 int ws_hook_upgraded(long i) {
     struct conn *c = &conns[i];
@@ -200,7 +232,8 @@ static void usage(void) {
         "  -h HOST     server address (127.0.0.1)\n"
         "  -p PORT     HTTPS/WSS port (4443)\n"
         "  -r ROOM     room name (bench); path /ws/chat/ROOM/\n"
-        "  -P PATH     WebSocket path (overrides -r)\n"
+        "  -P PATH     WebSocket path (overrides -r; only with one room)\n"
+        "  -G R        rooms (1): connection i joins room ROOM-(i mod R); with 1, room ROOM\n"
         "  -o ORIGIN   Origin header (https://HOST:PORT)\n"
         "  -n N        connections (100)\n"
         "  -s S        sending connections (min(N,100)); 0 = idle run\n"
@@ -222,7 +255,7 @@ static void usage(void) {
 
 int main(int argc, char **argv) {
     int o;
-    while ((o = getopt(argc, argv, "h:p:r:P:o:n:s:R:d:b:H:W:C:t:L:Tmq")) != -1) {
+    while ((o = getopt(argc, argv, "h:p:r:P:o:n:s:R:d:b:H:W:C:t:L:G:Tmq")) != -1) {
         switch (o) {
         case 'h': opt_host = optarg; break;
         case 'p': opt_port = atoi(optarg); break;
@@ -239,6 +272,7 @@ int main(int argc, char **argv) {
         case 'C': opt_conn_timeout = atof(optarg); break;
         case 't': opt_per_conn_timeout = atof(optarg); break;
         case 'L': opt_limit = atof(optarg); break;
+        case 'G': opt_rooms = atol(optarg); break;
         case 'T': opt_resume = 1; break;
         case 'm': opt_release = 1; break;
         case 'q': opt_quiet = 1; break;
@@ -246,6 +280,7 @@ int main(int argc, char **argv) {
         }
     }
     if (opt_n < 1 || opt_n > 1000000 || opt_batch < 1 || opt_rate < 0 || opt_dur < 0) usage();
+    if (opt_rooms < 1 || opt_rooms > opt_n || (opt_rooms > 1 && opt_path)) usage();
     if (opt_s < 0) opt_s = opt_n < 100 ? opt_n : 100;
     if (opt_s > opt_n) opt_s = opt_n;
     if (opt_limit <= 0) opt_limit = opt_conn_timeout + opt_hold + opt_dur + opt_drain + 10;
@@ -285,15 +320,24 @@ int main(int argc, char **argv) {
     if (ws_resolve(opt_host, opt_port)) { fprintf(stderr, "broadcast: cannot resolve %s\n", opt_host); return 2; }
 
     char path[512], origin[512];
-    if (opt_path) snprintf(path, sizeof path, "%s", opt_path);
-    else snprintf(path, sizeof path, "/ws/chat/%s/", opt_room);
     if (opt_origin) snprintf(origin, sizeof origin, "%s", opt_origin);
     else snprintf(origin, sizeof origin, "https://%s:%d", opt_host, opt_port);
-    /* key: fixed base64 of 16 bytes; servers accept any valid key */
-    upgrade_len = (size_t)snprintf(upgrade_req, sizeof upgrade_req,
-        "GET %s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-        "Origin: %s\r\nUser-Agent: pongd-bench-broadcast\r\n\r\n", path, opt_host, opt_port, origin);
+    upgrade_req = calloc((size_t)opt_rooms, sizeof *upgrade_req);
+    upgrade_len = calloc((size_t)opt_rooms, sizeof *upgrade_len);
+    room_open = calloc((size_t)opt_rooms, sizeof *room_open);
+    if (!upgrade_req || !upgrade_len || !room_open) { perror("broadcast"); return 1; }
+    for (long r = 0; r < opt_rooms; r++) {
+        if (opt_path) snprintf(path, sizeof path, "%s", opt_path);
+        else if (opt_rooms == 1) snprintf(path, sizeof path, "/ws/chat/%s/", opt_room);
+        else snprintf(path, sizeof path, "/ws/chat/%s-%ld/", opt_room, r);
+        /* key: fixed base64 of 16 bytes; servers accept any valid key */
+        int l = snprintf(upgrade_req[r], sizeof upgrade_req[r],
+            "GET %s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+            "Origin: %s\r\nUser-Agent: pongd-bench-broadcast\r\n\r\n", path, opt_host, opt_port, origin);
+        if (l < 0 || (size_t)l >= sizeof upgrade_req[r]) { fprintf(stderr, "broadcast: upgrade request too long\n"); return 2; }
+        upgrade_len[r] = (size_t)l;
+    }
 
     /* TLS: no verification (self-signed test certificates on loopback) */
     ctx = ws_ctx_new(opt_release);
@@ -389,7 +433,19 @@ int main(int argc, char **argv) {
                 int64_t ts = now_us();
                 int l = snprintf(msg, sizeof msg, "{\"message\":\"%llu %lld\"}",
                                  (unsigned long long)n_sent, (long long)ts);
-                expected += (uint64_t)n_open; /* every open socket of the room, sender included */
+                if (opt_rooms > 1) {
+                    if (n_sent >= sent_room_cap) {
+                        size_t cap = sent_room_cap ? 2 * sent_room_cap : 65536;
+                        uint32_t *nr = realloc(sent_room, cap * sizeof *nr);
+                        if (!nr) { perror("broadcast"); return 1; }
+                        sent_room = nr;
+                        sent_room_cap = cap;
+                    }
+                    sent_room[n_sent] = (uint32_t)(i % opt_rooms);
+                    expected += (uint64_t)open_in_room(i % opt_rooms); /* every open socket of its room, sender included */
+                } else {
+                    expected += (uint64_t)n_open; /* every open socket of the room, sender included */
+                }
                 n_sent++; burst++;
                 if (send_frame(i, 0x1, (const uint8_t *)msg, (size_t)l)) conn_fail(i, "SSL_write");
             }
@@ -432,6 +488,7 @@ int main(int argc, char **argv) {
             "  deliveries expected=%llu received=%llu lost=%llu (%.3f%%)\n"
             "  deliveries/s: %.0f received during the send phase / its duration, %.0f all received / first-send..last-receive (%.2fs)\n"
             "  latency ms: p50=%.3f p90=%.3f p99=%.3f p99.9=%.3f max=%.3f\n"
+            "  rooms=%ld, misrouted deliveries=%llu\n"
             "  connect failures=%ld, server closes=%ld [%s], error frames=%llu, unparsed=%llu, pings=%llu\n"
             "  generator CPU during send: %.0f%% of one core; received %.1f MB during send\n",
             opt_n, n_open_at_send, ns, opt_rate, send_s, (unsigned long long)n_sent,
@@ -440,14 +497,14 @@ int main(int argc, char **argv) {
             send_s > 0 ? (double)n_recv_send_phase / send_s : 0.0,
             span_s > 0 ? (double)n_recv / span_s : 0.0, span_s,
             hist_q(&hist, 0.5) / 1e3, hist_q(&hist, 0.9) / 1e3, hist_q(&hist, 0.99) / 1e3, hist_q(&hist, 0.999) / 1e3, hist.max / 1e3,
-            n_failed, n_closed_by_server, closes, (unsigned long long)n_err_frames, (unsigned long long)n_unparsed,
+            opt_rooms, (unsigned long long)n_misrouted, n_failed, n_closed_by_server, closes, (unsigned long long)n_err_frames, (unsigned long long)n_unparsed,
             (unsigned long long)n_pings, gen_cpu * 100, (ws_bytes_in - bytes_send0) / 1e6);
         if (first_fail[0]) fprintf(stderr, "  first failure: %s\n", first_fail);
     }
     printf("RESULT n=%ld open=%ld connect_failures=%ld connect_s=%.2f senders=%ld rate=%.1f send_s=%.3f sent=%llu "
            "expected=%llu received=%llu received_in_send=%llu lost=%llu deliveries_per_s=%.0f deliveries_per_s_span=%.0f "
            "p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f p999_ms=%.3f max_ms=%.3f server_closes=%ld close_codes=%s "
-           "error_frames=%llu unparsed=%llu gen_cpu_pct=%.0f gen_cpu_after_ready_s=%.2f after_ready_s=%.2f total_s=%.2f auth=%d\n",
+           "error_frames=%llu unparsed=%llu gen_cpu_pct=%.0f gen_cpu_after_ready_s=%.2f after_ready_s=%.2f total_s=%.2f auth=%d rooms=%ld misrouted=%llu\n",
            opt_n, n_open_at_send, n_failed, connect_s, ns, opt_rate, send_s, (unsigned long long)n_sent,
            (unsigned long long)expected, (unsigned long long)n_recv, (unsigned long long)n_recv_send_phase,
            (unsigned long long)lost,
@@ -455,7 +512,8 @@ int main(int argc, char **argv) {
            span_s > 0 ? (double)n_recv / span_s : 0.0,
            hist_q(&hist, 0.5) / 1e3, hist_q(&hist, 0.9) / 1e3, hist_q(&hist, 0.99) / 1e3, hist_q(&hist, 0.999) / 1e3, hist.max / 1e3,
            n_closed_by_server, closes, (unsigned long long)n_err_frames, (unsigned long long)n_unparsed,
-           gen_cpu * 100, cpu_seconds() - cpu_ready, (now_us() - t_connected) / 1e6, (t_end - t0) / 1e6, auth_len ? 1 : 0);
+           gen_cpu * 100, cpu_seconds() - cpu_ready, (now_us() - t_connected) / 1e6, (t_end - t0) / 1e6, auth_len ? 1 : 0,
+           opt_rooms, (unsigned long long)n_misrouted);
     fflush(stdout);
     /* leave without a closing handshake: the kernel closes the sockets */
     return 0;

@@ -102,6 +102,7 @@ typedef struct {
     post_t *head;
     int n;
     int64_t now;
+    bool ran;                 /* it went to the database (set by the worker) */
 } batch_t;
 
 struct chat {
@@ -118,6 +119,7 @@ struct chat {
     int inflight_n;           /* posts in the batch in flight */
     chat_stats_t st;
     buf_t text, out;          /* scratch */
+    int largest;              /* the largest batch that reached the database */
 };
 
 static int dump_cb(const char *p, size_t n, void *data) { return buf_append(data, p, n) == 0 ? 0 : -1; }
@@ -525,6 +527,7 @@ static int batch_db(db_t *db, void *arg) {
 
 static void batch_work(void *arg, void *worker) {
     batch_t *b = arg;
+    b->ran = true;
     int rc = dbpool_run(worker, batch_db, b);
     if (rc == DB_ECONN)
         for (post_t *p = b->head; p; p = p->next) p->rc = DB_ECONN;
@@ -588,6 +591,10 @@ static void batch_done(void *arg, int status) {
     chat_t *c = b->c;
     buf_t chan;
     buf_init(&chan, CHAT_CHANNEL_MAX + 32);
+    if (status == 0 && b->ran) {
+        c->st.batches++;   /* batches that reached the database */
+        if (b->n > c->largest) c->largest = b->n;
+    }
     for (post_t *p = b->head, *next; p; p = next) {
         next = p->next;
         if (status != 0) p->rc = ERR_AGAIN;
@@ -624,7 +631,6 @@ static void batch_start(chat_t *c) {
     c->queued -= b->n;
     c->inflight = true;
     c->inflight_n = b->n;
-    c->st.batches++;
     if (c->stopped || pool_submit(dbpool_pool(c->db), batch_work, batch_done, b) != 0) {
         int rc = c->stopped ? ERR_AGAIN : ERR_FULL;
         for (post_t *p = b->head; p; p = p->next) p->rc = rc;
@@ -725,6 +731,8 @@ chat_t *chat_create(const chat_deps_t *d) {
 
 void chat_stop(chat_t *c) {
     c->stopped = true;
+    log_msg("info", "chat: %" PRIu64 " messages stored in %" PRIu64 " batches (mean %.1f, largest %d)", c->st.stored, c->st.batches,
+            c->st.batches ? (double)c->st.stored / (double)c->st.batches : 0.0, c->largest);
     refuse_queued(c, ERR_AGAIN);
 }
 

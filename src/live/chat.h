@@ -114,7 +114,7 @@ void chat_destroy(chat_t *c);
 /* Counters for /metrics (loop thread). */
 typedef struct {
     uint64_t stored;         /* messages stored, then published */
-    uint64_t batches;        /* write batches sent to the database (one job, one transaction each) */
+    uint64_t batches;        /* write batches that reached the database (one job, one transaction each) */
     uint64_t refused;        /* messages not stored: invalid, over the rate, not allowed, a full queue,
                                 a database error, shutting down */
     uint64_t rate_limited;   /* of those, over the per-user rate */
