@@ -253,6 +253,7 @@ test('blocking from a message: the blocked user\'s messages vanish for the block
     await waitForText(b.page, 'annoying 2');
     await send(a.page, 'still here');
     await waitForText(b.page, 'still here');
+    await waitForText(a.page, 'still here');   // (Ann's own copy may come after Ben's)
     assert.deepEqual(await texts(a.page), ['from Ann', 'still here']);
     // nor after a reload (the server filters history)
     await a.page.reload();
