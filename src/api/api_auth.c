@@ -490,14 +490,16 @@ const api_route_t API_AUTH_ROUTES[] = {
       .tag = "auth", .cookie = "refresh",
       .responses = { R_TOKENS(200, "A new access token"),
                      { 401, "Error", "refresh_invalid: no, a malformed, expired or revoked refresh cookie (or the account is gone); "
-                                     "refresh_reused: a rotated token came back, so its whole session was ended. Both clear the cookie" },
+                                     "refresh_reused: a rotated token came back from another client or after its 5 s grace, so its whole session was ended "
+                                     "(the same client within the grace gets the current token again: 200). Both clear the cookie" },
                      R_ORIGIN, API_R_BUSY, API_R_INTERNAL } },
     { HTTP_POST, "/api/auth/logout", "End this session (the refresh cookie's); without one, nothing to end", api_logout, false,
       .op = "logout", .tag = "auth", .cookie = "refresh",
       .responses = { { 204, NULL, "Logged out (also when there was no session); the cookie is cleared" }, R_ORIGIN, API_R_BUSY,
                      API_R_INTERNAL } },
     { HTTP_POST, "/api/auth/logout-all", "End every session of the account", api_logout_all, true, .op = "logoutAll", .tag = "auth",
-      .responses = { { 204, NULL, "Every session ended; the cookie is cleared" }, API_R_UNAUTHORIZED, API_R_BUSY, API_R_INTERNAL } },
+      .responses = { { 204, NULL, "Every session ended, this one too: refresh tokens revoked, access tokens void, open sockets closed "
+                                  "(4001 session ended); the cookie is cleared" }, API_R_UNAUTHORIZED, API_R_BUSY, API_R_INTERNAL } },
     { HTTP_GET, "/api/auth/sessions",
       "The account's live sessions; `current` marks this one when the refresh cookie comes along (it is optional)", api_sessions,
       true, .op = "listSessions", .tag = "auth",
