@@ -336,3 +336,29 @@ test('SIGKILL during a burst of registrations loses no acknowledged account', as
     await b.stop();
   }
 });
+
+test('every cookie-authenticated route refuses a missing or foreign Origin (from the OpenAPI document)', async () => {
+  const s = ctx.server;
+  const doc = (await call(s, 'GET', '/api/openapi.json')).json;
+  const routes = [];
+  for (const [path, ops] of Object.entries(doc.paths)) {
+    for (const [method, op] of Object.entries(ops)) {
+      if ((op.security ?? []).some((r) => 'refreshCookie' in r)) routes.push([method.toUpperCase(), path]);
+    }
+  }
+  // the ones known today; a new cookie route is checked too without being listed here
+  for (const known of [['POST', '/api/auth/refresh'], ['POST', '/api/auth/logout']]) {
+    assert.ok(routes.some(([m, p]) => m === known[0] && p === known[1]), `${known.join(' ')} is marked as a cookie route`);
+  }
+  for (const [method, path] of routes) {
+    const { cookie } = await register(s);
+    const target = path.replace(/\{[^}]+\}/g, '1');
+    for (const origin of [undefined, 'https://evil.example', `http://127.0.0.1:${s.httpsPort}`, 'null']) {
+      const r = await call(s, method, target, { cookie: cookie.cookie, origin, body: method === 'GET' ? undefined : {} });
+      assert.equal(r.status, 403, `${method} ${path} with Origin ${origin}: ${r.status} ${r.text}`);
+      assert.equal(r.json?.error?.code, 'origin_not_allowed');
+    }
+    // the refused attempts did not spend or end the session
+    assert.equal((await call(s, 'POST', '/api/auth/refresh', { cookie: cookie.cookie, origin: s.origin })).status, 200, `${method} ${path}`);
+  }
+});
