@@ -13,6 +13,8 @@
 #include "jwtcache.h"
 #include "match.h"
 #include "presence.h"
+#include "quickplay.h"
+#include "rematch.h"
 #include "config.h"
 #include "metrics.h"
 #include "pool.h"
@@ -34,6 +36,8 @@ typedef struct {
     dbpool_t *dbpool;           /* database pool */
     presence_t *presence;       /* online users, the app WebSocket /ws/ */
     matches_t *matches;         /* the live remote games (/ws/game/<id>/) */
+    quickplay_t *quickplay;     /* the quick-play queue */
+    rematch_t *rematches;       /* rematch offers after games */
     pool_t *hash_pool;          /* Argon2id, bounded queue */
     uint8_t secret[AUTH_SECRET_BYTES];
     jwtcache_t *tokens;         /* access tokens already verified; app_init() */
@@ -51,6 +55,11 @@ void app_fini(app_t *a);
 /* live/match's on_over (ctx: the app_t): stores the game's end through the database pool
  * (app_games.c). */
 void app_game_over(void *ctx, const match_result_t *r);
+/* live/match's on_open (ctx: the app_t): the players leave the quick-play queue, their friends
+ * see them "in a game" (app_games.c). */
+void app_game_open(void *ctx, int64_t game_id, const int64_t user[2]);
+/* presence's offline hook (ctx: the app_t): a user without a /ws/ tab leaves the queue. */
+void app_user_offline(void *ctx, int64_t uid);
 /* Before the server starts: games a crash left running become interrupted. A message in
  * err on failure. */
 int app_games_recover(const char *database_url, char *err, size_t errlen);

@@ -40,8 +40,25 @@ _Static_assert((int)MATCH_END_SCORE == (int)MATCHREC_END_SCORE && (int)MATCH_END
                    (int)MATCH_END_INTERRUPTED == (int)MATCHREC_END_INTERRUPTED,
                "the two enums of how a game ended must agree");
 
+void app_game_open(void *ctx, int64_t game_id, const int64_t user[2]) {
+    (void)game_id;
+    app_t *a = ctx;
+    for (int s = 0; s < 2; s++) {
+        if (a->quickplay) quickplay_leave(a->quickplay, user[s]);
+        if (a->presence) presence_game_changed(a->presence, user[s]);
+    }
+}
+
+void app_user_offline(void *ctx, int64_t uid) {
+    app_t *a = ctx;
+    if (a->quickplay) quickplay_leave(a->quickplay, uid);
+}
+
 void app_game_over(void *ctx, const match_result_t *r) {
     app_t *a = ctx;
+    /* after on_over the game is gone from the live set: the friends' frames say in_game null */
+    for (int s = 0; s < 2; s++)
+        if (a->presence) presence_game_changed(a->presence, r->user[s]);
     over_job_t *j = xcalloc(1, sizeof *j);
     matchrec_t *m = &j->rec;
     m->id = r->game_id;

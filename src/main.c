@@ -150,10 +150,18 @@ int main(int argc, char **argv) {
         return 1;
     }
     app.matches = match_create(&(match_deps_t){
-        .secret = app.secret, .resume_seconds = cfg.game_resume_s, .on_over = app_game_over, .ctx = &app,
+        .secret = app.secret, .resume_seconds = cfg.game_resume_s, .on_over = app_game_over, .on_open = app_game_open, .ctx = &app,
     });
     net_timer_t *game_tick = srv_timer_new(srv, match_on_timer, app.matches);
     match_set_timer(app.matches, game_tick);
+    presence_set_matches(app.presence, app.matches);
+    presence_set_offline_hook(app.presence, app_user_offline, &app);
+    app.quickplay = quickplay_create(&(quickplay_deps_t){
+        .db = app.dbpool, .matches = app.matches, .presence = app.presence, .winning_score = cfg.quickplay_winning_score,
+    });
+    net_timer_t *queue_tick = srv_timer_new(srv, quickplay_on_timer, app.quickplay);
+    quickplay_set_timer(app.quickplay, queue_tick);
+    app.rematches = rematch_create(LIM_REMATCH_OFFERS);
     /* Argon2id threads run at a lower CPU priority: a flood of logins must not slow the
      * event loop (and with it chat and games) on a machine with few cores */
     pool_worker_t low_priority = { hash_worker_init, NULL, NULL };
@@ -184,6 +192,7 @@ int main(int argc, char **argv) {
     srv_run(srv);
     log_msg("info", "shutting down");
     presence_stop(app.presence);   /* sockets lws closes from here on must not reach the pools */
+    quickplay_stop(app.quickplay);
     chat_stop(app.chat);
     /* the games ended by on_stop queued their records: give the database threads a moment to
      * write them (pool_destroy drops jobs that never started), then mark whatever is still
@@ -195,7 +204,10 @@ int main(int argc, char **argv) {
     pool_destroy(app.pool);
     srv_destroy(srv);
     srv_timer_free(game_tick);
+    srv_timer_free(queue_tick);
     g_srv = NULL;
+    quickplay_destroy(app.quickplay);
+    rematch_destroy(app.rematches);
     match_destroy(app.matches);
     chat_destroy(app.chat);
     room_reg_destroy(app.rooms);

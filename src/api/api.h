@@ -22,7 +22,9 @@
 #include "metrics.h"
 #include "pool.h"
 #include "presence.h"
+#include "quickplay.h"
 #include "ratemap.h"
+#include "rematch.h"
 #include "room.h"
 
 #define API_VERSION "0.1.0"
@@ -39,6 +41,8 @@ typedef struct api {
     presence_t *presence;         /* online flags */
     bus_t *bus;                   /* every push to a user's tabs ("user:<id>") and to chat rooms */
     matches_t *matches;           /* the live remote games */
+    quickplay_t *quickplay;       /* the quick-play queue */
+    rematch_t *rematches;         /* rematch offers */
     chat_t *chat;                 /* the chat service: posting, notices, live announcements (live/chat.h) */
     const uint8_t *secret;        /* AUTH_SECRET_BYTES: signs access tokens */
     jwtcache_t *tokens;           /* access tokens already verified */
@@ -189,6 +193,7 @@ extern const api_route_t API_SYS_ROUTES[];
 extern const api_route_t API_AUTH_ROUTES[];
 extern const api_route_t API_USER_ROUTES[];
 extern const api_route_t API_GAME_ROUTES[];
+extern const api_route_t API_MM_ROUTES[];
 extern const api_route_t API_CHAT_ROUTES[];
 
 /* Parses the body as a JSON object (Content-Type application/json, at most max bytes); an

@@ -14,6 +14,9 @@
 #include "profile.h"
 #include "social.h"
 #include "matchrec.h"
+#include "glicko.h"
+
+#include <math.h>
 
 #include <inttypes.h>
 #include <sodium.h>
@@ -25,6 +28,7 @@ typedef struct {
     api_job_t base;          /* first: uid (the caller) and target (the {id}) */
     account_t acc, other;
     social_relation_t rel;
+    profile_standing_t standing;
     bool flag;
     char pw[AUTH_PASSWORD_MAX + 1], newpw[AUTH_PASSWORD_MAX + 1];
     size_t pwlen, newpwlen;
@@ -85,11 +89,23 @@ static json_t *public_account(api_t *a, const account_t *u) {
     return public_user(a, u->id, u->username, u->display_name, u->avatar_version, u->last_seen_at);
 }
 
+/* rating (rounded), rating_deviation, provisional, wins, losses and in_game (docs/matchmaking.md) */
+static void standing_json(api_t *a, json_t *o, int64_t id, const profile_standing_t *st) {
+    int64_t game = presence_in_game(a->presence, id);
+    json_object_set_new(o, "rating", json_integer((json_int_t)llround((double)st->rating_milli / 1000.0)));
+    json_object_set_new(o, "rating_deviation", json_integer((json_int_t)llround((double)st->rd_milli / 1000.0)));
+    json_object_set_new(o, "provisional", json_boolean((double)st->rd_milli / 1000.0 > GLICKO_PROVISIONAL_RD));
+    json_object_set_new(o, "wins", json_integer(st->wins));
+    json_object_set_new(o, "losses", json_integer(st->losses));
+    json_object_set_new(o, "in_game", game ? json_integer(game) : json_null());
+}
+
 /* ---- GET /api/users/{id}, GET /api/users/lookup ---- */
 
 static void profile_work(api_job_t *bj, db_t *db) {
     job_t *j = job_of(bj);
-    j->base.rc = profile_get(db, j->base.uid, j->base.target, j->base.target == 0 ? j->display : NULL, &j->other, &j->rel);
+    j->base.rc = profile_get_standing(db, j->base.uid, j->base.target, j->base.target == 0 ? j->display : NULL, &j->other, &j->rel,
+                                      &j->standing);
 }
 
 static void profile_done(api_job_t *bj) {
@@ -98,6 +114,7 @@ static void profile_done(api_job_t *bj) {
     if (!api_db_ok(bj, ANSWERS)) return;
     json_t *o = public_account(j->base.a, &j->other);
     json_object_set_new(o, "relation", json_string(social_relation_name(j->rel)));
+    standing_json(j->base.a, o, j->other.id, &j->standing);
     api_json(j->base.r, 200, o);
     api_job_done(bj);
 }
@@ -107,18 +124,20 @@ static void profiles_run(api_job_t **jobs, int n, db_t *db) {
     int64_t viewers[POOL_BATCH_MAX], ids[POOL_BATCH_MAX];
     account_t *out = xcalloc((size_t)n, sizeof *out);
     social_relation_t rels[POOL_BATCH_MAX];
+    profile_standing_t sts[POOL_BATCH_MAX];
     int rcs[POOL_BATCH_MAX];
     for (int i = 0; i < n; i++) {
         viewers[i] = ((job_t *)jobs[i])->base.uid;
         ids[i] = ((job_t *)jobs[i])->base.target;
     }
-    profile_get_many(db, n, viewers, ids, out, rels, rcs);
+    profile_get_many_standing(db, n, viewers, ids, out, rels, sts, rcs);
     for (int i = 0; i < n; i++) {
         job_t *j = (job_t *)jobs[i];
         j->base.rc = rcs[i];
         if (rcs[i] == 0) {
             j->other = out[i];
             j->rel = rels[i];
+            j->standing = sts[i];
         }
     }
     free(out);

@@ -37,6 +37,7 @@ static const var_doc_t VARS[] = {
     { "AUTH_RATE", "10", "login and registration attempts per minute, per address and per account (1-10000)" },
     { "GAME_RESUME_SECONDS", "30", "seconds a remote player has to reconnect before forfeiting (1-600)" },
     { "GAME_INVITE_SECONDS", "300", "seconds an invite to play stays open (10-86400)" },
+    { "QUICKPLAY_WINNING_SCORE", "5", "points that win a quick-play game (1-21; the classic preset's 5)" },
     { "ENV_FILE", ".env", "file read for variables not set in the environment" },
 };
 
@@ -124,6 +125,7 @@ int config_load(config_t *cfg, config_lookup_fn lookup, void *ctx, char *err, si
     LONG("AUTH_RATE", 10, 1, 10000, auth_rate);
     LONG("GAME_RESUME_SECONDS", LIM_GAME_RESUME_DEFAULT_S, 1, 600, game_resume_s);
     LONG("GAME_INVITE_SECONDS", LIM_GAME_INVITE_DEFAULT_S, 10, 86400, game_invite_s);
+    LONG("QUICKPLAY_WINNING_SCORE", 5, 1, 21, quickplay_winning_score);
 #undef LONG
     if (cfg->http_port == cfg->https_port)
         return fail(err, errlen, "HTTP_PORT", "must differ from HTTPS_PORT", lookup(ctx, "HTTP_PORT") ? lookup(ctx, "HTTP_PORT") : "4444");

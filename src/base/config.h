@@ -26,6 +26,7 @@ typedef struct {
     int chat_rate;              /* chat messages/s per user, burst 2x; 0 = unlimited */
     int game_resume_s;          /* GAME_RESUME_SECONDS: a dropped player's time to come back */
     int game_invite_s;          /* GAME_INVITE_SECONDS: how long an invite to play stays open */
+    int quickplay_winning_score;   /* QUICKPLAY_WINNING_SCORE: points that win a quick-play game */
     bool access_log;
     char database_url[1024];    /* postgres://... or a SQLite file path */
     char jwt_secret[80];        /* 64 hex digits, or "" = generated under var_dir */

@@ -71,7 +71,9 @@
     /* remote matches (live/match, model/matchrec): -700 .. -799 */                                     \
     X(MATCH_E_BUSY, -700, "a player is already in a live game")                                        \
     X(MATCH_E_NOT_PLAYER, -701, "not a player of this game")                                           \
-    X(MATCH_E_OVER, -702, "the game is over or does not exist")
+    X(MATCH_E_OVER, -702, "the game is over or does not exist")                                      \
+    X(MATCH_E_QUEUED, -703, "already in the quick-play queue")                                         \
+    X(MATCH_E_EXPIRED, -704, "the game ended too long ago for a rematch")
 
 enum {
     ERR_OK = 0,

@@ -52,6 +52,10 @@
 #define LIM_GAME_FRAMES_PER_S     120       /* client frames per second on a game socket: more, close 4429 */
 #define LIM_GAME_FRAME_BYTES      64        /* a client frame on a game socket: more, close 4413 */
 #define LIM_GAME_LOG_INPUTS       65536u    /* input changes kept per game (the replay); past it the game is void */
+#define LIM_QUEUE_ENTRIES         100000    /* quick-play queue entries (one per account); past it POST /api/queue answers 503 */
+#define LIM_QUEUE_BLOCKS          1000      /* blocks (either way) an entry carries; more are not looked at */
+#define LIM_QUEUE_PAIRINGS        64        /* pairs being made into games at once (database jobs) */
+#define LIM_REMATCH_OFFERS        4096      /* rematch offers held at once (60 s each) */
 
 /* Worker pool */
 #define LIM_POOL_THREADS_DEFAULT  4

@@ -415,6 +415,14 @@ bool match_user_busy(const matches_t *m, int64_t uid) {
     return false;
 }
 
+int64_t match_user_game(const matches_t *m, int64_t uid) {
+    for (size_t i = 0; i < m->n; i++) {
+        const mgame_t *g = m->games[i];
+        if (!g->over && (g->seat[0].uid == uid || g->seat[1].uid == uid)) return g->id;
+    }
+    return 0;
+}
+
 int match_open(matches_t *m, int64_t game_id, const int64_t user[2], const char *const names[2], const game_options_t *opt) {
     if (user[0] == user[1] || game_options_validate(opt) != GAME_OPT_OK || find(m, game_id)) return ERR_INVALID;
     if (match_user_busy(m, user[0]) || match_user_busy(m, user[1])) return MATCH_E_BUSY;
@@ -442,6 +450,7 @@ int match_open(matches_t *m, int64_t game_id, const int64_t user[2], const char 
     }
     m->games[m->n++] = g;
     rearm(m);
+    if (m->d.on_open) m->d.on_open(m->d.ctx, game_id, user);
     return 0;
 }
 

@@ -76,6 +76,9 @@ typedef struct {
     net_timer_t *timer;           /* the tick timer, fn = match_on_timer, arg = the matches_t (or NULL and match_set_timer) */
     int resume_seconds;           /* GAME_RESUME_SECONDS */
     void (*on_over)(void *ctx, const match_result_t *r);   /* once per game, on the loop */
+    /* once per game, at the end of match_open (the game is live: match_user_game finds it);
+     * may be NULL */
+    void (*on_open)(void *ctx, int64_t game_id, const int64_t user[2]);
     void *ctx;
     uint64_t (*now_us)(void);     /* CLOCK_MONOTONIC µs; NULL: now_mono_us (tests pass a fake) */
     uint32_t log_max;             /* input-log records past which a game is void; 0: LIM_GAME_LOG_INPUTS (tests lower it) */
@@ -99,6 +102,8 @@ void match_destroy(matches_t *m);
 int match_open(matches_t *m, int64_t game_id, const int64_t user[2], const char *const names[2], const game_options_t *opt);
 /* uid is a player of a live game. */
 bool match_user_busy(const matches_t *m, int64_t uid);
+/* The live game uid plays in, or 0. */
+int64_t match_user_game(const matches_t *m, int64_t uid);
 /* uid resigns: the opponent wins (on_over is called before it returns). 0, MATCH_E_OVER (no
  * such live game), MATCH_E_NOT_PLAYER. */
 int match_resign(matches_t *m, int64_t game_id, int64_t uid);
@@ -111,6 +116,7 @@ typedef struct {
     bool connected[2];
     game_options_t opt;
     int64_t started_ms;
+    int spectators;               /* sockets watching it */
 } match_info_t;
 /* false: not live. */
 bool match_info(const matches_t *m, int64_t game_id, match_info_t *out);

@@ -19,6 +19,9 @@ struct presence {
     bus_t *bus;
     presence_tab_hooks_t hooks;
     room_reg_t *users;     /* room "u<id>": the user's authenticated tabs */
+    matches_t *matches;    /* in_game; may be NULL */
+    void (*offline)(void *ctx, int64_t uid);
+    void *offline_ctx;
     bool stopped;       /* shutting down: the database pool may be gone */
 };
 
@@ -38,6 +41,7 @@ typedef struct {
     int64_t uid;
     bool online;
     int64_t at;
+    bool game_change;   /* a game started or ended: last_seen_at stays as it is */
     int rc;
     db_rows_t *friends;
 } pjob_t;
@@ -67,6 +71,15 @@ bool presence_online(const presence_t *p, int64_t user_id) {
 
 void presence_set_tab_hooks(presence_t *p, const presence_tab_hooks_t *hooks) { p->hooks = *hooks; }
 
+void presence_set_matches(presence_t *p, matches_t *m) { p->matches = m; }
+
+int64_t presence_in_game(const presence_t *p, int64_t user_id) { return p->matches ? match_user_game(p->matches, user_id) : 0; }
+
+void presence_set_offline_hook(presence_t *p, void (*fn)(void *ctx, int64_t user_id), void *ctx) {
+    p->offline = fn;
+    p->offline_ctx = ctx;
+}
+
 void *presence_tab(const ws_conn_t *c) {
     const pconn_t *pc = ws_data(c);
     return pc && pc->authed ? pc->tab : NULL;
@@ -89,7 +102,7 @@ static void on_user_msg(void *owner, const bus_msg_t *m) {
 
 static int pjob_db(db_t *db, void *arg) {
     pjob_t *j = arg;
-    int rc = j->online ? 0 : profile_touch_seen(db, j->uid, j->at);
+    int rc = j->online || j->game_change ? 0 : profile_touch_seen(db, j->uid, j->at);
     return rc ? rc : social_friend_ids(db, j->uid, &j->friends);
 }
 
@@ -104,10 +117,12 @@ static void pjob_done(void *arg, int status) {
      * tab that closed and reopened at once must not end up "offline" for its friends) */
     bool still_true = j->online == presence_online(j->p, j->uid);
     if (status == 0 && j->rc == 0 && still_true) {
-        char msg[160];
-        int n = j->online ? snprintf(msg, sizeof msg, "{\"type\":\"presence\",\"user_id\":%" PRId64 ",\"online\":true}", j->uid)
-                          : snprintf(msg, sizeof msg, "{\"type\":\"presence\",\"user_id\":%" PRId64 ",\"online\":false,\"last_seen_at\":%" PRId64 "}",
-                                     j->uid, j->at);
+        char msg[192], game[24] = "null";
+        int64_t in_game = presence_in_game(j->p, j->uid);
+        if (in_game) snprintf(game, sizeof game, "%" PRId64, in_game);
+        int n = j->online ? snprintf(msg, sizeof msg, "{\"type\":\"presence\",\"user_id\":%" PRId64 ",\"online\":true,\"in_game\":%s}", j->uid, game)
+                          : snprintf(msg, sizeof msg, "{\"type\":\"presence\",\"user_id\":%" PRId64 ",\"online\":false,\"last_seen_at\":%" PRId64 ",\"in_game\":%s}",
+                                     j->uid, j->at, game);
         for (int i = 0; i < db_rows_count(j->friends); i++) presence_push(j->p, db_rows_int(j->friends, i, 0), span_of(msg, (size_t)n));
     } else if (status == 0 && j->rc != 0) {
         log_msg("warn", "presence of user %" PRId64 " not announced: database error %s", j->uid, err_name(j->rc));
@@ -118,18 +133,23 @@ static void pjob_done(void *arg, int status) {
 
 void presence_stop(presence_t *p) { p->stopped = true; }
 
-static void announce(presence_t *p, int64_t uid, bool online) {
+static void announce_change(presence_t *p, int64_t uid, bool online, bool game_change) {
     if (p->stopped) return;
     pjob_t *j = xcalloc(1, sizeof *j);
     j->p = p;
     j->uid = uid;
     j->online = online;
     j->at = (int64_t)now_wall_ms();
+    j->game_change = game_change;
     if (pool_submit(dbpool_pool(p->db), pjob_work, pjob_done, j) != 0) {
         log_msg("warn", "presence of user %" PRId64 " not announced: database queue full", uid);
         free(j);
     }
 }
+
+static void announce(presence_t *p, int64_t uid, bool online) { announce_change(p, uid, online, false); }
+
+void presence_game_changed(presence_t *p, int64_t user_id) { announce_change(p, user_id, presence_online(p, user_id), true); }
 
 void presence_on_open(presence_t *p, ws_conn_t *c) {
     pconn_t *pc = xcalloc(1, sizeof *pc);
@@ -181,7 +201,10 @@ void presence_on_close(presence_t *p, ws_conn_t *c) {
         pc->tab = NULL;
         bus_unsubscribe(&pc->user);
         room_leave(&pc->member);
-        if (!presence_online(p, pc->uid)) announce(p, pc->uid, false);   /* last tab */
+        if (!presence_online(p, pc->uid)) {   /* last tab */
+            announce(p, pc->uid, false);
+            if (p->offline) p->offline(p->offline_ctx, pc->uid);
+        }
     }
     free(pc);
     ws_set_data(c, NULL);

@@ -19,6 +19,7 @@
 
 #include "bus.h"
 #include "dbpool.h"
+#include "match.h"
 #include "wsauth.h"
 
 typedef struct presence presence_t;
@@ -52,6 +53,19 @@ void presence_on_close(presence_t *p, ws_conn_t *c);
 void presence_stop(presence_t *p);
 
 bool presence_online(const presence_t *p, int64_t user_id);
+
+/* "In a game" (docs/matchmaking.md "Watching"): with the live games set, presence frames carry
+ * "in_game": the user's live game id or null. m must outlive the presence (or be unset with
+ * NULL before it goes). */
+void presence_set_matches(presence_t *p, matches_t *m);
+/* The live game user_id plays in (0: none, or no matches set). */
+int64_t presence_in_game(const presence_t *p, int64_t user_id);
+/* A game of user_id started or ended: the user's friends get a presence frame with the new
+ * in_game (through the database pool, as online/offline changes). */
+void presence_game_changed(presence_t *p, int64_t user_id);
+/* Called when a user's last /ws/ tab has closed (the quick-play queue lets the user go); one
+ * hook, may be NULL. */
+void presence_set_offline_hook(presence_t *p, void (*fn)(void *ctx, int64_t user_id), void *ctx);
 /* Publishes text (a JSON object) to "user:<id>": every open tab of the user gets it. */
 void presence_push(presence_t *p, int64_t user_id, span_t json);
 

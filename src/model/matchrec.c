@@ -7,12 +7,16 @@
 
 #include <string.h>
 
+#include "glicko.h"
+
 /* The MATCHREC_COL_* columns, in their order. */
 #define MATCHREC_SELECT                                                                                                 \
     "SELECT g.id, g.left_id, g.right_id, g.mode, g.ball_speed, g.paddle_size, g.winning_score, g.map, g.powerups,"    \
     " g.seed, g.status, g.ended_how, g.winner, g.score_left, g.score_right, g.started_at, g.ended_at, g.duration_ms," \
     " g.ticks, g.final_hash, g.rallies, g.longest_rally, g.hits_left, g.hits_right, g.top_speed,"                      \
-    " g.powerups_left, g.powerups_right, length(g.input_log), l.display_name, r.display_name"
+    " g.powerups_left, g.powerups_right, length(g.input_log), l.display_name, r.display_name,"                       \
+    " l.username, r.username, l.avatar_version, r.avatar_version,"                                                   \
+    " g.rating_left_before, g.rating_left_after, g.rating_right_before, g.rating_right_after"
 #define MATCHREC_FROM " FROM games g JOIN users l ON l.id = g.left_id JOIN users r ON r.id = g.right_id"
 
 static const db_sql_t Q_LOCK_USER = {
@@ -49,6 +53,28 @@ static const db_sql_t Q_LIST = {
 static const db_sql_t Q_EXPORT = {
     "matchrec_export",
     MATCHREC_SELECT MATCHREC_FROM " WHERE g.left_id = $1 OR g.right_id = $1 ORDER BY g.started_at, g.id",
+};
+static const db_sql_t Q_COUNT = {
+    "matchrec_count", "SELECT COUNT(*) FROM games WHERE (left_id = $1 OR right_id = $1) AND status <> 0",
+};
+static const db_sql_t Q_RUNNING = {
+    "matchrec_running",
+    MATCHREC_SELECT ", l.rating_milli, l.rd_milli, r.rating_milli, r.rd_milli" MATCHREC_FROM
+    " WHERE g.status = 0 ORDER BY g.started_at DESC, g.id DESC LIMIT $1",
+};
+static const db_sql_t Q_RATING = { "matchrec_rating", "SELECT rating_milli, rd_milli, vol_micro FROM users WHERE id = $1" };
+static const db_sql_t Q_RATE = {
+    "matchrec_rate",
+    "UPDATE users SET rating_milli = $2, rd_milli = $3, vol_micro = $4, rated_games = rated_games + 1 WHERE id = $1",
+};
+static const db_sql_t Q_GAME_RATINGS = {
+    "matchrec_game_ratings",
+    "UPDATE games SET rating_left_before = $2, rating_left_after = $3, rating_right_before = $4, rating_right_after = $5"
+    " WHERE id = $1",
+};
+static const db_sql_t Q_STANDING = {
+    "matchrec_standing",
+    "SELECT rating_milli, rd_milli, vol_micro, rated_games, wins, losses FROM users WHERE id = $1 AND deleted_at IS NULL",
 };
 static const db_sql_t Q_COUNTS = { "matchrec_counts", "SELECT wins, losses FROM users WHERE id = $1" };
 
@@ -121,6 +147,36 @@ static bool outcome_ok(const matchrec_t *m, bool *counts) {
     }
 }
 
+/* Both players' Glicko-2 update for game `id` (seat: the players, left first; winner 0/1),
+ * inside matchrec_finish's transaction, after the counts locked both users rows. */
+static int rate(db_t *db, int64_t id, const int64_t seat[2], int winner) {
+    glicko_t before[2], after[2];
+    int64_t milli[2][3];
+    for (int s = 0; s < 2; s++) {
+        db_val_t u = DB_INT(seat[s]);
+        db_rows_t *r;
+        int rc = db_exec(db, &Q_RATING, &u, 1, &r, NULL);
+        if (rc != 0) return rc;
+        if (db_rows_count(r) != 1) {
+            db_rows_free(r);
+            return ACCOUNT_E_NOTFOUND;
+        }
+        for (int k = 0; k < 3; k++) milli[s][k] = db_rows_int(r, 0, k);
+        db_rows_free(r);
+        before[s] = glicko_from_stored(milli[s][0], milli[s][1], milli[s][2]);
+    }
+    if (glicko_game(&before[0], &before[1], winner == 0 ? 1.0 : 0.0, &after[0], &after[1]) != 0) return DB_EINVAL;
+    int64_t out[2][3];
+    for (int s = 0; s < 2; s++) {
+        glicko_to_stored(&after[s], &out[s][0], &out[s][1], &out[s][2]);
+        db_val_t p[4] = { DB_INT(seat[s]), DB_INT(out[s][0]), DB_INT(out[s][1]), DB_INT(out[s][2]) };
+        int rc = exec_one(db, &Q_RATE, p, 4, ACCOUNT_E_NOTFOUND);
+        if (rc != 0) return rc;
+    }
+    db_val_t g[5] = { DB_INT(id), DB_INT(milli[0][0]), DB_INT(out[0][0]), DB_INT(milli[1][0]), DB_INT(out[1][0]) };
+    return exec_one(db, &Q_GAME_RATINGS, g, 5, MATCH_E_OVER);
+}
+
 int matchrec_finish(db_t *db, const matchrec_t *m) {
     bool counts;
     if (!outcome_ok(m, &counts)) return DB_EINVAL;
@@ -149,6 +205,7 @@ int matchrec_finish(db_t *db, const matchrec_t *m) {
             db_val_t u = DB_INT(order[i]);
             if ((rc = exec_one(db, order[i] == winner ? &Q_WIN : &Q_LOSS, &u, 1, ACCOUNT_E_NOTFOUND)) != 0) goto fail;
         }
+        if ((rc = rate(db, m->id, seat, m->winner)) != 0) goto fail;
     }
     return db_commit(db);
 fail:
@@ -206,6 +263,13 @@ void matchrec_read(const db_rows_t *r, int row, matchrec_t *m) {
 #undef I
     copy_name(m->names[0], sizeof m->names[0], r, row, MATCHREC_COL_NAME_LEFT);
     copy_name(m->names[1], sizeof m->names[1], r, row, MATCHREC_COL_NAME_RIGHT);
+    m->rated = !db_rows_null(r, row, MATCHREC_COL_RATING_LEFT_AFTER);
+    if (m->rated) {
+        m->rating_before[0] = db_rows_int(r, row, MATCHREC_COL_RATING_LEFT_BEFORE);
+        m->rating_after[0] = db_rows_int(r, row, MATCHREC_COL_RATING_LEFT_AFTER);
+        m->rating_before[1] = db_rows_int(r, row, MATCHREC_COL_RATING_RIGHT_BEFORE);
+        m->rating_after[1] = db_rows_int(r, row, MATCHREC_COL_RATING_RIGHT_AFTER);
+    }
 }
 
 int matchrec_get(db_t *db, int64_t id, matchrec_t *m, db_rows_t **rows) {
@@ -235,6 +299,23 @@ int matchrec_list_user(db_t *db, int64_t uid, int limit, int offset, db_rows_t *
     return db_exec(db, &Q_LIST, p, 3, rows, NULL);
 }
 
+int matchrec_count_user(db_t *db, int64_t uid, int64_t *total) {
+    db_val_t p = DB_INT(uid);
+    db_rows_t *r;
+    int rc = db_exec(db, &Q_COUNT, &p, 1, &r, NULL);
+    if (rc != 0) return rc;
+    *total = db_rows_int(r, 0, 0);
+    db_rows_free(r);
+    return 0;
+}
+
+int matchrec_list_running(db_t *db, int limit, db_rows_t **rows) {
+    if (limit < 1) limit = 1;
+    if (limit > MATCHREC_LIST_MAX) limit = MATCHREC_LIST_MAX;
+    db_val_t p = DB_INT(limit);
+    return db_exec(db, &Q_RUNNING, &p, 1, rows, NULL);
+}
+
 int matchrec_export_user(db_t *db, int64_t uid, db_rows_t **rows) {
     db_val_t p = DB_INT(uid);
     return db_exec(db, &Q_EXPORT, &p, 1, rows, NULL);
@@ -250,6 +331,19 @@ int matchrec_counts(db_t *db, int64_t uid, int32_t *wins, int32_t *losses) {
         *wins = (int32_t)db_rows_int(r, 0, 0);
         *losses = (int32_t)db_rows_int(r, 0, 1);
     }
+    db_rows_free(r);
+    return rc;
+}
+
+int matchrec_standing(db_t *db, int64_t uid, matchrec_standing_t *out) {
+    db_val_t p = DB_INT(uid);
+    db_rows_t *r;
+    int rc = db_exec(db, &Q_STANDING, &p, 1, &r, NULL);
+    if (rc != 0) return rc;
+    if (db_rows_count(r) == 0) rc = ACCOUNT_E_NOTFOUND;
+    else
+        *out = (matchrec_standing_t){ db_rows_int(r, 0, 0), db_rows_int(r, 0, 1), db_rows_int(r, 0, 2), (int32_t)db_rows_int(r, 0, 3),
+                                      (int32_t)db_rows_int(r, 0, 4), (int32_t)db_rows_int(r, 0, 5) };
     db_rows_free(r);
     return rc;
 }

@@ -47,6 +47,8 @@ typedef struct {
     const uint8_t *log;         /* input log bytes (records of 8 bytes, see docs/interface.md); borrowed */
     size_t log_len;
     char names[2][4 * AUTH_DISPLAY_MAX + 1];   /* display names, filled by matchrec_get/list ("Deleted user" once deleted) */
+    bool rated;                 /* the game moved both players' ratings (read back: matchrec_get/read) */
+    int64_t rating_before[2], rating_after[2];   /* per seat, in thousandths (rated games) */
 } matchrec_t;
 
 /* A new running game of m->user[0] (left) and m->user[1] (right) with m's mode, options and
@@ -68,7 +70,9 @@ int matchrec_create_tx(db_t *db, matchrec_t *m, int64_t now);
  * without such a game, MATCH_E_OVER and nothing changes) gets m's status, ended_how, winner,
  * scores, ended_at, duration_ms, ticks, final_hash, stats and log; a finished game (ended by
  * score, resign or forfeit, with a winner) adds 1 to the winner's wins and 1 to the other's
- * losses. Interrupted and void games change no counts. The players, mode, options, seed and
+ * losses and updates both players' Glicko-2 ratings (glicko_game on the stored values; each
+ * player's rated_games + 1), the row keeping both ratings before and after. Interrupted and
+ * void games change no counts and no ratings. The players, mode, options, seed and
  * started_at are those stored at the start (m's are ignored). DB_EINVAL for an outcome that
  * does not hold together: status finished with ended_how score/resign/forfeit and winner 0
  * or 1, interrupted with ended_how interrupted, void with ended_how void, both with winner
@@ -96,6 +100,8 @@ enum {
     MATCHREC_COL_TICKS, MATCHREC_COL_FINAL_HASH, MATCHREC_COL_RALLIES, MATCHREC_COL_LONGEST_RALLY,
     MATCHREC_COL_HITS_LEFT, MATCHREC_COL_HITS_RIGHT, MATCHREC_COL_TOP_SPEED, MATCHREC_COL_POWERUPS_LEFT, MATCHREC_COL_POWERUPS_RIGHT,
     MATCHREC_COL_LOG_LEN, MATCHREC_COL_NAME_LEFT, MATCHREC_COL_NAME_RIGHT,
+    MATCHREC_COL_USERNAME_LEFT, MATCHREC_COL_USERNAME_RIGHT, MATCHREC_COL_AVATAR_LEFT, MATCHREC_COL_AVATAR_RIGHT,
+    MATCHREC_COL_RATING_LEFT_BEFORE, MATCHREC_COL_RATING_LEFT_AFTER, MATCHREC_COL_RATING_RIGHT_BEFORE, MATCHREC_COL_RATING_RIGHT_AFTER,
     MATCHREC_COLS_N
 };
 void matchrec_read(const db_rows_t *r, int row, matchrec_t *m);
@@ -104,6 +110,12 @@ void matchrec_read(const db_rows_t *r, int row, matchrec_t *m);
  * started_at, then id): rows of the MATCHREC_COL_* columns above. limit is clamped to
  * 1 .. MATCHREC_LIST_MAX, a negative offset counts as 0. */
 int matchrec_list_user(db_t *db, int64_t uid, int limit, int offset, db_rows_t **rows);
+/* How many rows matchrec_list_user pages through (the user's games that are not running). */
+int matchrec_count_user(db_t *db, int64_t uid, int64_t *total);
+/* Running games, newest first, at most `limit` (clamped to 1 .. MATCHREC_LIST_MAX): the
+ * MATCHREC_COL_* columns, then the players' ratings and RDs in thousandths
+ * (MATCHREC_COLS_N + 0..3: left rating, left RD, right rating, right RD). */
+int matchrec_list_running(db_t *db, int limit, db_rows_t **rows);
 /* For the account export: every game of the user, running ones too, oldest first, no
  * paging; the same columns as matchrec_list_user (no log bytes). */
 int matchrec_export_user(db_t *db, int64_t uid, db_rows_t **rows);
@@ -111,5 +123,13 @@ int matchrec_export_user(db_t *db, int64_t uid, db_rows_t **rows);
 /* The user's counts (users.wins, users.losses). ACCOUNT_E_NOTFOUND without such a user
  * (deleted users keep theirs). */
 int matchrec_counts(db_t *db, int64_t uid, int32_t *wins, int32_t *losses);
+
+/* A user's standing: the stored Glicko-2 values (glicko.h), rated games, wins and losses. */
+typedef struct {
+    int64_t rating_milli, rd_milli, vol_micro;
+    int32_t rated_games, wins, losses;
+} matchrec_standing_t;
+/* ACCOUNT_E_NOTFOUND without such a live (not deleted) user. */
+int matchrec_standing(db_t *db, int64_t uid, matchrec_standing_t *out);
 
 #endif

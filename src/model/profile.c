@@ -11,9 +11,16 @@
 /* A live user's public columns and the viewer's ($2) relation to them (0: the viewer). */
 #define PROFILE_SQL(WHERE)                                                                             \
     "SELECT " ACCOUNT_PUBLIC_COLS ", CASE WHEN users.id = $2 THEN 0 ELSE " SOCIAL_RELATION_SQL("$2", "users.id") \
-    " END FROM users WHERE " WHERE " AND users.deleted_at IS NULL"
+    " END, users.wins, users.losses, users.rating_milli, users.rd_milli FROM users WHERE " WHERE " AND users.deleted_at IS NULL"
 static const db_sql_t Q_PROFILE_ID = { "profile_by_id", PROFILE_SQL("users.id = $1") };
 static const db_sql_t Q_PROFILE_DISPLAY = { "profile_by_display", PROFILE_SQL("users.display_key = $1") };
+static const db_sql_t Q_SEARCH = {
+    "profile_search",
+    "SELECT " ACCOUNT_PUBLIC_COLS ", users.rating_milli, users.rd_milli FROM users"
+    " WHERE users.deleted_at IS NULL AND users.display_key LIKE $1 ESCAPE '!'"
+    " ORDER BY CASE WHEN users.display_key LIKE $2 ESCAPE '!' THEN 0 ELSE 1 END, length(users.display_key), users.display_key"
+    " LIMIT $3",
+};
 static const db_sql_t Q_TAKEN_DISPLAY = { "profile_taken_display", "SELECT 1 FROM users WHERE display_key = $1 AND id <> $2" };
 static const db_sql_t Q_TAKEN_EMAIL = { "profile_taken_email", "SELECT 1 FROM users WHERE email_key = $1 AND id <> $2" };
 static const db_sql_t Q_SET_DISPLAY = {
@@ -46,15 +53,23 @@ static const db_sql_t Q_ANONYMISE = {
 static db_val_t text(const char *s) { return DB_TEXT(s, strlen(s)); }
 
 /* A profile statement's result: ACCOUNT_E_NOTFOUND without a row. */
-static int profile_of(const db_rows_t *r, account_t *out, social_relation_t *rel) {
+static int profile_of(const db_rows_t *r, account_t *out, social_relation_t *rel, profile_standing_t *st) {
     if (db_rows_count(r) == 0) return ACCOUNT_E_NOTFOUND;
     account_read(r, 0, out);
     int64_t n = db_rows_int(r, 0, 9);
     *rel = n >= REL_SELF && n <= REL_BLOCKED_BY ? (social_relation_t)n : REL_NONE;
+    if (st)
+        *st = (profile_standing_t){ (int32_t)db_rows_int(r, 0, 10), (int32_t)db_rows_int(r, 0, 11), db_rows_int(r, 0, 12),
+                                    db_rows_int(r, 0, 13) };
     return 0;
 }
 
 int profile_get(db_t *db, int64_t viewer, int64_t id, const char *display_name, account_t *out, social_relation_t *rel) {
+    return profile_get_standing(db, viewer, id, display_name, out, rel, NULL);
+}
+
+int profile_get_standing(db_t *db, int64_t viewer, int64_t id, const char *display_name, account_t *out, social_relation_t *rel,
+                         profile_standing_t *st) {
     db_val_t p[2] = { DB_INT(id), DB_INT(viewer) };
     const db_sql_t *q = &Q_PROFILE_ID;
     char key[4 * AUTH_DISPLAY_MAX + 1];
@@ -68,12 +83,17 @@ int profile_get(db_t *db, int64_t viewer, int64_t id, const char *display_name, 
     db_rows_t *r;
     int rc = db_exec(db, q, p, 2, &r, NULL);
     if (rc != 0) return rc;
-    rc = profile_of(r, out, rel);
+    rc = profile_of(r, out, rel, st);
     db_rows_free(r);
     return rc;
 }
 
 void profile_get_many(db_t *db, int n, const int64_t *viewers, const int64_t *ids, account_t *out, social_relation_t *rels, int *rcs) {
+    profile_get_many_standing(db, n, viewers, ids, out, rels, NULL, rcs);
+}
+
+void profile_get_many_standing(db_t *db, int n, const int64_t *viewers, const int64_t *ids, account_t *out, social_relation_t *rels,
+                               profile_standing_t *sts, int *rcs) {
     for (int at = 0; at < n; at += DB_MANY_MAX) {   /* one db_exec_many per DB_MANY_MAX pairs */
         int k = n - at < DB_MANY_MAX ? n - at : DB_MANY_MAX;
         db_val_t p[2 * DB_MANY_MAX] = { 0 };
@@ -85,10 +105,30 @@ void profile_get_many(db_t *db, int n, const int64_t *viewers, const int64_t *id
         int rc = db_exec_many(db, &Q_PROFILE_ID, p, 2, k, rows, rcs + at);
         for (int i = 0; i < k; i++) {
             if (rc != 0) rcs[at + i] = rc;
-            else if (rcs[at + i] == 0) rcs[at + i] = profile_of(rows[i], &out[at + i], &rels[at + i]);
+            else if (rcs[at + i] == 0) rcs[at + i] = profile_of(rows[i], &out[at + i], &rels[at + i], sts ? &sts[at + i] : NULL);
             if (rc == 0) db_rows_free(rows[i]);
         }
     }
+}
+
+int profile_search(db_t *db, const char *part, int limit, db_rows_t **rows) {
+    char key[4 * AUTH_DISPLAY_MAX + 1], any[2 * sizeof key + 3], prefix[2 * sizeof key + 3];
+    size_t n = strlen(part);
+    if (n >= sizeof key) n = sizeof key - 1;
+    auth_fold(span_of(part, n), key);
+    size_t k = 0;
+    any[k++] = '%';
+    for (const char *c = key; *c; c++) {   /* LIKE's wildcards and the escape itself, literally */
+        if (*c == '%' || *c == '_' || *c == '!') any[k++] = '!';
+        any[k++] = *c;
+    }
+    any[k++] = '%';
+    any[k] = '\0';
+    memcpy(prefix, any + 1, k);            /* without the leading %: starts with */
+    if (limit < 1) limit = 1;
+    if (limit > PROFILE_SEARCH_MAX) limit = PROFILE_SEARCH_MAX;
+    db_val_t p[3] = { text(any), text(prefix), DB_INT(limit) };
+    return db_exec(db, &Q_SEARCH, p, 3, rows, NULL);
 }
 
 int profile_update(db_t *db, int64_t id, const profile_update_t *u, int64_t now) {

@@ -13,13 +13,33 @@
 #include "db.h"
 #include "social.h"
 
-/* A live user's public profile (the email and password hash read as empty) and the
- * viewer's relation to them, in one statement: by id, or when display_name is not NULL by
- * exact case-insensitive display name (id ignored). ACCOUNT_E_NOTFOUND. */
+/* A user's standing, read with the profile: wins, losses and the stored Glicko-2 rating and RD
+ * (thousandths; glicko.h). */
+typedef struct {
+    int32_t wins, losses;
+    int64_t rating_milli, rd_milli;
+} profile_standing_t;
+
+/* A live user's public profile (the email and password hash read as empty), standing (st,
+ * may be NULL) and the viewer's relation to them, in one statement: by id, or when
+ * display_name is not NULL by exact case-insensitive display name (id ignored).
+ * ACCOUNT_E_NOTFOUND. */
 int profile_get(db_t *db, int64_t viewer, int64_t id, const char *display_name, account_t *out, social_relation_t *rel);
+int profile_get_standing(db_t *db, int64_t viewer, int64_t id, const char *display_name, account_t *out, social_relation_t *rel,
+                         profile_standing_t *st);
 /* profile_get by id for n (viewers[i], ids[i]) pairs at once (db_exec_many: on PostgreSQL
- * one round trip per DB_MANY_MAX pairs); rcs[i] is what profile_get would return for pair i. */
+ * one round trip per DB_MANY_MAX pairs); rcs[i] is what profile_get would return for pair i;
+ * sts (may be NULL) gets each standing. */
 void profile_get_many(db_t *db, int n, const int64_t *viewers, const int64_t *ids, account_t *out, social_relation_t *rels, int *rcs);
+void profile_get_many_standing(db_t *db, int n, const int64_t *viewers, const int64_t *ids, account_t *out, social_relation_t *rels,
+                               profile_standing_t *sts, int *rcs);
+
+/* Live users whose display name contains `part` (case-insensitive as auth_fold; LIKE's % and _
+ * in part are matched literally), the best first (a name starting with it, then shorter
+ * names, then by name), at most limit (1 .. PROFILE_SEARCH_MAX): rows of ACCOUNT_PUBLIC_COLS
+ * then rating_milli, rd_milli. */
+#define PROFILE_SEARCH_MAX 20
+int profile_search(db_t *db, const char *part, int limit, db_rows_t **rows);
 
 /* Changes of the own profile; NULL/0 fields stay. A new display name or email that
  * another account holds (any case) → ACCOUNT_E_TAKEN_DISPLAY / ACCOUNT_E_TAKEN_EMAIL. */

@@ -37,6 +37,10 @@ static const db_sql_t Q_BLOCK = {
     "social_block", "INSERT INTO blocks (blocker_id, blocked_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
 };
 static const db_sql_t Q_UNBLOCK = { "social_unblock", "DELETE FROM blocks WHERE blocker_id = $1 AND blocked_id = $2" };
+static const db_sql_t Q_BLOCK_IDS = {
+    "social_block_ids",
+    "SELECT blocked_id FROM blocks WHERE blocker_id = $1 UNION SELECT blocker_id FROM blocks WHERE blocked_id = $1",
+};
 static const db_sql_t Q_BLOCKS = {
     "social_blocks",
     "SELECT u.id, u.username, u.display_name, u.avatar_version, b.created_at FROM blocks b JOIN users u ON u.id = b.blocked_id"
@@ -143,6 +147,11 @@ int social_block(db_t *db, int64_t me, int64_t them, int64_t now) {
 int social_unblock(db_t *db, int64_t me, int64_t them) {
     db_val_t p[2] = { DB_INT(me), DB_INT(them) };
     return db_exec(db, &Q_UNBLOCK, p, 2, NULL, NULL);
+}
+
+int social_block_ids(db_t *db, int64_t me, db_rows_t **rows) {
+    db_val_t p = DB_INT(me);
+    return db_exec(db, &Q_BLOCK_IDS, &p, 1, rows, NULL);
 }
 
 int social_blocks(db_t *db, int64_t me, db_rows_t **rows) {

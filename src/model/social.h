@@ -40,6 +40,8 @@ int social_block(db_t *db, int64_t me, int64_t them, int64_t now);
 int social_unblock(db_t *db, int64_t me, int64_t them);
 /* Rows (user id, username, display_name, avatar_version, created_at). */
 int social_blocks(db_t *db, int64_t me, db_rows_t **rows);
+/* The ids of the users `me` blocks or is blocked by (one column, each once). */
+int social_block_ids(db_t *db, int64_t me, db_rows_t **rows);
 
 /* The relation of user V to another user O (V != O) as a social_relation_t number, in one SQL
  * expression: a block either way first, then the friendship row if any. One statement

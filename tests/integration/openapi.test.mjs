@@ -232,6 +232,28 @@ const EXAMPLES = {
       return { params: { id: g.gameId } };
     },
   },
+  listGames: { build: () => ({ query: { status: 'live' } }) },
+  listUserMatches: { build: () => ({ query: { page: 1, per_page: 5 } }) },
+  searchUsers: { build: ({ other: o }) => ({ query: { search: o.user.display_name.slice(0, 4) } }) },
+  enterQueue: { fresh: true },
+  leaveQueue: {},
+  getQueue: {},
+  // a game the user just resigned: asking for its rematch is an offer
+  rematchGame: {
+    fresh: true,
+    build: async ({ server, user }) => {
+      const gameId = await acceptedBy(server, user);
+      const r = await call(server, 'POST', `/api/games/${gameId}/resign`, { token: user.token });
+      assert.equal(r.status, 204, r.text);
+      for (let i = 0; i < 100; i++) {
+        const s = await call(server, 'GET', `/api/games/${gameId}`, { token: user.token });
+        if (s.json?.status !== 'live') break;
+        await new Promise((res) => setTimeout(res, 50));
+      }
+      return { params: { id: gameId } };
+    },
+  },
+  cancelRematch: {},
   // one live game per account: the call without and the call with credentials share it
   resignGame: {
     fresh: true,

@@ -114,7 +114,7 @@ test('presence: friends see the first tab come online and the last one go offlin
   assert.equal((await friendA()).last_seen_at, null, 'A was never seen');
 
   const a1 = await tab(a);
-  assert.deepEqual(await nextMessage(bTab), { type: 'presence', user_id: a.user.id, online: true });
+  assert.deepEqual(await nextMessage(bTab), { type: 'presence', user_id: a.user.id, online: true, in_game: null });
   assert.equal((await friendA()).online, true, 'GET /api/friends shows A online');
   const profile = await api('GET', `/api/users/${a.user.id}`, b.token);
   assert.equal(profile.json.online, true);
@@ -132,7 +132,7 @@ test('presence: friends see the first tab come online and the last one go offlin
   a2.close(1000);
   await waitClose(a2);
   const off = await nextMessage(bTab);
-  assert.deepEqual(Object.keys(off).sort(), ['last_seen_at', 'online', 'type', 'user_id']);
+  assert.deepEqual(Object.keys(off).sort(), ['in_game', 'last_seen_at', 'online', 'type', 'user_id']);
   assert.equal(off.type, 'presence');
   assert.equal(off.user_id, a.user.id);
   assert.equal(off.online, false);
@@ -149,7 +149,7 @@ test('presence: friends see the first tab come online and the last one go offlin
   // A's tabs hear nothing about A itself. (B's own "online" may reach them: B's tab opened
   // just before A's, and that announcement is sent once the database has listed B's friends.)
   const toA = a1.inbox.concat(a2.inbox).map((m) => JSON.parse(m));
-  for (const m of toA) assert.deepEqual(m, { type: 'presence', user_id: b.user.id, online: true }, 'only B\'s own presence');
+  for (const m of toA) assert.deepEqual(m, { type: 'presence', user_id: b.user.id, online: true, in_game: null }, 'only B\'s own presence');
 });
 
 /** The next message that is not a presence event: those may come and go meanwhile (a

@@ -212,6 +212,7 @@ test('GET /api/users/{id}: the public profile and the relation; 404 for an unkno
   assert.deepEqual(r.json, {
     id: a.user.id, username: a.username, display_name: 'Profile A', avatar_url: a.user.avatar_url,
     online: false, last_seen_at: null, relation: 'none',
+    rating: 1500, rating_deviation: 350, provisional: true, wins: 0, losses: 0, in_game: null,
   });
   assert.equal((await api('GET', `/api/users/${a.user.id}`, a.token)).json.relation, 'self');
   assert.equal((await api('GET', `/api/users/${a.user.id + 100000}`, b.token)).status, 404);

@@ -14,6 +14,7 @@
 
 #include "accounttest.h"
 #include "dbtest.h"
+#include "glicko.h"
 #include "matchrec.h"
 #include "profile.h"
 
@@ -385,7 +386,88 @@ static void run_interrupt(const char *url) {
     db_close(db);
 }
 
+static matchrec_standing_t standing(db_t *db, int64_t u) {
+    matchrec_standing_t st;
+    assert_int_equal(matchrec_standing(db, u, &st), 0);
+    return st;
+}
+
+/* Ratings move with the result, in the same transaction, as glicko_game says on the stored
+ * values; void and interrupted games move nothing; the row keeps before/after. */
+static void run_ratings(const char *url) {
+    db_t *db = fresh(url);
+    int64_t a = add(db, "ann"), b = add(db, "ben");
+    matchrec_standing_t sa = standing(db, a);
+    assert_int_equal(sa.rating_milli, 1500000);
+    assert_int_equal(sa.rd_milli, 350000);
+    assert_int_equal(sa.vol_micro, 60000);
+    assert_int_equal(sa.rated_games, 0);
+    assert_int_equal(matchrec_standing(db, 9999, &sa), ACCOUNT_E_NOTFOUND);
+    /* void and interrupted: nothing */
+    matchrec_t v = start(db, a, b, 1, 1000);
+    ended(&v, MATCHREC_VOID, MATCHREC_END_VOID, -1, NULL, 0, 1500);
+    assert_int_equal(matchrec_finish(db, &v), 0);
+    matchrec_t i = start(db, a, b, 2, 2000);
+    ended(&i, MATCHREC_INTERRUPTED, MATCHREC_END_INTERRUPTED, -1, NULL, 0, 2500);
+    assert_int_equal(matchrec_finish(db, &i), 0);
+    assert_int_equal(standing(db, a).rating_milli, 1500000);
+    assert_int_equal(standing(db, b).rd_milli, 350000);
+    assert_int_equal(standing(db, b).rated_games, 0);
+    db_rows_t *rows;
+    matchrec_t got = get(db, v.id, &rows);
+    assert_false(got.rated);
+    db_rows_free(rows);
+    /* two wins of b (right seat), each computed from the stored values before it */
+    for (int k = 0; k < 2; k++) {
+        matchrec_standing_t x = standing(db, a), y = standing(db, b);
+        glicko_t ga = glicko_from_stored(x.rating_milli, x.rd_milli, x.vol_micro), gb = glicko_from_stored(y.rating_milli, y.rd_milli, y.vol_micro), na, nb;
+        assert_int_equal(glicko_game(&ga, &gb, 0.0, &na, &nb), 0);
+        int64_t ra, da, va, rb, db_, vb;
+        glicko_to_stored(&na, &ra, &da, &va);
+        glicko_to_stored(&nb, &rb, &db_, &vb);
+        matchrec_t g = start(db, a, b, 3 + (uint32_t)k, 3000 + k * 1000);
+        ended(&g, MATCHREC_FINISHED, k ? MATCHREC_END_FORFEIT : MATCHREC_END_SCORE, 1, NULL, 0, 3500 + k * 1000);
+        assert_int_equal(matchrec_finish(db, &g), 0);
+        matchrec_standing_t x2 = standing(db, a), y2 = standing(db, b);
+        assert_int_equal(x2.rating_milli, ra);
+        assert_int_equal(x2.rd_milli, da);
+        assert_int_equal(x2.vol_micro, va);
+        assert_int_equal(y2.rating_milli, rb);
+        assert_int_equal(y2.rd_milli, db_);
+        assert_int_equal(y2.vol_micro, vb);
+        assert_int_equal(x2.rated_games, k + 1);
+        assert_int_equal(y2.wins, k + 1);
+        assert_int_equal(x2.losses, k + 1);
+        assert_true(rb > y.rating_milli && ra < x.rating_milli);
+        got = get(db, g.id, &rows);
+        assert_true(got.rated);
+        assert_int_equal(got.rating_before[0], x.rating_milli);
+        assert_int_equal(got.rating_after[0], ra);
+        assert_int_equal(got.rating_before[1], y.rating_milli);
+        assert_int_equal(got.rating_after[1], rb);
+        db_rows_free(rows);
+        /* a second end changes nothing */
+        assert_int_equal(matchrec_finish(db, &g), MATCH_E_OVER);
+        assert_int_equal(standing(db, b).rating_milli, rb);
+    }
+    /* paging figures */
+    int64_t total = -1;
+    assert_int_equal(matchrec_count_user(db, a, &total), 0);
+    assert_int_equal(total, 4);
+    matchrec_t run = start(db, a, b, 9, 9000);
+    assert_int_equal(matchrec_count_user(db, a, &total), 0);
+    assert_int_equal(total, 4);
+    assert_int_equal(matchrec_list_running(db, 10, &rows), 0);
+    assert_int_equal(db_rows_count(rows), 1);
+    assert_int_equal(db_rows_int(rows, 0, MATCHREC_COL_ID), run.id);
+    assert_int_equal(db_rows_int(rows, 0, MATCHREC_COLS_N), standing(db, a).rating_milli);
+    assert_int_equal(db_rows_int(rows, 0, MATCHREC_COLS_N + 3), standing(db, b).rd_milli);
+    db_rows_free(rows);
+    db_close(db);
+}
+
 BOTH(create_finish)
+BOTH(ratings)
 BOTH(finish_atomic)
 BOTH(interrupt)
 
@@ -395,6 +477,7 @@ int main(void) {
         cmocka_unit_test(test_sqlite_create_finish),   cmocka_unit_test(test_sqlite_finish_atomic),
         cmocka_unit_test(test_sqlite_interrupt),       cmocka_unit_test(test_postgres_create_finish),
         cmocka_unit_test(test_postgres_finish_atomic), cmocka_unit_test(test_postgres_interrupt),
+        cmocka_unit_test(test_sqlite_ratings),         cmocka_unit_test(test_postgres_ratings),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     dbtest_remove(sqlite_path);

@@ -198,7 +198,58 @@ static void run_profile_avatar_delete(const char *url) {
     db_close(db);
 }
 
+static void search_is(db_t *db, const char *part, int n, const char *first, const char *second) {
+    db_rows_t *r;
+    assert_int_equal(profile_search(db, part, 20, &r), 0);
+    assert_int_equal(db_rows_count(r), n);
+    if (n > 0) assert_string_equal(db_rows_text(r, 0, 3, NULL), first);
+    if (n > 1) assert_string_equal(db_rows_text(r, 1, 3, NULL), second);
+    if (n > 0) assert_int_equal(db_rows_int(r, 0, 9), 1500000);   /* the rating follows the public columns */
+    db_rows_free(r);
+}
+
+/* search by part of the display name; blocks either way; standing read with the profile */
+static void run_search_blocks(const char *url) {
+    db_t *db = fresh(url);
+    int64_t a = add(db, "alice"), m = add(db, "Malice"), b = add(db, "bob");
+    add(db, "x%y");
+    add(db, "al_ex");
+    search_is(db, "ali", 2, "alice", "Malice");
+    search_is(db, "ALI", 2, "alice", "Malice");
+    search_is(db, "%", 1, "x%y", NULL);
+    search_is(db, "_", 1, "al_ex", NULL);
+    search_is(db, "!", 0, NULL, NULL);
+    search_is(db, "zz", 0, NULL, NULL);
+    db_rows_t *r;
+    assert_int_equal(profile_search(db, "l", 1, &r), 0);   /* the limit */
+    assert_int_equal(db_rows_count(r), 1);
+    db_rows_free(r);
+    assert_int_equal(profile_delete_account(db, m, 5), 0);   /* deleted users are not found */
+    search_is(db, "ali", 1, "alice", NULL);
+    assert_int_equal(social_block(db, a, b, 1), 0);
+    int64_t c = add(db, "cyd");
+    assert_int_equal(social_block(db, c, a, 1), 0);
+    assert_int_equal(social_block_ids(db, a, &r), 0);
+    assert_int_equal(db_rows_count(r), 2);
+    int64_t x = db_rows_int(r, 0, 0), y = db_rows_int(r, 1, 0);
+    assert_true((x == b && y == c) || (x == c && y == b));
+    db_rows_free(r);
+    assert_int_equal(social_block_ids(db, b, &r), 0);
+    assert_int_equal(db_rows_count(r), 1);
+    assert_int_equal(db_rows_int(r, 0, 0), a);
+    db_rows_free(r);
+    account_t got;
+    social_relation_t rel;
+    profile_standing_t st;
+    assert_int_equal(profile_get_standing(db, b, a, NULL, &got, &rel, &st), 0);
+    assert_int_equal(st.wins, 0);
+    assert_int_equal(st.rating_milli, 1500000);
+    assert_int_equal(st.rd_milli, 350000);
+    db_close(db);
+}
+
 BOTH(friends_and_blocks)
+BOTH(search_blocks)
 BOTH(profile_avatar_delete)
 
 int main(void) {
@@ -208,6 +259,8 @@ int main(void) {
         cmocka_unit_test(test_sqlite_profile_avatar_delete),
         cmocka_unit_test(test_postgres_friends_and_blocks),
         cmocka_unit_test(test_postgres_profile_avatar_delete),
+        cmocka_unit_test(test_sqlite_search_blocks),
+        cmocka_unit_test(test_postgres_search_blocks),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     dbtest_remove(sqlite_path);
