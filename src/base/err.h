@@ -73,7 +73,11 @@
     X(MATCH_E_NOT_PLAYER, -701, "not a player of this game")                                           \
     X(MATCH_E_OVER, -702, "the game is over or does not exist")                                      \
     X(MATCH_E_QUEUED, -703, "already in the quick-play queue")                                         \
-    X(MATCH_E_EXPIRED, -704, "the game ended too long ago for a rematch")
+    X(MATCH_E_EXPIRED, -704, "the game ended too long ago for a rematch")                              \
+    /* second factors (model/twofa): -900 .. -999 */                                                    \
+    X(TWOFA_E_ON, -900, "a second factor is already on")                                               \
+    X(TWOFA_E_OFF, -901, "no second factor is on (or none being set up)")                              \
+    X(TWOFA_E_CHALLENGE, -902, "no such challenge, or it expired, was used or saw too many wrong codes")
 
 enum {
     ERR_OK = 0,
