@@ -301,12 +301,18 @@ int twofa_disable(db_t *db, int64_t uid, span_t code, int64_t now_ms) {
 
 int twofa_login_verify(db_t *db, span_t challenge, span_t code, span_t recovery, int64_t now_ms, account_session_t *s,
                        int64_t *uid, int64_t *sid, int *attempts_left) {
+    return twofa_login_verify_for(db, 0, challenge, code, recovery, now_ms, s, uid, sid, attempts_left);
+}
+
+int twofa_login_verify_for(db_t *db, int64_t expect_uid, span_t challenge, span_t code, span_t recovery, int64_t now_ms,
+                           account_session_t *s, int64_t *uid, int64_t *sid, int *attempts_left) {
     *attempts_left = 0;
     int rc = db_begin(db);
     if (rc != 0) return rc;
     challenge_t c;
     totp_row_t t = { 0 };
-    if ((rc = challenge_get(db, challenge, "login", now_ms, &c)) != 0) return finish(db, rc, false);
+    if ((rc = challenge_get(db, challenge, "login", now_ms, &c)) == 0 && expect_uid && c.uid != expect_uid) rc = TWOFA_E_CHALLENGE;
+    if (rc != 0) return finish(db, rc, false);
     if ((rc = totp_row(db, c.uid, &t)) != 0) {
         if (rc == ACCOUNT_E_NOTFOUND) rc = TWOFA_E_CHALLENGE;   /* the account went meanwhile */
         return finish(db, rc, false);
@@ -340,4 +346,18 @@ int twofa_login_verify(db_t *db, span_t challenge, span_t code, span_t recovery,
     }
     if (rc == 0) *uid = c.uid;
     return finish(db, rc, false);
+}
+
+static const db_sql_t Q_DEL_EMAIL_TOKENS = { "twofa_del_email_tokens", "DELETE FROM email_tokens WHERE user_id = $1" };
+static const db_sql_t Q_FORGET = {
+    "twofa_forget", "UPDATE users SET second_factor = '', totp_enabled = 0, totp_secret = NULL, totp_last_step = 0 WHERE id = $1",
+};
+
+int twofa_delete_user(db_t *db, int64_t uid) {
+    db_val_t u = DB_INT(uid);
+    int rc;
+    if ((rc = db_exec(db, &Q_REC_CLEAR, &u, 1, NULL, NULL)) != 0 || (rc = db_exec(db, &Q_CH_CLEAR, &u, 1, NULL, NULL)) != 0 ||
+        (rc = db_exec(db, &Q_DEL_EMAIL_TOKENS, &u, 1, NULL, NULL)) != 0)
+        return rc;
+    return db_exec(db, &Q_FORGET, &u, 1, NULL, NULL);
 }

@@ -71,5 +71,13 @@ int twofa_disable(db_t *db, int64_t uid, span_t code, int64_t now_ms);
  * says how many remain. TWOFA_E_CHALLENGE, AUTH_E_CODE, AUTH_E_CODE_REUSED. */
 int twofa_login_verify(db_t *db, span_t challenge, span_t code, span_t recovery, int64_t now_ms, account_session_t *s,
                        int64_t *uid, int64_t *sid, int *attempts_left);
+/* The same for a challenge the client names with its account (the API's "<uid>.<token>",
+ * so the account's rate limit applies before any work): another account's → TWOFA_E_CHALLENGE. */
+int twofa_login_verify_for(db_t *db, int64_t expect_uid, span_t challenge, span_t code, span_t recovery, int64_t now_ms,
+                           account_session_t *s, int64_t *uid, int64_t *sid, int *attempts_left);
+
+/* Account deletion (profile_delete_account's transaction): the secret, the factor, recovery
+ * codes, challenges and email tokens go (the user row stays, anonymised). */
+int twofa_delete_user(db_t *db, int64_t uid);
 
 #endif

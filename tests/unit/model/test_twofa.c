@@ -126,6 +126,13 @@ static void run_totp(const char *url) {
     assert_int_equal(twofa_challenge_create(db, uid, "login", NULL, T0, 1000, tok4), 0);
     assert_int_equal(twofa_login_verify(db, S(tok4), NONE, S(rec.codes[1]), T0 + 2000, &s3, &who, &sid, &left), TWOFA_E_CHALLENGE);
     assert_int_equal(twofa_login_verify(db, S("x"), NONE, S(rec.codes[1]), T0, &s3, &who, &sid, &left), TWOFA_E_CHALLENGE);
+    /* named with another account: refused, and nothing spent */
+    char tok5[AUTH_TOKEN_CHARS + 1];
+    assert_int_equal(twofa_challenge_create(db, uid, "login", NULL, T0 + 36000, LIM_TWOFA_CHALLENGE_MS, tok5), 0);
+    assert_int_equal(twofa_login_verify_for(db, uid + 1, S(tok5), NONE, S(rec.codes[1]), T0 + 36000, &s3, &who, &sid, &left),
+                     TWOFA_E_CHALLENGE);
+    assert_int_equal(twofa_status(db, uid, &st), 0);
+    assert_int_equal(st.recovery_left, OTP_RECOVERY_COUNT - 1);
 
     /* disabling: a replayed code refused, a recovery code accepted; everything goes */
     assert_int_equal(twofa_disable(db, uid, S(next), T0 + 40000), AUTH_E_CODE_REUSED);
