@@ -397,7 +397,7 @@ static void api_twofa_verify(api_t *a, http_req_t *r, int64_t id) {
     job_t *j = job_new(a, r);
     j->base.target = uid;
     if (shaped) snprintf(j->challenge, sizeof j->challenge, "%.*s", AUTH_TOKEN_CHARS, ch.ptr + dot + 1);
-    snprintf(j->code, sizeof j->code, "%.*s", (int)(code.len < sizeof j->code ? code.len : 0), code.ptr);
+    if (code.len < sizeof j->code) snprintf(j->code, sizeof j->code, "%.*s", (int)code.len, code.ptr);
     j->recovery = recovery;
     json_decref(body);
     new_session(j);

@@ -183,9 +183,9 @@ static job_t *code_job(api_t *a, http_req_t *r, bool challenge, bool password) {
     }
     job_t *j = (job_t *)api_job_start(a, r, false, 0, &JOB);
     j->base.uid = uid;
-    snprintf(j->code, sizeof j->code, "%.*s", (int)(code.len < sizeof j->code ? code.len : 0), code.ptr);
-    snprintf(j->challenge, sizeof j->challenge, "%.*s", (int)(ch.len == AUTH_TOKEN_CHARS ? ch.len : 0), ch.ptr);
-    if (pw.len <= AUTH_PASSWORD_MAX) {
+    if (code.len < sizeof j->code) snprintf(j->code, sizeof j->code, "%.*s", (int)code.len, code.ptr);
+    if (ch.len == AUTH_TOKEN_CHARS) snprintf(j->challenge, sizeof j->challenge, "%.*s", (int)ch.len, ch.ptr);
+    if (pw.len > 0 && pw.len <= AUTH_PASSWORD_MAX) {
         memcpy(j->pw, pw.ptr, pw.len);
         j->pwlen = pw.len;
     }

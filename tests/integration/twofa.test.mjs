@@ -24,9 +24,9 @@ before(async () => {
   });
 });
 after(async () => {
-  await server?.stop();
+  sink?.stop();   // first: a live sink would keep the test process alive if stop() throws
   fixture?.cleanup();
-  sink?.stop();
+  await server?.stop();
 });
 
 const refresh = (res) => [].concat(res.headers['set-cookie'] || []).find((c) => c.startsWith('refresh='));
