@@ -146,9 +146,17 @@ int main(int argc, char **argv) {
         return 1;
     }
     srv_add_pool(srv, dbpool_pool(app.dbpool));
+    app.revoked = revmap_create();
+    if (app_sessions_load(cfg.database_url, app.revoked, err, sizeof err) != 0) {
+        log_msg("error", "database: %s", err);
+        return 1;
+    }
+    app.guard = sessguard_create(app.revoked);
     app.presence = presence_create(app.dbpool, app.secret, app.bus);
+    presence_set_guard(app.presence, app.guard);
     app.chat = chat_create(&(chat_deps_t){
         .bus = app.bus, .db = app.dbpool, .rooms = app.rooms, .secret = app.secret, .rate_per_sec = cfg.chat_rate,
+        .guard = app.guard,
     });
     presence_set_tab_hooks(app.presence, &(presence_tab_hooks_t){ app.chat, chat_tab_open, chat_tab_deliver, chat_tab_close });
     if (app_games_recover(cfg.database_url, err, sizeof err) != 0) {
@@ -156,7 +164,7 @@ int main(int argc, char **argv) {
         return 1;
     }
     app.matches = match_create(&(match_deps_t){
-        .secret = app.secret, .resume_seconds = cfg.game_resume_s, .on_over = app_game_over, .on_open = app_game_open, .ctx = &app,
+        .secret = app.secret, .guard = app.guard, .resume_seconds = cfg.game_resume_s, .on_over = app_game_over, .on_open = app_game_open, .ctx = &app,
     });
     net_timer_t *game_tick = srv_timer_new(srv, match_on_timer, app.matches);
     match_set_timer(app.matches, game_tick);
@@ -222,6 +230,8 @@ int main(int argc, char **argv) {
     ratemap_destroy(app.auth_rate);
     ratemap_destroy(app.twofa_rate);
     presence_destroy(app.presence);
+    sessguard_destroy(app.guard);
+    revmap_destroy(app.revoked);
     bus_destroy(app.bus);
     avatar_shutdown();
     auth_common_free(app.common);

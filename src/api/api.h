@@ -26,6 +26,7 @@
 #include "ratemap.h"
 #include "rematch.h"
 #include "room.h"
+#include "sessguard.h"
 
 #define API_VERSION "0.1.0"
 
@@ -46,6 +47,7 @@ typedef struct api {
     chat_t *chat;                 /* the chat service: posting, notices, live announcements (live/chat.h) */
     const uint8_t *secret;        /* AUTH_SECRET_BYTES: signs access tokens */
     jwtcache_t *tokens;           /* access tokens already verified */
+    sessguard_t *guard;           /* ended sessions: the revmap jwtcache honours, the sockets by user */
     const auth_common_t *common;  /* refused passwords */
     ratemap_t *auth_rate;         /* login/register attempts by address and by account */
     ratemap_t *twofa_rate;        /* second-factor codes tried, by address and by account */
@@ -131,6 +133,7 @@ struct api_job {
     api_t *a;
     http_req_t *r;
     int64_t uid;        /* the caller (api_job_start with auth), else 0 */
+    int64_t sid;        /* the caller's session (its access token's sid claim; 0: none) */
     int64_t target;     /* the route's {id} */
     void (*work)(api_job_t *j, db_t *db);
     const api_batch_t *kind;
@@ -236,8 +239,21 @@ void api_busy(http_req_t *r);
 /* 429 with Retry-After. */
 void api_too_many(http_req_t *r, int retry_after_s);
 
-/* The user id of a valid bearer access token, or 0 after answering 401 itself. */
+/* The user id of a valid bearer access token, or 0 after answering 401 itself (a token
+ * issued before its user's sessions ended is not valid: "unauthorized"). */
 int64_t api_require_user(api_t *a, http_req_t *r);
+/* The same, with the token's claims into *claims (may be NULL). */
+int64_t api_require_claims(api_t *a, http_req_t *r, auth_claims_t *claims);
+
+/* Ends every session of user uid but session keep_sid's (0: every one, the caller's too):
+ * password change, logout-all, second factor on or off, ban, account deletion.
+ * At once, on the loop: access tokens issued before now are void (sessguard/revmap) and the
+ * user's sockets of other sessions are closed (4001 "session ended"). Then on the database
+ * pool: account_sessions_end (refresh tokens revoked, users.tokens_valid_after), and on the
+ * loop again the same with the database's T. Then done(ctx, rc) on the loop (rc 0, ERR_FULL
+ * when the pool refused the job, or a DB_E* code); done may be NULL. Answer the request in
+ * done: once it runs, no other session can refresh. */
+void api_sessions_end(api_t *a, int64_t uid, int64_t keep_sid, void (*done)(void *ctx, int rc), void *ctx);
 
 /* The value of cookie `name` (reqparse_cookie: copied into out, at most cap-1 bytes);
  * false if absent. */

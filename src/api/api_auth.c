@@ -34,7 +34,10 @@ typedef struct {
     account_session_t sess;
     char token[AUTH_TOKEN_CHARS + 1];
     char old_hash[AUTH_TOKEN_HASH_HEX + 1];
-    int64_t sid;
+    int64_t sid;                        /* the session's: the access token's sid claim */
+    int64_t iat_ms;                     /* the access token's issue time (0: now) */
+    char next_tok[LIM_REFRESH_GRACE_CHAIN][AUTH_TOKEN_CHARS + 1];   /* refresh: the successors */
+    char next_hash[LIM_REFRESH_GRACE_CHAIN][AUTH_TOKEN_HASH_HEX + 1];
     bool found, verified;
     db_rows_t *rows;
     /* the second factor: the login's challenge instead of tokens, and its second step */
@@ -86,7 +89,8 @@ static void clear_refresh_cookie(http_req_t *r) {
 
 /* 200/201 with the user, a fresh access token and the refresh cookie. */
 static void answer_tokens(job_t *j, int status) {
-    char *access = auth_jwt_sign(j->base.a->secret, j->acc.id, j->acc.display_name, (int64_t)(now_wall_ms() / 1000), AUTH_ACCESS_TTL_S);
+    int64_t iat_ms = j->iat_ms ? j->iat_ms : (int64_t)now_wall_ms();
+    char *access = auth_jwt_sign_session(j->base.a->secret, j->acc.id, j->acc.display_name, iat_ms, AUTH_ACCESS_TTL_S, j->sid);
     if (!access) {
         http_respond_error(j->base.r, 500, "internal", "Could not sign the access token.");
         api_job_done(&j->base);
@@ -408,7 +412,15 @@ static void api_twofa_verify(api_t *a, http_req_t *r, int64_t id) {
 
 static void refresh_work(api_job_t *bj, db_t *db) {
     job_t *j = job_of(bj);
-    j->base.rc = account_session_rotate(db, j->old_hash, &j->sess, &j->base.uid, &j->sid);
+    account_rotated_t out = { 0 };
+    j->base.rc = account_session_rotate_ex(db, j->old_hash, &j->sess,
+                                           &(account_rotate_t){ LIM_REFRESH_GRACE_MS, j->next_hash, LIM_REFRESH_GRACE_CHAIN, true }, &out);
+    j->base.uid = out.user_id;
+    j->sid = out.sid;
+    /* the access token counts from the rotation (stamped under the user's row lock): an end
+     * of sessions that committed after it voids it */
+    j->iat_ms = j->sess.now;
+    if (j->base.rc == 0) memcpy(j->token, j->next_tok[out.answer], sizeof j->token);
     if (j->base.rc == 0) {
         j->base.rc = account_get(db, j->base.uid, &j->acc);
         if (j->base.rc == ACCOUNT_E_NOTFOUND) j->base.rc = ACCOUNT_E_REVOKED;   /* the account is gone */
@@ -451,9 +463,20 @@ static void api_refresh(api_t *a, http_req_t *r, int64_t id) {
     if (!api_origin_ok(a, r)) return;
     char hash[AUTH_TOKEN_HASH_HEX + 1];
     if (!cookie_token_hash(r, hash, true)) return;
+    char tok[AUTH_TOKEN_CHARS + 8];
+    api_cookie(r, REFRESH_COOKIE, tok, sizeof tok);   /* present: cookie_token_hash read it */
     job_t *j = job_new(a, r);
     memcpy(j->old_hash, hash, sizeof hash);
     new_session(j);
+    /* the successors are derived, not random (auth_token_next): a rotated token back within
+     * its grace is answered with the very token its first rotation issued */
+    for (int i = 0; i < LIM_REFRESH_GRACE_CHAIN; i++) {
+        auth_token_next(a->secret, span_cstr(i == 0 ? tok : j->next_tok[i - 1]), j->next_tok[i]);
+        auth_token_hash(span_cstr(j->next_tok[i]), j->next_hash[i]);
+    }
+    sodium_memzero(tok, sizeof tok);
+    memcpy(j->token, j->next_tok[0], sizeof j->token);
+    memcpy(j->sess.token_hash, j->next_hash[0], sizeof j->sess.token_hash);
     api_run_db(&j->base, refresh_work, refresh_done);
 }
 
@@ -485,10 +508,22 @@ static void api_logout(api_t *a, http_req_t *r, int64_t id) {
     api_run_db(&j->base, logout_work, no_content_done);
 }
 
-static void logout_all_work(api_job_t *bj, db_t *db) {
-    job_t *j = job_of(bj); j->base.rc = account_sessions_revoke_all(db, j->base.uid, (int64_t)now_wall_ms()); }
+/* Every session, this one too: refresh tokens revoked, access tokens void, sockets closed. */
+static void logout_all_ended(void *ctx, int rc) {
+    job_t *j = ctx;
+    if (rc == ERR_FULL) {
+        api_busy(j->base.r);
+        api_job_done(&j->base);
+        return;
+    }
+    j->base.rc = rc;
+    no_content_done(&j->base);
+}
 
-static void api_logout_all(api_t *a, http_req_t *r, int64_t id) { api_user_db(a, r, id, &JOB, logout_all_work, no_content_done); }
+static void api_logout_all(api_t *a, http_req_t *r, int64_t id) {
+    job_t *j = (job_t *)api_job_start(a, r, true, id, &JOB);
+    if (j) api_sessions_end(a, j->base.uid, 0, logout_all_ended, j);
+}
 
 /* ---- sessions ---- */
 
@@ -589,14 +624,16 @@ const api_route_t API_AUTH_ROUTES[] = {
       .tag = "auth", .cookie = "refresh",
       .responses = { R_TOKENS(200, "A new access token"),
                      { 401, "Error", "refresh_invalid: no, a malformed, expired or revoked refresh cookie (or the account is gone); "
-                                     "refresh_reused: a rotated token came back, so its whole session was ended. Both clear the cookie" },
+                                     "refresh_reused: a rotated token came back from another client or after its 5 s grace, so its whole session was ended "
+                                     "(the same client within the grace gets the current token again: 200). Both clear the cookie" },
                      R_ORIGIN, API_R_BUSY, API_R_INTERNAL } },
     { HTTP_POST, "/api/auth/logout", "End this session (the refresh cookie's); without one, nothing to end", api_logout, false,
       .op = "logout", .tag = "auth", .cookie = "refresh",
       .responses = { { 204, NULL, "Logged out (also when there was no session); the cookie is cleared" }, R_ORIGIN, API_R_BUSY,
                      API_R_INTERNAL } },
     { HTTP_POST, "/api/auth/logout-all", "End every session of the account", api_logout_all, true, .op = "logoutAll", .tag = "auth",
-      .responses = { { 204, NULL, "Every session ended; the cookie is cleared" }, API_R_UNAUTHORIZED, API_R_BUSY, API_R_INTERNAL } },
+      .responses = { { 204, NULL, "Every session ended, this one too: refresh tokens revoked, access tokens void, open sockets closed "
+                                  "(4001 session ended); the cookie is cleared" }, API_R_UNAUTHORIZED, API_R_BUSY, API_R_INTERNAL } },
     { HTTP_GET, "/api/auth/sessions",
       "The account's live sessions; `current` marks this one when the refresh cookie comes along (it is optional)", api_sessions,
       true, .op = "listSessions", .tag = "auth",

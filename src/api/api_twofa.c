@@ -7,8 +7,8 @@
  * per address and per account (a ratemap of its own), on top of a challenge's own limit of
  * LIM_TWOFA_ATTEMPTS wrong codes.
  *
- * Switching a factor on or off must end the user's other sessions (issue 15): see
- * END_OTHER_SESSIONS below. */
+ * Switching a factor on or off ends the user's other sessions (issue 15): refresh tokens
+ * revoked, access tokens void, their sockets closed (api_sessions_end), before the answer. */
 #include "account.h"
 #include "api.h"
 #include "auth.h"
@@ -115,10 +115,25 @@ static json_t *recovery_json(const twofa_recovery_t *rec) {
     return json_pack("{s:o}", "recovery_codes", list);
 }
 
-/* The user's other sessions end when a factor goes on or off (issue 15, "sessions that really
- * end"). END_OTHER_SESSIONS: the call site for the `sess` branch's function, which does not
- * exist on this branch yet. Until it is merged, nothing else is ended here. */
-#define END_OTHER_SESSIONS(db, uid, now_ms) ((void)(db), (void)(uid), (void)(now_ms), 0)
+/* A factor went on or off: every other session of the user ends (the caller's stays), then
+ * the answer (recovery codes, or 204) — or 503 when the pool refused the job, 500/503 on a
+ * database failure. */
+
+static void others_ended(void *ctx, int rc) {
+    job_t *j = ctx;
+    if (rc == ERR_FULL) {
+        api_busy(j->base.r);
+        api_job_done(&j->base);
+        return;
+    }
+    j->base.rc = rc;
+    if (!api_db_ok(&j->base, NULL)) return;
+    if (j->rec.codes[0][0]) api_json(j->base.r, 200, recovery_json(&j->rec));
+    else http_respond(j->base.r, 204, NULL, NULL, 0, HTTP_BODY_BORROW);
+    api_job_done(&j->base);
+}
+
+static void end_other_sessions(job_t *j) { api_sessions_end(j->base.a, j->base.uid, j->base.sid, others_ended, j); }
 
 /* ---- GET /api/auth/2fa ---- */
 
@@ -162,7 +177,8 @@ static void api_totp_setup(api_t *a, http_req_t *r, int64_t id) { api_user_db(a,
 
 /* Reads {code} (and challenge/password when asked) into a new job: NULL when answered. */
 static job_t *code_job(api_t *a, http_req_t *r, bool challenge, bool password) {
-    int64_t uid = api_require_user(a, r);
+    auth_claims_t cl = { 0 };
+    int64_t uid = api_require_claims(a, r, &cl);
     if (!uid) return NULL;
     json_t *body = api_body_object(r, LIM_AUTH_BODY_BYTES);
     if (!body) return NULL;
@@ -183,6 +199,7 @@ static job_t *code_job(api_t *a, http_req_t *r, bool challenge, bool password) {
     }
     job_t *j = (job_t *)api_job_start(a, r, false, 0, &JOB);
     j->base.uid = uid;
+    j->base.sid = cl.sid;
     if (code.len < sizeof j->code) snprintf(j->code, sizeof j->code, "%.*s", (int)code.len, code.ptr);
     if (ch.len == AUTH_TOKEN_CHARS) snprintf(j->challenge, sizeof j->challenge, "%.*s", (int)ch.len, ch.ptr);
     if (pw.len > 0 && pw.len <= AUTH_PASSWORD_MAX) {
@@ -193,11 +210,10 @@ static job_t *code_job(api_t *a, http_req_t *r, bool challenge, bool password) {
     return j;
 }
 
+/* On: the recovery codes are answered once the other sessions have ended. */
 static void enabled_done(api_job_t *bj) {
-    job_t *j = job_of(bj);
     if (!api_db_ok(bj, ANSWERS)) return;
-    api_json(bj->r, 200, recovery_json(&j->rec));
-    api_job_done(bj);
+    end_other_sessions(job_of(bj));
 }
 
 /* ---- POST /api/auth/2fa/totp/enable {code} ---- */
@@ -206,7 +222,6 @@ static void totp_enable_work(api_job_t *bj, db_t *db) {
     job_t *j = job_of(bj);
     int64_t now = (int64_t)now_wall_ms();
     bj->rc = twofa_totp_enable(db, bj->uid, span_cstr(j->code), now, &j->rec);
-    if (bj->rc == 0) bj->rc = END_OTHER_SESSIONS(db, bj->uid, now);
 }
 
 static void api_totp_enable(api_t *a, http_req_t *r, int64_t id) {
@@ -273,7 +288,6 @@ static void email_enable_work(api_job_t *bj, db_t *db) {
     job_t *j = job_of(bj);
     int64_t now = (int64_t)now_wall_ms();
     bj->rc = twofa_email_enable(db, bj->uid, span_cstr(j->challenge), span_cstr(j->code), now, &j->rec);
-    if (bj->rc == 0) bj->rc = END_OTHER_SESSIONS(db, bj->uid, now);
 }
 
 static void api_email_enable(api_t *a, http_req_t *r, int64_t id) {
@@ -297,13 +311,11 @@ static void disable_work(api_job_t *bj, db_t *db) {
     job_t *j = job_of(bj);
     int64_t now = (int64_t)now_wall_ms();
     bj->rc = twofa_disable(db, bj->uid, span_cstr(j->code), now);
-    if (bj->rc == 0) bj->rc = END_OTHER_SESSIONS(db, bj->uid, now);
 }
 
 static void disabled(api_job_t *bj) {
     if (!api_db_ok(bj, ANSWERS)) return;
-    http_respond(bj->r, 204, NULL, NULL, 0, HTTP_BODY_BORROW);
-    api_job_done(bj);
+    end_other_sessions(job_of(bj));   /* then 204 */
 }
 
 static void disable_verified(api_job_t *bj) {

@@ -31,6 +31,7 @@
     X(AUTH_E_EXPIRED, -203, "the token has expired")                                                   \
     X(AUTH_E_INTERNAL, -204, "token signing or checking failed")                                       \
     X(AUTH_E_HASH, -205, "password hashing failed (out of memory)")                                    \
+    X(AUTH_E_REVOKED, -206, "the token was issued before its account's sessions were ended")           \
     X(AUTH_E_CODE, -240, "a wrong one-time code")                                                      \
     X(AUTH_E_CODE_REUSED, -241, "a one-time code that was already used")                               \
     /* accounts and sessions (model/account): -300 .. -399 */                                           \

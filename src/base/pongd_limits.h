@@ -61,6 +61,8 @@
 #define LIM_POOL_THREADS_DEFAULT  4
 #define LIM_POOL_THREADS_MAX      64
 #define LIM_POOL_QUEUE            4096u     /* jobs waiting for a thread */
+#define LIM_REFRESH_GRACE_MS      5000      /* a rotated refresh token, back from the same client this soon: the current one again */
+#define LIM_REFRESH_GRACE_CHAIN   3         /* successors followed within a grace (docs/security.md) */
 #define LIM_JWT_CACHE_SLOTS       4096u     /* verified access tokens remembered (~300 B each) */
 
 /* Shutdown */

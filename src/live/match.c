@@ -25,6 +25,7 @@ typedef struct {
     int seat;
     uint64_t frame_at[LIM_GAME_FRAMES_PER_S]; /* when its last frames arrived (a ring): the flood check */
     uint32_t frame_i;
+    sessguard_node_t guard;
 } mconn_t;
 
 typedef struct {
@@ -515,7 +516,7 @@ static void refuse(matches_t *m, mconn_t *mc, ws_conn_t *c, int code) {
 
 static void authenticate(matches_t *m, ws_conn_t *c, mconn_t *mc, span_t data) {
     wsauth_user_t user;
-    if (!wsauth_frame(m->d.secret, c, data, "log in first", &user)) {
+    if (!wsauth_frame(m->d.secret, c, data, "log in first", &user) || !sessguard_watch(m->d.guard, &mc->guard, c, &user)) {
         mc->refused = true;
         return;
     }
@@ -588,6 +589,7 @@ void match_on_close(matches_t *m, ws_conn_t *c) {
     mconn_t *mc = ws_data(c);
     ws_set_data(c, NULL);
     if (!mc) return;
+    sessguard_forget(&mc->guard);
     mgame_t *g = mc->g;
     if (g && g->seat[mc->seat].conn == c) {
         g->seat[mc->seat].conn = NULL;

@@ -131,6 +131,37 @@ test('register and log in through the forms; a reload keeps the session; log out
   await context.close();
 });
 
+test('the cookie restores the session: cleared storage and a reload, two tabs refreshing at once', async (t) => {
+  const { username, user } = await apiRegister();
+  const { context, page, problems } = await openLoggedIn(username);
+  await withScreenshots(t, async (track) => {
+    track(page);
+    await waitNavName(page, user.display_name);
+    // site storage cleared (no flag left): a reload still finds the session the cookie holds
+    await page.evaluate(() => { localStorage.clear(); sessionStorage.clear(); });
+    await page.reload();
+    await waitNavName(page, user.display_name);
+    // two tabs of one browser load (and so refresh) at the same moment: Web Locks take them
+    // one at a time, and the server's grace covers a request already on its way
+    const second = await context.newPage();
+    track(second);
+    await second.goto(`${ctx.server.base}/`);
+    await waitNavName(second, user.display_name);
+    for (let round = 0; round < 3; round++) {
+      await Promise.all([page.reload(), second.reload()]);
+      await waitNavName(page, user.display_name);
+      await waitNavName(second, user.display_name);
+    }
+    // and the browser is still one session, alive (the other is the API's registration)
+    await page.goto(`${ctx.server.base}/settings`);
+    await waitHeading(page, 'Account settings');
+    await page.waitForSelector('#sessions-list li[data-session-id]');
+    assert.equal(await page.locator('#sessions-list li[data-session-id]').count(), 2);
+    assert.deepEqual(unexpected(problems), []);
+  });
+  await context.close();
+});
+
 test('server field errors are shown next to the fields, in English and in French', async (t) => {
   const taken = unique('Taken');
   await apiRegister({ username: taken });

@@ -188,6 +188,11 @@ const EXAMPLES = {
         const e = await call(server, 'POST', '/api/auth/2fa/totp/enable', { token: user.token, body: { code: totp(s.json.secret) } });
         assert.equal(e.status, 200, e.text);
         recoveryOf.set(user.user.id, e.json.recovery_codes);
+        // switching it on voided the access tokens issued before: the page's refresh
+        const r = await call(server, 'POST', '/api/auth/refresh', { cookie: user.cookie, origin: server.origin });
+        assert.equal(r.status, 200, r.text);
+        user.token = r.json.access_token;
+        user.cookie = [].concat(r.headers['set-cookie']).find((c) => c.startsWith('refresh=')).split(';')[0];
       }
       return { body: { password: user.password, code: recoveryOf.get(user.user.id).shift() } };
     },

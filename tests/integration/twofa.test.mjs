@@ -33,6 +33,18 @@ const refresh = (res) => [].concat(res.headers['set-cookie'] || []).find((c) => 
 const login = (u) => call(server, 'POST', '/api/auth/login', { body: { username: u.username, password: u.password } });
 const verify = (body) => call(server, 'POST', '/api/auth/2fa/verify', { body });
 
+/**
+ * Switching a factor on or off ends the user's other sessions and voids every access token
+ * issued before (docs/security.md): the caller's session stays, and its page gets a new
+ * access token with its refresh cookie, as this does. */
+async function renew(u) {
+  const r = await call(server, 'POST', '/api/auth/refresh', { cookie: u.cookie, origin: server.origin });
+  assert.equal(r.status, 200, r.text);
+  u.token = r.json.access_token;
+  u.cookie = refresh(r).split(';')[0];
+  return u;
+}
+
 /** A new user with TOTP on: { ...user, secret, recovery, step } (step: the enable code's). */
 async function withTotp(prefix = 'tf') {
   const u = await registerUser(server, prefix);
@@ -41,6 +53,7 @@ async function withTotp(prefix = 'tf') {
   const step = stepOf();
   const e = await call(server, 'POST', '/api/auth/2fa/totp/enable', { token: u.token, body: { code: totp(s.json.secret, step) } });
   assert.equal(e.status, 200, e.text);
+  await renew(u);
   return { ...u, secret: s.json.secret, recovery: e.json.recovery_codes, step, enableCode: totp(s.json.secret, step) };
 }
 
@@ -77,11 +90,39 @@ test('TOTP setup: a secret and its otpauth URI; on only with a valid code; ten r
   assert.equal(e.json.recovery_codes.length, 10);
   assert.equal(new Set(e.json.recovery_codes).size, 10);
   for (const c of e.json.recovery_codes) assert.match(c, /^[a-z2-7]{4}(-[a-z2-7]{4}){3}$/);
+  assert.equal((await call(server, 'GET', '/api/auth/2fa', { token: u.token })).status, 401, 'access tokens issued before are void');
+  await renew(u);
   st = await call(server, 'GET', '/api/auth/2fa', { token: u.token });
   assert.deepEqual(st.json, { method: 'totp', totp_pending: false, recovery_codes_left: 10, email_available: true, email_verified: false });
   // on: no second setup, no second enable
   assert.equal((await call(server, 'POST', '/api/auth/2fa/totp/setup', { token: u.token })).json.error.code, 'two_factor_on');
   assert.equal((await call(server, 'POST', '/api/auth/2fa/totp/enable', { token: u.token, body: { code: good } })).status, 409);
+});
+
+test('switching a factor on or off ends every other session (refresh and access tokens refused), not this one', async () => {
+  const u = await registerUser(server, 'tfend');
+  const other = await login(u);   // a second session of the same account
+  assert.ok(other.json.access_token);
+  const s = await call(server, 'POST', '/api/auth/2fa/totp/setup', { token: u.token });
+  const step = stepOf();
+  const e = await call(server, 'POST', '/api/auth/2fa/totp/enable', { token: u.token, body: { code: totp(s.json.secret, step) } });
+  assert.equal(e.status, 200, e.text);
+  assert.equal((await call(server, 'GET', '/api/users/me', { token: other.json.access_token })).status, 401, 'the other access token');
+  const r = await call(server, 'POST', '/api/auth/refresh', { cookie: refresh(other).split(';')[0], origin: server.origin });
+  assert.equal(r.status, 401, 'the other refresh token');
+  await renew(u);   // this session stays: its cookie still refreshes
+  assert.equal((await call(server, 'GET', '/api/users/me', { token: u.token })).status, 200);
+  // a new session (with the second factor), then off from the first one: the new one ends
+  const l = await login(u);
+  const v = await verify({ challenge: l.json.challenge, code: totp(s.json.secret, step + 1) });
+  assert.equal(v.status, 200, v.text);
+  const d = await call(server, 'POST', '/api/auth/2fa/disable', { token: u.token, body: { password: u.password, code: e.json.recovery_codes[0] } });
+  assert.equal(d.status, 204, d.text);
+  assert.equal((await call(server, 'GET', '/api/users/me', { token: v.json.access_token })).status, 401);
+  const vr = await call(server, 'POST', '/api/auth/refresh', { cookie: refresh(v).split(';')[0], origin: server.origin });
+  assert.equal(vr.status, 401, 'the second-factor session ended too');
+  await renew(u);
+  assert.equal((await call(server, 'GET', '/api/users/me', { token: u.token })).status, 200);
 });
 
 test('login with TOTP on: a challenge, not tokens; replay and wrong codes refused; the next step logs in once', async () => {
@@ -168,6 +209,7 @@ test('export shows the factor, never the secret or codes; disabling needs the pa
   assert.equal(d.json.error.code, 'invalid_code');
   d = await call(server, 'POST', '/api/auth/2fa/disable', { token: u.token, body: { password: u.password, code: u.recovery[3] } });
   assert.equal(d.status, 204, d.text);
+  await renew(u);
   assert.deepEqual((await call(server, 'GET', '/api/auth/2fa', { token: u.token })).json.method, 'none');
   assert.ok((await login(u)).json.access_token, 'a plain login again');
   d = await call(server, 'POST', '/api/auth/2fa/disable', { token: u.token, body: { password: u.password, code: u.recovery[4] } });
@@ -193,6 +235,7 @@ test('email codes through the SMTP sink: confirmed by a mailed code, then each l
   e = await call(server, 'POST', '/api/auth/2fa/email/enable', { token: u.token, body: { challenge: s.json.challenge, code: setupCode } });
   assert.equal(e.status, 200, e.text);
   assert.equal(e.json.recovery_codes.length, 10);
+  await renew(u);
   const st = await call(server, 'GET', '/api/auth/2fa', { token: u.token });
   assert.equal(st.json.method, 'email');
   assert.equal(st.json.email_verified, true);

@@ -116,10 +116,10 @@ test('restore: a 401 means logged out, silently, and clears the hint', async () 
   assert.equal(h.timers.size, 0);
 });
 
-test('restore without the hint makes no request; without storage it always asks', async () => {
+test('restore asks the server whatever the storage holds: no hint, no storage, broken storage', async () => {
   const h = harness({ storage: memoryStorage(), routes: { 'POST /api/auth/refresh': () => json(200, tokens(1)) } });
-  assert.equal(await h.session.restore(), 'out');
-  assert.equal(h.calls.length, 0);
+  assert.equal(await h.session.restore(), 'in', 'the cookie restores the session after storage was cleared');
+  assert.equal(h.calls.length, 1);
   const h2 = harness({ storage: null, routes: { 'POST /api/auth/refresh': () => json(200, tokens(1)) } });
   assert.equal(await h2.session.restore(), 'in');
   const broken = { getItem() { throw new Error('denied'); }, setItem() { throw new Error('denied'); }, removeItem() {} };
@@ -157,10 +157,11 @@ test('login failures throw ApiError with the server code and fields; state uncha
       'POST /api/auth/register': () => json(409, { error: { code: 'conflict', message: 'Taken.', fields: { username: 'taken' } } }),
     },
   });
-  await h.session.restore();
+  await h.session.restore();   // one refresh: the cookie decides (none here)
+  const before = h.count('POST /api/auth/refresh');
   await assert.rejects(h.session.login({ username: 'x', password: 'y' }), (e) => e instanceof ApiError && e.status === 401 && e.code === 'invalid_credentials');
   await assert.rejects(h.session.register({ username: 'x' }), (e) => e.status === 409 && e.fields.username === 'taken');
-  assert.equal(h.count('POST /api/auth/refresh'), 0, 'a failed login does not try a refresh');
+  assert.equal(h.count('POST /api/auth/refresh'), before, 'a failed login does not try a refresh');
   assert.equal(h.session.state, 'out');
 });
 

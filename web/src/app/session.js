@@ -5,8 +5,10 @@
 // that the server rotates on every POST /api/auth/refresh; presenting an already rotated
 // token revokes the whole session family, so refreshes are strictly serialized: one request
 // per tab at a time (callers share it), and one per browser at a time across tabs (Web
-// Locks). A flag in localStorage ("a session may exist") spares logged-out visitors a
-// refresh request answered 401 on every page load; it holds no secret.
+// Locks). On load the page always asks (one POST /api/auth/refresh): whatever session the
+// cookie holds is restored, also after site storage was cleared or when a login arrived by
+// a redirect (issue 15). A flag in localStorage ("a session may exist") is still written for
+// older pages; it holds no secret and decides nothing.
 import { localStorageOrNull } from './storage.js';
 
 export const REFRESH_MARGIN_MS = 60_000;   // refresh this long before the access token expires
@@ -105,15 +107,6 @@ export function createSession(deps = {}) {
       } catch (err) {
         console.error('session listener failed', err);
       }
-    }
-  }
-
-  function readHint() {
-    if (!storage) return null;
-    try {
-      return storage.getItem(HINT_KEY) === '1';
-    } catch {
-      return null;
     }
   }
 
@@ -248,12 +241,7 @@ export function createSession(deps = {}) {
   function restore() {
     if (!restoring) {
       restoring = (async () => {
-        if (state === 'unknown' && readHint() === false) {
-          state = 'out';
-          emit();
-        } else if (state === 'unknown') {
-          await refresh();
-        }
+        if (state === 'unknown') await refresh();   // the cookie decides, not a flag
         return state;
       })();
     }
