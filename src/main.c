@@ -2,6 +2,7 @@
 #include "app.h"
 #include "config.h"
 #include "avatar.h"
+#include "mail.h"
 #include "db.h"
 #include "presence.h"
 #include "dbpool.h"
@@ -93,7 +94,11 @@ int main(int argc, char **argv) {
     if (!webroot_find(app.files, SPAN_LIT("/index.html")))
         log_msg("warn", "WEB_ROOT %s has no index.html: run `make web`", cfg.web_root);
     if (!auth_init()) {
-        log_msg("error", "libsodium could not be initialised");
+        log_msg("error", "libsodium or liboath could not be initialised");
+        return 1;
+    }
+    if (!mail_init()) {
+        log_msg("error", "libcurl could not be initialised (mail)");
         return 1;
     }
     if (mkdir(cfg.var_dir, 0700) != 0 && errno != EEXIST) {
@@ -116,6 +121,7 @@ int main(int argc, char **argv) {
         return 1;
     }
     app.auth_rate = ratemap_create(cfg.auth_rate, cfg.auth_rate, LIM_RATEMAP_KEYS);
+    app.twofa_rate = ratemap_create(cfg.twofa_rate, 2.0 * cfg.twofa_rate, LIM_RATEMAP_KEYS);
     if (avatar_init() != 0) {
         log_msg("error", "libvips could not be started (avatars)");
         return 1;
@@ -222,12 +228,14 @@ int main(int argc, char **argv) {
     webroot_free(app.files);
     app_fini(&app);
     ratemap_destroy(app.auth_rate);
+    ratemap_destroy(app.twofa_rate);
     presence_destroy(app.presence);
     sessguard_destroy(app.guard);
     revmap_destroy(app.revoked);
     bus_destroy(app.bus);
     avatar_shutdown();
     auth_common_free(app.common);
+    mail_cleanup();
     log_flush();
     return 0;
 }

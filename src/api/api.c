@@ -230,6 +230,14 @@ void api_run_hash(api_job_t *j, pool_work_fn work, api_step_fn next) {
     }
 }
 
+void api_run_pool(api_job_t *j, pool_work_fn work, api_step_fn next) {
+    j->next = next;
+    if (pool_submit(j->a->pool, work, step_done, j) != 0) {
+        api_busy(j->r);
+        api_job_done(j);
+    }
+}
+
 void api_db_failed(api_job_t *j) {
     if (j->rc == ACCOUNT_E_GONE) http_respond_error(j->r, 401, "unauthorized", "This account no longer exists.");
     else if (j->rc == DB_ECONN || j->rc == DB_EBUSY) api_busy(j->r);

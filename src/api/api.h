@@ -50,6 +50,7 @@ typedef struct api {
     sessguard_t *guard;           /* ended sessions: the revmap jwtcache honours, the sockets by user */
     const auth_common_t *common;  /* refused passwords */
     ratemap_t *auth_rate;         /* login/register attempts by address and by account */
+    ratemap_t *twofa_rate;        /* second-factor codes tried, by address and by account */
     const char *dummy_hash;       /* verified against for unknown names (same cost) */
     /* built by api_create */
     char *index;                  /* GET /api: JSON */
@@ -168,6 +169,8 @@ void api_run_db(api_job_t *j, void (*work)(api_job_t *j, db_t *db), api_step_fn 
 void api_run_db_batch(api_job_t *j, const api_batch_t *kind, api_step_fn next);
 /* Queues work(job, worker) on the hashing pool (bounded), then next on the loop. */
 void api_run_hash(api_job_t *j, pool_work_fn work, api_step_fn next);
+/* The same on the general pool (image decoding, outbound mail). */
+void api_run_pool(api_job_t *j, pool_work_fn work, api_step_fn next);
 /* Answers a failure (401 when the caller's account is gone, 503 when the database is
  * unreachable or busy, else 500) and destroys the job. */
 void api_db_failed(api_job_t *j);
@@ -198,6 +201,18 @@ extern const api_route_t API_USER_ROUTES[];
 extern const api_route_t API_GAME_ROUTES[];
 extern const api_route_t API_MM_ROUTES[];
 extern const api_route_t API_CHAT_ROUTES[];
+extern const api_route_t API_TWOFA_ROUTES[];
+
+/* ---- the second factor (api_twofa.c), shared with the login (api_auth.c) ---- */
+
+/* Whether email codes can be sent (SMTP_URL configured). */
+bool api_twofa_mail_ready(const api_t *a);
+/* Mails a second-factor code to `to` in `lang` (en, fr, ru): for a login, or to confirm the
+ * address when email codes are being switched on. Blocking: general pool only. 0 or ERR_IO. */
+int api_twofa_mail_code(const api_t *a, const char *to, const char *lang, const char *code, bool setup);
+/* Both the address's and the account's budget of code attempts (TWOFA_RATE); answers 429
+ * itself and returns false past either. uid 0: the address only. */
+bool api_twofa_rate_ok(api_t *a, http_req_t *r, int64_t uid);
 
 /* Parses the body as a JSON object (Content-Type application/json, at most max bytes); an
  * empty body is an empty object (so missing fields are reported as "required"). On failure

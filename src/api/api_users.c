@@ -4,6 +4,7 @@
  * Argon2id on the hashing pool; image decoding on the general worker pool), answer from
  * the last completion. Online flags come from presence (loop state) when answering. */
 #include "account.h"
+#include "twofa.h"
 #include "api.h"
 #include "chatstore.h"
 #include "auth.h"
@@ -41,6 +42,7 @@ typedef struct {
     int img_rc;
     int64_t version;
     db_rows_t *rows, *rows2, *rows3, *rows4, *rows5;
+    twofa_status_t tf;       /* the export's second-factor state */
 } job_t;
 
 static void job_destroy(api_job_t *bj) {
@@ -400,7 +402,8 @@ static void export_work(api_job_t *bj, db_t *db) {
     if ((j->base.rc = social_friends(db, j->base.uid, &j->rows2)) != 0) return;
     if ((j->base.rc = social_blocks(db, j->base.uid, &j->rows3)) != 0) return;
     if ((j->base.rc = matchrec_export_user(db, j->base.uid, &j->rows4)) != 0) return;
-    j->base.rc = chatstore_export(db, j->base.uid, &j->rows5);
+    if ((j->base.rc = chatstore_export(db, j->base.uid, &j->rows5)) != 0) return;
+    j->base.rc = twofa_status(db, j->base.uid, &j->tf);
 }
 
 static void export_done(api_job_t *bj) {
@@ -458,6 +461,8 @@ static void export_done(api_job_t *bj) {
                           j->acc.username, "display_name", j->acc.display_name, "email", j->acc.email, "language", j->acc.language,
                           "created_at", (json_int_t)j->acc.created_at, "avatar_version", (json_int_t)j->acc.avatar_version,
                           "sessions", sessions, "friends", friends, "blocked", blocked, "matches", matches, "messages", messages);
+    json_object_set_new(o, "two_factor", json_pack("{s:s, s:i, s:b}", "method", j->tf.factor[0] ? j->tf.factor : "none",
+                                                   "recovery_codes_left", j->tf.recovery_left, "email_verified", j->tf.email_verified_at != 0));
     http_resp_header(j->base.r, "content-disposition", "attachment; filename=\"transcendence-export.json\"");
     api_json(j->base.r, 200, o);
     api_job_done(bj);

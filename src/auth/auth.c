@@ -1,6 +1,7 @@
 /* auth — see auth.h. libsodium: Argon2id, randomness, SHA-256, base64url; libjwt: JWT
  * encoding and signature checks; jansson: reading the JWT header to pin the algorithm. */
 #include "auth.h"
+#include "otp.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,7 +16,7 @@
 #include <unistd.h>
 
 
-bool auth_init(void) { return sodium_init() >= 0; }
+bool auth_init(void) { return sodium_init() >= 0 && otp_init(); }
 
 /* ---- validation ---- */
 

@@ -33,7 +33,7 @@
 
 /* Errors: AUTH_E_* in err.h (the auth range, -200 .. -299). */
 
-/* Once per process, before threads start: initialises libsodium. false on failure. */
+/* Once per process, before threads start: initialises libsodium and liboath (otp.h). false on failure. */
 bool auth_init(void);
 
 /* ---- validation: NULL when valid, else a stable reason code for the JSON error ---- */

@@ -24,14 +24,14 @@ static const db_sql_t Q_FIND_LOGIN = {
 static const db_sql_t Q_GET = { "account_get", "SELECT " USER_COLS " FROM users WHERE id = $1 AND deleted_at IS NULL" };
 static const db_sql_t Q_INSERT_SESSION = {
     "account_insert_session",
-    "INSERT INTO sessions (user_id, family, token_hash, created_at, last_used_at, expires_at, user_agent, address)"
-    " VALUES ($1, $2, $3, $4, $4, $5, $6, $7) RETURNING id",
+    "INSERT INTO sessions (user_id, family, token_hash, created_at, last_used_at, expires_at, user_agent, address, second_factor)"
+    " VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8) RETURNING id",
 };
 static const db_sql_t Q_SESSION_BY_HASH = {
     "account_session_by_hash",
     "SELECT id, user_id, family, COALESCE(rotated_at, 0), COALESCE(revoked_at, 0), expires_at, created_at,"
     " COALESCE(grace_until, 0), user_agent, address,"
-    " (SELECT MIN(f.id) FROM sessions f WHERE f.family = sessions.family)"
+    " (SELECT MIN(f.id) FROM sessions f WHERE f.family = sessions.family), second_factor"
     " FROM sessions WHERE token_hash = $1",
 };
 static const db_sql_t Q_MARK_ROTATED = {
@@ -64,7 +64,7 @@ static const db_sql_t Q_REVOKE_ALL = {
 static const db_sql_t Q_FAMILY_OF = { "account_family_of", "SELECT family FROM sessions WHERE id = $1 AND user_id = $2" };
 static const db_sql_t Q_LIST = {
     "account_list_sessions",
-    "SELECT id, created_at, last_used_at, user_agent, address, family FROM sessions"
+    "SELECT id, created_at, last_used_at, user_agent, address, family, second_factor FROM sessions"
     " WHERE user_id = $1 AND revoked_at IS NULL AND rotated_at IS NULL AND expires_at > $2"
     " ORDER BY last_used_at DESC, id DESC",
 };
@@ -106,10 +106,10 @@ static int exists(db_t *db, const db_sql_t *q, const char *key) {
 }
 
 static int insert_session(db_t *db, int64_t user_id, const char *family, const account_session_t *s, int64_t *session_id) {
-    db_val_t p[7] = { DB_INT(user_id), text(family), text(s->token_hash), DB_INT(s->now), DB_INT(s->expires),
-                      text(s->user_agent), text(s->address) };
+    db_val_t p[8] = { DB_INT(user_id), text(family), text(s->token_hash), DB_INT(s->now), DB_INT(s->expires),
+                      text(s->user_agent), text(s->address), text(s->second_factor) };
     db_rows_t *r;
-    int rc = db_exec(db, &Q_INSERT_SESSION, p, 7, &r, NULL);
+    int rc = db_exec(db, &Q_INSERT_SESSION, p, 8, &r, NULL);
     if (rc != 0) return rc;
     if (session_id) *session_id = db_rows_int(r, 0, 0);
     db_rows_free(r);
@@ -182,6 +182,7 @@ typedef struct {
     char family[AUTH_TOKEN_CHARS + 1];
     char user_agent[ACCOUNT_UA_MAX + 1];
     char address[64];
+    char second_factor[10];
 } srow_t;
 
 /* 1 found, 0 not, or an error. */
@@ -202,6 +203,7 @@ static int session_by_hash(db_t *db, const char *hash, srow_t *o) {
         copy_text(o->user_agent, sizeof o->user_agent, r, 0, 8);
         copy_text(o->address, sizeof o->address, r, 0, 9);
         o->sid = db_rows_int(r, 0, 10);
+        copy_text(o->second_factor, sizeof o->second_factor, r, 0, 11);
     }
     db_rows_free(r);
     return n > 0;
@@ -294,6 +296,7 @@ int account_session_rotate_ex(db_t *db, const char *old_hash, account_session_t 
         rc = ACCOUNT_E_REUSED;
         goto fail;
     }
+    snprintf(s->second_factor, sizeof s->second_factor, "%s", old.second_factor);   /* the successor keeps the login's factor */
     if ((rc = insert_session(db, old.uid, old.family, s, &out->session_id)) != 0) goto fail;
     return db_commit(db);
 fail:

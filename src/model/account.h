@@ -37,6 +37,7 @@ typedef struct {
     char user_agent[ACCOUNT_UA_MAX + 1];
     char address[64];
     int64_t now, expires;
+    char second_factor[10];              /* what the login used: "", "totp", "email", "recovery" (kept on rotation) */
 } account_session_t;
 
 /* Creates the user and its first session in one transaction. Duplicate username, email
@@ -113,7 +114,7 @@ int account_session_revoke(db_t *db, int64_t user_id, int64_t id, int64_t now);
 int account_session_family(db_t *db, int64_t user_id, const char *token_hash, char family[AUTH_TOKEN_CHARS + 1]);
 
 /* The user's live sessions, newest first: rows of (id, created_at, last_used_at,
- * user_agent, address, family) — one row per family (its current token). */
+ * user_agent, address, family, second_factor) — one row per family (its current token). */
 int account_sessions_list(db_t *db, int64_t user_id, int64_t now, db_rows_t **rows);
 
 #endif
