@@ -29,7 +29,7 @@ USES_root  := . api live net model auth db base game
 # mk/forbid/<group>/ that stops the build with #error (the real headers all sit in
 # /usr/include, where no -I order could hide them). mk/forbid/srv/server.h likewise hides
 # net/server.h (starting and stopping the transport) from all but net/ and the root.
-GROUPS      := lws openssl zlib sqlite pq sodium jwt jansson vips
+GROUPS      := lws openssl zlib sqlite pq sodium jwt jansson vips oath curl
 PKG_lws     := libwebsockets
 PKG_openssl := openssl
 PKG_zlib    := zlib
@@ -39,12 +39,14 @@ PKG_sodium  := libsodium
 PKG_jwt     := libjwt
 PKG_jansson := jansson
 PKG_vips    := vips
+PKG_oath    := liboath
+PKG_curl    := libcurl
 LIBS_base  :=
 LIBS_game  :=
 LIBS_net   := lws openssl zlib
 LIBS_db    := sqlite pq
-LIBS_auth  := sodium jwt jansson
-LIBS_model := vips sodium
+LIBS_auth  := sodium jwt jansson oath
+LIBS_model := vips sodium curl
 LIBS_live  := jansson
 LIBS_api   := jansson sodium
 LIBS_root  := jansson

@@ -8,11 +8,11 @@ what="${1:-build}"
 
 pkgs=(make gcc pkg-config curl openssl ca-certificates
       libwebsockets-dev libssl-dev libjansson-dev zlib1g-dev libsqlite3-dev libpq-dev
-      libsodium-dev libjwt-dev libvips-dev
+      libsodium-dev libjwt-dev libvips-dev liboath-dev libcurl4-openssl-dev
       clang lld
       nodejs npm)
 case "$what" in
-  test)  pkgs+=(libclang-rt-14-dev libcmocka-dev chromium postgresql) ;;
+  test)  pkgs+=(libclang-rt-14-dev libcmocka-dev chromium postgresql python3-aiosmtpd) ;;
   bench) pkgs+=(wrk procps) ;;
   build) ;;
   *) echo "deps.sh: unknown set '$what' (build, test or bench)" >&2; exit 2 ;;

@@ -16,10 +16,11 @@
 
 bool app_init(app_t *a, char *err, size_t errlen) {
     a->tokens = jwtcache_create(a->secret, LIM_JWT_CACHE_SLOTS);
+    jwtcache_set_revmap(a->tokens, a->revoked);
     a->api = api_create(&(api_t){
         .cfg = a->cfg, .metrics = a->metrics, .chat_rooms = a->rooms, .pool = a->pool, .hash_pool = a->hash_pool,
-        .db = a->dbpool, .presence = a->presence, .bus = a->bus, .matches = a->matches, .quickplay = a->quickplay, .rematches = a->rematches, .secret = a->secret, .tokens = a->tokens, .common = a->common,
-        .auth_rate = a->auth_rate, .dummy_hash = a->dummy_hash,
+        .db = a->dbpool, .presence = a->presence, .bus = a->bus, .matches = a->matches, .quickplay = a->quickplay, .rematches = a->rematches, .secret = a->secret, .tokens = a->tokens, .guard = a->guard, .common = a->common,
+        .auth_rate = a->auth_rate, .twofa_rate = a->twofa_rate, .dummy_hash = a->dummy_hash,
         .chat = a->chat,
     }, err, errlen);
     return a->api != NULL;

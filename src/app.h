@@ -20,6 +20,8 @@
 #include "pool.h"
 #include "ratemap.h"
 #include "room.h"
+#include "revmap.h"
+#include "sessguard.h"
 #include "server.h"
 #include "webroot.h"
 
@@ -41,8 +43,11 @@ typedef struct {
     pool_t *hash_pool;          /* Argon2id, bounded queue */
     uint8_t secret[AUTH_SECRET_BYTES];
     jwtcache_t *tokens;         /* access tokens already verified; app_init() */
+    revmap_t *revoked;          /* ended sessions: tokens issued before T are void (main.c) */
+    sessguard_t *guard;         /* the revmap and the sockets by user (main.c) */
     auth_common_t *common;      /* refused passwords */
     ratemap_t *auth_rate;       /* login/register attempts by address and by account */
+    ratemap_t *twofa_rate;      /* second-factor codes tried, by address and by account */
     char dummy_hash[AUTH_HASH_MAX];   /* verified against for unknown names (same cost) */
     api_t *api;                 /* the JSON API's context; app_init() */
 } app_t;
@@ -63,6 +68,9 @@ void app_user_offline(void *ctx, int64_t uid);
 /* Before the server starts: games a crash left running become interrupted. A message in
  * err on failure. */
 int app_games_recover(const char *database_url, char *err, size_t errlen);
+/* Before the server starts: the users whose sessions ended within an access token's
+ * lifetime (users.tokens_valid_after) into m. A message in err on failure. */
+int app_sessions_load(const char *database_url, revmap_t *m, char *err, size_t errlen);
 
 /* The handler table for srv_create(), with app_t as the context. */
 const srv_handlers_t *app_handlers(void);

@@ -2,6 +2,7 @@
  * game the live rooms report (live/match's on_over, on the loop) through the database pool,
  * and, before the server starts, marks the games a crash left "running" as interrupted. */
 #include "app.h"
+#include "account.h"
 #include "log.h"
 #include "matchrec.h"
 
@@ -98,6 +99,23 @@ void app_game_over(void *ctx, const match_result_t *r) {
         free(j->log);
         free(j);
     }
+}
+
+int app_sessions_load(const char *database_url, revmap_t *m, char *err, size_t errlen) {
+    db_t *db;
+    int rc = db_open(database_url, &db, err, errlen);
+    if (rc != 0) return rc;
+    int64_t now = (int64_t)now_wall_ms();
+    db_rows_t *rows = NULL;
+    rc = account_valid_after_since(db, now - (int64_t)AUTH_ACCESS_TTL_S * 1000, &rows);
+    db_close(db);
+    if (rc != 0) {
+        snprintf(err, errlen, "reading ended sessions: %s", err_name(rc));
+        return rc;
+    }
+    for (int i = 0; i < db_rows_count(rows); i++) revmap_set(m, db_rows_int(rows, i, 0), db_rows_int(rows, i, 1), now);
+    db_rows_free(rows);
+    return 0;
 }
 
 int app_games_recover(const char *database_url, char *err, size_t errlen) {

@@ -2,6 +2,7 @@
 #include "app.h"
 #include "config.h"
 #include "avatar.h"
+#include "mail.h"
 #include "db.h"
 #include "presence.h"
 #include "dbpool.h"
@@ -93,7 +94,11 @@ int main(int argc, char **argv) {
     if (!webroot_find(app.files, SPAN_LIT("/index.html")))
         log_msg("warn", "WEB_ROOT %s has no index.html: run `make web`", cfg.web_root);
     if (!auth_init()) {
-        log_msg("error", "libsodium could not be initialised");
+        log_msg("error", "libsodium or liboath could not be initialised");
+        return 1;
+    }
+    if (!mail_init()) {
+        log_msg("error", "libcurl could not be initialised (mail)");
         return 1;
     }
     if (mkdir(cfg.var_dir, 0700) != 0 && errno != EEXIST) {
@@ -116,6 +121,7 @@ int main(int argc, char **argv) {
         return 1;
     }
     app.auth_rate = ratemap_create(cfg.auth_rate, cfg.auth_rate, LIM_RATEMAP_KEYS);
+    app.twofa_rate = ratemap_create(cfg.twofa_rate, 2.0 * cfg.twofa_rate, LIM_RATEMAP_KEYS);
     if (avatar_init() != 0) {
         log_msg("error", "libvips could not be started (avatars)");
         return 1;
@@ -140,9 +146,17 @@ int main(int argc, char **argv) {
         return 1;
     }
     srv_add_pool(srv, dbpool_pool(app.dbpool));
+    app.revoked = revmap_create();
+    if (app_sessions_load(cfg.database_url, app.revoked, err, sizeof err) != 0) {
+        log_msg("error", "database: %s", err);
+        return 1;
+    }
+    app.guard = sessguard_create(app.revoked);
     app.presence = presence_create(app.dbpool, app.secret, app.bus);
+    presence_set_guard(app.presence, app.guard);
     app.chat = chat_create(&(chat_deps_t){
         .bus = app.bus, .db = app.dbpool, .rooms = app.rooms, .secret = app.secret, .rate_per_sec = cfg.chat_rate,
+        .guard = app.guard,
     });
     presence_set_tab_hooks(app.presence, &(presence_tab_hooks_t){ app.chat, chat_tab_open, chat_tab_deliver, chat_tab_close });
     if (app_games_recover(cfg.database_url, err, sizeof err) != 0) {
@@ -150,7 +164,7 @@ int main(int argc, char **argv) {
         return 1;
     }
     app.matches = match_create(&(match_deps_t){
-        .secret = app.secret, .resume_seconds = cfg.game_resume_s, .on_over = app_game_over, .on_open = app_game_open, .ctx = &app,
+        .secret = app.secret, .guard = app.guard, .resume_seconds = cfg.game_resume_s, .on_over = app_game_over, .on_open = app_game_open, .ctx = &app,
     });
     net_timer_t *game_tick = srv_timer_new(srv, match_on_timer, app.matches);
     match_set_timer(app.matches, game_tick);
@@ -214,10 +228,14 @@ int main(int argc, char **argv) {
     webroot_free(app.files);
     app_fini(&app);
     ratemap_destroy(app.auth_rate);
+    ratemap_destroy(app.twofa_rate);
     presence_destroy(app.presence);
+    sessguard_destroy(app.guard);
+    revmap_destroy(app.revoked);
     bus_destroy(app.bus);
     avatar_shutdown();
     auth_common_free(app.common);
+    mail_cleanup();
     log_flush();
     return 0;
 }

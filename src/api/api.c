@@ -89,12 +89,17 @@ void api_too_many(http_req_t *r, int retry_after_s) {
     http_respond_error(r, 429, "too_many_requests", "Too many attempts; wait before trying again.");
 }
 
-int64_t api_require_user(api_t *a, http_req_t *r) {
+int64_t api_require_user(api_t *a, http_req_t *r) { return api_require_claims(a, r, NULL); }
+
+int64_t api_require_claims(api_t *a, http_req_t *r, auth_claims_t *claims) {
     const char *h = http_req_header(r, HDR_AUTHORIZATION);
-    int64_t uid = 0;
+    auth_claims_t cl;
     int rc = AUTH_E_FORMAT;
-    if (h && strncasecmp(h, "Bearer ", 7) == 0) rc = jwtcache_verify(a->tokens, h + 7, (int64_t)(now_wall_ms() / 1000), &uid);
-    if (rc == ERR_OK) return uid;
+    if (h && strncasecmp(h, "Bearer ", 7) == 0) rc = jwtcache_verify_claims(a->tokens, h + 7, (int64_t)(now_wall_ms() / 1000), &cl);
+    if (rc == ERR_OK) {
+        if (claims) *claims = cl;
+        return cl.user_id;
+    }
     http_resp_header(r, "www-authenticate", rc == AUTH_E_EXPIRED ? "Bearer error=\"invalid_token\", error_description=\"expired\""
                                                                  : "Bearer");
     http_respond_error(r, 401, rc == AUTH_E_EXPIRED ? "token_expired" : "unauthorized",
@@ -148,10 +153,12 @@ void api_job_free(api_job_t *j) { free(j); }
 
 api_job_t *api_job_start(api_t *a, http_req_t *r, bool auth, int64_t id, const api_job_type_t *type) {
     int64_t uid = 0;
-    if (auth && !(uid = api_require_user(a, r))) return NULL;
+    auth_claims_t cl = { 0 };
+    if (auth && !(uid = api_require_claims(a, r, &cl))) return NULL;
     api_job_t *j = xcalloc(1, type->size);
     api_job_init(j, a, r, type->destroy);
     j->uid = uid;
+    j->sid = cl.sid;
     j->target = id;
     return j;
 }
@@ -218,6 +225,14 @@ void api_run_db_batch(api_job_t *j, const api_batch_t *kind, api_step_fn next) {
 void api_run_hash(api_job_t *j, pool_work_fn work, api_step_fn next) {
     j->next = next;
     if (pool_submit(j->a->hash_pool, work, step_done, j) != 0) {
+        api_busy(j->r);
+        api_job_done(j);
+    }
+}
+
+void api_run_pool(api_job_t *j, pool_work_fn work, api_step_fn next) {
+    j->next = next;
+    if (pool_submit(j->a->pool, work, step_done, j) != 0) {
         api_busy(j->r);
         api_job_done(j);
     }

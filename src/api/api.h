@@ -26,6 +26,7 @@
 #include "ratemap.h"
 #include "rematch.h"
 #include "room.h"
+#include "sessguard.h"
 
 #define API_VERSION "0.1.0"
 
@@ -46,8 +47,10 @@ typedef struct api {
     chat_t *chat;                 /* the chat service: posting, notices, live announcements (live/chat.h) */
     const uint8_t *secret;        /* AUTH_SECRET_BYTES: signs access tokens */
     jwtcache_t *tokens;           /* access tokens already verified */
+    sessguard_t *guard;           /* ended sessions: the revmap jwtcache honours, the sockets by user */
     const auth_common_t *common;  /* refused passwords */
     ratemap_t *auth_rate;         /* login/register attempts by address and by account */
+    ratemap_t *twofa_rate;        /* second-factor codes tried, by address and by account */
     const char *dummy_hash;       /* verified against for unknown names (same cost) */
     /* built by api_create */
     char *index;                  /* GET /api: JSON */
@@ -130,6 +133,7 @@ struct api_job {
     api_t *a;
     http_req_t *r;
     int64_t uid;        /* the caller (api_job_start with auth), else 0 */
+    int64_t sid;        /* the caller's session (its access token's sid claim; 0: none) */
     int64_t target;     /* the route's {id} */
     void (*work)(api_job_t *j, db_t *db);
     const api_batch_t *kind;
@@ -165,6 +169,8 @@ void api_run_db(api_job_t *j, void (*work)(api_job_t *j, db_t *db), api_step_fn 
 void api_run_db_batch(api_job_t *j, const api_batch_t *kind, api_step_fn next);
 /* Queues work(job, worker) on the hashing pool (bounded), then next on the loop. */
 void api_run_hash(api_job_t *j, pool_work_fn work, api_step_fn next);
+/* The same on the general pool (image decoding, outbound mail). */
+void api_run_pool(api_job_t *j, pool_work_fn work, api_step_fn next);
 /* Answers a failure (401 when the caller's account is gone, 503 when the database is
  * unreachable or busy, else 500) and destroys the job. */
 void api_db_failed(api_job_t *j);
@@ -195,6 +201,18 @@ extern const api_route_t API_USER_ROUTES[];
 extern const api_route_t API_GAME_ROUTES[];
 extern const api_route_t API_MM_ROUTES[];
 extern const api_route_t API_CHAT_ROUTES[];
+extern const api_route_t API_TWOFA_ROUTES[];
+
+/* ---- the second factor (api_twofa.c), shared with the login (api_auth.c) ---- */
+
+/* Whether email codes can be sent (SMTP_URL configured). */
+bool api_twofa_mail_ready(const api_t *a);
+/* Mails a second-factor code to `to` in `lang` (en, fr, ru): for a login, or to confirm the
+ * address when email codes are being switched on. Blocking: general pool only. 0 or ERR_IO. */
+int api_twofa_mail_code(const api_t *a, const char *to, const char *lang, const char *code, bool setup);
+/* Both the address's and the account's budget of code attempts (TWOFA_RATE); answers 429
+ * itself and returns false past either. uid 0: the address only. */
+bool api_twofa_rate_ok(api_t *a, http_req_t *r, int64_t uid);
 
 /* Parses the body as a JSON object (Content-Type application/json, at most max bytes); an
  * empty body is an empty object (so missing fields are reported as "required"). On failure
@@ -221,8 +239,21 @@ void api_busy(http_req_t *r);
 /* 429 with Retry-After. */
 void api_too_many(http_req_t *r, int retry_after_s);
 
-/* The user id of a valid bearer access token, or 0 after answering 401 itself. */
+/* The user id of a valid bearer access token, or 0 after answering 401 itself (a token
+ * issued before its user's sessions ended is not valid: "unauthorized"). */
 int64_t api_require_user(api_t *a, http_req_t *r);
+/* The same, with the token's claims into *claims (may be NULL). */
+int64_t api_require_claims(api_t *a, http_req_t *r, auth_claims_t *claims);
+
+/* Ends every session of user uid but session keep_sid's (0: every one, the caller's too):
+ * password change, logout-all, second factor on or off, ban, account deletion.
+ * At once, on the loop: access tokens issued before now are void (sessguard/revmap) and the
+ * user's sockets of other sessions are closed (4001 "session ended"). Then on the database
+ * pool: account_sessions_end (refresh tokens revoked, users.tokens_valid_after), and on the
+ * loop again the same with the database's T. Then done(ctx, rc) on the loop (rc 0, ERR_FULL
+ * when the pool refused the job, or a DB_E* code); done may be NULL. Answer the request in
+ * done: once it runs, no other session can refresh. */
+void api_sessions_end(api_t *a, int64_t uid, int64_t keep_sid, void (*done)(void *ctx, int rc), void *ctx);
 
 /* The value of cookie `name` (reqparse_cookie: copied into out, at most cap-1 bytes);
  * false if absent. */

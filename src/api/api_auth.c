@@ -13,6 +13,8 @@
 #include "auth.h"
 #include "pongd_limits.h"
 #include "dbpool.h"
+#include "otp.h"
+#include "twofa.h"
 
 #include <inttypes.h>
 #include <sodium.h>
@@ -32,14 +34,26 @@ typedef struct {
     account_session_t sess;
     char token[AUTH_TOKEN_CHARS + 1];
     char old_hash[AUTH_TOKEN_HASH_HEX + 1];
-    int64_t sid;
+    int64_t sid;                        /* the session's: the access token's sid claim */
+    int64_t iat_ms;                     /* the access token's issue time (0: now) */
+    char next_tok[LIM_REFRESH_GRACE_CHAIN][AUTH_TOKEN_CHARS + 1];   /* refresh: the successors */
+    char next_hash[LIM_REFRESH_GRACE_CHAIN][AUTH_TOKEN_HASH_HEX + 1];
     bool found, verified;
     db_rows_t *rows;
+    /* the second factor: the login's challenge instead of tokens, and its second step */
+    twofa_status_t tf;
+    char challenge[AUTH_TOKEN_CHARS + 1];
+    char mail_code[OTP_DIGITS + 1];
+    char code[48];
+    bool recovery;
+    int left, mail_rc;
 } job_t;
 
 static void job_destroy(api_job_t *bj) {
     job_t *j = (job_t *)bj;
     sodium_memzero(j->pw, sizeof j->pw);
+    sodium_memzero(j->mail_code, sizeof j->mail_code);
+    sodium_memzero(j->code, sizeof j->code);
     db_rows_free(j->rows);
     free(j);
 }
@@ -75,7 +89,8 @@ static void clear_refresh_cookie(http_req_t *r) {
 
 /* 200/201 with the user, a fresh access token and the refresh cookie. */
 static void answer_tokens(job_t *j, int status) {
-    char *access = auth_jwt_sign(j->base.a->secret, j->acc.id, j->acc.display_name, (int64_t)(now_wall_ms() / 1000), AUTH_ACCESS_TTL_S);
+    int64_t iat_ms = j->iat_ms ? j->iat_ms : (int64_t)now_wall_ms();
+    char *access = auth_jwt_sign_session(j->base.a->secret, j->acc.id, j->acc.display_name, iat_ms, AUTH_ACCESS_TTL_S, j->sid);
     if (!access) {
         http_respond_error(j->base.r, 500, "internal", "Could not sign the access token.");
         api_job_done(&j->base);
@@ -221,12 +236,59 @@ static void login_verify_work(void *arg, void *worker) {
     sodium_memzero(j->pw, sizeof j->pw);
 }
 
+/* With a second factor on, a challenge instead of a session (and, for email codes, the code
+ * to mail); without, the session. */
 static void login_session_work(api_job_t *bj, db_t *db) {
-    job_t *j = job_of(bj); j->base.rc = account_session_create(db, j->acc.id, &j->sess, &j->sid); }
+    job_t *j = job_of(bj);
+    if ((j->base.rc = twofa_status(db, j->acc.id, &j->tf)) != 0) return;
+    if (j->tf.factor[0]) {
+        bool mail = strcmp(j->tf.factor, "email") == 0 && api_twofa_mail_ready(bj->a);
+        if (mail) otp_email_code_new(j->mail_code);
+        j->base.rc = twofa_challenge_create(db, j->acc.id, "login", mail ? j->mail_code : NULL, j->sess.now,
+                                            mail ? LIM_TWOFA_EMAIL_CODE_MS : LIM_TWOFA_CHALLENGE_MS, j->challenge);
+        return;
+    }
+    j->base.rc = account_session_create(db, j->acc.id, &j->sess, &j->sid);
+}
+
+/* 200 {two_factor_required, challenge, methods, expires_in}: no tokens yet. */
+static void answer_challenge(job_t *j) {
+    json_t *methods = json_array();
+    bool totp = strcmp(j->tf.factor, "totp") == 0;
+    if (totp || j->mail_code[0]) json_array_append_new(methods, json_string(totp ? "totp" : "email"));
+    json_array_append_new(methods, json_string("recovery"));
+    int ttl = (j->mail_code[0] ? LIM_TWOFA_EMAIL_CODE_MS : LIM_TWOFA_CHALLENGE_MS) / 1000;
+    char named[AUTH_TOKEN_CHARS + 24];   /* "<uid>.<token>": the account's rate limit applies before any work */
+    snprintf(named, sizeof named, "%" PRId64 ".%s", j->acc.id, j->challenge);
+    api_json(j->base.r, 200, json_pack("{s:b, s:s, s:o, s:i}", "two_factor_required", 1, "challenge", named, "methods", methods,
+                                       "expires_in", ttl));
+    api_job_done(&j->base);
+}
+
+static void login_mail_work(void *arg, void *worker) {
+    (void)worker;
+    job_t *j = arg;
+    j->mail_rc = api_twofa_mail_code(j->base.a, j->tf.email, j->tf.language, j->mail_code, false);
+}
+
+static void login_mailed(api_job_t *bj) {
+    job_t *j = job_of(bj);
+    if (j->mail_rc != 0) {
+        http_respond_error(bj->r, 502, "mail_failed", "The sign-in code could not be mailed; use a recovery code or try again later.");
+        api_job_done(bj);
+        return;
+    }
+    answer_challenge(j);
+}
 
 static void login_done(api_job_t *bj) {
     job_t *j = job_of(bj);
     if (!api_db_ok(bj, NULL)) return;
+    if (j->challenge[0]) {
+        if (j->mail_code[0]) api_run_pool(bj, login_mail_work, login_mailed);
+        else answer_challenge(j);
+        return;
+    }
     answer_tokens(j, 200);
 }
 
@@ -282,11 +344,83 @@ static void api_login(api_t *a, http_req_t *r, int64_t id) {
     api_run_db(&j->base, login_find_work, login_found);
 }
 
+/* ---- the login's second step: POST /api/auth/2fa/verify {challenge, code | recovery_code} ---- */
+
+static void verify_work(api_job_t *bj, db_t *db) {
+    job_t *j = job_of(bj);
+    j->base.rc = twofa_login_verify_for(db, j->base.target, span_cstr(j->challenge), j->recovery ? (span_t){ 0 } : span_cstr(j->code),
+                                    j->recovery ? span_cstr(j->code) : (span_t){ 0 }, j->sess.now, &j->sess, &j->acc.id, &j->sid,
+                                    &j->left);
+    if (j->base.rc == 0) {
+        j->base.rc = account_get(db, j->acc.id, &j->acc);
+        if (j->base.rc == ACCOUNT_E_NOTFOUND) j->base.rc = TWOFA_E_CHALLENGE;
+    }
+}
+
+static void verify_done(api_job_t *bj) {
+    job_t *j = job_of(bj);
+    if (j->base.rc == AUTH_E_CODE || j->base.rc == AUTH_E_CODE_REUSED) {
+        json_t *e = json_pack("{s:{s:s, s:s, s:i}}", "error", "code", j->base.rc == AUTH_E_CODE ? "invalid_code" : "code_reused", "message",
+                              j->base.rc == AUTH_E_CODE ? "The code is not valid." : "This code was already used; wait for the next one.",
+                              "attempts_left", j->left);
+        api_json(bj->r, 401, e);
+        api_job_done(bj);
+        return;
+    }
+    static const api_answer_t ANSWERS[] = {
+        { TWOFA_E_CHALLENGE, 401, "challenge_invalid", "This sign-in has expired or saw too many wrong codes; log in again." }, { 0 } };
+    if (!api_db_ok(bj, ANSWERS)) return;
+    answer_tokens(j, 200);
+}
+
+static void api_twofa_verify(api_t *a, http_req_t *r, int64_t id) {
+    (void)id;
+    json_t *body = api_body_object(r, LIM_AUTH_BODY_BYTES);
+    if (!body) return;
+    json_t *fields = json_object();
+    span_t ch = { 0 }, code = { 0 };
+    api_string(body, "challenge", &ch, fields);
+    bool recovery = json_object_get(body, "recovery_code") != NULL;
+    if (recovery && json_object_get(body, "code")) json_object_set_new(fields, "code", json_string("code_or_recovery_code"));
+    else api_string(body, recovery ? "recovery_code" : "code", &code, fields);
+    if (json_object_size(fields) > 0) {
+        json_decref(body);
+        api_fields_error(r, fields);
+        return;
+    }
+    json_decref(fields);
+    /* "<uid>.<token>": the address's and the account's budgets are spent before any work */
+    int64_t uid = 0;
+    size_t dot = 0;
+    while (dot < ch.len && dot < 18 && ch.ptr[dot] >= '0' && ch.ptr[dot] <= '9') uid = uid * 10 + (ch.ptr[dot++] - '0');
+    bool shaped = dot > 0 && uid > 0 && dot < ch.len && ch.ptr[dot] == '.' && ch.len - dot - 1 == AUTH_TOKEN_CHARS;
+    if (!api_twofa_rate_ok(a, r, shaped ? uid : 0)) {
+        json_decref(body);
+        return;
+    }
+    job_t *j = job_new(a, r);
+    j->base.target = uid;
+    if (shaped) snprintf(j->challenge, sizeof j->challenge, "%.*s", AUTH_TOKEN_CHARS, ch.ptr + dot + 1);
+    if (code.len < sizeof j->code) snprintf(j->code, sizeof j->code, "%.*s", (int)code.len, code.ptr);
+    j->recovery = recovery;
+    json_decref(body);
+    new_session(j);
+    api_run_db(&j->base, verify_work, verify_done);
+}
+
 /* ---- refresh, logout ---- */
 
 static void refresh_work(api_job_t *bj, db_t *db) {
     job_t *j = job_of(bj);
-    j->base.rc = account_session_rotate(db, j->old_hash, &j->sess, &j->base.uid, &j->sid);
+    account_rotated_t out = { 0 };
+    j->base.rc = account_session_rotate_ex(db, j->old_hash, &j->sess,
+                                           &(account_rotate_t){ LIM_REFRESH_GRACE_MS, j->next_hash, LIM_REFRESH_GRACE_CHAIN, true }, &out);
+    j->base.uid = out.user_id;
+    j->sid = out.sid;
+    /* the access token counts from the rotation (stamped under the user's row lock): an end
+     * of sessions that committed after it voids it */
+    j->iat_ms = j->sess.now;
+    if (j->base.rc == 0) memcpy(j->token, j->next_tok[out.answer], sizeof j->token);
     if (j->base.rc == 0) {
         j->base.rc = account_get(db, j->base.uid, &j->acc);
         if (j->base.rc == ACCOUNT_E_NOTFOUND) j->base.rc = ACCOUNT_E_REVOKED;   /* the account is gone */
@@ -329,9 +463,20 @@ static void api_refresh(api_t *a, http_req_t *r, int64_t id) {
     if (!api_origin_ok(a, r)) return;
     char hash[AUTH_TOKEN_HASH_HEX + 1];
     if (!cookie_token_hash(r, hash, true)) return;
+    char tok[AUTH_TOKEN_CHARS + 8];
+    api_cookie(r, REFRESH_COOKIE, tok, sizeof tok);   /* present: cookie_token_hash read it */
     job_t *j = job_new(a, r);
     memcpy(j->old_hash, hash, sizeof hash);
     new_session(j);
+    /* the successors are derived, not random (auth_token_next): a rotated token back within
+     * its grace is answered with the very token its first rotation issued */
+    for (int i = 0; i < LIM_REFRESH_GRACE_CHAIN; i++) {
+        auth_token_next(a->secret, span_cstr(i == 0 ? tok : j->next_tok[i - 1]), j->next_tok[i]);
+        auth_token_hash(span_cstr(j->next_tok[i]), j->next_hash[i]);
+    }
+    sodium_memzero(tok, sizeof tok);
+    memcpy(j->token, j->next_tok[0], sizeof j->token);
+    memcpy(j->sess.token_hash, j->next_hash[0], sizeof j->sess.token_hash);
     api_run_db(&j->base, refresh_work, refresh_done);
 }
 
@@ -363,10 +508,22 @@ static void api_logout(api_t *a, http_req_t *r, int64_t id) {
     api_run_db(&j->base, logout_work, no_content_done);
 }
 
-static void logout_all_work(api_job_t *bj, db_t *db) {
-    job_t *j = job_of(bj); j->base.rc = account_sessions_revoke_all(db, j->base.uid, (int64_t)now_wall_ms()); }
+/* Every session, this one too: refresh tokens revoked, access tokens void, sockets closed. */
+static void logout_all_ended(void *ctx, int rc) {
+    job_t *j = ctx;
+    if (rc == ERR_FULL) {
+        api_busy(j->base.r);
+        api_job_done(&j->base);
+        return;
+    }
+    j->base.rc = rc;
+    no_content_done(&j->base);
+}
 
-static void api_logout_all(api_t *a, http_req_t *r, int64_t id) { api_user_db(a, r, id, &JOB, logout_all_work, no_content_done); }
+static void api_logout_all(api_t *a, http_req_t *r, int64_t id) {
+    job_t *j = (job_t *)api_job_start(a, r, true, id, &JOB);
+    if (j) api_sessions_end(a, j->base.uid, 0, logout_all_ended, j);
+}
 
 /* ---- sessions ---- */
 
@@ -383,11 +540,11 @@ static void sessions_done(api_job_t *bj) {
     json_t *list = json_array();
     for (int i = 0; i < db_rows_count(j->rows); i++) {
         bool current = j->sess.family[0] && strcmp(db_rows_text(j->rows, i, 5, NULL), j->sess.family) == 0;
-        json_array_append_new(list, json_pack("{s:I, s:I, s:I, s:s, s:s, s:b}", "id", (json_int_t)db_rows_int(j->rows, i, 0),
+        json_array_append_new(list, json_pack("{s:I, s:I, s:I, s:s, s:s, s:b, s:s}", "id", (json_int_t)db_rows_int(j->rows, i, 0),
                                               "created_at", (json_int_t)db_rows_int(j->rows, i, 1), "last_used_at",
                                               (json_int_t)db_rows_int(j->rows, i, 2), "user_agent",
                                               db_rows_text(j->rows, i, 3, NULL), "address", db_rows_text(j->rows, i, 4, NULL),
-                                              "current", current));
+                                              "current", current, "second_factor", db_rows_text(j->rows, i, 6, NULL)));
     }
     api_json(j->base.r, 200, json_pack("{s:o}", "sessions", list));
     api_job_done(&j->base);
@@ -447,22 +604,36 @@ const api_route_t API_AUTH_ROUTES[] = {
                      API_R_BUSY, API_R_INTERNAL } },
     { HTTP_POST, "/api/auth/login", "Log in: {username (or email), password}", api_login, false, .op = "login", .tag = "auth",
       .body = "LoginRequest",
-      .responses = { R_TOKENS(200, "Logged in"), API_R_BAD_BODY,
-                     { 400, "Error", "fields: username, password (required, invalid_type)" },
-                     { 401, "Error", "invalid_credentials: no such account, or the wrong password" }, R_TOO_MANY, API_R_BUSY,
+      .responses = { { 200, "LoginResult", "Logged in (AuthTokens and the refresh cookie); or, with a second factor on, "
+                                           "TwoFactorChallenge: no tokens until POST /api/auth/2fa/verify" },
+                     API_R_BAD_BODY, { 400, "Error", "fields: username, password (required, invalid_type)" },
+                     { 401, "Error", "invalid_credentials: no such account, or the wrong password" }, R_TOO_MANY,
+                     { 502, "Error", "mail_failed: email codes are on and the code could not be mailed" }, API_R_BUSY,
                      API_R_INTERNAL } },
+    { HTTP_POST, "/api/auth/2fa/verify",
+      "The login's second step: {challenge, code} (TOTP or mailed) or {challenge, recovery_code}; the tokens as for a login",
+      api_twofa_verify, false, .op = "verifyTwoFactor", .tag = "auth", .body = "TwoFactorVerify",
+      .responses = { R_TOKENS(200, "Logged in with the second factor (the session records which)"), API_R_BAD_BODY,
+                     { 400, "Error", "fields: challenge, code or recovery_code (required, invalid_type; code_or_recovery_code: both sent)" },
+                     { 401, "CodeError", "invalid_code: a wrong code; code_reused: a TOTP code of a step already used; both say "
+                                         "attempts_left. challenge_invalid: unknown, expired, used, or dead after 5 wrong codes: log in again" },
+                     { 429, "Error", "too_many_requests: too many codes tried from this address or for this account (TWOFA_RATE); "
+                                     "wait Retry-After seconds" },
+                     API_R_BUSY, API_R_INTERNAL } },
     { HTTP_POST, "/api/auth/refresh", "New access token from the refresh cookie (rotated)", api_refresh, false, .op = "refresh",
       .tag = "auth", .cookie = "refresh",
       .responses = { R_TOKENS(200, "A new access token"),
                      { 401, "Error", "refresh_invalid: no, a malformed, expired or revoked refresh cookie (or the account is gone); "
-                                     "refresh_reused: a rotated token came back, so its whole session was ended. Both clear the cookie" },
+                                     "refresh_reused: a rotated token came back from another client or after its 5 s grace, so its whole session was ended "
+                                     "(the same client within the grace gets the current token again: 200). Both clear the cookie" },
                      R_ORIGIN, API_R_BUSY, API_R_INTERNAL } },
     { HTTP_POST, "/api/auth/logout", "End this session (the refresh cookie's); without one, nothing to end", api_logout, false,
       .op = "logout", .tag = "auth", .cookie = "refresh",
       .responses = { { 204, NULL, "Logged out (also when there was no session); the cookie is cleared" }, R_ORIGIN, API_R_BUSY,
                      API_R_INTERNAL } },
     { HTTP_POST, "/api/auth/logout-all", "End every session of the account", api_logout_all, true, .op = "logoutAll", .tag = "auth",
-      .responses = { { 204, NULL, "Every session ended; the cookie is cleared" }, API_R_UNAUTHORIZED, API_R_BUSY, API_R_INTERNAL } },
+      .responses = { { 204, NULL, "Every session ended, this one too: refresh tokens revoked, access tokens void, open sockets closed "
+                                  "(4001 session ended); the cookie is cleared" }, API_R_UNAUTHORIZED, API_R_BUSY, API_R_INTERNAL } },
     { HTTP_GET, "/api/auth/sessions",
       "The account's live sessions; `current` marks this one when the refresh cookie comes along (it is optional)", api_sessions,
       true, .op = "listSessions", .tag = "auth",

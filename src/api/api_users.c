@@ -4,6 +4,7 @@
  * Argon2id on the hashing pool; image decoding on the general worker pool), answer from
  * the last completion. Online flags come from presence (loop state) when answering. */
 #include "account.h"
+#include "twofa.h"
 #include "api.h"
 #include "chatstore.h"
 #include "auth.h"
@@ -35,11 +36,13 @@ typedef struct {
     char new_hash[AUTH_HASH_MAX];
     char display[4 * AUTH_DISPLAY_MAX + 1], email[AUTH_EMAIL_MAX + 1], lang[ACCOUNT_LANG_MAX];
     bool set_display, set_email, set_lang, set_pw, verified;
+    bool sessions_ended;                /* api_sessions_end ran (password change, deletion) */
     uint8_t *upload;        /* avatar bytes in, WebP out */
     size_t upload_len;
     int img_rc;
     int64_t version;
     db_rows_t *rows, *rows2, *rows3, *rows4, *rows5;
+    twofa_status_t tf;       /* the export's second-factor state */
 } job_t;
 
 static void job_destroy(api_job_t *bj) {
@@ -180,6 +183,14 @@ static void patch_apply_work(api_job_t *bj, db_t *db) {
     if (j->base.rc == 0) j->base.rc = account_get(db, j->base.uid, &j->acc);
 }
 
+static void patch_done(api_job_t *bj);
+
+static void patch_sessions_ended(void *ctx, int rc) {
+    job_t *j = ctx;
+    j->base.rc = rc == ERR_FULL ? DB_EBUSY : rc;
+    patch_done(&j->base);
+}
+
 static void patch_done(api_job_t *bj) {
     job_t *j = job_of(bj);
     if (j->base.rc == ACCOUNT_E_TAKEN_DISPLAY) {
@@ -193,6 +204,11 @@ static void patch_done(api_job_t *bj) {
         return;
     }
     if (!api_db_ok(bj, NULL)) return;
+    if (j->set_pw && !j->sessions_ended) {   /* a new password ends every other session first */
+        j->sessions_ended = true;
+        api_sessions_end(j->base.a, j->base.uid, j->base.sid, patch_sessions_ended, j);
+        return;
+    }
     json_t *o = json_pack("{s:I, s:s, s:s, s:o, s:s, s:s, s:I}", "id", (json_int_t)j->acc.id, "username", j->acc.username,
                           "display_name", j->acc.display_name, "avatar_url", api_avatar_url(j->acc.id, j->acc.avatar_version),
                           "email", j->acc.email, "language", j->acc.language, "created_at", (json_int_t)j->acc.created_at);
@@ -244,12 +260,14 @@ static void load_me_work(api_job_t *bj, db_t *db) { bj->rc = account_get(db, bj-
 
 static void api_me_patch(api_t *a, http_req_t *r, int64_t id) {
     (void)id;
-    int64_t uid = api_require_user(a, r);
+    auth_claims_t cl;
+    int64_t uid = api_require_claims(a, r, &cl);
     if (!uid) return;
     json_t *body = api_body_object(r, LIM_AUTH_BODY_BYTES);
     if (!body) return;
     json_t *fields = json_object();
     job_t *j = job_new(a, r, uid);
+    j->base.sid = cl.sid;   /* a new password keeps this session */
     span_t v, cur = { 0 };
     const char *why;
     if (json_object_get(body, "display_name") && api_string(body, "display_name", &v, fields)) {
@@ -310,9 +328,22 @@ static void api_me_patch(api_t *a, http_req_t *r, int64_t id) {
 
 static void delete_work(api_job_t *bj, db_t *db) { bj->rc = profile_delete_account(db, bj->uid, (int64_t)now_wall_ms()); }
 
+static void delete_done(api_job_t *bj);
+
+static void delete_sessions_ended(void *ctx, int rc) {
+    job_t *j = ctx;
+    (void)rc;   /* the account is gone whatever happens here: its sessions were deleted with it */
+    delete_done(&j->base);
+}
+
 static void delete_done(api_job_t *bj) {
     job_t *j = job_of(bj);
     if (!api_db_ok(bj, NULL)) return;
+    if (!j->sessions_ended) {   /* its access tokens void, its sockets closed, at once */
+        j->sessions_ended = true;
+        api_sessions_end(j->base.a, j->base.uid, 0, delete_sessions_ended, j);
+        return;
+    }
     http_resp_header(j->base.r, "set-cookie", "refresh=; Max-Age=0; Path=/api/auth; HttpOnly; Secure; SameSite=Strict");
     answer_empty(j, 204);
 }
@@ -371,7 +402,8 @@ static void export_work(api_job_t *bj, db_t *db) {
     if ((j->base.rc = social_friends(db, j->base.uid, &j->rows2)) != 0) return;
     if ((j->base.rc = social_blocks(db, j->base.uid, &j->rows3)) != 0) return;
     if ((j->base.rc = matchrec_export_user(db, j->base.uid, &j->rows4)) != 0) return;
-    j->base.rc = chatstore_export(db, j->base.uid, &j->rows5);
+    if ((j->base.rc = chatstore_export(db, j->base.uid, &j->rows5)) != 0) return;
+    j->base.rc = twofa_status(db, j->base.uid, &j->tf);
 }
 
 static void export_done(api_job_t *bj) {
@@ -429,6 +461,8 @@ static void export_done(api_job_t *bj) {
                           j->acc.username, "display_name", j->acc.display_name, "email", j->acc.email, "language", j->acc.language,
                           "created_at", (json_int_t)j->acc.created_at, "avatar_version", (json_int_t)j->acc.avatar_version,
                           "sessions", sessions, "friends", friends, "blocked", blocked, "matches", matches, "messages", messages);
+    json_object_set_new(o, "two_factor", json_pack("{s:s, s:i, s:b}", "method", j->tf.factor[0] ? j->tf.factor : "none",
+                                                   "recovery_codes_left", j->tf.recovery_left, "email_verified", j->tf.email_verified_at != 0));
     http_resp_header(j->base.r, "content-disposition", "attachment; filename=\"transcendence-export.json\"");
     api_json(j->base.r, 200, o);
     api_job_done(bj);

@@ -1,6 +1,7 @@
 /* auth — see auth.h. libsodium: Argon2id, randomness, SHA-256, base64url; libjwt: JWT
  * encoding and signature checks; jansson: reading the JWT header to pin the algorithm. */
 #include "auth.h"
+#include "otp.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,7 +16,7 @@
 #include <unistd.h>
 
 
-bool auth_init(void) { return sodium_init() >= 0; }
+bool auth_init(void) { return sodium_init() >= 0 && otp_init(); }
 
 /* ---- validation ---- */
 
@@ -227,14 +228,17 @@ bool auth_password_verify(const char *hash, span_t pw) {
 
 /* ---- JWT ---- */
 
-char *auth_jwt_sign(const uint8_t secret[AUTH_SECRET_BYTES], int64_t user_id, const char *name, int64_t now_s, int64_t ttl_s) {
+char *auth_jwt_sign_session(const uint8_t secret[AUTH_SECRET_BYTES], int64_t user_id, const char *name, int64_t now_ms,
+                            int64_t ttl_s, int64_t sid) {
     jwt_t *jwt = NULL;
     char sub[24];
     snprintf(sub, sizeof sub, "%" PRId64, user_id);
+    int64_t now_s = now_ms / 1000;
     char *out = NULL;
     if (jwt_new(&jwt) == 0 && jwt_set_alg(jwt, JWT_ALG_HS256, secret, AUTH_SECRET_BYTES) == 0 &&
         jwt_add_grant(jwt, "sub", sub) == 0 && (!name || jwt_add_grant(jwt, "name", name) == 0) &&
-        jwt_add_grant_int(jwt, "iat", (long)now_s) == 0 &&
+        jwt_add_grant_int(jwt, "iat", (long)now_s) == 0 && jwt_add_grant_int(jwt, "iat_ms", (long)now_ms) == 0 &&
+        (sid <= 0 || jwt_add_grant_int(jwt, "sid", (long)sid) == 0) &&
         jwt_add_grant_int(jwt, "exp", (long)(now_s + ttl_s)) == 0) {
         char *s = jwt_encode_str(jwt);
         if (s) {
@@ -244,6 +248,10 @@ char *auth_jwt_sign(const uint8_t secret[AUTH_SECRET_BYTES], int64_t user_id, co
     }
     jwt_free(jwt);
     return out;
+}
+
+char *auth_jwt_sign(const uint8_t secret[AUTH_SECRET_BYTES], int64_t user_id, const char *name, int64_t now_s, int64_t ttl_s) {
+    return auth_jwt_sign_session(secret, user_id, name, now_s * 1000, ttl_s, 0);
 }
 
 /* The header must say exactly HS256: read it ourselves before any library looks at it. */
@@ -268,8 +276,8 @@ static int check_header(const char *token) {
     return rc;
 }
 
-static int verify(const uint8_t secret[AUTH_SECRET_BYTES], const char *token, int64_t now_s, int64_t *user_id,
-                  int64_t *exp_out, char *name, size_t name_cap) {
+static int verify(const uint8_t secret[AUTH_SECRET_BYTES], const char *token, int64_t now_s, auth_claims_t *claims,
+                  char *name, size_t name_cap) {
     if (!token || strlen(token) > AUTH_JWT_MAX_BYTES) return AUTH_E_FORMAT;
     int dots = 0;
     for (const char *p = token; *p; p++) {
@@ -301,22 +309,47 @@ static int verify(const uint8_t secret[AUTH_SECRET_BYTES], const char *token, in
         const char *n = jwt_get_grant(jwt, "name");
         snprintf(name, name_cap, "%s", n ? n : "");
     }
+    /* iat_ms: when it was issued, to the millisecond; a token without it (an older pongd's)
+     * counts from the start of its iat second, or 0 without either (void after any end) */
+    errno = 0;
+    long iat_ms = jwt_get_grant_int(jwt, "iat_ms");
+    if (errno != 0) {
+        errno = 0;
+        long iat = jwt_get_grant_int(jwt, "iat");
+        iat_ms = errno == 0 && iat > 0 ? iat * 1000L : 0;
+    }
+    errno = 0;
+    long sid = jwt_get_grant_int(jwt, "sid");
+    if (errno != 0 || sid < 0) sid = 0;
     jwt_free(jwt);
     if (!has_exp || exp <= now_s) return AUTH_E_EXPIRED;
     if (!sub_ok) return AUTH_E_FORMAT;
-    *user_id = id;
-    if (exp_out) *exp_out = exp;
+    *claims = (auth_claims_t){ .user_id = id, .exp = exp, .iat_ms = iat_ms, .sid = sid };
     return ERR_OK;
+}
+
+int auth_jwt_verify_claims(const uint8_t secret[AUTH_SECRET_BYTES], const char *token, int64_t now_s, auth_claims_t *claims,
+                           char *name, size_t name_cap) {
+    return verify(secret, token, now_s, claims, name, name_cap);
 }
 
 int auth_jwt_verify(const uint8_t secret[AUTH_SECRET_BYTES], const char *token, int64_t now_s, int64_t *user_id,
                     char *name, size_t name_cap) {
-    return verify(secret, token, now_s, user_id, NULL, name, name_cap);
+    auth_claims_t c;
+    int rc = verify(secret, token, now_s, &c, name, name_cap);
+    if (rc == ERR_OK) *user_id = c.user_id;
+    return rc;
 }
 
 int auth_jwt_verify_exp(const uint8_t secret[AUTH_SECRET_BYTES], const char *token, int64_t now_s, int64_t *user_id,
                         int64_t *exp) {
-    return verify(secret, token, now_s, user_id, exp, NULL, 0);
+    auth_claims_t c;
+    int rc = verify(secret, token, now_s, &c, NULL, 0);
+    if (rc == ERR_OK) {
+        *user_id = c.user_id;
+        if (exp) *exp = c.exp;
+    }
+    return rc;
 }
 
 /* ---- tokens ---- */
@@ -325,6 +358,18 @@ void auth_token_new(char out[AUTH_TOKEN_CHARS + 1]) {
     unsigned char raw[32];
     randombytes_buf(raw, sizeof raw);
     sodium_bin2base64(out, AUTH_TOKEN_CHARS + 1, raw, sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+void auth_token_next(const uint8_t secret[AUTH_SECRET_BYTES], span_t token, char out[AUTH_TOKEN_CHARS + 1]) {
+    static const char DOMAIN[] = "pongd refresh successor";
+    crypto_auth_hmacsha256_state st;
+    unsigned char mac[crypto_auth_hmacsha256_BYTES];
+    crypto_auth_hmacsha256_init(&st, secret, AUTH_SECRET_BYTES);
+    crypto_auth_hmacsha256_update(&st, (const unsigned char *)DOMAIN, sizeof DOMAIN);   /* with its NUL */
+    crypto_auth_hmacsha256_update(&st, (const unsigned char *)token.ptr, token.len);
+    crypto_auth_hmacsha256_final(&st, mac);
+    sodium_bin2base64(out, AUTH_TOKEN_CHARS + 1, mac, sizeof mac, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    sodium_memzero(&st, sizeof st);
 }
 
 void auth_token_hash(span_t token, char out[AUTH_TOKEN_HASH_HEX + 1]) {

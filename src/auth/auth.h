@@ -33,7 +33,7 @@
 
 /* Errors: AUTH_E_* in err.h (the auth range, -200 .. -299). */
 
-/* Once per process, before threads start: initialises libsodium. false on failure. */
+/* Once per process, before threads start: initialises libsodium and liboath (otp.h). false on failure. */
 bool auth_init(void);
 
 /* ---- validation: NULL when valid, else a stable reason code for the JSON error ---- */
@@ -82,6 +82,19 @@ int auth_jwt_verify(const uint8_t secret[AUTH_SECRET_BYTES], const char *token, 
 /* The same check, also telling the token's exp (seconds) when it is valid. */
 int auth_jwt_verify_exp(const uint8_t secret[AUTH_SECRET_BYTES], const char *token, int64_t now_s, int64_t *user_id,
                         int64_t *exp);
+/* What a valid access token says: its user, exp (s), when it was issued (ms: the iat_ms
+ * claim, else iat * 1000) and its session (sid: the id of the first row of the refresh-token
+ * family it was issued for; 0 when it has none). */
+typedef struct {
+    int64_t user_id, exp, iat_ms, sid;
+} auth_claims_t;
+/* As auth_jwt_sign, with the issue time in milliseconds (claims iat = now_ms / 1000 and
+ * iat_ms) and the session's sid (> 0; 0 leaves the claim out). */
+char *auth_jwt_sign_session(const uint8_t secret[AUTH_SECRET_BYTES], int64_t user_id, const char *name, int64_t now_ms,
+                            int64_t ttl_s, int64_t sid);
+/* The same check as auth_jwt_verify, telling every claim. */
+int auth_jwt_verify_claims(const uint8_t secret[AUTH_SECRET_BYTES], const char *token, int64_t now_s, auth_claims_t *claims,
+                           char *name, size_t name_cap);
 /* The longest token auth_jwt_verify() accepts (longer ones are AUTH_E_FORMAT). */
 #define AUTH_JWT_MAX_BYTES 1024
 
@@ -89,6 +102,11 @@ int auth_jwt_verify_exp(const uint8_t secret[AUTH_SECRET_BYTES], const char *tok
 
 /* A new random token (base64url, AUTH_TOKEN_CHARS + NUL). */
 void auth_token_new(char out[AUTH_TOKEN_CHARS + 1]);
+/* The refresh token that succeeds `token` when it is rotated: HMAC-SHA256 under the server
+ * secret (domain-separated), base64url like auth_token_new. Deterministic, so a rotated
+ * token presented again within its grace is answered with the very successor the first
+ * rotation issued (docs/security.md); unpredictable without the secret. */
+void auth_token_next(const uint8_t secret[AUTH_SECRET_BYTES], span_t token, char out[AUTH_TOKEN_CHARS + 1]);
 /* Lowercase hex SHA-256 of the token: what the database stores. */
 void auth_token_hash(span_t token, char out[AUTH_TOKEN_HASH_HEX + 1]);
 

@@ -9,7 +9,7 @@
 typedef struct {
     char *token;     /* NULL: empty slot */
     size_t len;
-    int64_t user_id, exp;
+    auth_claims_t claims;
 } slot_t;
 
 struct jwtcache {
@@ -17,6 +17,7 @@ struct jwtcache {
     unsigned char key[crypto_shorthash_KEYBYTES];
     size_t mask;
     slot_t *slots;
+    const revmap_t *revoked;   /* may be NULL */
     jwtcache_stats_t stats;
 };
 
@@ -44,7 +45,23 @@ void jwtcache_destroy(jwtcache_t *c) {
     free(c);
 }
 
+void jwtcache_set_revmap(jwtcache_t *c, const revmap_t *m) { c->revoked = m; }
+
+/* The end of both paths: a token issued before its user's sessions ended is void. */
+static int answer(const jwtcache_t *c, const auth_claims_t *cl, auth_claims_t *out) {
+    if (revmap_void(c->revoked, cl->user_id, cl->iat_ms)) return AUTH_E_REVOKED;
+    *out = *cl;
+    return ERR_OK;
+}
+
 int jwtcache_verify(jwtcache_t *c, const char *token, int64_t now_s, int64_t *user_id) {
+    auth_claims_t cl;
+    int rc = jwtcache_verify_claims(c, token, now_s, &cl);
+    if (rc == ERR_OK) *user_id = cl.user_id;
+    return rc;
+}
+
+int jwtcache_verify_claims(jwtcache_t *c, const char *token, int64_t now_s, auth_claims_t *claims) {
     if (!token) return AUTH_E_FORMAT;
     size_t len = strnlen(token, AUTH_JWT_MAX_BYTES + 1);
     if (len > AUTH_JWT_MAX_BYTES) return AUTH_E_FORMAT;
@@ -54,17 +71,16 @@ int jwtcache_verify(jwtcache_t *c, const char *token, int64_t now_s, int64_t *us
     memcpy(&v, h, sizeof v);
     slot_t *s = &c->slots[v & c->mask];
     if (s->token && s->len == len && memcmp(s->token, token, len) == 0) {
-        if (s->exp <= now_s) {   /* as the full check would say; the token is no use any more */
+        if (s->claims.exp <= now_s) {   /* as the full check would say; the token is no use any more */
             slot_clear(s);
             return AUTH_E_EXPIRED;
         }
         c->stats.hits++;
-        *user_id = s->user_id;
-        return ERR_OK;
+        return answer(c, &s->claims, claims);
     }
     c->stats.misses++;
-    int64_t uid, exp;
-    int rc = auth_jwt_verify_exp(c->secret, token, now_s, &uid, &exp);
+    auth_claims_t cl;
+    int rc = auth_jwt_verify_claims(c->secret, token, now_s, &cl, NULL, 0);
     if (rc != ERR_OK) return rc;
     if (s->token) {
         c->stats.evictions++;
@@ -73,10 +89,8 @@ int jwtcache_verify(jwtcache_t *c, const char *token, int64_t now_s, int64_t *us
     s->token = xmalloc(len);
     memcpy(s->token, token, len);
     s->len = len;
-    s->user_id = uid;
-    s->exp = exp;
-    *user_id = uid;
-    return ERR_OK;
+    s->claims = cl;
+    return answer(c, &cl, claims);
 }
 
 jwtcache_stats_t jwtcache_stats(const jwtcache_t *c) { return c->stats; }

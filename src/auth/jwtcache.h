@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "auth.h"
+#include "revmap.h"
 
 typedef struct jwtcache jwtcache_t;
 
@@ -24,8 +25,16 @@ typedef struct jwtcache jwtcache_t;
 jwtcache_t *jwtcache_create(const uint8_t secret[AUTH_SECRET_BYTES], size_t slots);
 void jwtcache_destroy(jwtcache_t *c);
 
-/* auth_jwt_verify(secret, token, now_s, user_id, NULL, 0), remembered. */
+/* The map of ended sessions to honour (revmap.h; not owned, valid until destroy; NULL:
+ * none). With one, a token issued before its user's T is refused with AUTH_E_REVOKED, on a
+ * hit as on a miss (the map changes while the token stays cached). */
+void jwtcache_set_revmap(jwtcache_t *c, const revmap_t *m);
+
+/* auth_jwt_verify(secret, token, now_s, user_id, NULL, 0), remembered, then the revocation
+ * check. */
 int jwtcache_verify(jwtcache_t *c, const char *token, int64_t now_s, int64_t *user_id);
+/* The same, with every claim (auth_claims_t). */
+int jwtcache_verify_claims(jwtcache_t *c, const char *token, int64_t now_s, auth_claims_t *claims);
 
 /* Counters since creation (tests, metrics). */
 typedef struct { uint64_t hits, misses, evictions; } jwtcache_stats_t;

@@ -35,6 +35,9 @@ static const var_doc_t VARS[] = {
     { "HASH_QUEUE", "64", "hashing jobs that may wait; past it logins get 503 + Retry-After (1-10000)" },
     { "COMMON_PASSWORDS", "data/common-passwords.txt", "list of passwords refused as too common" },
     { "AUTH_RATE", "10", "login and registration attempts per minute, per address and per account (1-10000)" },
+    { "TWOFA_RATE", "5", "second-factor codes tried per minute, per address and per account, burst 2x (1-10000)" },
+    { "SMTP_URL", "(none)", "mail server for emailed codes: smtp://host:port (STARTTLS if offered; smtp+starttls:// requires it) or smtps://host:port; user:pass@ allowed" },
+    { "SMTP_FROM", "(none)", "sender address of mails (required with SMTP_URL)" },
     { "GAME_RESUME_SECONDS", "30", "seconds a remote player has to reconnect before forfeiting (1-600)" },
     { "GAME_INVITE_SECONDS", "300", "seconds an invite to play stays open (10-86400)" },
     { "QUICKPLAY_WINNING_SCORE", "5", "points that win a quick-play game (1-21; the classic preset's 5)" },
@@ -123,6 +126,7 @@ int config_load(config_t *cfg, config_lookup_fn lookup, void *ctx, char *err, si
     LONG("HASH_THREADS", 2, 1, 16, hash_threads);
     LONG("HASH_QUEUE", 64, 1, 10000, hash_queue);
     LONG("AUTH_RATE", 10, 1, 10000, auth_rate);
+    LONG("TWOFA_RATE", 5, 1, 10000, twofa_rate);
     LONG("GAME_RESUME_SECONDS", LIM_GAME_RESUME_DEFAULT_S, 1, 600, game_resume_s);
     LONG("GAME_INVITE_SECONDS", LIM_GAME_INVITE_DEFAULT_S, 10, 86400, game_invite_s);
     LONG("QUICKPLAY_WINNING_SCORE", 5, 1, 21, quickplay_winning_score);
@@ -138,8 +142,17 @@ int config_load(config_t *cfg, config_lookup_fn lookup, void *ctx, char *err, si
         get_str(lookup, ctx, "DATABASE_URL", "", cfg->database_url, sizeof cfg->database_url, err, errlen) < 0 ||
         get_str(lookup, ctx, "JWT_SECRET", "", cfg->jwt_secret, sizeof cfg->jwt_secret, err, errlen) < 0 ||
         get_str(lookup, ctx, "COMMON_PASSWORDS", "data/common-passwords.txt", cfg->common_passwords,
-                sizeof cfg->common_passwords, err, errlen) < 0)
+                sizeof cfg->common_passwords, err, errlen) < 0 ||
+        get_str(lookup, ctx, "SMTP_URL", "", cfg->smtp_url, sizeof cfg->smtp_url, err, errlen) < 0 ||
+        get_str(lookup, ctx, "SMTP_FROM", "", cfg->smtp_from, sizeof cfg->smtp_from, err, errlen) < 0)
         return ERR_INVALID;
+    if (cfg->smtp_url[0] && strncmp(cfg->smtp_url, "smtp://", 7) != 0 && strncmp(cfg->smtp_url, "smtps://", 8) != 0 &&
+        strncmp(cfg->smtp_url, "smtp+starttls://", 16) != 0)
+        return fail(err, errlen, "SMTP_URL", "expected smtp://, smtp+starttls:// or smtps://", "(hidden)");
+    if (cfg->smtp_url[0] && !cfg->smtp_from[0]) return fail(err, errlen, "SMTP_FROM", "required with SMTP_URL", "");
+    for (const char *p = cfg->smtp_from; *p; p++)
+        if ((unsigned char)*p <= 0x20 || *p == '<' || *p == '>' || *p == 0x7f)
+            return fail(err, errlen, "SMTP_FROM", "expected a plain address (no spaces, <, > or control characters)", cfg->smtp_from);
     if (!cfg->database_url[0] &&
         snprintf(cfg->database_url, sizeof cfg->database_url, "%s/pongd.sqlite3", cfg->var_dir) >= (int)sizeof cfg->database_url)
         return fail(err, errlen, "VAR_DIR", "too long", cfg->var_dir);

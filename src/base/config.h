@@ -34,6 +34,9 @@ typedef struct {
     int hash_queue;             /* hashing jobs waiting at most; past it: 503 */
     char common_passwords[512]; /* file of refused common passwords */
     int auth_rate;              /* login/register attempts per minute per address and per account */
+    int twofa_rate;             /* TWOFA_RATE: second-factor codes tried per minute per address and per account */
+    char smtp_url[512];         /* SMTP_URL: smtp://host:port or smtps://…; "" = no mail (no email codes) */
+    char smtp_from[256];        /* SMTP_FROM: the sender address of mails */
 } config_t;
 
 /* Looks a variable up; returns NULL when unset. */

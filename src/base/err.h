@@ -31,6 +31,9 @@
     X(AUTH_E_EXPIRED, -203, "the token has expired")                                                   \
     X(AUTH_E_INTERNAL, -204, "token signing or checking failed")                                       \
     X(AUTH_E_HASH, -205, "password hashing failed (out of memory)")                                    \
+    X(AUTH_E_REVOKED, -206, "the token was issued before its account's sessions were ended")           \
+    X(AUTH_E_CODE, -240, "a wrong one-time code")                                                      \
+    X(AUTH_E_CODE_REUSED, -241, "a one-time code that was already used")                               \
     /* accounts and sessions (model/account): -300 .. -399 */                                           \
     X(ACCOUNT_E_NOTFOUND, -300, "no such account or session")                                          \
     X(ACCOUNT_E_TAKEN_USERNAME, -301, "the username is taken")                                         \
@@ -71,7 +74,11 @@
     X(MATCH_E_NOT_PLAYER, -701, "not a player of this game")                                           \
     X(MATCH_E_OVER, -702, "the game is over or does not exist")                                      \
     X(MATCH_E_QUEUED, -703, "already in the quick-play queue")                                         \
-    X(MATCH_E_EXPIRED, -704, "the game ended too long ago for a rematch")
+    X(MATCH_E_EXPIRED, -704, "the game ended too long ago for a rematch")                              \
+    /* second factors (model/twofa): -900 .. -999 */                                                    \
+    X(TWOFA_E_ON, -900, "a second factor is already on")                                               \
+    X(TWOFA_E_OFF, -901, "no second factor is on (or none being set up)")                              \
+    X(TWOFA_E_CHALLENGE, -902, "no such challenge, or it expired, was used or saw too many wrong codes")
 
 enum {
     ERR_OK = 0,

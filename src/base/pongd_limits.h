@@ -62,6 +62,8 @@
 #define LIM_POOL_THREADS_DEFAULT  4
 #define LIM_POOL_THREADS_MAX      64
 #define LIM_POOL_QUEUE            4096u     /* jobs waiting for a thread */
+#define LIM_REFRESH_GRACE_MS      5000      /* a rotated refresh token, back from the same client this soon: the current one again */
+#define LIM_REFRESH_GRACE_CHAIN   3         /* successors followed within a grace (docs/security.md) */
 #define LIM_JWT_CACHE_SLOTS       4096u     /* verified access tokens remembered (~300 B each) */
 
 /* Shutdown */
@@ -69,6 +71,9 @@
 #define LIM_RATEMAP_KEYS          65536u    /* addresses/accounts tracked by a rate limiter; oldest evicted */
 #define LIM_RATEMAP_KEY_BYTES     128u
 #define LIM_AUTH_BODY_BYTES       8192u     /* JSON body of an auth request */
+#define LIM_TWOFA_CHALLENGE_MS    (5 * 60 * 1000)    /* a login's second step must come within 5 minutes */
+#define LIM_TWOFA_EMAIL_CODE_MS   (10 * 60 * 1000)   /* an emailed code (login or setup) lives 10 minutes */
+#define LIM_TWOFA_ATTEMPTS        5         /* wrong codes that kill a challenge */
 #define LIM_RETRY_AFTER_BUSY_S    2         /* Retry-After on 503 (hashing queue full) */
 
 #define LIM_SHUTDOWN_GRACE_MS     2000      /* time for WebSockets to finish closing */

@@ -162,6 +162,58 @@
     "ALTER TABLE games ADD COLUMN rating_right_before BIGINT;"                                        \
     "ALTER TABLE games ADD COLUMN rating_right_after BIGINT;"
 
+/* 5: the security of accounts (issue 15, docs/security.md). users.tokens_valid_after: access
+ * tokens issued before it (ms) are void; banned_at: NULL or when banned; the second factor
+ * ('' none, 'totp', 'email'), the TOTP secret, whether it is on and the last step accepted
+ * (a code is never taken twice); email_verified_at: NULL or when the owner confirmed it.
+ * sessions.second_factor: the factor this login used ('' none); grace_until: a rotated
+ * token's grace end (ms; NULL: never rotated), during which the same client presenting it is
+ * answered with the family's current token instead of being treated as a thief. Recovery
+ * codes, 2FA challenges and email tokens are stored hashed and used once (used_at); OAuth
+ * links find an account by the provider's user id; oauth_states hold a login's state and
+ * PKCE verifier until the callback. audit_log: administrators' actions (who, what, whom,
+ * when). */
+#define V5_COMMON(ID)                                                                               \
+    "ALTER TABLE users ADD COLUMN tokens_valid_after BIGINT NOT NULL DEFAULT 0;"                     \
+    "ALTER TABLE users ADD COLUMN banned_at BIGINT;"                                                 \
+    "ALTER TABLE users ADD COLUMN totp_secret TEXT;"                                                 \
+    "ALTER TABLE users ADD COLUMN totp_enabled SMALLINT NOT NULL DEFAULT 0;"                         \
+    "ALTER TABLE users ADD COLUMN totp_last_step BIGINT NOT NULL DEFAULT 0;"                         \
+    "ALTER TABLE users ADD COLUMN second_factor TEXT NOT NULL DEFAULT '';"                           \
+    "ALTER TABLE users ADD COLUMN email_verified_at BIGINT;"                                         \
+    "ALTER TABLE sessions ADD COLUMN second_factor TEXT NOT NULL DEFAULT '';"                        \
+    "ALTER TABLE sessions ADD COLUMN grace_until BIGINT;"                                            \
+    "CREATE TABLE recovery_codes ("                                                                  \
+    " user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"                               \
+    " code_hash TEXT NOT NULL, used_at BIGINT, created_at BIGINT NOT NULL,"                          \
+    " PRIMARY KEY (user_id, code_hash));"                                                            \
+    "CREATE TABLE auth_challenges ("                                                                 \
+    " id " ID ","                                                                                    \
+    " user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"                               \
+    " token_hash TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, code_hash TEXT,"                          \
+    " attempts INTEGER NOT NULL DEFAULT 0,"                                                          \
+    " created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, used_at BIGINT);"                      \
+    "CREATE INDEX auth_challenges_user ON auth_challenges(user_id);"                                 \
+    "CREATE TABLE email_tokens ("                                                                    \
+    " token_hash TEXT PRIMARY KEY,"                                                                  \
+    " user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"                               \
+    " kind TEXT NOT NULL, email TEXT NOT NULL,"                                                      \
+    " created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, used_at BIGINT);"                      \
+    "CREATE INDEX email_tokens_user ON email_tokens(user_id);"                                       \
+    "CREATE TABLE oauth_links ("                                                                     \
+    " provider TEXT NOT NULL, provider_uid TEXT NOT NULL,"                                           \
+    " user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"                               \
+    " login TEXT NOT NULL, created_at BIGINT NOT NULL,"                                              \
+    " PRIMARY KEY (provider, provider_uid), UNIQUE (user_id, provider));"                            \
+    "CREATE TABLE oauth_states ("                                                                    \
+    " state_hash TEXT PRIMARY KEY, verifier TEXT NOT NULL, link_user_id BIGINT,"                     \
+    " created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, used_at BIGINT);"                      \
+    "CREATE TABLE audit_log ("                                                                       \
+    " id " ID ","                                                                                    \
+    " actor_id BIGINT, action TEXT NOT NULL, target_id BIGINT,"                                      \
+    " detail TEXT NOT NULL DEFAULT '', created_at BIGINT NOT NULL);"                                 \
+    "CREATE INDEX audit_log_created ON audit_log(created_at);"
+
 const db_migration_t DB_MIGRATIONS[] = {
     /* 1: accounts, sessions, avatars, friends, blocks */
     { V1_COMMON("INTEGER PRIMARY KEY", "BLOB"), V1_COMMON("BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY", "BYTEA") },
@@ -172,6 +224,9 @@ const db_migration_t DB_MIGRATIONS[] = {
     { V3_COMMON("INTEGER PRIMARY KEY"), V3_COMMON("BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY") },
     /* 4: ratings (Glicko-2) on users, the ratings before and after on games */
     { V4_COMMON, V4_COMMON },
+    /* 5: the security of accounts: token voiding, bans, second factors, recovery codes,
+     * challenges, email tokens, OAuth links and states, the audit log */
+    { V5_COMMON("INTEGER PRIMARY KEY"), V5_COMMON("BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY") },
 };
 
 const int DB_MIGRATION_COUNT = (int)(sizeof DB_MIGRATIONS / sizeof DB_MIGRATIONS[0]);

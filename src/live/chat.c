@@ -56,6 +56,7 @@ struct sock {
     int refs;
     bool legacy, authed, joined;
     int64_t uid;
+    sessguard_node_t guard;   /* the legacy room socket's (the app socket's is presence's) */
     char display_name[DISPLAY_MAX];
     int64_t avatar_version;
     int64_t *blocked;         /* sorted ids the user blocked */
@@ -110,6 +111,7 @@ struct chat {
     dbpool_t *db;
     room_reg_t *rooms;
     const uint8_t *secret;
+    sessguard_t *guard;
     int rate;
     ratemap_t *limits;        /* per user */
     bool stopped;
@@ -721,6 +723,7 @@ chat_t *chat_create(const chat_deps_t *d) {
     c->db = d->db;
     c->rooms = d->rooms;
     c->secret = d->secret;
+    c->guard = d->guard;
     c->rate = d->rate_per_sec;
     double rate = c->rate > 0 ? c->rate : 1;
     c->limits = ratemap_create(rate * 60.0, 2.0 * rate, LIM_RATEMAP_KEYS);
@@ -991,6 +994,7 @@ void chat_on_message(chat_t *c, ws_conn_t *conn, span_t data) {
     if (!s->authed) {
         wsauth_user_t user;
         if (!wsauth_frame(c->secret, conn, data, "log in first", &user)) return;
+        if (!sessguard_watch(c->guard, &s->guard, conn, &user)) return;
         s->authed = true;
         s->uid = user.id;
         snprintf(s->display_name, sizeof s->display_name, "%s", user.display_name);
@@ -1042,5 +1046,6 @@ void chat_on_close(chat_t *c, ws_conn_t *conn) {
     (void)c;
     sock_t *s = ws_data(conn);
     ws_set_data(conn, NULL);
+    if (s) sessguard_forget(&s->guard);
     if (s) sock_close(s);
 }

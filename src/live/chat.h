@@ -26,6 +26,7 @@
 #include "room.h"
 #include "util.h"
 #include "ws.h"
+#include "sessguard.h"
 #include "wsauth.h"
 
 /* Errors: CHAT_E_* in err.h (-500 .. -599). */
@@ -96,6 +97,7 @@ typedef struct {
     room_reg_t *rooms;         /* rooms with a subscriber here (the /metrics gauge), by channel id */
     const uint8_t *secret;     /* the access-token key (AUTH_SECRET_BYTES) */
     int rate_per_sec;          /* messages per second per user, burst twice that; 0: unlimited */
+    sessguard_t *guard;        /* ended sessions: refuses void tokens, closes the sockets (NULL: none) */
 } chat_deps_t;
 /* Every pointer must outlive the chat. */
 chat_t *chat_create(const chat_deps_t *deps);

@@ -26,6 +26,7 @@ typedef struct {
     bool spectator;                  /* watching g, not a player */
     uint64_t frame_at[LIM_GAME_FRAMES_PER_S]; /* when its last frames arrived (a ring): the flood check */
     uint32_t frame_i;
+    sessguard_node_t guard;
 } mconn_t;
 
 typedef struct {
@@ -580,7 +581,7 @@ static void unwatch(matches_t *m, mconn_t *mc, ws_conn_t *c) {
 
 static void authenticate(matches_t *m, ws_conn_t *c, mconn_t *mc, span_t data) {
     wsauth_user_t user;
-    if (!wsauth_frame(m->d.secret, c, data, "log in first", &user)) {
+    if (!wsauth_frame(m->d.secret, c, data, "log in first", &user) || !sessguard_watch(m->d.guard, &mc->guard, c, &user)) {
         mc->refused = true;
         return;
     }
@@ -659,6 +660,7 @@ void match_on_close(matches_t *m, ws_conn_t *c) {
     mconn_t *mc = ws_data(c);
     ws_set_data(c, NULL);
     if (!mc) return;
+    sessguard_forget(&mc->guard);
     mgame_t *g = mc->g;
     if (mc->spectator) unwatch(m, mc, c);
     else if (g && g->seat[mc->seat].conn == c) {

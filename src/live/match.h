@@ -40,6 +40,7 @@
 #include "ticker.h"
 #include "timer.h"
 #include "util.h"
+#include "sessguard.h"
 #include "ws.h"
 
 typedef struct matches matches_t;
@@ -82,6 +83,7 @@ typedef struct {
     void *ctx;
     uint64_t (*now_us)(void);     /* CLOCK_MONOTONIC µs; NULL: now_mono_us (tests pass a fake) */
     uint32_t log_max;             /* input-log records past which a game is void; 0: LIM_GAME_LOG_INPUTS (tests lower it) */
+    sessguard_t *guard;           /* ended sessions: refuses void tokens, closes the sockets (NULL: none) */
 } match_deps_t;
 
 /* The rooms; d is copied. Never NULL. */

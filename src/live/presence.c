@@ -20,6 +20,7 @@ struct presence {
     presence_tab_hooks_t hooks;
     room_reg_t *users;     /* room "u<id>": the user's authenticated tabs */
     matches_t *matches;    /* in_game; may be NULL */
+    sessguard_t *guard;    /* may be NULL */
     void (*offline)(void *ctx, int64_t uid);
     void *offline_ctx;
     bool stopped;       /* shutting down: the database pool may be gone */
@@ -32,6 +33,7 @@ typedef struct {
     bool authed;
     room_member_t member;   /* in the user's room "u<id>" once authenticated */
     bus_sub_t user;         /* subscribed to "user:<id>" once authenticated */
+    sessguard_node_t guard;
     void *tab;              /* the hooks' state */
 } pconn_t;
 
@@ -72,6 +74,8 @@ bool presence_online(const presence_t *p, int64_t user_id) {
 void presence_set_tab_hooks(presence_t *p, const presence_tab_hooks_t *hooks) { p->hooks = *hooks; }
 
 void presence_set_matches(presence_t *p, matches_t *m) { p->matches = m; }
+
+void presence_set_guard(presence_t *p, sessguard_t *g) { p->guard = g; }
 
 int64_t presence_in_game(const presence_t *p, int64_t user_id) { return p->matches ? match_user_game(p->matches, user_id) : 0; }
 
@@ -162,6 +166,7 @@ void presence_on_open(presence_t *p, ws_conn_t *c) {
 static void authenticate(presence_t *p, ws_conn_t *c, pconn_t *pc, span_t data) {
     wsauth_user_t user;
     if (!wsauth_frame(p->secret, c, data, "unauthorized", &user)) return;
+    if (!sessguard_watch(p->guard, &pc->guard, c, &user)) return;
     int64_t uid = user.id;
     const char *name = user.display_name;
     pc->uid = uid;
@@ -196,6 +201,7 @@ void presence_on_message(presence_t *p, ws_conn_t *c, span_t data) {
 
 void presence_on_close(presence_t *p, ws_conn_t *c) {
     pconn_t *pc = ws_data(c);
+    if (pc) sessguard_forget(&pc->guard);
     if (pc && pc->authed) {
         if (pc->tab && p->hooks.close) p->hooks.close(p->hooks.ctx, pc->tab);
         pc->tab = NULL;

@@ -18,6 +18,7 @@
 #include "ws.h"
 
 #include "bus.h"
+#include "sessguard.h"
 #include "dbpool.h"
 #include "match.h"
 #include "wsauth.h"
@@ -58,6 +59,9 @@ bool presence_online(const presence_t *p, int64_t user_id);
  * "in_game": the user's live game id or null. m must outlive the presence (or be unset with
  * NULL before it goes). */
 void presence_set_matches(presence_t *p, matches_t *m);
+/* Ended sessions (sessguard.h): the app socket's token is checked against them, and the
+ * socket is watched. g must outlive the presence; NULL (the default): none. */
+void presence_set_guard(presence_t *p, sessguard_t *g);
 /* The live game user_id plays in (0: none, or no matches set). */
 int64_t presence_in_game(const presence_t *p, int64_t user_id);
 /* A game of user_id started or ended: the user's friends get a presence frame with the new

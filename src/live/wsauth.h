@@ -22,6 +22,7 @@
 typedef struct {
     int64_t id;
     char display_name[4 * AUTH_DISPLAY_MAX + 1];
+    int64_t iat_ms, sid;   /* the token's (auth_claims_t), for sessguard */
 } wsauth_user_t;
 
 /* Starts the deadline for the first frame. */

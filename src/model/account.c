@@ -2,6 +2,8 @@
  * connection); transactions group the writes that belong together. */
 #include "account.h"
 
+#include "now.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -22,16 +24,36 @@ static const db_sql_t Q_FIND_LOGIN = {
 static const db_sql_t Q_GET = { "account_get", "SELECT " USER_COLS " FROM users WHERE id = $1 AND deleted_at IS NULL" };
 static const db_sql_t Q_INSERT_SESSION = {
     "account_insert_session",
-    "INSERT INTO sessions (user_id, family, token_hash, created_at, last_used_at, expires_at, user_agent, address)"
-    " VALUES ($1, $2, $3, $4, $4, $5, $6, $7) RETURNING id",
+    "INSERT INTO sessions (user_id, family, token_hash, created_at, last_used_at, expires_at, user_agent, address, second_factor)"
+    " VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8) RETURNING id",
 };
 static const db_sql_t Q_SESSION_BY_HASH = {
     "account_session_by_hash",
-    "SELECT id, user_id, family, COALESCE(rotated_at, 0), COALESCE(revoked_at, 0), expires_at, created_at"
+    "SELECT id, user_id, family, COALESCE(rotated_at, 0), COALESCE(revoked_at, 0), expires_at, created_at,"
+    " COALESCE(grace_until, 0), user_agent, address,"
+    " (SELECT MIN(f.id) FROM sessions f WHERE f.family = sessions.family), second_factor"
     " FROM sessions WHERE token_hash = $1",
 };
 static const db_sql_t Q_MARK_ROTATED = {
-    "account_mark_rotated", "UPDATE sessions SET rotated_at = $2, last_used_at = $2 WHERE id = $1 AND rotated_at IS NULL",
+    "account_mark_rotated",
+    "UPDATE sessions SET rotated_at = $2, last_used_at = $2, grace_until = $3 WHERE id = $1 AND rotated_at IS NULL",
+};
+static const db_sql_t Q_TOUCH_SESSION = { "account_touch_session", "UPDATE sessions SET last_used_at = $2 WHERE id = $1" };
+/* Takes the user's row lock (PostgreSQL; SQLite's BEGIN IMMEDIATE already holds the write
+ * lock): a rotation and an end of sessions of one user run one after the other. */
+static const db_sql_t Q_LOCK_USER = {
+    "account_lock_user", "UPDATE users SET tokens_valid_after = tokens_valid_after WHERE id = $1",
+};
+static const db_sql_t Q_SET_VALID_AFTER = {
+    "account_set_valid_after", "UPDATE users SET tokens_valid_after = $2 WHERE id = $1 AND tokens_valid_after < $2",
+};
+static const db_sql_t Q_REVOKE_OTHERS = {
+    "account_revoke_others",
+    "UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL"
+    " AND family <> COALESCE((SELECT k.family FROM sessions k WHERE k.id = $3 AND k.user_id = $1), '')",
+};
+static const db_sql_t Q_VALID_AFTER_SINCE = {
+    "account_valid_after_since", "SELECT id, tokens_valid_after FROM users WHERE tokens_valid_after > $1",
 };
 static const db_sql_t Q_REVOKE_FAMILY = {
     "account_revoke_family", "UPDATE sessions SET revoked_at = $2 WHERE family = $1 AND revoked_at IS NULL",
@@ -42,7 +64,7 @@ static const db_sql_t Q_REVOKE_ALL = {
 static const db_sql_t Q_FAMILY_OF = { "account_family_of", "SELECT family FROM sessions WHERE id = $1 AND user_id = $2" };
 static const db_sql_t Q_LIST = {
     "account_list_sessions",
-    "SELECT id, created_at, last_used_at, user_agent, address, family FROM sessions"
+    "SELECT id, created_at, last_used_at, user_agent, address, family, second_factor FROM sessions"
     " WHERE user_id = $1 AND revoked_at IS NULL AND rotated_at IS NULL AND expires_at > $2"
     " ORDER BY last_used_at DESC, id DESC",
 };
@@ -70,6 +92,8 @@ void account_read(const db_rows_t *r, int row, account_t *a) {
 
 static db_val_t text(const char *s) { return DB_TEXT(s, strlen(s)); }
 
+static int64_t now_wall_ms_i64(void) { return (int64_t)now_wall_ms(); }
+
 /* 1 if the query with one text parameter finds a row, 0 if not, or an error. */
 static int exists(db_t *db, const db_sql_t *q, const char *key) {
     db_val_t p = text(key);
@@ -82,10 +106,10 @@ static int exists(db_t *db, const db_sql_t *q, const char *key) {
 }
 
 static int insert_session(db_t *db, int64_t user_id, const char *family, const account_session_t *s, int64_t *session_id) {
-    db_val_t p[7] = { DB_INT(user_id), text(family), text(s->token_hash), DB_INT(s->now), DB_INT(s->expires),
-                      text(s->user_agent), text(s->address) };
+    db_val_t p[8] = { DB_INT(user_id), text(family), text(s->token_hash), DB_INT(s->now), DB_INT(s->expires),
+                      text(s->user_agent), text(s->address), text(s->second_factor) };
     db_rows_t *r;
-    int rc = db_exec(db, &Q_INSERT_SESSION, p, 7, &r, NULL);
+    int rc = db_exec(db, &Q_INSERT_SESSION, p, 8, &r, NULL);
     if (rc != 0) return rc;
     if (session_id) *session_id = db_rows_int(r, 0, 0);
     db_rows_free(r);
@@ -144,49 +168,162 @@ int account_session_create(db_t *db, int64_t user_id, const account_session_t *s
 }
 
 int account_session_rotate(db_t *db, const char *old_hash, const account_session_t *s, int64_t *user_id, int64_t *session_id) {
+    account_session_t copy = *s;
+    account_rotated_t out = { 0 };
+    int rc = account_session_rotate_ex(db, old_hash, &copy, &(account_rotate_t){ 0 }, &out);
+    if (rc == 0 || rc == ACCOUNT_E_REUSED) *user_id = out.user_id;
+    if (rc == 0 && session_id) *session_id = out.session_id;
+    return rc;
+}
+
+/* A session row as Q_SESSION_BY_HASH reads it. */
+typedef struct {
+    int64_t id, uid, rotated, revoked, expires, grace_until, sid;
+    char family[AUTH_TOKEN_CHARS + 1];
+    char user_agent[ACCOUNT_UA_MAX + 1];
+    char address[64];
+    char second_factor[10];
+} srow_t;
+
+/* 1 found, 0 not, or an error. */
+static int session_by_hash(db_t *db, const char *hash, srow_t *o) {
+    db_val_t p = text(hash);
+    db_rows_t *r;
+    int rc = db_exec(db, &Q_SESSION_BY_HASH, &p, 1, &r, NULL);
+    if (rc != 0) return rc;
+    int n = db_rows_count(r);
+    if (n > 0) {
+        o->id = db_rows_int(r, 0, 0);
+        o->uid = db_rows_int(r, 0, 1);
+        copy_text(o->family, sizeof o->family, r, 0, 2);
+        o->rotated = db_rows_int(r, 0, 3);
+        o->revoked = db_rows_int(r, 0, 4);
+        o->expires = db_rows_int(r, 0, 5);
+        o->grace_until = db_rows_int(r, 0, 7);
+        copy_text(o->user_agent, sizeof o->user_agent, r, 0, 8);
+        copy_text(o->address, sizeof o->address, r, 0, 9);
+        o->sid = db_rows_int(r, 0, 10);
+        copy_text(o->second_factor, sizeof o->second_factor, r, 0, 11);
+    }
+    db_rows_free(r);
+    return n > 0;
+}
+
+static int lock_user(db_t *db, int64_t uid) {
+    db_val_t p = DB_INT(uid);
+    return db_exec(db, &Q_LOCK_USER, &p, 1, NULL, NULL);
+}
+
+/* Within the grace of a rotated token: the family's current token, if the chain of
+ * successors leads to it, each step still in its grace, and the client is the one the
+ * current token was issued to. Its index in o->next, or -1. */
+static int grace_answer(db_t *db, const srow_t *old, const account_session_t *s, const account_rotate_t *o, int *rc) {
+    const srow_t *prev = old;
+    srow_t cur;
+    for (int i = 0; i < o->n_next; i++) {
+        if (!prev->rotated || prev->grace_until < s->now) return -1;   /* out of its grace */
+        int f = session_by_hash(db, o->next[i], &cur);
+        if (f <= 0) {
+            *rc = f;
+            return -1;
+        }
+        if (strcmp(cur.family, old->family) != 0 || cur.uid != old->uid || cur.revoked) return -1;
+        if (!cur.rotated) {
+            bool same_client = strcmp(cur.user_agent, s->user_agent) == 0 && strcmp(cur.address, s->address) == 0;
+            if (!same_client || cur.expires <= s->now) return -1;
+            db_val_t t[2] = { DB_INT(cur.id), DB_INT(s->now) };
+            *rc = db_exec(db, &Q_TOUCH_SESSION, t, 2, NULL, NULL);
+            return *rc == 0 ? i : -1;
+        }
+        prev = &cur;   /* checked at the top of the next step, before cur is read again */
+    }
+    return -1;
+}
+
+int account_session_rotate_ex(db_t *db, const char *old_hash, account_session_t *s, const account_rotate_t *o,
+                              account_rotated_t *out) {
     int rc = db_begin(db);
     if (rc != 0) return rc;
-    db_val_t p = text(old_hash);
-    db_rows_t *r = NULL;
-    if ((rc = db_exec(db, &Q_SESSION_BY_HASH, &p, 1, &r, NULL)) != 0) goto fail;
-    if (db_rows_count(r) == 0) {
-        rc = ACCOUNT_E_NOTFOUND;
+    srow_t old;
+    int f = session_by_hash(db, old_hash, &old);
+    if (f <= 0) {
+        rc = f < 0 ? f : ACCOUNT_E_NOTFOUND;
         goto fail;
     }
-    int64_t id = db_rows_int(r, 0, 0), uid = db_rows_int(r, 0, 1);
-    char family[AUTH_TOKEN_CHARS + 1];
-    copy_text(family, sizeof family, r, 0, 2);
-    int64_t rotated = db_rows_int(r, 0, 3), revoked = db_rows_int(r, 0, 4), expires = db_rows_int(r, 0, 5);
-    db_rows_free(r);
-    r = NULL;
-    *user_id = uid;
-    if (revoked) {
+    /* the user's row lock first, then read the session again: an end of sessions that
+     * committed meanwhile is seen, one that comes later sees this rotation */
+    if ((rc = lock_user(db, old.uid)) != 0) goto fail;
+    if ((f = session_by_hash(db, old_hash, &old)) <= 0) {
+        rc = f < 0 ? f : ACCOUNT_E_NOTFOUND;
+        goto fail;
+    }
+    if (o->stamp) {
+        s->now = now_wall_ms_i64();
+        s->expires = s->now + ACCOUNT_REFRESH_TTL_MS;
+    }
+    out->user_id = old.uid;
+    out->sid = old.sid;
+    out->answer = 0;
+    if (old.revoked) {
         rc = ACCOUNT_E_REVOKED;
         goto fail;
     }
-    if (rotated) {   /* replayed: revoke the whole chain, keep that write */
-        db_val_t f[2] = { text(family), DB_INT(s->now) };
-        if ((rc = db_exec(db, &Q_REVOKE_FAMILY, f, 2, NULL, NULL)) != 0) goto fail;
+    if (old.rotated) {
+        int grc = 0;
+        int i = o->grace_ms > 0 ? grace_answer(db, &old, s, o, &grc) : -1;
+        if (grc != 0) {
+            rc = grc;
+            goto fail;
+        }
+        if (i >= 0) {   /* the same client, within the grace: the current token again */
+            out->answer = i;
+            return db_commit(db);
+        }
+        /* replayed: revoke the whole chain, keep that write */
+        db_val_t fam[2] = { text(old.family), DB_INT(s->now) };
+        if ((rc = db_exec(db, &Q_REVOKE_FAMILY, fam, 2, NULL, NULL)) != 0) goto fail;
         rc = db_commit(db);
         return rc != 0 ? rc : ACCOUNT_E_REUSED;
     }
-    if (expires <= s->now) {
+    if (old.expires <= s->now) {
         rc = ACCOUNT_E_EXPIRED;
         goto fail;
     }
-    db_val_t m[2] = { DB_INT(id), DB_INT(s->now) };
+    db_val_t m[3] = { DB_INT(old.id), DB_INT(s->now), o->grace_ms > 0 ? DB_INT(s->now + o->grace_ms) : DB_NULLV };
     int64_t changed = 0;
-    if ((rc = db_exec(db, &Q_MARK_ROTATED, m, 2, NULL, &changed)) != 0) goto fail;
+    if ((rc = db_exec(db, &Q_MARK_ROTATED, m, 3, NULL, &changed)) != 0) goto fail;
     if (changed != 1) {   /* a concurrent refresh rotated it first */
         rc = ACCOUNT_E_REUSED;
         goto fail;
     }
-    if ((rc = insert_session(db, uid, family, s, session_id)) != 0) goto fail;
+    snprintf(s->second_factor, sizeof s->second_factor, "%s", old.second_factor);   /* the successor keeps the login's factor */
+    if ((rc = insert_session(db, old.uid, old.family, s, &out->session_id)) != 0) goto fail;
     return db_commit(db);
 fail:
-    db_rows_free(r);
     db_rollback(db);
     return rc;
+}
+
+int account_sessions_end(db_t *db, int64_t user_id, int64_t keep_sid, int64_t *t_ms) {
+    int rc = db_begin(db);
+    if (rc != 0) return rc;
+    if ((rc = lock_user(db, user_id)) != 0) goto fail;
+    /* after the lock: a rotation that committed before issued its tokens before T */
+    int64_t t = now_wall_ms_i64();
+    db_val_t p[3] = { DB_INT(user_id), DB_INT(t), DB_INT(keep_sid) };
+    if ((rc = db_exec(db, &Q_SET_VALID_AFTER, p, 2, NULL, NULL)) != 0) goto fail;
+    if ((rc = db_exec(db, keep_sid > 0 ? &Q_REVOKE_OTHERS : &Q_REVOKE_ALL, p, keep_sid > 0 ? 3 : 2, NULL, NULL)) != 0) goto fail;
+    if ((rc = db_commit(db)) != 0) return rc;
+    if (t_ms) *t_ms = t;
+    return 0;
+fail:
+    db_rollback(db);
+    return rc;
+}
+
+int account_valid_after_since(db_t *db, int64_t since_ms, db_rows_t **rows) {
+    db_val_t p = DB_INT(since_ms);
+    return db_exec(db, &Q_VALID_AFTER_SINCE, &p, 1, rows, NULL);
 }
 
 static int revoke_family(db_t *db, const char *family, int64_t now) {

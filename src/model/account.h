@@ -37,6 +37,7 @@ typedef struct {
     char user_agent[ACCOUNT_UA_MAX + 1];
     char address[64];
     int64_t now, expires;
+    char second_factor[10];              /* what the login used: "", "totp", "email", "recovery" (kept on rotation) */
 } account_session_t;
 
 /* Creates the user and its first session in one transaction. Duplicate username, email
@@ -70,6 +71,38 @@ int account_session_create(db_t *db, int64_t user_id, const account_session_t *s
  * set on success and on ACCOUNT_E_REUSED. */
 int account_session_rotate(db_t *db, const char *old_hash, const account_session_t *s, int64_t *user_id, int64_t *session_id);
 
+/* Rotation with a grace (docs/security.md, "Refresh races"). next[0..n_next-1]: the hashes
+ * of the presented token's successors (next[0] its own successor, which s->token_hash must
+ * equal, next[i+1] next[i]'s: auth_token_next). A rotated token presented again within its
+ * grace (sessions.grace_until), whose chain of successors leads — each step within its
+ * grace — to the family's current token, issued to the same client (user agent and address)
+ * is not a theft: out->answer is then the index in next of that current token and nothing
+ * changes but its last use. Any other rotated token revokes the family (ACCOUNT_E_REUSED).
+ * stamp: s->now and s->expires are taken from the wall clock once the user's row is locked
+ * (a concurrent account_sessions_end then orders before or after it, never between). */
+typedef struct {
+    int64_t grace_ms;   /* 0: no grace (a rotated token is always a reuse) */
+    const char (*next)[AUTH_TOKEN_HASH_HEX + 1];
+    int n_next;
+    bool stamp;
+} account_rotate_t;
+typedef struct {
+    int64_t user_id;     /* on success and on ACCOUNT_E_REUSED/REVOKED */
+    int64_t sid;         /* the family's first row id: the access token's sid claim */
+    int64_t session_id;  /* the row inserted (a rotation; 0 within a grace) */
+    int answer;          /* the index in next of the token to answer */
+} account_rotated_t;
+int account_session_rotate_ex(db_t *db, const char *old_hash, account_session_t *s, const account_rotate_t *o,
+                              account_rotated_t *out);
+
+/* Ends every session of the user but the family of session row keep_sid (0: all): in one
+ * transaction, under the user's row lock, users.tokens_valid_after becomes T (the wall clock,
+ * ms; never lowered) and the refresh tokens are revoked. *t_ms = T. Opens its own
+ * transaction: call it outside one. The loop's part is api_sessions_end (api.h). */
+int account_sessions_end(db_t *db, int64_t user_id, int64_t keep_sid, int64_t *t_ms);
+/* Rows (id, tokens_valid_after) of the users whose T is after since_ms (app start). */
+int account_valid_after_since(db_t *db, int64_t since_ms, db_rows_t **rows);
+
 /* Revokes the family of the session holding this token (logout). *user_id if found. */
 int account_session_logout(db_t *db, const char *token_hash, int64_t now, int64_t *user_id);
 /* Revokes every session of the user. */
@@ -81,7 +114,7 @@ int account_session_revoke(db_t *db, int64_t user_id, int64_t id, int64_t now);
 int account_session_family(db_t *db, int64_t user_id, const char *token_hash, char family[AUTH_TOKEN_CHARS + 1]);
 
 /* The user's live sessions, newest first: rows of (id, created_at, last_used_at,
- * user_agent, address, family) — one row per family (its current token). */
+ * user_agent, address, family, second_factor) — one row per family (its current token). */
 int account_sessions_list(db_t *db, int64_t user_id, int64_t now, db_rows_t **rows);
 
 #endif

@@ -72,7 +72,8 @@ int tlsgen_ensure(const char *var_dir, char *cert, size_t cert_cap, char *key, s
     BN_free(bn);
     X509_set_version(x, 2);
     X509_gmtime_adj(X509_getm_notBefore(x), -3600);
-    X509_gmtime_adj(X509_getm_notAfter(x), 825L * 24 * 3600);
+    /* browsers take at most 398 days (CA/Browser Forum), notBefore included */
+    X509_gmtime_adj(X509_getm_notAfter(x), 397L * 24 * 3600);
     X509_set_pubkey(x, pkey);
     X509_NAME *name = X509_get_subject_name(x);
     X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"Transcendence (self-signed)", -1, -1, 0);

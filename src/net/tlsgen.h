@@ -6,7 +6,8 @@
 
 /* Makes sure <var_dir>/tls/cert.pem and key.pem exist: reuses them when both are there,
  * otherwise generates an ECDSA P-256 key (written with mode 0600) and a certificate for
- * localhost, 127.0.0.1 and ::1 valid for 825 days. Paths go to cert/key. ERR_IO with a
+ * localhost, 127.0.0.1 and ::1 valid for 397 days (browsers accept at most
+ * 398, counted from notBefore, an hour back). Paths go to cert/key. ERR_IO with a
  * message in err. Runs once before the loop starts. */
 int tlsgen_ensure(const char *var_dir, char *cert, size_t cert_cap, char *key, size_t key_cap, int *generated,
                   char *err, size_t errlen);

@@ -525,7 +525,12 @@ test('settings: display name, email, password, language, sessions, export, delet
     await page.fill('#password-current-password', PASSWORD);
     await page.click('#password-submit');
     await page.waitForSelector('#password-done:not([hidden])');
-    assert.equal((await call(ctx.server, 'POST', '/api/auth/login', { body: { username: email, password: newPassword } })).status, 200);
+    const relogin = await call(ctx.server, 'POST', '/api/auth/login', { body: { username: email, password: newPassword } });
+    assert.equal(relogin.status, 200);
+    // the new password ended every other session (the API's registration among them): its
+    // access token is refused now; this page's session goes on
+    assert.equal((await call(ctx.server, 'GET', '/api/users/me', { token: me.token })).status, 401);
+    me.token = relogin.json.access_token;
 
     // Language: saved on the account, switches the interface, and follows the account on login.
     await page.selectOption('#language-language', 'fr');

@@ -39,8 +39,8 @@ test('controls: each layer compiles its own and lower headers and its own librar
     ['game', '#include "game.h"\n#include "ai.h"'],
     ['net', '#include "ws.h"\n#include "http.h"\n#include <libwebsockets.h>\n#include <openssl/ssl.h>'],
     ['db', '#include "db.h"\n#include "dbpool.h"\n#include <sqlite3.h>\n#include <libpq-fe.h>'],
-    ['auth', '#include "auth.h"\n#include <sodium.h>\n#include <jwt.h>'],
-    ['model', '#include "account.h"\n#include "social.h"\n#include <vips/vips.h>'],
+    ['auth', '#include "auth.h"\n#include <sodium.h>\n#include <jwt.h>\n#include <oath.h>'],
+    ['model', '#include "account.h"\n#include "social.h"\n#include <vips/vips.h>\n#include <curl/curl.h>'],
     ['live', '#include "chat.h"\n#include "presence.h"\n#include "ws.h"\n#include <jansson.h>'],
     ['api', '#include "api.h"\n#include "http.h"\n#include "presence.h"\n#include <jansson.h>'],
     ['root', '#include "app.h"\n#include "server.h"'],
@@ -70,6 +70,11 @@ test('libvips only in model/, libjwt only in auth/, jansson not in base/ game/ n
   for (const layer of ['base', 'net', 'db', 'auth', 'live', 'api']) refused(layer, '<vips/vips.h>', LAYERING);
   for (const layer of ['base', 'net', 'db', 'model', 'live', 'api']) refused(layer, '<jwt.h>', LAYERING);
   for (const layer of ['base', 'game', 'net', 'db']) refused(layer, '<jansson.h>', LAYERING);
+});
+
+test('liboath (TOTP) only in auth/, libcurl (outbound mail) only in model/', () => {
+  for (const layer of ['base', 'game', 'net', 'db', 'model', 'live', 'api', 'root']) refused(layer, '<oath.h>', LAYERING);
+  for (const layer of ['base', 'game', 'net', 'db', 'auth', 'live', 'api', 'root']) refused(layer, '<curl/curl.h>', LAYERING);
 });
 
 test('a folder cannot include the headers of a folder above it (or beside it)', () => {

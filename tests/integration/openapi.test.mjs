@@ -11,6 +11,7 @@ import { validate, compileErrors } from '@readme/openapi-parser';
 import { call } from './api-client.mjs';
 import { useServer, registerUser, get, request, ROOT } from './helpers.mjs';
 import { makeChecker, operationsOf, checkerFor, setChecker, resetDocument } from './openapi-check.mjs';
+import { totp } from '../lib/totp.mjs';
 
 let doc;           // the document as served
 let me;            // a user for the operations that change nothing much
@@ -164,6 +165,49 @@ const EXAMPLES = {
   logout: { fresh: true },
   logoutAll: { fresh: true },
   listSessions: {},
+  // the second factor (issue 15): a fresh user's setup, enabled with the code of its secret
+  getTwoFactor: {},
+  setupTotp: { fresh: true },
+  enableTotp: {
+    fresh: true,
+    build: async ({ server, user }) => {
+      const s = await call(server, 'POST', '/api/auth/2fa/totp/setup', { token: user.token });
+      assert.equal(s.status, 200, s.text);
+      return { body: { code: totp(s.json.secret) } };
+    },
+  },
+  // no SMTP_URL on this server: email codes cannot be chosen
+  setupEmailCodes: { build: () => ({ expect: [409] }) },
+  enableEmailCodes: { build: () => ({ body: { challenge: 'a'.repeat(43), code: '123456' }, expect: [401] }) },
+  disableTwoFactor: {
+    fresh: true,
+    // build runs for both calls: TOTP is switched on once, each call spends a recovery code
+    build: async ({ server, user }) => {
+      if (!recoveryOf.has(user.user.id)) {
+        const s = await call(server, 'POST', '/api/auth/2fa/totp/setup', { token: user.token });
+        const e = await call(server, 'POST', '/api/auth/2fa/totp/enable', { token: user.token, body: { code: totp(s.json.secret) } });
+        assert.equal(e.status, 200, e.text);
+        recoveryOf.set(user.user.id, e.json.recovery_codes);
+        // switching it on voided the access tokens issued before: the page's refresh
+        const r = await call(server, 'POST', '/api/auth/refresh', { cookie: user.cookie, origin: server.origin });
+        assert.equal(r.status, 200, r.text);
+        user.token = r.json.access_token;
+        user.cookie = [].concat(r.headers['set-cookie']).find((c) => c.startsWith('refresh=')).split(';')[0];
+      }
+      return { body: { password: user.password, code: recoveryOf.get(user.user.id).shift() } };
+    },
+  },
+  verifyTwoFactor: {
+    build: async ({ server }) => {
+      // a user with TOTP on, logging in: the challenge and a recovery code
+      const u = await registerUser(server, 'oa2fa');
+      const s = await call(server, 'POST', '/api/auth/2fa/totp/setup', { token: u.token });
+      const e = await call(server, 'POST', '/api/auth/2fa/totp/enable', { token: u.token, body: { code: totp(s.json.secret) } });
+      const l = await call(server, 'POST', '/api/auth/login', { body: { username: u.username, password: u.password } });
+      assert.equal(l.json.two_factor_required, true, l.text);
+      return { body: { challenge: l.json.challenge, recovery_code: e.json.recovery_codes[0] } };
+    },
+  },
   revokeSession: { fresh: true, build: async ({ user }) => ({ params: { id: (await sessionIds(user))[0] } }) },
   getMe: {},
   updateMe: { build: () => ({ body: { language: 'fr' } }) },
@@ -360,6 +404,7 @@ async function chatRoomWithMember(server, user) {
 }
 
 const liveGameOf = new Map();
+const recoveryOf = new Map();
 const GAME_OPTIONS = { ball_speed: 1, paddle_size: 1, winning_score: 1, map: 0, powerups: 0 };
 
 /** A new user invites `user`: the invite's id. */

@@ -40,6 +40,9 @@ test('generated on first start with key mode 0600, reused on the next start', { 
   assert.equal(statSync(key).mode & 0o777, 0o600, `key mode is ${(statSync(key).mode & 0o777).toString(8)}`);
   const first = await peerCert(server.httpsPort);
   assert.ok(first.fingerprint256);
+  // valid for at most 398 days (what browsers and testssl.sh accept), and at least a year
+  const days = (Date.parse(first.valid_to) - Date.parse(first.valid_from)) / 86400000;
+  assert.ok(days <= 398 && days >= 365, `the certificate is valid for ${days} days`);
   const r1 = await server.stop();
   assert.equal(r1.code, 0);
 

@@ -19,6 +19,11 @@ export const MAY_IMPORT = Object.freeze({
   '.': ['app', 'domain', 'services', 'game', 'ui', 'views'],   // main.js, the composition root
 });
 
+// npm packages → the folders that may import them (bundled by esbuild like the rest)
+export const PACKAGES = Object.freeze({
+  'qrcode-generator': ['domain'],   // the QR code of a TOTP setup, computed in the page (domain/qrmatrix.js)
+});
+
 function modules(dir) {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
@@ -46,6 +51,7 @@ test('every folder imports only from the folders below it', () => {
     const from = layerOf(file);
     assert.ok(from in MAY_IMPORT, `${relative(SRC, file)}: folder "${from}" is not in the layering table`);
     for (const spec of imports(file)) {
+      if (!spec.startsWith('.') && PACKAGES[spec]?.includes(from)) continue;
       if (!spec.startsWith('.')) { wrong.push(`${relative(SRC, file)} imports the package ${spec}`); continue; }
       const target = resolve(dirname(file), spec);
       if (!target.startsWith(SRC)) {

@@ -149,6 +149,40 @@ test('login stores the session, sends JSON, and broadcasts to other tabs', async
   assert.deepEqual(posted, [{ type: 'login' }]);
 });
 
+test('login with a second factor on: a challenge and no session; verifyTwoFactor logs in; wrong codes say attempts left', async () => {
+  const posted = [];
+  const channel = { postMessage: (m) => posted.push(m), addEventListener() {} };
+  let verifies = 0;
+  const h = harness({
+    channel,
+    storage: memoryStorage(),
+    routes: {
+      'POST /api/auth/login': () => json(200, { two_factor_required: true, challenge: '7.tok', methods: ['totp', 'recovery'], expires_in: 300 }),
+      'POST /api/auth/2fa/verify': () => {
+        verifies += 1;
+        return verifies === 1
+          ? json(401, { error: { code: 'code_reused', message: 'Used.', attempts_left: 4 } })
+          : json(200, tokens(1));
+      },
+    },
+  });
+  const res = await h.session.login({ username: 'alice', password: 'pw pw pw pw' });
+  assert.equal(res.twoFactor.challenge, '7.tok');
+  assert.deepEqual(res.twoFactor.methods, ['totp', 'recovery']);
+  assert.ok(res.twoFactor.expiresAt > 0);
+  assert.notEqual(h.session.state, 'in');
+  assert.deepEqual(posted, [], 'no login broadcast before the second step');
+  await assert.rejects(h.session.verifyTwoFactor({ challenge: '7.tok', code: '123456' }),
+    (e) => e instanceof ApiError && e.code === 'code_reused' && e.attemptsLeft === 4);
+  const user = await h.session.verifyTwoFactor({ challenge: '7.tok', code: '654321' });
+  assert.equal(user.id, 7);
+  const call = h.calls.filter((c) => c.path === '/api/auth/2fa/verify').at(-1);
+  assert.deepEqual(JSON.parse(call.body), { challenge: '7.tok', code: '654321' });
+  assert.equal(call.headers.Authorization, undefined);
+  assert.equal(h.session.state, 'in');
+  assert.deepEqual(posted, [{ type: 'login' }]);
+});
+
 test('login failures throw ApiError with the server code and fields; state unchanged', async () => {
   const h = harness({
     storage: memoryStorage(),

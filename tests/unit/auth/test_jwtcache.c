@@ -137,6 +137,77 @@ static void test_eviction(void **state) {
     jwtcache_destroy(NULL);
 }
 
+/* Sessions that really end: a token issued before its user's T is refused on a hit and on a
+ * miss, to the millisecond (the same-second boundary: a token issued in the same second but
+ * after T stays good), other users untouched; claims iat_ms and sid round-trip. */
+static void test_revocation(void **state) {
+    (void)state;
+    const int64_t now_ms = NOW * 1000 + 500;   /* half-way through second NOW */
+    jwtcache_t *c = jwtcache_create(SECRET, 64);
+    revmap_t *m = revmap_create();
+    jwtcache_set_revmap(c, m);
+    char *before = auth_jwt_sign_session(SECRET, 42, "ann", now_ms - 1, AUTH_ACCESS_TTL_S, 5);
+    char *after = auth_jwt_sign_session(SECRET, 42, "ann", now_ms, AUTH_ACCESS_TTL_S, 5);
+    char *legacy = auth_jwt_sign(SECRET, 42, "ann", NOW, AUTH_ACCESS_TTL_S);   /* no iat_ms: from iat's second */
+    char *other = auth_jwt_sign_session(SECRET, 43, "bo", now_ms - 1, AUTH_ACCESS_TTL_S, 6);
+    auth_claims_t cl;
+    assert_int_equal(jwtcache_verify_claims(c, before, NOW, &cl), ERR_OK);   /* cached now */
+    assert_int_equal(cl.user_id, 42);
+    assert_int_equal(cl.iat_ms, now_ms - 1);
+    assert_int_equal(cl.sid, 5);
+    assert_int_equal(cl.exp, NOW + AUTH_ACCESS_TTL_S);
+    assert_int_equal(jwtcache_verify_claims(c, legacy, NOW, &cl), ERR_OK);
+    assert_int_equal(cl.iat_ms, NOW * 1000);
+    assert_int_equal(cl.sid, 0);
+    revmap_set(m, 42, now_ms, now_ms);
+    int64_t id = 0;
+    assert_int_equal(jwtcache_verify(c, before, NOW, &id), AUTH_E_REVOKED);   /* a hit */
+    assert_int_equal(id, 0);
+    assert_int_equal(jwtcache_verify(c, legacy, NOW, &id), AUTH_E_REVOKED);
+    assert_int_equal(jwtcache_verify(c, after, NOW, &id), ERR_OK);            /* a miss, same second */
+    assert_int_equal(id, 42);
+    assert_int_equal(jwtcache_verify(c, other, NOW, &id), ERR_OK);
+    assert_int_equal(id, 43);
+    /* a later T wins, an earlier one changes nothing */
+    revmap_set(m, 42, now_ms - 1000, now_ms);
+    assert_int_equal(revmap_get(m, 42), now_ms);
+    revmap_set(m, 42, now_ms + 1, now_ms);
+    assert_int_equal(jwtcache_verify(c, after, NOW, &id), AUTH_E_REVOKED);
+    /* without a map: nothing is void */
+    jwtcache_set_revmap(c, NULL);
+    assert_int_equal(jwtcache_verify(c, before, NOW, &id), ERR_OK);
+    free(before);
+    free(after);
+    free(legacy);
+    free(other);
+    revmap_destroy(m);
+    jwtcache_destroy(c);
+}
+
+/* revmap keeps only what can still void a live token, and grows. */
+static void test_revmap_prune_and_grow(void **state) {
+    (void)state;
+    revmap_t *m = revmap_create();
+    const int64_t now = 1800000000000;
+    const int64_t ttl = (int64_t)AUTH_ACCESS_TTL_S * 1000;
+    revmap_set(m, 1, now - ttl, now);          /* voids nothing unexpired: not kept */
+    assert_int_equal(revmap_count(m), 0);
+    for (int64_t u = 1; u <= 1000; u++) revmap_set(m, u, now - ttl + 10 * u, now);
+    assert_int_equal(revmap_count(m), 1000);
+    for (int64_t u = 1; u <= 1000; u++) assert_int_equal(revmap_get(m, u), now - ttl + 10 * u);
+    assert_int_equal(revmap_get(m, 5000), 0);
+    assert_false(revmap_void(m, 5000, 0));
+    assert_true(revmap_void(m, 7, now - ttl + 69));
+    assert_false(revmap_void(m, 7, now - ttl + 70));
+    assert_false(revmap_void(NULL, 7, 0));
+    /* 5 s later, users 1..500 (T up to now - ttl + 5000) void nothing any more */
+    for (int64_t u = 2001; u <= 3000; u++) revmap_set(m, u, now + 5000, now + 5000);
+    assert_true(revmap_count(m) <= 1500 + 1);
+    assert_int_equal(revmap_get(m, 1000), now - ttl + 10000);
+    assert_int_equal(revmap_get(m, 2500), now + 5000);
+    revmap_destroy(m);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hit_after_first_check),
@@ -144,6 +215,8 @@ int main(void) {
         cmocka_unit_test(test_near_misses_are_checked_in_full),
         cmocka_unit_test(test_refused_tokens_are_not_kept),
         cmocka_unit_test(test_eviction),
+        cmocka_unit_test(test_revocation),
+        cmocka_unit_test(test_revmap_prune_and_grow),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -242,7 +242,113 @@ static void run_exec_many(const char *url) {
     db_close(db);
 }
 
+/* Migration 5 (the security schema): every table and column is there with its defaults,
+ * keys and cascades, the same on both backends. */
+static const db_sql_t Q_SEC_USER = {
+    "t_sec_user", "SELECT tokens_valid_after, banned_at, totp_secret, totp_enabled, totp_last_step, second_factor,"
+                  " email_verified_at FROM users WHERE id = $1",
+};
+static const db_sql_t Q_SEC_SESSION_INS = {
+    "t_sec_sess_ins", "INSERT INTO sessions (user_id, family, token_hash, created_at, last_used_at, expires_at)"
+                      " VALUES ($1, 'f', 'h', 1, 1, 2) RETURNING second_factor, grace_until",
+};
+static const db_sql_t Q_SEC_RECOVERY = {
+    "t_sec_rec", "INSERT INTO recovery_codes (user_id, code_hash, created_at) VALUES ($1, $2, 1)",
+};
+static const db_sql_t Q_SEC_CHALLENGE = {
+    "t_sec_chal", "INSERT INTO auth_challenges (user_id, token_hash, kind, created_at, expires_at)"
+                  " VALUES ($1, $2, 'totp', 1, 2) RETURNING id, attempts, code_hash, used_at",
+};
+static const db_sql_t Q_SEC_EMAIL = {
+    "t_sec_email", "INSERT INTO email_tokens (token_hash, user_id, kind, email, created_at, expires_at)"
+                   " VALUES ($1, $2, 'verify', 'a@b.c', 1, 2)",
+};
+static const db_sql_t Q_SEC_LINK = {
+    "t_sec_link", "INSERT INTO oauth_links (provider, provider_uid, user_id, login, created_at) VALUES ($1, $2, $3, 'x', 1)",
+};
+static const db_sql_t Q_SEC_STATE = {
+    "t_sec_state", "INSERT INTO oauth_states (state_hash, verifier, created_at, expires_at) VALUES ($1, 'v', 1, 2)"
+                   " RETURNING link_user_id, used_at",
+};
+static const db_sql_t Q_SEC_AUDIT = {
+    "t_sec_audit", "INSERT INTO audit_log (actor_id, action, target_id, created_at) VALUES (NULL, 'ban', $1, 1)"
+                   " RETURNING id, detail",
+};
+static const db_sql_t Q_SEC_DEL_USER = { "t_sec_del_user", "DELETE FROM users WHERE id = $1" };
+static const db_sql_t Q_SEC_COUNT = {
+    "t_sec_count", "SELECT (SELECT COUNT(*) FROM recovery_codes) + (SELECT COUNT(*) FROM auth_challenges)"
+                   " + (SELECT COUNT(*) FROM email_tokens) + (SELECT COUNT(*) FROM oauth_links)"
+                   " + (SELECT COUNT(*) FROM sessions)",
+};
+
+static void run_security_schema(const char *url) {
+    db_t *db = fresh(url);
+    assert_true(db_schema_version() >= 5);
+    int64_t uid = add_user(db, "sec", "sec@example.com");
+    int64_t other = add_user(db, "sec2", "sec2@example.com");
+    assert_true(uid > 0 && other > 0);
+    db_val_t u = DB_INT(uid);
+    db_rows_t *rows;
+    /* users: the defaults */
+    assert_int_equal(db_exec(db, &Q_SEC_USER, &u, 1, &rows, NULL), 0);
+    assert_int_equal(db_rows_int(rows, 0, 0), 0);
+    assert_true(db_rows_null(rows, 0, 1));
+    assert_true(db_rows_null(rows, 0, 2));
+    assert_int_equal(db_rows_int(rows, 0, 3), 0);
+    assert_int_equal(db_rows_int(rows, 0, 4), 0);
+    assert_string_equal(db_rows_text(rows, 0, 5, NULL), "");
+    assert_true(db_rows_null(rows, 0, 6));
+    db_rows_free(rows);
+    /* sessions: the two new columns */
+    assert_int_equal(db_exec(db, &Q_SEC_SESSION_INS, &u, 1, &rows, NULL), 0);
+    assert_string_equal(db_rows_text(rows, 0, 0, NULL), "");
+    assert_true(db_rows_null(rows, 0, 1));
+    db_rows_free(rows);
+    /* recovery codes: one row per (user, code) */
+    db_val_t rc[2] = { DB_INT(uid), DB_TEXT("c1", 2) };
+    assert_int_equal(db_exec(db, &Q_SEC_RECOVERY, rc, 2, NULL, NULL), 0);
+    assert_int_equal(db_exec(db, &Q_SEC_RECOVERY, rc, 2, NULL, NULL), DB_ECONSTRAINT);
+    db_val_t rc2[2] = { DB_INT(other), DB_TEXT("c1", 2) };
+    assert_int_equal(db_exec(db, &Q_SEC_RECOVERY, rc2, 2, NULL, NULL), 0);
+    /* challenges: an id, attempts 0, the token unique */
+    db_val_t ch[2] = { DB_INT(uid), DB_TEXT("t1", 2) };
+    assert_int_equal(db_exec(db, &Q_SEC_CHALLENGE, ch, 2, &rows, NULL), 0);
+    assert_true(db_rows_int(rows, 0, 0) > 0);
+    assert_int_equal(db_rows_int(rows, 0, 1), 0);
+    assert_true(db_rows_null(rows, 0, 2) && db_rows_null(rows, 0, 3));
+    db_rows_free(rows);
+    assert_int_equal(db_exec(db, &Q_SEC_CHALLENGE, ch, 2, NULL, NULL), DB_ECONSTRAINT);
+    /* email tokens: the hash is the key */
+    db_val_t et[2] = { DB_TEXT("e1", 2), DB_INT(uid) };
+    assert_int_equal(db_exec(db, &Q_SEC_EMAIL, et, 2, NULL, NULL), 0);
+    assert_int_equal(db_exec(db, &Q_SEC_EMAIL, et, 2, NULL, NULL), DB_ECONSTRAINT);
+    /* OAuth links: one account per provider id, one link per provider per account */
+    db_val_t l1[3] = { DB_TEXT("42", 2), DB_TEXT("1001", 4), DB_INT(uid) };
+    db_val_t l2[3] = { DB_TEXT("42", 2), DB_TEXT("1001", 4), DB_INT(other) };
+    db_val_t l3[3] = { DB_TEXT("42", 2), DB_TEXT("1002", 4), DB_INT(uid) };
+    assert_int_equal(db_exec(db, &Q_SEC_LINK, l1, 3, NULL, NULL), 0);
+    assert_int_equal(db_exec(db, &Q_SEC_LINK, l2, 3, NULL, NULL), DB_ECONSTRAINT);
+    assert_int_equal(db_exec(db, &Q_SEC_LINK, l3, 3, NULL, NULL), DB_ECONSTRAINT);
+    /* OAuth states and the audit log */
+    db_val_t st = DB_TEXT("s1", 2);
+    assert_int_equal(db_exec(db, &Q_SEC_STATE, &st, 1, &rows, NULL), 0);
+    assert_true(db_rows_null(rows, 0, 0) && db_rows_null(rows, 0, 1));
+    db_rows_free(rows);
+    assert_int_equal(db_exec(db, &Q_SEC_STATE, &st, 1, NULL, NULL), DB_ECONSTRAINT);
+    assert_int_equal(db_exec(db, &Q_SEC_AUDIT, &u, 1, &rows, NULL), 0);
+    assert_true(db_rows_int(rows, 0, 0) > 0);
+    assert_string_equal(db_rows_text(rows, 0, 1, NULL), "");
+    db_rows_free(rows);
+    /* a user's rows go with the user (the audit log stays) */
+    assert_int_equal(db_exec(db, &Q_SEC_DEL_USER, &u, 1, NULL, NULL), 0);
+    assert_int_equal(db_exec(db, &Q_SEC_COUNT, NULL, 0, &rows, NULL), 0);
+    assert_int_equal(db_rows_int(rows, 0, 0), 1);   /* the other user's recovery code */
+    db_rows_free(rows);
+    db_close(db);
+}
+
 BOTH(migrations_twice_and_refuse_newer)
+BOTH(security_schema)
 BOTH(values_round_trip)
 BOTH(constraints_and_transactions)
 BOTH(two_connections)
@@ -270,6 +376,8 @@ int main(void) {
         cmocka_unit_test(test_sqlite_constraints_and_transactions),
         cmocka_unit_test(test_sqlite_two_connections),
         cmocka_unit_test(test_sqlite_exec_many),
+        cmocka_unit_test(test_sqlite_security_schema),
+        cmocka_unit_test(test_postgres_security_schema),
         cmocka_unit_test(test_postgres_exec_many),
         cmocka_unit_test(test_postgres_migrations_twice_and_refuse_newer),
         cmocka_unit_test(test_postgres_values_round_trip),

@@ -234,7 +234,7 @@ static fx_t fx_new(const char *url, int rate) {
     f.bus = bus_create(bus_local_backend());
     f.rooms = room_reg_create();
     f.p = presence_create(f.pool, live_secret(), f.bus);
-    f.chat = chat_create(&(chat_deps_t){ f.bus, f.pool, f.rooms, live_secret(), rate });
+    f.chat = chat_create(&(chat_deps_t){ f.bus, f.pool, f.rooms, live_secret(), rate, NULL });
     presence_set_tab_hooks(f.p, &(presence_tab_hooks_t){ f.chat, chat_tab_open, chat_tab_deliver, chat_tab_close });
     return f;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "live_fixture.h"
+#include "sessguard.h"
 #include "wsauth.h"
 
 /* wsauth_frame on an exact-size heap copy of data (ASan sees a read past its length) with
@@ -118,10 +119,86 @@ static void test_expired(void **state) {
     free(old);
 }
 
+/* sessguard: a token the map voids is refused at the first frame; an end closes the user's
+ * sockets issued before T with 4001 "session ended", but the kept session's, and no one
+ * else's; a forgotten socket is not touched. */
+static ws_conn_t *guarded(sessguard_t *g, sessguard_node_t *n, int64_t uid, int64_t iat_ms, int64_t sid, bool *ok) {
+    ws_conn_t *c = wsd_new("/ws/");
+    wsauth_user_t u = { .id = uid, .iat_ms = iat_ms, .sid = sid };
+    memset(n, 0, sizeof *n);
+    *ok = sessguard_watch(g, n, c, &u);
+    return c;
+}
+
+static void test_sessguard(void **state) {
+    (void)state;
+    const int64_t now = 1800000000000;
+    revmap_t *m = revmap_create();
+    sessguard_t *g = sessguard_create(m);
+    sessguard_node_t n[5];
+    bool ok;
+    ws_conn_t *a1 = guarded(g, &n[0], 7, now - 100, 1, &ok);   /* session 1: the caller's */
+    assert_true(ok);
+    ws_conn_t *a2 = guarded(g, &n[1], 7, now - 100, 2, &ok);   /* session 2: another login */
+    assert_true(ok);
+    ws_conn_t *a3 = guarded(g, &n[2], 7, now + 5, 2, &ok);     /* issued after T */
+    assert_true(ok);
+    ws_conn_t *b = guarded(g, &n[3], 8, now - 100, 3, &ok);    /* another user */
+    assert_true(ok);
+    ws_conn_t *gone = guarded(g, &n[4], 7, now - 100, 2, &ok);
+    sessguard_forget(&n[4]);
+    assert_int_equal(sessguard_count(g), 2);
+    assert_int_equal(sessguard_end(g, 7, now, 1, now), 1);
+    assert_int_equal(wsd_close_code(a2), SESSGUARD_CLOSE_CODE);
+    assert_string_equal(wsd_close_reason(a2), "session ended");
+    assert_int_equal(wsd_close_code(a1), 0);
+    assert_int_equal(wsd_close_code(a3), 0);
+    assert_int_equal(wsd_close_code(b), 0);
+    assert_int_equal(wsd_close_code(gone), 0);
+    assert_int_equal(revmap_get(m, 7), now);
+    /* a new socket with a token from before T is refused */
+    sessguard_node_t late;
+    ws_conn_t *l = guarded(g, &late, 7, now - 1, 2, &ok);
+    assert_false(ok);
+    assert_int_equal(wsd_close_code(l), 4001);
+    /* an end keeping nothing closes the rest of the user's that predate it */
+    assert_int_equal(sessguard_end(g, 7, now + 10, 0, now), 2);
+    assert_int_equal(wsd_close_code(a1), 4001);
+    assert_int_equal(wsd_close_code(a3), 4001);
+    assert_int_equal(wsd_close_code(b), 0);
+    /* the close handlers: forget (a no-op for those an end already dropped) */
+    for (int i = 0; i < 4; i++) sessguard_forget(&n[i]);
+    sessguard_forget(&late);
+    assert_int_equal(sessguard_count(g), 0);
+    /* NULL guard: everything passes */
+    ws_conn_t *x = guarded(NULL, &late, 7, 0, 0, &ok);
+    assert_true(ok);
+    ws_conn_t *all[] = { a1, a2, a3, b, gone, l, x };
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) wsd_free(all[i]);
+    sessguard_destroy(g);
+    revmap_destroy(m);
+}
+
+/* The auth frame carries the token's iat_ms and sid to the caller. */
+static void test_claims(void **state) {
+    (void)state;
+    char *tok = auth_jwt_sign_session(live_secret(), 9, "x", (int64_t)now_wall_ms() - 5, AUTH_ACCESS_TTL_S, 77);
+    wsauth_user_t u;
+    ws_conn_t *c;
+    assert_true(frame_on_new(live_secret(), live_auth_frame(tok), "nope", &u, &c));
+    assert_int_equal(u.id, 9);
+    assert_int_equal(u.sid, 77);
+    assert_true(u.iat_ms > 0 && u.iat_ms <= (int64_t)now_wall_ms());
+    wsd_free(c);
+    free(tok);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_arm),
         cmocka_unit_test(test_valid),
+        cmocka_unit_test(test_sessguard),
+        cmocka_unit_test(test_claims),
         cmocka_unit_test(test_longest_display_name),
         cmocka_unit_test(test_not_an_auth_frame),
         cmocka_unit_test(test_bad_token),

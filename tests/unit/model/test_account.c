@@ -152,7 +152,111 @@ static void run_logout_and_revoke(const char *url) {
     db_close(db);
 }
 
+/* Rotation with a grace: the same client presenting a rotated token within its grace gets
+ * the index of the family's current token (through a chain of successors), nothing is
+ * revoked; another client, or the same after the grace, is a reuse and the family goes. */
+static void chain_of(const char *tok, char tok_out[3][AUTH_TOKEN_CHARS + 1], char hash[3][AUTH_TOKEN_HASH_HEX + 1]) {
+    static const uint8_t key[AUTH_SECRET_BYTES] = { 1, 2, 3 };
+    for (int i = 0; i < 3; i++) {
+        auth_token_next(key, span_cstr(i == 0 ? tok : tok_out[i - 1]), tok_out[i]);
+        auth_token_hash(span_cstr(tok_out[i]), hash[i]);
+    }
+}
+
+static int rotate_g(db_t *db, const char *tok, int64_t now, const char *agent, account_rotated_t *out) {
+    char toks[3][AUTH_TOKEN_CHARS + 1], hash[3][AUTH_TOKEN_HASH_HEX + 1], old[AUTH_TOKEN_HASH_HEX + 1];
+    chain_of(tok, toks, hash);
+    auth_token_hash(span_cstr(tok), old);
+    account_session_t s = session("unused", now);
+    memcpy(s.token_hash, hash[0], sizeof s.token_hash);
+    snprintf(s.user_agent, sizeof s.user_agent, "%s", agent);
+    memset(out, 0, sizeof *out);
+    return account_session_rotate_ex(db, old, &s, &(account_rotate_t){ 5000, hash, 3, false }, out);
+}
+
+static void run_rotation_grace(const char *url) {
+    db_t *db = fresh(url);
+    account_t a = user("gina", "gina@example.org", "Gina");
+    account_session_t s = session("g0", 1000);
+    int64_t uid, sid;
+    assert_int_equal(account_register(db, &a, &s, &uid, &sid), 0);
+    char t[4][AUTH_TOKEN_CHARS + 1], n[3][AUTH_TOKEN_CHARS + 1], h[3][AUTH_TOKEN_HASH_HEX + 1];
+    snprintf(t[0], sizeof t[0], "g0");
+    chain_of(t[0], n, h);
+    memcpy(t + 1, n, sizeof n);
+    account_rotated_t out;
+    /* g0 → t1: a rotation (answer 0: the new token), the family's sid */
+    assert_int_equal(rotate_g(db, t[0], 2000, "test-agent", &out), 0);
+    assert_int_equal(out.answer, 0);
+    assert_int_equal(out.sid, sid);
+    assert_int_equal(out.user_id, uid);
+    /* g0 again, 1 s later, same client: t1 again, nothing inserted or revoked */
+    assert_int_equal(rotate_g(db, t[0], 3000, "test-agent", &out), 0);
+    assert_int_equal(out.answer, 0);
+    assert_int_equal(out.session_id, 0);
+    /* t1 → t2, then g0 within both graces: two steps along the chain, t2 */
+    assert_int_equal(rotate_g(db, t[1], 3500, "test-agent", &out), 0);
+    assert_int_equal(rotate_g(db, t[0], 4000, "test-agent", &out), 0);
+    assert_int_equal(out.answer, 1);
+    db_rows_t *rows;
+    assert_int_equal(account_sessions_list(db, uid, 4000, &rows), 0);
+    assert_int_equal(db_rows_count(rows), 1);
+    db_rows_free(rows);
+    /* another client within the grace: a theft, the family is revoked */
+    assert_int_equal(rotate_g(db, t[1], 4100, "curl/8", &out), ACCOUNT_E_REUSED);
+    assert_int_equal(rotate_g(db, t[2], 4200, "test-agent", &out), ACCOUNT_E_REVOKED);
+    /* a second login: its rotated token after the grace is a reuse too */
+    account_session_t s2 = session("k0", 5000);
+    assert_int_equal(account_session_create(db, uid, &s2, NULL), 0);
+    assert_int_equal(rotate_g(db, "k0", 6000, "test-agent", &out), 0);
+    assert_int_equal(rotate_g(db, "k0", 6000 + 5001, "test-agent", &out), ACCOUNT_E_REUSED);
+    db_close(db);
+}
+
+/* Ending sessions: T set (never lowered), every family revoked but the kept one's. */
+static const db_sql_t Q_VALID_AFTER = { "t_valid_after", "SELECT tokens_valid_after FROM users WHERE id = $1" };
+
+static void run_sessions_end(const char *url) {
+    db_t *db = fresh(url);
+    account_t a = user("hugo", "hugo@example.org", "Hugo"), b = user("ivy", "ivy@example.org", "Ivy");
+    account_session_t s1 = session("h1", 1000), s2 = session("h2", 1000), s3 = session("h3", 1000), e = session("i1", 1000);
+    int64_t uid, sid1, sid2, eid;
+    assert_int_equal(account_register(db, &a, &s1, &uid, &sid1), 0);
+    assert_int_equal(account_session_create(db, uid, &s2, &sid2), 0);
+    assert_int_equal(account_session_create(db, uid, &s3, NULL), 0);
+    assert_int_equal(account_register(db, &b, &e, &eid, NULL), 0);
+    int64_t t = 0;
+    assert_int_equal(account_sessions_end(db, uid, sid2, &t), 0);   /* a password change from session 2 */
+    assert_true(t > 1000);
+    db_rows_t *rows;
+    db_val_t p = DB_INT(uid);
+    assert_int_equal(db_exec(db, &Q_VALID_AFTER, &p, 1, &rows, NULL), 0);
+    assert_int_equal(db_rows_int(rows, 0, 0), t);
+    db_rows_free(rows);
+    assert_int_equal(account_sessions_list(db, uid, 2000, &rows), 0);
+    assert_int_equal(db_rows_count(rows), 1);
+    assert_int_equal(db_rows_int(rows, 0, 0), sid2);
+    db_rows_free(rows);
+    assert_int_equal(account_valid_after_since(db, t - 1, &rows), 0);
+    assert_int_equal(db_rows_count(rows), 1);
+    assert_int_equal(db_rows_int(rows, 0, 0), uid);
+    db_rows_free(rows);
+    /* logout-all: none left; ivy untouched */
+    int64_t t2 = 0;
+    assert_int_equal(account_sessions_end(db, uid, 0, &t2), 0);
+    assert_true(t2 >= t);
+    assert_int_equal(account_sessions_list(db, uid, 2000, &rows), 0);
+    assert_int_equal(db_rows_count(rows), 0);
+    db_rows_free(rows);
+    assert_int_equal(account_sessions_list(db, eid, 2000, &rows), 0);
+    assert_int_equal(db_rows_count(rows), 1);
+    db_rows_free(rows);
+    db_close(db);
+}
+
 BOTH(register_and_find)
+BOTH(rotation_grace)
+BOTH(sessions_end)
 BOTH(rotation_and_reuse)
 BOTH(logout_and_revoke)
 
@@ -165,6 +269,10 @@ int main(void) {
         cmocka_unit_test(test_postgres_register_and_find),
         cmocka_unit_test(test_postgres_rotation_and_reuse),
         cmocka_unit_test(test_postgres_logout_and_revoke),
+        cmocka_unit_test(test_sqlite_rotation_grace),
+        cmocka_unit_test(test_postgres_rotation_grace),
+        cmocka_unit_test(test_sqlite_sessions_end),
+        cmocka_unit_test(test_postgres_sessions_end),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     dbtest_remove(sqlite_path);

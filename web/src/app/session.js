@@ -8,6 +8,7 @@
 // Locks). A flag in localStorage ("a session may exist") spares logged-out visitors a
 // refresh request answered 401 on every page load; it holds no secret.
 import { localStorageOrNull } from './storage.js';
+import { parseChallenge } from '../domain/twofa.js';
 
 export const REFRESH_MARGIN_MS = 60_000;   // refresh this long before the access token expires
 export const MIN_REFRESH_DELAY_MS = 5_000;
@@ -18,15 +19,19 @@ export const CHANNEL_NAME = 'transcendence-session';
 // A 401 with these codes means "this access token is not (or no longer) good": refresh once.
 const RETRY_CODES = new Set(['token_expired', 'unauthorized']);
 
-/** An API failure: HTTP status (0 = network), the server's error code, message, fields. */
+/**
+ * An API failure: HTTP status (0 = network), the server's error code, message, fields, and
+ * for a wrong second-factor code the attempts its challenge has left (else null).
+ */
 export class ApiError extends Error {
-  constructor(status, { code = '', message = '', fields = null } = {}, retryAfter = 0) {
+  constructor(status, { code = '', message = '', fields = null, attemptsLeft = null } = {}, retryAfter = 0) {
     super(message || code || `HTTP ${status}`);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
     this.fields = fields && typeof fields === 'object' ? fields : null;
     this.retryAfter = retryAfter;
+    this.attemptsLeft = Number.isInteger(attemptsLeft) ? attemptsLeft : null;
   }
 }
 
@@ -48,6 +53,7 @@ export async function errorFromResponse(res) {
     code: typeof error.code === 'string' ? error.code : '',
     message: typeof error.message === 'string' ? error.message : '',
     fields: error.fields ?? (typeof error.field === 'string' ? { [error.field]: error.code } : null),
+    attemptsLeft: error.attempts_left,
   }, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : 0);
 }
 
@@ -74,7 +80,10 @@ function defaultChannel() {
  *   state: 'unknown' (before restore() settles) | 'in' | 'out', user, token,
  *   restore() → Promise<state>, refresh() → Promise<boolean>,
  *   api(path, { method, json, body, headers, auth = true, raw = false }) → parsed JSON | null | Response,
- *   login({ username, password }) → user, register(fields) → user, logout(), logoutAll(),
+ *   login({ username, password }) → user, or with a second factor on { twoFactor: { challenge,
+ *     methods, expiresAt } } (no session yet), verifyTwoFactor(body) → user (the login's
+ *     second step: { challenge, code } or { challenge, recovery_code }),
+ *   register(fields) → user, logout(), logoutAll(),
  *   setUser(user), ended(), subscribe(fn({ state, user })) → unsubscribe, dispose()
  * }.
  */
@@ -280,6 +289,16 @@ export function createSession(deps = {}) {
 
   async function login({ username, password }) {
     const body = await api('/api/auth/login', { method: 'POST', json: { username, password }, auth: false });
+    const twoFactor = parseChallenge(body, now());
+    if (twoFactor) return { twoFactor };   // no tokens until the second step
+    epoch += 1;
+    const u = setAuth(body);
+    broadcast('login');
+    return u;
+  }
+
+  async function verifyTwoFactor(fields) {
+    const body = await api('/api/auth/2fa/verify', { method: 'POST', json: fields, auth: false });
     epoch += 1;
     const u = setAuth(body);
     broadcast('login');
@@ -340,6 +359,7 @@ export function createSession(deps = {}) {
     refresh,
     api,
     login,
+    verifyTwoFactor,
     register,
     logout,
     logoutAll,

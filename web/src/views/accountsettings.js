@@ -1,13 +1,16 @@
-// Account settings: avatar, display name, email, password, language, sessions, export,
-// delete. Each part is its own form with its own errors; PATCH /api/users/me answers with
-// the updated user, which the session (and so the navigation bar) takes over.
+// Account settings: avatar, display name, email, password, language, security (the second
+// factor: ui/twofacard.js), sessions, export, delete. Each part is its own form with its own
+// errors; PATCH /api/users/me answers with the updated user, which the session (and so the
+// navigation bar) takes over.
 import { h } from '../app/dom.js';
 import { SUPPORTED } from '../app/i18n.js';
 import {
   AVATAR_MAX_BYTES, AVATAR_TYPES, DISPLAY_MAX, EMAIL_MAX, PASSWORD_MIN, avatarProblem, cleanDisplayName,
   describeUserAgent, fieldErrorText, formatBytes, problemText,
 } from '../domain/accountrules.js';
+import { createTwofaApi } from '../services/twofaapi.js';
 import { alertBox, formErrors, inputField, setBusy } from '../ui/forms.js';
+import { createTwofaCard } from '../ui/twofacard.js';
 import { loadingBlock, requireLogin } from '../ui/page.js';
 import { avatarImg } from '../ui/user.js';
 
@@ -48,6 +51,21 @@ function settingsInner({ ctx, deps = {} }) {
   let destroyed = false;
   let ui = null;
   let offSession = null;
+  // Settings → Security keeps its state across renders (recovery codes are shown once).
+  let twofa = null;
+  function twofaCard() {
+    if (!twofa) {
+      twofa = createTwofaCard({
+        t,
+        api: createTwofaApi(session.api),
+        user: () => session.user,
+        clipboard: win.navigator?.clipboard ?? null,
+        onChanged: () => { if (!destroyed) loadSessions(); },   // the other sessions ended
+      });
+      twofa.load();
+    } else twofa.draw();
+    return twofa.element;
+  }
 
   // ---- helpers ----
 
@@ -463,6 +481,7 @@ function settingsInner({ ctx, deps = {} }) {
               card('settings-language', t('account.settings.language.heading'), t('account.settings.language.intro'),
                 simpleForm('language', { language: languageField }, t('account.settings.save'), 'btn-primary', saveLanguage))),
             h('div', { class: 'col-lg-5' },
+              twofaCard(),
               card('settings-sessions', t('account.settings.sessions.heading'), t('account.settings.sessions.intro'), ...sessionsSection()),
               card('settings-data', t('account.settings.export.heading'), t('account.settings.export.intro'),
                 (() => {
@@ -487,6 +506,7 @@ function settingsInner({ ctx, deps = {} }) {
     destroy() {
       destroyed = true;
       if (offSession) offSession();
+      twofa?.destroy();
       if (avatar.previewUrl) URL_.revokeObjectURL(avatar.previewUrl);
       avatar.previewUrl = null;
       ui = null;

@@ -1,0 +1,3 @@
+/* Shadows <curl/curl.h> (libcurl, outbound mail) for the folders that may not use it (docs/architecture.md, "Layers").
+ * The Makefile puts this directory first on their include path. */
+#error "layering: libcurl is not for this folder (docs/architecture.md: which folder may use which library)"
