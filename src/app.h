@@ -48,6 +48,7 @@ typedef struct {
     auth_common_t *common;      /* refused passwords */
     ratemap_t *auth_rate;       /* login/register attempts by address and by account */
     ratemap_t *twofa_rate;      /* second-factor codes tried, by address and by account */
+    ratemap_t *mail_rate;       /* mailed links (confirmation, reset), by account and by address asked */
     char dummy_hash[AUTH_HASH_MAX];   /* verified against for unknown names (same cost) */
     api_t *api;                 /* the JSON API's context; app_init() */
 } app_t;

@@ -122,6 +122,7 @@ int main(int argc, char **argv) {
     }
     app.auth_rate = ratemap_create(cfg.auth_rate, cfg.auth_rate, LIM_RATEMAP_KEYS);
     app.twofa_rate = ratemap_create(cfg.twofa_rate, 2.0 * cfg.twofa_rate, LIM_RATEMAP_KEYS);
+    app.mail_rate = ratemap_create(cfg.mail_rate / 60.0, cfg.mail_rate, LIM_RATEMAP_KEYS);
     if (avatar_init() != 0) {
         log_msg("error", "libvips could not be started (avatars)");
         return 1;
@@ -229,6 +230,7 @@ int main(int argc, char **argv) {
     app_fini(&app);
     ratemap_destroy(app.auth_rate);
     ratemap_destroy(app.twofa_rate);
+    ratemap_destroy(app.mail_rate);
     presence_destroy(app.presence);
     sessguard_destroy(app.guard);
     revmap_destroy(app.revoked);

@@ -51,6 +51,7 @@ typedef struct api {
     const auth_common_t *common;  /* refused passwords */
     ratemap_t *auth_rate;         /* login/register attempts by address and by account */
     ratemap_t *twofa_rate;        /* second-factor codes tried, by address and by account */
+    ratemap_t *mail_rate;         /* mailed links (confirmation, reset), by account and by address asked */
     const char *dummy_hash;       /* verified against for unknown names (same cost) */
     /* built by api_create */
     char *index;                  /* GET /api: JSON */
@@ -202,6 +203,7 @@ extern const api_route_t API_GAME_ROUTES[];
 extern const api_route_t API_MM_ROUTES[];
 extern const api_route_t API_CHAT_ROUTES[];
 extern const api_route_t API_TWOFA_ROUTES[];
+extern const api_route_t API_EMAIL_ROUTES[];
 
 /* ---- the second factor (api_twofa.c), shared with the login (api_auth.c) ---- */
 
@@ -213,6 +215,17 @@ int api_twofa_mail_code(const api_t *a, const char *to, const char *lang, const 
 /* Both the address's and the account's budget of code attempts (TWOFA_RATE); answers 429
  * itself and returns false past either. uid 0: the address only. */
 bool api_twofa_rate_ok(api_t *a, http_req_t *r, int64_t uid);
+
+/* ---- mailed links (api_email.c), shared with registration (api_auth.c) and the email change
+ * (api_users.c) ---- */
+
+/* Mails the link of a token of `kind` (EMAILTOK_VERIFY: <PUBLIC_ORIGIN>/verify-email?token=…,
+ * EMAILTOK_RESET: …/reset-password?token=…) to `to` in `lang` (en, fr, ru). Blocking: general
+ * pool only. 0 or ERR_IO (logged). */
+int api_email_mail_link(const api_t *a, const char *kind, const char *to, const char *lang, const char *token);
+/* The same after the answer: queued on the general pool holding no request (copies its
+ * arguments); a failure, or a full pool, is only logged. */
+void api_email_link_later(api_t *a, const char *kind, const char *to, const char *lang, const char *token);
 
 /* Parses the body as a JSON object (Content-Type application/json, at most max bytes); an
  * empty body is an empty object (so missing fields are reported as "required"). On failure

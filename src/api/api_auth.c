@@ -13,6 +13,7 @@
 #include "auth.h"
 #include "pongd_limits.h"
 #include "dbpool.h"
+#include "emailtok.h"
 #include "otp.h"
 #include "twofa.h"
 
@@ -44,6 +45,7 @@ typedef struct {
     twofa_status_t tf;
     char challenge[AUTH_TOKEN_CHARS + 1];
     char mail_code[OTP_DIGITS + 1];
+    char verify_token[AUTH_TOKEN_CHARS + 1];   /* registration: the address's confirmation link */
     char code[48];
     bool recovery;
     int left, mail_rc;
@@ -54,6 +56,7 @@ static void job_destroy(api_job_t *bj) {
     sodium_memzero(j->pw, sizeof j->pw);
     sodium_memzero(j->mail_code, sizeof j->mail_code);
     sodium_memzero(j->code, sizeof j->code);
+    sodium_memzero(j->verify_token, sizeof j->verify_token);
     db_rows_free(j->rows);
     free(j);
 }
@@ -146,13 +149,21 @@ static void reg_hash_work(void *arg, void *worker) {
     sodium_memzero(j->pw, sizeof j->pw);
 }
 
+/* With mail, the new address gets a confirmation link (api_email.c); the account stands
+ * even if that token could not be stored (the user can ask for another). */
 static void reg_work(api_job_t *bj, db_t *db) {
-    job_t *j = job_of(bj); j->base.rc = account_register(db, &j->acc, &j->sess, &j->acc.id, &j->sid); }
+    job_t *j = job_of(bj);
+    j->base.rc = account_register(db, &j->acc, &j->sess, &j->acc.id, &j->sid);
+    if (j->base.rc == 0 && api_twofa_mail_ready(bj->a) &&
+        emailtok_create(db, j->acc.id, EMAILTOK_VERIFY, j->acc.email, j->sess.now, LIM_EMAIL_VERIFY_MS, j->verify_token) != 0)
+        j->verify_token[0] = 0;
+}
 
 static void reg_done(api_job_t *bj) {
     job_t *j = job_of(bj);
     switch (j->base.rc) {
     case 0:
+        if (j->verify_token[0]) api_email_link_later(bj->a, EMAILTOK_VERIFY, j->acc.email, j->acc.language, j->verify_token);
         j->acc.created_at = j->sess.now;
         answer_tokens(j, 201);
         return;
@@ -242,7 +253,7 @@ static void login_session_work(api_job_t *bj, db_t *db) {
     job_t *j = job_of(bj);
     if ((j->base.rc = twofa_status(db, j->acc.id, &j->tf)) != 0) return;
     if (j->tf.factor[0]) {
-        bool mail = strcmp(j->tf.factor, "email") == 0 && api_twofa_mail_ready(bj->a);
+        bool mail = strcmp(j->tf.factor, "email") == 0 && api_twofa_mail_ready(bj->a) && j->tf.email_verified_at;
         if (mail) otp_email_code_new(j->mail_code);
         j->base.rc = twofa_challenge_create(db, j->acc.id, "login", mail ? j->mail_code : NULL, j->sess.now,
                                             mail ? LIM_TWOFA_EMAIL_CODE_MS : LIM_TWOFA_CHALLENGE_MS, j->challenge);

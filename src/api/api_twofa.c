@@ -12,6 +12,7 @@
 #include "account.h"
 #include "api.h"
 #include "auth.h"
+#include "emailtok.h"
 #include "log.h"
 #include "mail.h"
 #include "otp.h"
@@ -106,6 +107,7 @@ static const api_answer_t ANSWERS[] = {
     { TWOFA_E_CHALLENGE, 401, "challenge_invalid", "This code request has expired or was used; start again." },
     { AUTH_E_CODE, 401, "invalid_code", "The code is not valid." },
     { AUTH_E_CODE_REUSED, 401, "code_reused", "This code was already used; wait for the next one." },
+    { EMAILTOK_E_UNVERIFIED, 409, "email_unverified", "Confirm your address first (the link mailed to it)." },
     { 0, 0, NULL, NULL },
 };
 
@@ -239,6 +241,10 @@ static void email_setup_work(api_job_t *bj, db_t *db) {
         bj->rc = TWOFA_E_ON;
         return;
     }
+    if (!j->st.email_verified_at) {   /* codes go only to an address its owner confirmed (api_email.c) */
+        bj->rc = EMAILTOK_E_UNVERIFIED;
+        return;
+    }
     otp_email_code_new(j->mail_code);
     bj->rc = twofa_challenge_create(db, bj->uid, "email_setup", j->mail_code, (int64_t)now_wall_ms(), LIM_TWOFA_EMAIL_CODE_MS,
                                     j->challenge);
@@ -359,10 +365,11 @@ const api_route_t API_TWOFA_ROUTES[] = {
                      { 409, "Error", "two_factor_on: already on; two_factor_off: no secret set up" }, R_RATE, API_R_BUSY,
                      API_R_INTERNAL } },
     { HTTP_POST, "/api/auth/2fa/email/setup",
-      "Start switching email codes on: a code is mailed to the account's address (SMTP_URL must be set)", api_email_setup, true,
+      "Start switching email codes on: a code is mailed to the account's address (SMTP_URL must be set, the address confirmed)", api_email_setup, true,
       .op = "setupEmailCodes", .tag = "auth",
       .responses = { { 200, "TwoFactorMailed", "The mail is sent; confirm with POST /api/auth/2fa/email/enable" }, API_R_UNAUTHORIZED,
-                     { 409, "Error", "two_factor_on: a second factor is on; email_unavailable: the server sends no mail" }, R_RATE,
+                     { 409, "Error", "two_factor_on: a second factor is on; email_unavailable: the server sends no mail; email_unverified: "
+                                     "the account's address is not confirmed (POST /api/auth/email/verify)" }, R_RATE,
                      { 502, "Error", "mail_failed: the mail server refused or could not be reached" }, API_R_BUSY, API_R_INTERNAL } },
     { HTTP_POST, "/api/auth/2fa/email/enable",
       "Switch email codes on with the mailed code (which also confirms the address): ten single-use recovery codes, shown this once",

@@ -5,6 +5,7 @@
  * the last completion. Online flags come from presence (loop state) when answering. */
 #include "account.h"
 #include "twofa.h"
+#include "emailtok.h"
 #include "api.h"
 #include "chatstore.h"
 #include "auth.h"
@@ -43,6 +44,7 @@ typedef struct {
     int64_t version;
     db_rows_t *rows, *rows2, *rows3, *rows4, *rows5;
     twofa_status_t tf;       /* the export's second-factor state */
+    char verify_token[AUTH_TOKEN_CHARS + 1];   /* a new email's confirmation link */
 } job_t;
 
 static void job_destroy(api_job_t *bj) {
@@ -179,7 +181,19 @@ static void patch_apply_work(api_job_t *bj, db_t *db) {
         j->set_display ? j->display : NULL, j->set_email ? j->email : NULL, j->set_lang ? j->lang : NULL,
         j->set_pw ? j->new_hash : NULL,
     };
-    j->base.rc = profile_update(db, j->base.uid, &u, (int64_t)now_wall_ms());
+    /* a new address (not only another case of it) is unconfirmed: with mail, a link to confirm it */
+    char was[AUTH_EMAIL_MAX + 1], now_key[AUTH_EMAIL_MAX + 1];
+    bool new_address = false;
+    if (j->set_email) {
+        auth_fold(span_cstr(j->acc.email), was);
+        auth_fold(span_cstr(j->email), now_key);
+        new_address = strcmp(was, now_key) != 0;
+    }
+    int64_t now = (int64_t)now_wall_ms();
+    j->base.rc = profile_update(db, j->base.uid, &u, now);
+    if (j->base.rc == 0 && new_address && api_twofa_mail_ready(bj->a) &&
+        emailtok_create(db, j->base.uid, EMAILTOK_VERIFY, j->email, now, LIM_EMAIL_VERIFY_MS, j->verify_token) != 0)
+        j->verify_token[0] = 0;   /* the change stands; "send again" makes another */
     if (j->base.rc == 0) j->base.rc = account_get(db, j->base.uid, &j->acc);
 }
 
@@ -198,12 +212,16 @@ static void patch_done(api_job_t *bj) {
         api_job_done(bj);
         return;
     }
-    if (j->base.rc == ACCOUNT_E_TAKEN_EMAIL) {
-        api_conflict(j->base.r, "email", "taken");
+    if (j->base.rc == ACCOUNT_E_TAKEN_EMAIL || j->base.rc == EMAILTOK_E_FACTOR) {
+        api_conflict(j->base.r, "email", j->base.rc == EMAILTOK_E_FACTOR ? "email_codes_on" : "taken");
         api_job_done(bj);
         return;
     }
     if (!api_db_ok(bj, NULL)) return;
+    if (j->verify_token[0]) {
+        api_email_link_later(bj->a, EMAILTOK_VERIFY, j->acc.email, j->acc.language, j->verify_token);
+        sodium_memzero(j->verify_token, sizeof j->verify_token);
+    }
     if (j->set_pw && !j->sessions_ended) {   /* a new password ends every other session first */
         j->sessions_ended = true;
         api_sessions_end(j->base.a, j->base.uid, j->base.sid, patch_sessions_ended, j);
@@ -747,7 +765,8 @@ const api_route_t API_USER_ROUTES[] = {
                                      "invalid, same_as_username, same_as_email, too_common), current_password (required, "
                                      "invalid_type, wrong), body (nothing_to_change)" },
                      API_R_UNAUTHORIZED, { 403, "Error", "wrong_password: fields.current_password is \"wrong\"" },
-                     { 409, "Error", "conflict: fields.display_name or fields.email is \"taken\"" }, API_R_BUSY,
+                     { 409, "Error", "conflict: fields.display_name or fields.email is \"taken\"; fields.email is \"email_codes_on\": "
+                                     "email codes are the second factor, so the address cannot change (switch them off first)" }, API_R_BUSY,
                      API_R_INTERNAL } },
     { HTTP_DELETE, "/api/users/me", "Delete the account: {password}", api_me_delete, true, .op = "deleteMe", .tag = "users",
       .body = "DeleteAccountRequest",

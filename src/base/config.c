@@ -36,6 +36,7 @@ static const var_doc_t VARS[] = {
     { "COMMON_PASSWORDS", "data/common-passwords.txt", "list of passwords refused as too common" },
     { "AUTH_RATE", "10", "login and registration attempts per minute, per address and per account (1-10000)" },
     { "TWOFA_RATE", "5", "second-factor codes tried per minute, per address and per account, burst 2x (1-10000)" },
+    { "MAIL_RATE", "5", "mailed links (address confirmation, password reset) per hour per account and per address asked, burst the same (1-10000)" },
     { "SMTP_URL", "(none)", "mail server for emailed codes: smtp://host:port (STARTTLS if offered; smtp+starttls:// requires it) or smtps://host:port; user:pass@ allowed" },
     { "SMTP_FROM", "(none)", "sender address of mails (required with SMTP_URL)" },
     { "GAME_RESUME_SECONDS", "30", "seconds a remote player has to reconnect before forfeiting (1-600)" },
@@ -127,6 +128,7 @@ int config_load(config_t *cfg, config_lookup_fn lookup, void *ctx, char *err, si
     LONG("HASH_QUEUE", 64, 1, 10000, hash_queue);
     LONG("AUTH_RATE", 10, 1, 10000, auth_rate);
     LONG("TWOFA_RATE", 5, 1, 10000, twofa_rate);
+    LONG("MAIL_RATE", 5, 1, 10000, mail_rate);
     LONG("GAME_RESUME_SECONDS", LIM_GAME_RESUME_DEFAULT_S, 1, 600, game_resume_s);
     LONG("GAME_INVITE_SECONDS", LIM_GAME_INVITE_DEFAULT_S, 10, 86400, game_invite_s);
     LONG("QUICKPLAY_WINNING_SCORE", 5, 1, 21, quickplay_winning_score);

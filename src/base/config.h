@@ -35,6 +35,7 @@ typedef struct {
     char common_passwords[512]; /* file of refused common passwords */
     int auth_rate;              /* login/register attempts per minute per address and per account */
     int twofa_rate;             /* TWOFA_RATE: second-factor codes tried per minute per address and per account */
+    int mail_rate;              /* MAIL_RATE: mailed links per hour per account and per address asked (burst the same) */
     char smtp_url[512];         /* SMTP_URL: smtp://host:port or smtps://…; "" = no mail (no email codes) */
     char smtp_from[256];        /* SMTP_FROM: the sender address of mails */
 } config_t;

@@ -78,7 +78,14 @@
     /* second factors (model/twofa): -900 .. -999 */                                                    \
     X(TWOFA_E_ON, -900, "a second factor is already on")                                               \
     X(TWOFA_E_OFF, -901, "no second factor is on (or none being set up)")                              \
-    X(TWOFA_E_CHALLENGE, -902, "no such challenge, or it expired, was used or saw too many wrong codes")
+    X(TWOFA_E_CHALLENGE, -902, "no such challenge, or it expired, was used or saw too many wrong codes") \
+    /* mailed links: verification and password reset (model/emailtok): -1000 .. -1099 */                \
+    X(EMAILTOK_E_INVALID, -1000, "no such mailed token (or of another kind)")                          \
+    X(EMAILTOK_E_USED, -1001, "the mailed token was already used")                                     \
+    X(EMAILTOK_E_EXPIRED, -1002, "the mailed token has expired")                                       \
+    X(EMAILTOK_E_STALE, -1003, "the account's address changed since the token was mailed")             \
+    X(EMAILTOK_E_UNVERIFIED, -1004, "the account's address is not confirmed")                          \
+    X(EMAILTOK_E_FACTOR, -1005, "email codes are on: the address cannot change")
 
 enum {
     ERR_OK = 0,

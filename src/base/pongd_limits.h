@@ -74,6 +74,8 @@
 #define LIM_TWOFA_CHALLENGE_MS    (5 * 60 * 1000)    /* a login's second step must come within 5 minutes */
 #define LIM_TWOFA_EMAIL_CODE_MS   (10 * 60 * 1000)   /* an emailed code (login or setup) lives 10 minutes */
 #define LIM_TWOFA_ATTEMPTS        5         /* wrong codes that kill a challenge */
+#define LIM_EMAIL_VERIFY_MS       (24 * 3600 * 1000LL)   /* a mailed link confirming an address lives 24 hours */
+#define LIM_PASSWORD_RESET_MS     (30 * 60 * 1000LL)     /* a mailed password-reset link lives 30 minutes, works once */
 #define LIM_RETRY_AFTER_BUSY_S    2         /* Retry-After on 503 (hashing queue full) */
 
 #define LIM_SHUTDOWN_GRACE_MS     2000      /* time for WebSockets to finish closing */

@@ -27,7 +27,14 @@ static const db_sql_t Q_TAKEN_EMAIL = { "profile_taken_email", "SELECT 1 FROM us
 static const db_sql_t Q_SET_DISPLAY = {
     "profile_set_display", "UPDATE users SET display_name = $2, display_key = $3, updated_at = $4 WHERE id = $1",
 };
-static const db_sql_t Q_SET_EMAIL = { "profile_set_email", "UPDATE users SET email = $2, email_key = $3, updated_at = $4 WHERE id = $1" };
+/* a new address is not confirmed (email_verified_at cleared: only another case of the same
+ * address keeps it); while email codes are the second factor it cannot change (no row) */
+static const db_sql_t Q_SET_EMAIL = {
+    "profile_set_email",
+    "UPDATE users SET email = $2, email_key = $3, updated_at = $4,"
+    " email_verified_at = CASE WHEN email_key = $3 THEN email_verified_at ELSE NULL END"
+    " WHERE id = $1 AND (second_factor <> 'email' OR email_key = $3)",
+};
 static const db_sql_t Q_SET_LANG = { "profile_set_lang", "UPDATE users SET language = $2, updated_at = $3 WHERE id = $1" };
 static const db_sql_t Q_SET_PW = { "profile_set_pw", "UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1" };
 static const db_sql_t Q_AVATAR_UPSERT = {
@@ -164,7 +171,12 @@ int profile_update(db_t *db, int64_t id, const profile_update_t *u, int64_t now)
             goto fail;
         }
         db_val_t p[4] = { DB_INT(id), text(u->email), text(key), DB_INT(now) };
-        if ((rc = db_exec(db, &Q_SET_EMAIL, p, 4, NULL, NULL)) != 0) goto fail;
+        int64_t changed = 0;
+        if ((rc = db_exec(db, &Q_SET_EMAIL, p, 4, NULL, &changed)) != 0) goto fail;
+        if (changed != 1) {
+            rc = EMAILTOK_E_FACTOR;
+            goto fail;
+        }
     }
     if (u->language) {
         db_val_t p[3] = { DB_INT(id), text(u->language), DB_INT(now) };
