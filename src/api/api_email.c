@@ -143,7 +143,7 @@ static bool mail_ready(api_t *a, http_req_t *r) {
 }
 
 /* One token of ratemap m for key (prefix:value); answers 429 itself past it. */
-static bool allow(api_t *a, http_req_t *r, ratemap_t *m, const char *prefix, const char *value) {
+static bool allow(http_req_t *r, ratemap_t *m, const char *prefix, const char *value) {
     char key[LIM_RATEMAP_KEY_BYTES];
     int retry = 0;
     snprintf(key, sizeof key, "%s:%s", prefix, value);
@@ -152,7 +152,7 @@ static bool allow(api_t *a, http_req_t *r, ratemap_t *m, const char *prefix, con
     return false;
 }
 
-static bool addr_ok(api_t *a, http_req_t *r) { return allow(a, r, a->auth_rate, "addr", http_req_peer(r)); }
+static bool addr_ok(api_t *a, http_req_t *r) { return allow(r, a->auth_rate, "addr", http_req_peer(r)); }
 
 /* The body's {token} (and {password} when asked) into a new job; NULL when answered. */
 static job_t *token_job(api_t *a, http_req_t *r, bool password) {
@@ -241,7 +241,7 @@ static void api_email_resend(api_t *a, http_req_t *r, int64_t id) {
     if (!uid || !mail_ready(a, r)) return;
     char who[24];
     snprintf(who, sizeof who, "%lld", (long long)uid);
-    if (!addr_ok(a, r) || !allow(a, r, a->mail_rate, "verify", who)) return;
+    if (!addr_ok(a, r) || !allow(r, a->mail_rate, "verify", who)) return;
     job_t *j = (job_t *)api_job_start(a, r, false, id, &JOB);
     j->base.uid = uid;
     api_run_db(&j->base, resend_work, resend_done);
@@ -284,7 +284,7 @@ static void api_reset_request(api_t *a, http_req_t *r, int64_t id) {
     char key[AUTH_EMAIL_MAX + 1];
     auth_fold(email, key);
     json_decref(body);
-    if (!mail_ready(a, r) || !addr_ok(a, r) || !allow(a, r, a->mail_rate, "reset", key)) return;
+    if (!mail_ready(a, r) || !addr_ok(a, r) || !allow(r, a->mail_rate, "reset", key)) return;
     job_t *j = (job_t *)api_job_start(a, r, false, 0, &JOB);
     snprintf(j->key, sizeof j->key, "%s", key);
     api_run_db(&j->base, reset_request_work, reset_requested);

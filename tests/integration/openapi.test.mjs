@@ -179,6 +179,11 @@ const EXAMPLES = {
   // no SMTP_URL on this server: email codes cannot be chosen
   setupEmailCodes: { build: () => ({ expect: [409] }) },
   enableEmailCodes: { build: () => ({ body: { challenge: 'a'.repeat(43), code: '123456' }, expect: [401] }) },
+  // mailed links (email-verify.test.mjs and password-reset.test.mjs follow them through an SMTP sink)
+  verifyEmail: { build: () => ({ body: { token: 'a'.repeat(43) }, expect: [400] }) },
+  resendEmailVerification: { build: () => ({ expect: [409] }) },
+  requestPasswordReset: { build: () => ({ body: { email: 'nobody@example.org' }, expect: [409] }) },
+  confirmPasswordReset: { build: () => ({ body: { token: 'a'.repeat(43), password: 'a new long passphrase' }, expect: [400] }) },
   disableTwoFactor: {
     fresh: true,
     // build runs for both calls: TOTP is switched on once, each call spends a recovery code

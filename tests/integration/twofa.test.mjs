@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { call } from './api-client.mjs';
 import { startServer, registerUser, buildWebRoot } from './helpers.mjs';
 import { totp, stepOf } from '../lib/totp.mjs';
-import { startSmtpSink, codeIn } from '../lib/smtp-sink.mjs';
+import { startSmtpSink, codeIn, linkIn } from '../lib/smtp-sink.mjs';
 
 let server;
 let fixture;
@@ -222,6 +222,13 @@ test('export shows the factor, never the secret or codes; disabling needs the pa
 
 test('email codes through the SMTP sink: confirmed by a mailed code, then each login mails a single-use code', async () => {
   const u = await registerUser(server, 'tfmail');
+  // only a confirmed address gets codes: the registration mailed a link (email-verify.test.mjs)
+  const no = await call(server, 'POST', '/api/auth/2fa/email/setup', { token: u.token });
+  assert.equal(no.status, 409, no.text);
+  assert.equal(no.json.error.code, 'email_unverified');
+  const link = linkIn(await sink.waitFor(u.email));
+  const ok = await call(server, 'POST', '/api/auth/email/verify', { body: { token: link.searchParams.get('token') } });
+  assert.equal(ok.status, 200, ok.text);
   let before = sink.messages.length;
   const s = await call(server, 'POST', '/api/auth/2fa/email/setup', { token: u.token });
   assert.equal(s.status, 200, s.text);

@@ -45,3 +45,10 @@ export async function startSmtpSink() {
 
 /** The 6-digit code in a mail. */
 export const codeIn = (m) => /\b(\d{6})\b/.exec(m.data.split(/\r?\n\r?\n/).slice(1).join('\n'))?.[1];
+
+/** The link of a mail (its first https URL) as a URL, or undefined. */
+export const linkIn = (m) => {
+  const body = m.data.split(/\r?\n\r?\n/).slice(1).join('\n');
+  const u = /https:\/\/\S+/.exec(body)?.[0];
+  return u ? new URL(u) : undefined;
+};
