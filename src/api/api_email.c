@@ -129,9 +129,9 @@ void api_email_link_later(api_t *a, const char *kind, const char *to, const char
 
 static const api_answer_t ANSWERS[] = {
     { ACCOUNT_E_NOTFOUND, 401, "unauthorized", "This account no longer exists." },
-    { EMAILTOK_E_INVALID, 400, "token_invalid", "This link is not valid; ask for a new one." },
-    { EMAILTOK_E_USED, 410, "token_used", "This link was already used; ask for a new one." },
-    { EMAILTOK_E_EXPIRED, 410, "token_expired", "This link has expired; ask for a new one." },
+    { EMAILTOK_E_INVALID, 400, "link_invalid", "This link is not valid; ask for a new one." },
+    { EMAILTOK_E_USED, 410, "link_used", "This link was already used; ask for a new one." },
+    { EMAILTOK_E_EXPIRED, 410, "link_expired", "This link has expired; ask for a new one." },
     { EMAILTOK_E_STALE, 409, "email_changed", "The account's address changed since this link was mailed; it does nothing now." },
     { 0, 0, NULL, NULL },
 };
@@ -174,7 +174,7 @@ static job_t *token_job(api_t *a, http_req_t *r, bool password) {
         return NULL;
     }
     job_t *j = (job_t *)api_job_start(a, r, false, 0, &JOB);
-    if (tok.len == AUTH_TOKEN_CHARS) memcpy(j->token, tok.ptr, tok.len);   /* else left empty: token_invalid */
+    if (tok.len == AUTH_TOKEN_CHARS) memcpy(j->token, tok.ptr, tok.len);   /* else left empty: link_invalid */
     memcpy(j->pw, pw.ptr, pw.len);
     j->pwlen = pw.len;
     json_decref(body);
@@ -361,8 +361,8 @@ static void api_reset_confirm(api_t *a, http_req_t *r, int64_t id) {
     if (j) api_run_db(&j->base, reset_peek_work, reset_peeked);
 }
 
-#define R_LINK { 400, "Error", "token_invalid: not a token of a mailed link (unknown, malformed, or of the other kind)" }, \
-               { 410, "Error", "token_used: the link was already used; token_expired: it is too old" },                   \
+#define R_LINK { 400, "Error", "link_invalid: not a token of a mailed link (unknown, malformed, or of the other kind)" }, \
+               { 410, "Error", "link_used: the link was already used; link_expired: it is too old" },                   \
                { 409, "Error", "email_changed: the account's address is no longer the one the link was mailed to" }
 #define R_ADDR_RATE { 429, "Error", "too_many_requests: too many attempts from this address (AUTH_RATE); wait Retry-After seconds" }
 #define R_NO_MAIL { 409, "Error", "email_unavailable: the server sends no mail (SMTP_URL is not set)" }

@@ -78,10 +78,10 @@ test('registering mails a link to confirm the address: it works once, then the a
   assert.equal((await status2fa(u)).email_verified, true);
   const again = await verifyEmail(tokenOf(m));
   assert.equal(again.status, 410);
-  assert.equal(again.json.error.code, 'token_used');
+  assert.equal(again.json.error.code, 'link_used');
   const bad = await verifyEmail('x'.repeat(43));
   assert.equal(bad.status, 400);
-  assert.equal(bad.json.error.code, 'token_invalid');
+  assert.equal(bad.json.error.code, 'link_invalid');
   const r = await call(server, 'POST', '/api/auth/email/verify/resend', { token: u.token });
   assert.equal(r.status, 409);
   assert.equal(r.json.error.code, 'email_verified');
@@ -174,10 +174,10 @@ test('a reset link sets the password once and ends every session; the old passwo
   assert.ok(!('set-cookie' in ok.headers), 'no one is logged in');
   const used = await confirmReset(link2, `${NEW_PASSWORD}!`);
   assert.equal(used.status, 410);
-  assert.equal(used.json.error.code, 'token_used');
+  assert.equal(used.json.error.code, 'link_used');
   const sibling = await confirmReset(link1, `${NEW_PASSWORD}?`);
   assert.equal(sibling.status, 410, 'the other outstanding link died with the reset');
-  assert.equal(sibling.json.error.code, 'token_used');
+  assert.equal(sibling.json.error.code, 'link_used');
   // every session ended: refresh tokens, access tokens, sockets
   for (const s of [u, other]) {
     const r = await call(server, 'POST', '/api/auth/refresh', { cookie: s.cookie, origin: server.origin });

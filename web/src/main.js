@@ -12,6 +12,9 @@ import { playView } from './views/play.js';
 import { tournamentView } from './views/tournament.js';
 import { loginView } from './views/login.js';
 import { registerView } from './views/register.js';
+import { forgotPasswordView } from './views/forgotpassword.js';
+import { resetPasswordView } from './views/resetpassword.js';
+import { verifyEmailView } from './views/verifyemail.js';
 import { settingsView } from './views/accountsettings.js';
 import { profileView } from './views/profile.js';
 import { friendsView } from './views/friends.js';
@@ -74,6 +77,9 @@ function start() {
       { path: '/about', view: aboutView },
       { path: '/login', view: loginView },
       { path: '/register', view: registerView },
+      { path: '/forgot-password', view: forgotPasswordView },
+      { path: '/reset-password', view: resetPasswordView },
+      { path: '/verify-email', view: verifyEmailView },
       { path: '/settings', view: settingsView },
       { path: '/friends', view: friendsView },
       { path: '/users/:id', params: { id: USER_ID_PATTERN }, view: profileView },

@@ -23,12 +23,15 @@ import mmRu from './i18n/mm.ru.js';
 import twofaEn from './i18n/twofa.en.js';
 import twofaFr from './i18n/twofa.fr.js';
 import twofaRu from './i18n/twofa.ru.js';
+import emailEn from './i18n/email.en.js';
+import emailFr from './i18n/email.fr.js';
+import emailRu from './i18n/email.ru.js';
 
 // One dictionary per language, assembled from one file per area of the app.
 export const DICTIONARIES = Object.freeze({
-  en: { ...en, ...playEn, ...tournamentEn, ...accountEn, ...remoteEn, ...chatEn, ...mmEn, ...twofaEn },
-  fr: { ...fr, ...playFr, ...tournamentFr, ...accountFr, ...remoteFr, ...chatFr, ...mmFr, ...twofaFr },
-  ru: { ...ru, ...playRu, ...tournamentRu, ...accountRu, ...remoteRu, ...chatRu, ...mmRu, ...twofaRu },
+  en: { ...en, ...playEn, ...tournamentEn, ...accountEn, ...remoteEn, ...chatEn, ...mmEn, ...twofaEn, ...emailEn },
+  fr: { ...fr, ...playFr, ...tournamentFr, ...accountFr, ...remoteFr, ...chatFr, ...mmFr, ...twofaFr, ...emailFr },
+  ru: { ...ru, ...playRu, ...tournamentRu, ...accountRu, ...remoteRu, ...chatRu, ...mmRu, ...twofaRu, ...emailRu },
 });
 export const SUPPORTED = Object.freeze(Object.keys(DICTIONARIES));
 export const FALLBACK = 'en';

@@ -211,13 +211,14 @@ export function createTwofaCard({ t, api, user, clipboard = null, onChanged = ()
       const totp = h('button', { class: 'btn btn-primary', type: 'button', id: 'twofa-totp-start', onclick: startTotp }, t('twofa.totp.start'));
       setBusy(totp, st.busy);
       const buttons = [totp];
-      if (s.emailAvailable) {
+      if (s.emailAvailable && s.emailVerified) {
         const email = h('button', { class: 'btn btn-outline-primary', type: 'button', id: 'twofa-email-start', onclick: startEmail }, t('twofa.email.start'));
         setBusy(email, st.busy);
         buttons.push(email);
       }
       parts.push(h('div', { class: 'd-flex flex-wrap gap-2' }, buttons));
       if (!s.emailAvailable) parts.push(h('p', { class: 'small text-body-secondary mt-2 mb-0' }, t('twofa.status.emailUnavailable')));
+      else if (!s.emailVerified) parts.push(h('p', { class: 'small text-body-secondary mt-2 mb-0', id: 'twofa-email-unverified' }, t('email.twofa.unverified')));
       return parts;
     }
     parts.push(h('p', { class: 'small', id: 'twofa-recovery-left' }, t('twofa.status.recoveryLeft', { count: s.recoveryLeft })));

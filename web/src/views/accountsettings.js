@@ -8,8 +8,10 @@ import {
   AVATAR_MAX_BYTES, AVATAR_TYPES, DISPLAY_MAX, EMAIL_MAX, PASSWORD_MIN, avatarProblem, cleanDisplayName,
   describeUserAgent, fieldErrorText, formatBytes, problemText,
 } from '../domain/accountrules.js';
+import { createEmailApi } from '../services/emailapi.js';
 import { createTwofaApi } from '../services/twofaapi.js';
 import { alertBox, formErrors, inputField, setBusy } from '../ui/forms.js';
+import { createEmailNotice } from '../ui/emailnotice.js';
 import { createTwofaCard } from '../ui/twofacard.js';
 import { loadingBlock, requireLogin } from '../ui/page.js';
 import { avatarImg } from '../ui/user.js';
@@ -53,6 +55,17 @@ function settingsInner({ ctx, deps = {} }) {
   let offSession = null;
   // Settings → Security keeps its state across renders (recovery codes are shown once).
   let twofa = null;
+  // Settings → Email: confirmed or not, "send the link again" (ui/emailnotice.js).
+  let emailNotice = null;
+  function emailNoticeElement() {
+    if (!emailNotice) {
+      const twofaApi = createTwofaApi(session.api);
+      const emailApi = createEmailApi(session.api);
+      emailNotice = createEmailNotice({ t, status: () => twofaApi.status(), resend: () => emailApi.resend() });
+      emailNotice.load();
+    } else emailNotice.draw();
+    return emailNotice.element;
+  }
   function twofaCard() {
     if (!twofa) {
       twofa = createTwofaCard({
@@ -141,6 +154,8 @@ function settingsInner({ ctx, deps = {} }) {
       await patch({ email: d.email.trim(), current_password: d.current_password });
       d.current_password = '';
       if (ui) ui.email.fields.current_password.input.value = '';
+      emailNotice?.load();   // a new address is not confirmed yet (its link is on its way)
+      twofa?.load();
     });
   }
 
@@ -465,6 +480,7 @@ function settingsInner({ ctx, deps = {} }) {
                   }),
                 }, t('account.settings.save'), 'btn-primary', saveProfile)),
               card('settings-email', t('account.settings.email.heading'), t('account.settings.email.intro'),
+                emailNoticeElement(),
                 simpleForm('email', {
                   email: field('email', 'email', { label: t('account.field.email'), type: 'email', autocomplete: 'email', attrs: { maxlength: String(EMAIL_MAX) } }),
                   current_password: field('email', 'current_password', { label: t('account.field.current_password'), type: 'password', autocomplete: 'current-password' }),

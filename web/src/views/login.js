@@ -158,6 +158,7 @@ export function loginView({ ctx, deps = {} }) {
         username.group,
         password.group,
         submitButton),
+      h('p', { class: 'mt-2 mb-0 text-center small' }, h('a', { href: '/forgot-password', id: 'login-forgot' }, t('email.login.forgot'))),
       h('p', { class: 'mt-3 mb-0 text-center' },
         t('login.noAccount'), ' ',
         h('a', { href: registerHref, id: 'login-to-register' }, t('login.toRegister')))));
