@@ -20,6 +20,8 @@ export function verifyEmailView({ ctx, deps = {} }) {
   let destroyed = false;
   let view = null;
 
+  // the way on depends on the session, which may still be restoring on a fresh page
+  const off = session.subscribe(() => { if (!destroyed && root) view.render(root); });
   if (token) {
     api.verify(token).then(() => { outcome = 'done'; }, (err) => { outcome = err; }).then(() => {
       if (!destroyed && root) view.render(root);
@@ -52,6 +54,7 @@ export function verifyEmailView({ ctx, deps = {} }) {
     },
     destroy() {
       destroyed = true;
+      off();
       root = null;
     },
   };
