@@ -175,7 +175,7 @@ static job_t *token_job(api_t *a, http_req_t *r, bool password) {
     }
     job_t *j = (job_t *)api_job_start(a, r, false, 0, &JOB);
     if (tok.len == AUTH_TOKEN_CHARS) memcpy(j->token, tok.ptr, tok.len);   /* else left empty: link_invalid */
-    memcpy(j->pw, pw.ptr, pw.len);
+    if (pw.len) memcpy(j->pw, pw.ptr, pw.len);
     j->pwlen = pw.len;
     json_decref(body);
     return j;
