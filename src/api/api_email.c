@@ -251,11 +251,7 @@ static void api_email_resend(api_t *a, http_req_t *r, int64_t id) {
 
 static void reset_request_work(api_job_t *bj, db_t *db) {
     job_t *j = job_of(bj);
-    int64_t now = (int64_t)now_wall_ms();
-    int rc = emailtok_reset_target(db, j->key, now, &j->owner);
-    if (rc == 0) rc = emailtok_create(db, j->owner.uid, EMAILTOK_RESET, j->owner.email, now, LIM_PASSWORD_RESET_MS, j->token);
-    else if (rc == ACCOUNT_E_NOTFOUND || rc == EMAILTOK_E_UNVERIFIED) rc = 0;   /* no one to mail: the same answer */
-    bj->rc = rc;
+    bj->rc = emailtok_reset_request(db, j->key, (int64_t)now_wall_ms(), &j->owner, j->token);   /* no one to mail: the same 0 */
 }
 
 static void reset_requested(api_job_t *bj) {

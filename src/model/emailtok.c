@@ -1,6 +1,8 @@
 /* emailtok — see emailtok.h. */
 #include "emailtok.h"
 
+#include "pongd_limits.h"
+
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -148,6 +150,18 @@ int emailtok_reset_target(db_t *db, const char *email_key, int64_t now_ms, email
         if (!out->email_verified_at) rc = EMAILTOK_E_UNVERIFIED;
     }
     db_rows_free(r);
+    return rc;
+}
+
+int emailtok_reset_request(db_t *db, const char *email_key, int64_t now_ms, emailtok_owner_t *out, char token[AUTH_TOKEN_CHARS + 1]) {
+    token[0] = 0;
+    int rc = emailtok_reset_target(db, email_key, now_ms, out);
+    if (rc == 0) rc = emailtok_create(db, out->uid, EMAILTOK_RESET, out->email, now_ms, LIM_PASSWORD_RESET_MS, token);
+    else if (rc == ACCOUNT_E_NOTFOUND || rc == EMAILTOK_E_UNVERIFIED) {
+        memset(out, 0, sizeof *out);   /* no one to mail: nothing about the account goes out */
+        rc = 0;
+    }
+    if (rc != 0) token[0] = 0;
     return rc;
 }
 

@@ -45,6 +45,14 @@ int emailtok_verify(db_t *db, span_t token, int64_t now_ms, int64_t *uid);
  * whether or not the address is known. */
 int emailtok_reset_target(db_t *db, const char *email_key, int64_t now_ms, emailtok_owner_t *out);
 
+/* A password-reset request for the folded address email_key, as the API answers it: the same
+ * 0 whether or not there is someone to mail (an unknown, unconfirmed, banned or deleted
+ * account alike), with the same work done up to the lookup (emailtok_reset_target). Only
+ * when the address is a live account's, confirmed, a "reset" token is stored and put into
+ * token, and *out is that account; otherwise token is "" and *out zeroed. A DB_E* code on a
+ * database failure. */
+int emailtok_reset_request(db_t *db, const char *email_key, int64_t now_ms, emailtok_owner_t *out, char token[AUTH_TOKEN_CHARS + 1]);
+
 /* Who a live token of `kind` belongs to, without using it (the new password is checked
  * against the username and address before it is hashed). EMAILTOK_E_INVALID, _USED,
  * _EXPIRED, _STALE (the address changed, or, for "reset", is no longer confirmed). */

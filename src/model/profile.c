@@ -37,6 +37,10 @@ static const db_sql_t Q_SET_EMAIL = {
 };
 static const db_sql_t Q_SET_LANG = { "profile_set_lang", "UPDATE users SET language = $2, updated_at = $3 WHERE id = $1" };
 static const db_sql_t Q_SET_PW = { "profile_set_pw", "UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1" };
+/* a new password voids the reset links still out (model/emailtok.h) */
+static const db_sql_t Q_VOID_RESETS = {
+    "profile_void_resets", "UPDATE email_tokens SET used_at = $2 WHERE user_id = $1 AND kind = 'reset' AND used_at IS NULL",
+};
 static const db_sql_t Q_AVATAR_UPSERT = {
     "profile_avatar_upsert",
     "INSERT INTO avatars (user_id, content_type, image, updated_at) VALUES ($1, $2, $3, $4)"
@@ -184,7 +188,8 @@ int profile_update(db_t *db, int64_t id, const profile_update_t *u, int64_t now)
     }
     if (u->password_hash) {
         db_val_t p[3] = { DB_INT(id), text(u->password_hash), DB_INT(now) };
-        if ((rc = db_exec(db, &Q_SET_PW, p, 3, NULL, NULL)) != 0) goto fail;
+        db_val_t v[2] = { DB_INT(id), DB_INT(now) };
+        if ((rc = db_exec(db, &Q_SET_PW, p, 3, NULL, NULL)) != 0 || (rc = db_exec(db, &Q_VOID_RESETS, v, 2, NULL, NULL)) != 0) goto fail;
     }
     rc = db_commit(db);
     /* a concurrent change may still hit the unique index at commit or statement time */

@@ -44,7 +44,8 @@ int profile_search(db_t *db, const char *part, int limit, db_rows_t **rows);
 /* Changes of the own profile; NULL/0 fields stay. A new display name or email that
  * another account holds (any case) → ACCOUNT_E_TAKEN_DISPLAY / ACCOUNT_E_TAKEN_EMAIL. A new
  * email (not only another case of the same) is unconfirmed (users.email_verified_at cleared);
- * while email codes are the second factor it is refused: EMAILTOK_E_FACTOR. */
+ * while email codes are the second factor it is refused: EMAILTOK_E_FACTOR. A new password
+ * hash voids the user's password-reset links still out. */
 typedef struct {
     const char *display_name, *email, *language, *password_hash;
 } profile_update_t;

@@ -119,11 +119,54 @@ static void run_reset(const char *url) {
     assert_int_equal(emailtok_reset(db, S(t3), "stolen", T0 + 6, &who), EMAILTOK_E_STALE);
     assert_int_equal(account_get(db, uid, &a), 0);
     assert_string_equal(a.password_hash, "newhash");
+    /* a password changed in the settings voids the reset links still out */
+    char t4[AUTH_TOKEN_CHARS + 1];
+    assert_int_equal(emailtok_create(db, uid, EMAILTOK_RESET, "rita2@x.org", T0 + 7, LIM_PASSWORD_RESET_MS, t4), 0);
+    assert_int_equal(emailtok_create(db, uid, EMAILTOK_VERIFY, "rita2@x.org", T0 + 7, LIM_EMAIL_VERIFY_MS, v), 0);
+    assert_int_equal(profile_update(db, uid, &(profile_update_t){ .password_hash = "changed" }, T0 + 8), 0);
+    assert_int_equal(emailtok_reset(db, S(t4), "late", T0 + 9, &who), EMAILTOK_E_USED);
+    assert_int_equal(emailtok_verify(db, S(v), T0 + 9, &who), 0);   /* a confirmation link is not a reset */
+    db_close(db);
+}
+
+/* The same-answer rule at its source: the request's result is the same 0 for an unknown, an
+ * unconfirmed, a banned and a deleted account; only a confirmed live one gets a token. */
+static void run_same_answer(const char *url) {
+    db_t *db = fresh(url);
+    int64_t ok = accounttest_add(db, "olive"), unv = accounttest_add(db, "ursula"), ban = accounttest_add(db, "bert"),
+            del = accounttest_add(db, "dora"), who = 0;
+    char v[AUTH_TOKEN_CHARS + 1], tok[AUTH_TOKEN_CHARS + 1];
+    emailtok_owner_t o;
+    for (int i = 0; i < 3; i++) {
+        int64_t uid = i == 0 ? ok : i == 1 ? ban : del;
+        const char *mail = i == 0 ? "olive@x.org" : i == 1 ? "bert@x.org" : "dora@x.org";
+        assert_int_equal(emailtok_create(db, uid, EMAILTOK_VERIFY, mail, T0, LIM_EMAIL_VERIFY_MS, v), 0);
+        assert_int_equal(emailtok_verify(db, S(v), T0, &who), 0);
+    }
+    db_val_t b = DB_INT(ban);
+    static const db_sql_t BAN = { "test_ban", "UPDATE users SET banned_at = 1 WHERE id = $1" };
+    assert_int_equal(db_exec(db, &BAN, &b, 1, NULL, NULL), 0);
+    assert_int_equal(profile_delete_account(db, del, T0), 0);
+    (void)unv;
+    const char *none[] = { "nobody@x.org", "ursula@x.org", "bert@x.org", "dora@x.org" };
+    for (int i = 0; i < 4; i++) {
+        memset(&o, 0x5a, sizeof o);
+        strcpy(tok, "left over");
+        assert_int_equal(emailtok_reset_request(db, none[i], T0, &o, tok), 0);
+        assert_string_equal(tok, "");
+        assert_int_equal(o.uid, 0);
+        assert_string_equal(o.email, "");
+    }
+    assert_int_equal(emailtok_reset_request(db, "olive@x.org", T0, &o, tok), 0);
+    assert_int_equal(o.uid, ok);
+    assert_int_equal(strlen(tok), AUTH_TOKEN_CHARS);
+    assert_int_equal(emailtok_peek(db, S(tok), EMAILTOK_RESET, T0, &o), 0);
     db_close(db);
 }
 
 BOTH(verify)
 BOTH(reset)
+BOTH(same_answer)
 
 int main(void) {
     if (!auth_init()) return 1;
@@ -133,6 +176,8 @@ int main(void) {
         cmocka_unit_test(test_sqlite_reset),
         cmocka_unit_test(test_postgres_verify),
         cmocka_unit_test(test_postgres_reset),
+        cmocka_unit_test(test_sqlite_same_answer),
+        cmocka_unit_test(test_postgres_same_answer),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     dbtest_remove(sqlite_path);
