@@ -36,6 +36,7 @@ typedef struct {
     char old_hash[AUTH_TOKEN_HASH_HEX + 1];
     int64_t sid;                        /* the session's: the access token's sid claim */
     int64_t iat_ms;                     /* the access token's issue time (0: now) */
+    int64_t ended_ms;                   /* logout, session revoke: when the session ended */
     char next_tok[LIM_REFRESH_GRACE_CHAIN][AUTH_TOKEN_CHARS + 1];   /* refresh: the successors */
     char next_hash[LIM_REFRESH_GRACE_CHAIN][AUTH_TOKEN_HASH_HEX + 1];
     bool found, verified;
@@ -482,7 +483,7 @@ static void api_refresh(api_t *a, http_req_t *r, int64_t id) {
 
 static void logout_work(api_job_t *bj, db_t *db) {
     job_t *j = job_of(bj);
-    j->base.rc = account_session_logout(db, j->old_hash, (int64_t)now_wall_ms(), &j->base.uid);
+    j->base.rc = account_session_logout(db, j->old_hash, &j->base.uid, &j->sid, &j->ended_ms);
     if (j->base.rc == ACCOUNT_E_NOTFOUND) j->base.rc = 0;
 }
 
@@ -492,6 +493,13 @@ static void no_content_done(api_job_t *bj) {
     clear_refresh_cookie(j->base.r);
     http_respond(j->base.r, 204, NULL, NULL, 0, HTTP_BODY_BORROW);
     api_job_done(&j->base);
+}
+
+/* Its access tokens void and its sockets closed too, before the answer. */
+static void logout_done(api_job_t *bj) {
+    job_t *j = job_of(bj);
+    if (bj->rc == 0) api_session_ended(bj->a, bj->uid, j->sid, j->ended_ms);
+    no_content_done(bj);
 }
 
 static void api_logout(api_t *a, http_req_t *r, int64_t id) {
@@ -505,7 +513,7 @@ static void api_logout(api_t *a, http_req_t *r, int64_t id) {
     }
     job_t *j = job_new(a, r);
     memcpy(j->old_hash, hash, sizeof hash);
-    api_run_db(&j->base, logout_work, no_content_done);
+    api_run_db(&j->base, logout_work, logout_done);
 }
 
 /* Every session, this one too: refresh tokens revoked, access tokens void, sockets closed. */
@@ -561,12 +569,13 @@ static void api_sessions(api_t *a, http_req_t *r, int64_t id) {
 }
 
 static void revoke_work(api_job_t *bj, db_t *db) {
-    job_t *j = job_of(bj); j->base.rc = account_session_revoke(db, j->base.uid, j->base.target, (int64_t)now_wall_ms()); }
+    job_t *j = job_of(bj); j->base.rc = account_session_revoke(db, j->base.uid, j->base.target, &j->sid, &j->ended_ms); }
 
 static void revoke_done(api_job_t *bj) {
     job_t *j = job_of(bj);
     static const api_answer_t ANSWERS[] = { { ACCOUNT_E_NOTFOUND, 404, "not_found", "No such session." }, { 0 } };
     if (!api_db_ok(bj, ANSWERS)) return;
+    api_session_ended(bj->a, bj->uid, j->sid, j->ended_ms);   /* its access tokens void, its sockets closed */
     http_respond(j->base.r, 204, NULL, NULL, 0, HTTP_BODY_BORROW);
     api_job_done(&j->base);
 }
