@@ -434,6 +434,7 @@ static void refresh_done(api_job_t *bj) {
         answer_tokens(j, 200);
         return;
     }
+    if (j->base.rc == ACCOUNT_E_REUSED) api_session_ended(bj->a, bj->uid, j->sid, j->sess.now);   /* revoked at sess.now */
     if (j->base.rc == ACCOUNT_E_REUSED || j->base.rc == ACCOUNT_E_REVOKED || j->base.rc == ACCOUNT_E_EXPIRED || j->base.rc == ACCOUNT_E_NOTFOUND) {
         clear_refresh_cookie(j->base.r);
         http_respond_error(j->base.r, 401, j->base.rc == ACCOUNT_E_REUSED ? "refresh_reused" : "refresh_invalid",

@@ -213,10 +213,18 @@ test('a rotated token replayed by another client, or after the grace, revokes th
   const v = await registerUser(s, 'thief');
   const ok = await refresh(s, v.cookie);
   assert.equal(ok.status, 200);
+  const other = await login(s, v.username);   // another session of the same user
+  const victim = await openApp(s, { token: ok.json.access_token });
   const stolen = await refresh(s, v.cookie, { 'user-agent': 'curl/8.0' });
   assert.equal(stolen.status, 401);
   assert.equal(stolen.json.error.code, 'refresh_reused');
   assert.equal((await refresh(s, refreshCookie(ok))).status, 401, 'the whole family is revoked');
+  // the session is ended as a whole: its access tokens refused, its socket closed
+  assert.equal(await me(s, ok.json.access_token), 401, 'the session\'s access token is refused');
+  assert.equal(await me(s, v.token), 401);
+  const info = await waitClose(victim);
+  assert.equal(info.code, 4001);
+  assert.equal(await me(s, other.token), 200, 'the user\'s other session goes on');
   // the same client after the grace
   const w = await registerUser(s, 'grace');
   const first = await refresh(s, w.cookie);
