@@ -349,7 +349,7 @@ static void api_login(api_t *a, http_req_t *r, int64_t id) {
 
 static void verify_work(api_job_t *bj, db_t *db) {
     job_t *j = job_of(bj);
-    j->base.rc = twofa_login_verify_for(db, j->base.target, span_cstr(j->challenge), j->recovery ? (span_t){ 0 } : span_cstr(j->code),
+    j->base.rc = twofa_login_verify_for(db, j->base.a->secret, j->base.target, span_cstr(j->challenge), j->recovery ? (span_t){ 0 } : span_cstr(j->code),
                                     j->recovery ? span_cstr(j->code) : (span_t){ 0 }, j->sess.now, &j->sess, &j->acc.id, &j->sid,
                                     &j->left);
     if (j->base.rc == 0) {
