@@ -639,7 +639,8 @@ const api_route_t API_AUTH_ROUTES[] = {
                      R_ORIGIN, API_R_BUSY, API_R_INTERNAL } },
     { HTTP_POST, "/api/auth/logout", "End this session (the refresh cookie's); without one, nothing to end", api_logout, false,
       .op = "logout", .tag = "auth", .cookie = "refresh",
-      .responses = { { 204, NULL, "Logged out (also when there was no session); the cookie is cleared" }, R_ORIGIN, API_R_BUSY,
+      .responses = { { 204, NULL, "Logged out (also when there was no session): its refresh tokens revoked, its access tokens void, "
+                                  "its open sockets closed (4001 session ended); the cookie is cleared" }, R_ORIGIN, API_R_BUSY,
                      API_R_INTERNAL } },
     { HTTP_POST, "/api/auth/logout-all", "End every session of the account", api_logout_all, true, .op = "logoutAll", .tag = "auth",
       .responses = { { 204, NULL, "Every session ended, this one too: refresh tokens revoked, access tokens void, open sockets closed "
@@ -650,7 +651,8 @@ const api_route_t API_AUTH_ROUTES[] = {
       .responses = { { 200, "SessionList", "The live sessions, most recently used first" }, API_R_UNAUTHORIZED, API_R_BUSY,
                      API_R_INTERNAL } },
     { HTTP_DELETE, "/api/auth/sessions/{id}", "End one session", api_session_revoke, true, .op = "revokeSession", .tag = "auth",
-      .responses = { { 204, NULL, "The session (and its rotated tokens) ended" }, API_R_UNAUTHORIZED,
+      .responses = { { 204, NULL, "The session ended: its refresh tokens revoked, its access tokens void, its open sockets closed "
+                                  "(4001 session ended); the account's other sessions go on" }, API_R_UNAUTHORIZED,
                      API_R_NOT_FOUND("no such session of this account"), API_R_BUSY, API_R_INTERNAL } },
     { HTTP_GET, "/api/users/me", "The logged-in user's profile", api_me, true, .op = "getMe", .tag = "users",
       .responses = { { 200, "Me", "The account" }, API_R_UNAUTHORIZED, API_R_BUSY, API_R_INTERNAL } },
