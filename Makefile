@@ -74,7 +74,7 @@ ASAN_OBJ := $(call objs,$(B)/asan/obj,$(SRC))
 LDLIBS   := $(shell pkg-config --libs $(call pkgs,$(GROUPS)) 2>/dev/null) -lm -pthread
 
 # build-test: see tests/build/
-.PHONY: build-test build deps deps-test web wasm tools ai-table run test unit unit-asan integration integration-asan integration-pg browser game-test fuzz fuzz-short bench clean asan check-includes layer-probe
+.PHONY: build-test build deps deps-test web wasm tools ai-table run test unit unit-asan integration integration-asan integration-pg browser game-test fuzz fuzz-short bench clean asan check-includes layer-probe security
 
 deps:
 	@scripts/deps.sh build
@@ -272,6 +272,13 @@ test:
 	@scripts/deps.sh test
 	@$(MAKE) --no-print-directory build web
 	@scripts/test-all.sh
+
+# The field's scanners (testssl.sh, sqlmap) against a real pongd on loopback; not part of
+# `make test` (minutes). docs/security.md, "Scanners".
+security:
+	@scripts/deps.sh security
+	@$(MAKE) --no-print-directory build web
+	@scripts/security.sh
 
 bench:
 	@scripts/deps.sh bench

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the project needs on Debian 12, and nothing that is already there.
 # Debian packages through apt-get, JavaScript packages through npm (package-lock.json).
-# Usage: scripts/deps.sh [build|test|bench]   (default: build)
+# Usage: scripts/deps.sh [build|test|bench|security]   (default: build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what="${1:-build}"
@@ -14,8 +14,9 @@ pkgs=(make gcc pkg-config curl openssl ca-certificates
 case "$what" in
   test)  pkgs+=(libclang-rt-14-dev libcmocka-dev chromium postgresql python3-aiosmtpd) ;;
   bench) pkgs+=(wrk procps) ;;
+  security) pkgs+=(testssl.sh sqlmap iproute2) ;;   # make security: the scanners, ip (a loopback-only netns)
   build) ;;
-  *) echo "deps.sh: unknown set '$what' (build, test or bench)" >&2; exit 2 ;;
+  *) echo "deps.sh: unknown set '$what' (build, test, bench or security)" >&2; exit 2 ;;
 esac
 
 missing=()

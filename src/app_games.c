@@ -107,13 +107,21 @@ int app_sessions_load(const char *database_url, revmap_t *m, char *err, size_t e
     if (rc != 0) return rc;
     int64_t now = (int64_t)now_wall_ms();
     db_rows_t *rows = NULL;
-    rc = account_valid_after_since(db, now - (int64_t)AUTH_ACCESS_TTL_S * 1000, &rows);
+    int64_t since = now - (int64_t)AUTH_ACCESS_TTL_S * 1000;
+    rc = account_valid_after_since(db, since, &rows);
+    if (rc == 0) {
+        for (int i = 0; i < db_rows_count(rows); i++) revmap_set(m, db_rows_int(rows, i, 0), db_rows_int(rows, i, 1), now);
+        db_rows_free(rows);
+        rows = NULL;
+        /* single sessions ended (logout, DELETE /api/auth/sessions/{id}): their revoked families */
+        rc = account_sessions_ended_since(db, since, &rows);
+    }
     db_close(db);
     if (rc != 0) {
         snprintf(err, errlen, "reading ended sessions: %s", err_name(rc));
         return rc;
     }
-    for (int i = 0; i < db_rows_count(rows); i++) revmap_set(m, db_rows_int(rows, i, 0), db_rows_int(rows, i, 1), now);
+    for (int i = 0; i < db_rows_count(rows); i++) revmap_set_session(m, db_rows_int(rows, i, 0), db_rows_int(rows, i, 1), now);
     db_rows_free(rows);
     return 0;
 }

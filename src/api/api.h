@@ -267,6 +267,12 @@ int64_t api_require_claims(api_t *a, http_req_t *r, auth_claims_t *claims);
  * when the pool refused the job, or a DB_E* code); done may be NULL. Answer the request in
  * done: once it runs, no other session can refresh. */
 void api_sessions_end(api_t *a, int64_t uid, int64_t keep_sid, void (*done)(void *ctx, int rc), void *ctx);
+/* The loop's part of ending one session of uid (logout, DELETE /api/auth/sessions/{id}),
+ * after the database revoked its refresh tokens at t_ms (account_session_logout/revoke):
+ * access tokens of session sid issued before t_ms are void and its open sockets closed
+ * (4001 "session ended"); the user's other sessions are untouched. sid <= 0: no-op. Call it
+ * before answering. */
+void api_session_ended(api_t *a, int64_t uid, int64_t sid, int64_t t_ms);
 
 /* The value of cookie `name` (reqparse_cookie: copied into out, at most cap-1 bytes);
  * false if absent. */

@@ -37,6 +37,7 @@ typedef struct {
     char old_hash[AUTH_TOKEN_HASH_HEX + 1];
     int64_t sid;                        /* the session's: the access token's sid claim */
     int64_t iat_ms;                     /* the access token's issue time (0: now) */
+    int64_t ended_ms;                   /* logout, session revoke: when the session ended */
     char next_tok[LIM_REFRESH_GRACE_CHAIN][AUTH_TOKEN_CHARS + 1];   /* refresh: the successors */
     char next_hash[LIM_REFRESH_GRACE_CHAIN][AUTH_TOKEN_HASH_HEX + 1];
     bool found, verified;
@@ -359,7 +360,7 @@ static void api_login(api_t *a, http_req_t *r, int64_t id) {
 
 static void verify_work(api_job_t *bj, db_t *db) {
     job_t *j = job_of(bj);
-    j->base.rc = twofa_login_verify_for(db, j->base.target, span_cstr(j->challenge), j->recovery ? (span_t){ 0 } : span_cstr(j->code),
+    j->base.rc = twofa_login_verify_for(db, j->base.a->secret, j->base.target, span_cstr(j->challenge), j->recovery ? (span_t){ 0 } : span_cstr(j->code),
                                     j->recovery ? span_cstr(j->code) : (span_t){ 0 }, j->sess.now, &j->sess, &j->acc.id, &j->sid,
                                     &j->left);
     if (j->base.rc == 0) {
@@ -444,6 +445,7 @@ static void refresh_done(api_job_t *bj) {
         answer_tokens(j, 200);
         return;
     }
+    if (j->base.rc == ACCOUNT_E_REUSED) api_session_ended(bj->a, bj->uid, j->sid, j->sess.now);   /* revoked at sess.now */
     if (j->base.rc == ACCOUNT_E_REUSED || j->base.rc == ACCOUNT_E_REVOKED || j->base.rc == ACCOUNT_E_EXPIRED || j->base.rc == ACCOUNT_E_NOTFOUND) {
         clear_refresh_cookie(j->base.r);
         http_respond_error(j->base.r, 401, j->base.rc == ACCOUNT_E_REUSED ? "refresh_reused" : "refresh_invalid",
@@ -493,7 +495,7 @@ static void api_refresh(api_t *a, http_req_t *r, int64_t id) {
 
 static void logout_work(api_job_t *bj, db_t *db) {
     job_t *j = job_of(bj);
-    j->base.rc = account_session_logout(db, j->old_hash, (int64_t)now_wall_ms(), &j->base.uid);
+    j->base.rc = account_session_logout(db, j->old_hash, &j->base.uid, &j->sid, &j->ended_ms);
     if (j->base.rc == ACCOUNT_E_NOTFOUND) j->base.rc = 0;
 }
 
@@ -503,6 +505,13 @@ static void no_content_done(api_job_t *bj) {
     clear_refresh_cookie(j->base.r);
     http_respond(j->base.r, 204, NULL, NULL, 0, HTTP_BODY_BORROW);
     api_job_done(&j->base);
+}
+
+/* Its access tokens void and its sockets closed too, before the answer. */
+static void logout_done(api_job_t *bj) {
+    job_t *j = job_of(bj);
+    if (bj->rc == 0) api_session_ended(bj->a, bj->uid, j->sid, j->ended_ms);
+    no_content_done(bj);
 }
 
 static void api_logout(api_t *a, http_req_t *r, int64_t id) {
@@ -516,7 +525,7 @@ static void api_logout(api_t *a, http_req_t *r, int64_t id) {
     }
     job_t *j = job_new(a, r);
     memcpy(j->old_hash, hash, sizeof hash);
-    api_run_db(&j->base, logout_work, no_content_done);
+    api_run_db(&j->base, logout_work, logout_done);
 }
 
 /* Every session, this one too: refresh tokens revoked, access tokens void, sockets closed. */
@@ -572,12 +581,13 @@ static void api_sessions(api_t *a, http_req_t *r, int64_t id) {
 }
 
 static void revoke_work(api_job_t *bj, db_t *db) {
-    job_t *j = job_of(bj); j->base.rc = account_session_revoke(db, j->base.uid, j->base.target, (int64_t)now_wall_ms()); }
+    job_t *j = job_of(bj); j->base.rc = account_session_revoke(db, j->base.uid, j->base.target, &j->sid, &j->ended_ms); }
 
 static void revoke_done(api_job_t *bj) {
     job_t *j = job_of(bj);
     static const api_answer_t ANSWERS[] = { { ACCOUNT_E_NOTFOUND, 404, "not_found", "No such session." }, { 0 } };
     if (!api_db_ok(bj, ANSWERS)) return;
+    api_session_ended(bj->a, bj->uid, j->sid, j->ended_ms);   /* its access tokens void, its sockets closed */
     http_respond(j->base.r, 204, NULL, NULL, 0, HTTP_BODY_BORROW);
     api_job_done(&j->base);
 }
@@ -640,7 +650,8 @@ const api_route_t API_AUTH_ROUTES[] = {
                      R_ORIGIN, API_R_BUSY, API_R_INTERNAL } },
     { HTTP_POST, "/api/auth/logout", "End this session (the refresh cookie's); without one, nothing to end", api_logout, false,
       .op = "logout", .tag = "auth", .cookie = "refresh",
-      .responses = { { 204, NULL, "Logged out (also when there was no session); the cookie is cleared" }, R_ORIGIN, API_R_BUSY,
+      .responses = { { 204, NULL, "Logged out (also when there was no session): its refresh tokens revoked, its access tokens void, "
+                                  "its open sockets closed (4001 session ended); the cookie is cleared" }, R_ORIGIN, API_R_BUSY,
                      API_R_INTERNAL } },
     { HTTP_POST, "/api/auth/logout-all", "End every session of the account", api_logout_all, true, .op = "logoutAll", .tag = "auth",
       .responses = { { 204, NULL, "Every session ended, this one too: refresh tokens revoked, access tokens void, open sockets closed "
@@ -651,7 +662,8 @@ const api_route_t API_AUTH_ROUTES[] = {
       .responses = { { 200, "SessionList", "The live sessions, most recently used first" }, API_R_UNAUTHORIZED, API_R_BUSY,
                      API_R_INTERNAL } },
     { HTTP_DELETE, "/api/auth/sessions/{id}", "End one session", api_session_revoke, true, .op = "revokeSession", .tag = "auth",
-      .responses = { { 204, NULL, "The session (and its rotated tokens) ended" }, API_R_UNAUTHORIZED,
+      .responses = { { 204, NULL, "The session ended: its refresh tokens revoked, its access tokens void, its open sockets closed "
+                                  "(4001 session ended); the account's other sessions go on" }, API_R_UNAUTHORIZED,
                      API_R_NOT_FOUND("no such session of this account"), API_R_BUSY, API_R_INTERNAL } },
     { HTTP_GET, "/api/users/me", "The logged-in user's profile", api_me, true, .op = "getMe", .tag = "users",
       .responses = { { 200, "Me", "The account" }, API_R_UNAUTHORIZED, API_R_BUSY, API_R_INTERNAL } },

@@ -1,5 +1,6 @@
 /* api_sess — ending a user's sessions (api_sessions_end, api.h): the loop's part (sessguard:
- * the revocation map and the sockets) around the database's (account_sessions_end). */
+ * the revocation map and the sockets) around the database's (account_sessions_end); and the
+ * loop's part of ending one session (api_session_ended). */
 #include "account.h"
 #include "api.h"
 #include "dbpool.h"
@@ -45,4 +46,8 @@ void api_sessions_end(api_t *a, int64_t uid, int64_t keep_sid, void (*done)(void
         free(j);
         if (done) done(ctx, ERR_FULL);
     }
+}
+
+void api_session_ended(api_t *a, int64_t uid, int64_t sid, int64_t t_ms) {
+    if (a->guard && sid > 0) sessguard_end_session(a->guard, uid, sid, t_ms, (int64_t)now_wall_ms());
 }

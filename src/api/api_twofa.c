@@ -157,7 +157,7 @@ static void api_twofa_status(api_t *a, http_req_t *r, int64_t id) { api_user_db(
 static void setup_work(api_job_t *bj, db_t *db) {
     job_t *j = job_of(bj);
     otp_secret_new(j->secret);
-    if ((bj->rc = twofa_totp_setup(db, bj->uid, j->secret)) == 0) bj->rc = account_get(db, bj->uid, &j->acc);
+    if ((bj->rc = twofa_totp_setup(db, bj->a->secret, bj->uid, j->secret)) == 0) bj->rc = account_get(db, bj->uid, &j->acc);
 }
 
 static void setup_done(api_job_t *bj) {
@@ -223,7 +223,7 @@ static void enabled_done(api_job_t *bj) {
 static void totp_enable_work(api_job_t *bj, db_t *db) {
     job_t *j = job_of(bj);
     int64_t now = (int64_t)now_wall_ms();
-    bj->rc = twofa_totp_enable(db, bj->uid, span_cstr(j->code), now, &j->rec);
+    bj->rc = twofa_totp_enable(db, bj->a->secret, bj->uid, span_cstr(j->code), now, &j->rec);
 }
 
 static void api_totp_enable(api_t *a, http_req_t *r, int64_t id) {
@@ -316,7 +316,7 @@ static void disable_verify_work(void *arg, void *worker) {
 static void disable_work(api_job_t *bj, db_t *db) {
     job_t *j = job_of(bj);
     int64_t now = (int64_t)now_wall_ms();
-    bj->rc = twofa_disable(db, bj->uid, span_cstr(j->code), now);
+    bj->rc = twofa_disable(db, bj->a->secret, bj->uid, span_cstr(j->code), now);
 }
 
 static void disabled(api_job_t *bj) {

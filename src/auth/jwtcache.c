@@ -49,7 +49,7 @@ void jwtcache_set_revmap(jwtcache_t *c, const revmap_t *m) { c->revoked = m; }
 
 /* The end of both paths: a token issued before its user's sessions ended is void. */
 static int answer(const jwtcache_t *c, const auth_claims_t *cl, auth_claims_t *out) {
-    if (revmap_void(c->revoked, cl->user_id, cl->iat_ms)) return AUTH_E_REVOKED;
+    if (revmap_void(c->revoked, cl->user_id, cl->sid, cl->iat_ms)) return AUTH_E_REVOKED;
     *out = *cl;
     return ERR_OK;
 }

@@ -26,8 +26,9 @@ jwtcache_t *jwtcache_create(const uint8_t secret[AUTH_SECRET_BYTES], size_t slot
 void jwtcache_destroy(jwtcache_t *c);
 
 /* The map of ended sessions to honour (revmap.h; not owned, valid until destroy; NULL:
- * none). With one, a token issued before its user's T is refused with AUTH_E_REVOKED, on a
- * hit as on a miss (the map changes while the token stays cached). */
+ * none). With one, a token issued before its user's T, or before its session's (its sid
+ * claim), is refused with AUTH_E_REVOKED, on a hit as on a miss (the map changes while the
+ * token stays cached). */
 void jwtcache_set_revmap(jwtcache_t *c, const revmap_t *m);
 
 /* auth_jwt_verify(secret, token, now_s, user_id, NULL, 0), remembered, then the revocation

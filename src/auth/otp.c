@@ -159,3 +159,69 @@ bool otp_recovery_norm(span_t in, char out[OTP_RECOVERY_NORM + 1]) {
 }
 
 void otp_email_code_new(char out[OTP_DIGITS + 1]) { snprintf(out, OTP_DIGITS + 1, "%06u", (unsigned)randombytes_uniform(1000000)); }
+
+/* ---- the secret at rest ---- */
+
+#define SEAL_RAW (crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + OTP_SECRET_B32)
+
+_Static_assert(crypto_kdf_KEYBYTES == OTP_MASTER_BYTES, "the server secret is a crypto_kdf master key");
+_Static_assert(crypto_secretbox_KEYBYTES <= crypto_kdf_BYTES_MAX, "a secretbox key is a kdf subkey");
+_Static_assert(sizeof OTP_SEALED_PREFIX - 1 + (SEAL_RAW + 2) / 3 * 4 <= OTP_SEALED_MAX, "OTP_SEALED_MAX fits");
+
+static void seal_key(const uint8_t master[OTP_MASTER_BYTES], int64_t uid, unsigned char key[crypto_secretbox_KEYBYTES]) {
+    crypto_kdf_derive_from_key(key, crypto_secretbox_KEYBYTES, (uint64_t)uid, "pongtotp", master);
+}
+
+static bool is_b32_secret(const char *s) {
+    size_t n = strnlen(s, OTP_SECRET_B32 + 1);
+    if (n != OTP_SECRET_B32) return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '2' && s[i] <= '7'))) return false;
+    return true;
+}
+
+bool otp_secret_seal(const uint8_t master[OTP_MASTER_BYTES], int64_t uid, const char *secret_b32,
+                     char out[OTP_SEALED_MAX + 1]) {
+    size_t n = strnlen(secret_b32, OTP_SECRET_B32 + 1);
+    if (n != OTP_SECRET_B32) return false;
+    unsigned char key[crypto_secretbox_KEYBYTES], raw[SEAL_RAW];
+    seal_key(master, uid, key);
+    randombytes_buf(raw, crypto_secretbox_NONCEBYTES);
+    crypto_secretbox_easy(raw + crypto_secretbox_NONCEBYTES, (const unsigned char *)secret_b32, n, raw, key);
+    sodium_memzero(key, sizeof key);
+    memcpy(out, OTP_SEALED_PREFIX, sizeof OTP_SEALED_PREFIX - 1);
+    sodium_bin2base64(out + sizeof OTP_SEALED_PREFIX - 1, OTP_SEALED_MAX + 1 - (sizeof OTP_SEALED_PREFIX - 1), raw, sizeof raw,
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    return true;
+}
+
+int otp_secret_open(const uint8_t master[OTP_MASTER_BYTES], int64_t uid, const char *stored, char out[OTP_SECRET_B32 + 1],
+                    bool *legacy) {
+    out[0] = 0;
+    *legacy = false;
+    const size_t pl = sizeof OTP_SEALED_PREFIX - 1;
+    if (strncmp(stored, OTP_SEALED_PREFIX, pl) != 0) {
+        if (!is_b32_secret(stored)) return ERR_INVALID;
+        memcpy(out, stored, OTP_SECRET_B32 + 1);
+        *legacy = true;
+        return ERR_OK;
+    }
+    const char *b64 = stored + pl;
+    size_t b64_len = strnlen(b64, OTP_SEALED_MAX + 1);
+    unsigned char raw[SEAL_RAW], key[crypto_secretbox_KEYBYTES];
+    size_t n = 0;
+    if (b64_len > OTP_SEALED_MAX ||
+        sodium_base642bin(raw, sizeof raw, b64, b64_len, NULL, &n, NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+        n != sizeof raw)
+        return ERR_INVALID;
+    seal_key(master, uid, key);
+    int rc = crypto_secretbox_open_easy((unsigned char *)out, raw + crypto_secretbox_NONCEBYTES, n - crypto_secretbox_NONCEBYTES,
+                                        raw, key);
+    sodium_memzero(key, sizeof key);
+    out[OTP_SECRET_B32] = 0;
+    if (rc != 0 || !is_b32_secret(out)) {
+        sodium_memzero(out, OTP_SECRET_B32 + 1);
+        return ERR_INVALID;
+    }
+    return ERR_OK;
+}

@@ -57,6 +57,26 @@ void otp_recovery_new(char out[OTP_RECOVERY_CHARS + 1]);
  * unless that leaves exactly 16 base32 letters. The database keeps auth_token_hash(norm). */
 bool otp_recovery_norm(span_t in, char out[OTP_RECOVERY_NORM + 1]);
 
+/* The TOTP secret at rest (users.totp_secret): sealed with libsodium's secretbox
+ * (XSalsa20-Poly1305, a random nonce each time) under a key derived from the server secret
+ * and the user id (crypto_kdf, context "pongtotp", subkey id = uid: a sealed secret copied to
+ * another user's row does not open). Stored as OTP_SEALED_PREFIX + base64url(nonce ‖ box).
+ * A value without the prefix is a secret stored in clear before sealing existed (base32,
+ * OTP_SECRET_B32 letters): it still reads, and the caller rewrites it sealed. */
+#define OTP_MASTER_BYTES 32           /* the server secret (AUTH_SECRET_BYTES) */
+#define OTP_SEALED_PREFIX "v1."
+#define OTP_SEALED_MAX 100            /* "v1." + base64url(24 + 32 + 16 bytes) = 3 + 96 */
+
+/* Seals a base32 secret (at most OTP_SECRET_B32 characters) for user uid into out. false
+ * if it does not fit (a longer secret). */
+bool otp_secret_seal(const uint8_t master[OTP_MASTER_BYTES], int64_t uid, const char *secret_b32,
+                     char out[OTP_SEALED_MAX + 1]);
+/* The base32 secret of a stored value into out: ERR_OK (*legacy: it was in clear, rewrite it
+ * sealed), or ERR_INVALID when a sealed value does not open (another server secret, another
+ * user's row, altered) or a clear one is not OTP_SECRET_B32 base32 letters (out is then ""). */
+int otp_secret_open(const uint8_t master[OTP_MASTER_BYTES], int64_t uid, const char *stored, char out[OTP_SECRET_B32 + 1],
+                    bool *legacy);
+
 /* A random 6-digit code for email (uniform, leading zeros kept). */
 void otp_email_code_new(char out[OTP_DIGITS + 1]);
 /* A typed 6-digit code in its stored form (spaces removed); false if not 6 digits. */

@@ -32,7 +32,7 @@ revmap_t *sessguard_revmap(sessguard_t *g) { return g->revoked; }
 
 bool sessguard_watch(sessguard_t *g, sessguard_node_t *n, ws_conn_t *c, const wsauth_user_t *u) {
     if (!g) return true;
-    if (revmap_void(g->revoked, u->id, u->iat_ms)) {
+    if (revmap_void(g->revoked, u->id, u->sid, u->iat_ms)) {
         ws_close(c, SESSGUARD_CLOSE_CODE, SESSGUARD_CLOSE_REASON);
         return false;
     }
@@ -48,7 +48,7 @@ bool sessguard_watch(sessguard_t *g, sessguard_node_t *n, ws_conn_t *c, const ws
 void sessguard_forget(sessguard_node_t *n) { room_leave(&n->member); }
 
 typedef struct {
-    int64_t t_ms, keep_sid;
+    int64_t t_ms, keep_sid, only_sid;   /* only_sid > 0: that session's sockets alone */
     sessguard_node_t *hit[64];
     size_t n, more;
 } pick_t;
@@ -56,13 +56,13 @@ typedef struct {
 static void pick(void *owner, void *arg) {
     sessguard_node_t *n = owner;
     pick_t *p = arg;
-    if (n->iat_ms >= p->t_ms || (p->keep_sid > 0 && n->sid == p->keep_sid)) return;
+    if (n->iat_ms >= p->t_ms || (p->keep_sid > 0 && n->sid == p->keep_sid) || (p->only_sid > 0 && n->sid != p->only_sid)) return;
     if (p->n < sizeof p->hit / sizeof p->hit[0]) p->hit[p->n++] = n;
     else p->more++;
 }
 
-size_t sessguard_end(sessguard_t *g, int64_t uid, int64_t t_ms, int64_t keep_sid, int64_t now_ms) {
-    revmap_set(g->revoked, uid, t_ms, now_ms);
+/* Closes uid's watched sockets that p picks. */
+static size_t close_picked(sessguard_t *g, int64_t uid, pick_t p) {
     char name[32];
     size_t closed = 0;
     /* ws_close only starts a close (the close handler, which forgets the node, runs later),
@@ -70,7 +70,7 @@ size_t sessguard_end(sessguard_t *g, int64_t uid, int64_t t_ms, int64_t keep_sid
     for (;;) {
         room_t *r = room_find(g->users, room_of(uid, name));
         if (!r) break;
-        pick_t p = { .t_ms = t_ms, .keep_sid = keep_sid };
+        p.n = p.more = 0;
         room_each(r, pick, &p);
         for (size_t i = 0; i < p.n; i++) {
             ws_close(p.hit[i]->c, SESSGUARD_CLOSE_CODE, SESSGUARD_CLOSE_REASON);
@@ -80,6 +80,17 @@ size_t sessguard_end(sessguard_t *g, int64_t uid, int64_t t_ms, int64_t keep_sid
         if (!p.more) break;
     }
     return closed;
+}
+
+size_t sessguard_end(sessguard_t *g, int64_t uid, int64_t t_ms, int64_t keep_sid, int64_t now_ms) {
+    revmap_set(g->revoked, uid, t_ms, now_ms);
+    return close_picked(g, uid, (pick_t){ .t_ms = t_ms, .keep_sid = keep_sid });
+}
+
+size_t sessguard_end_session(sessguard_t *g, int64_t uid, int64_t sid, int64_t t_ms, int64_t now_ms) {
+    if (sid <= 0) return 0;
+    revmap_set_session(g->revoked, sid, t_ms, now_ms);
+    return close_picked(g, uid, (pick_t){ .t_ms = t_ms, .only_sid = sid });
 }
 
 size_t sessguard_count(const sessguard_t *g) { return room_reg_count(g->users); }

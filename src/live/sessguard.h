@@ -8,8 +8,8 @@
  * voids is refused there: 4001 "session ended") and sessguard_forget() in its close handler.
  * sessguard_end() closes, with 4001 "session ended", every watched socket of the user whose
  * token was issued before T, but those of the session kept (the caller's own, e.g. after a
- * password change). One process: a second pongd would carry ends over the bus (not yet).
- * Loop thread only. */
+ * password change); sessguard_end_session() does the same for one session alone. One
+ * process: a second pongd would carry ends over the bus (not yet). Loop thread only. */
 #ifndef PONGD_SESSGUARD_H
 #define PONGD_SESSGUARD_H
 
@@ -50,6 +50,11 @@ void sessguard_forget(sessguard_node_t *n);
  * token was issued before t_ms is closed with 4001 "session ended", but those of session
  * keep_sid (> 0; 0 keeps none). The number closed. */
 size_t sessguard_end(sessguard_t *g, int64_t uid, int64_t t_ms, int64_t keep_sid, int64_t now_ms);
+/* One session of uid, sid (> 0; else a no-op), ended at t_ms (logout, DELETE
+ * /api/auth/sessions/{id}): revmap_set_session(sid, t_ms), and every watched socket of uid
+ * with that sid whose token was issued before t_ms is closed with 4001 "session ended";
+ * the user's other sessions are untouched. The number closed. */
+size_t sessguard_end_session(sessguard_t *g, int64_t uid, int64_t sid, int64_t t_ms, int64_t now_ms);
 /* Users with a watched socket (tests, metrics). */
 size_t sessguard_count(const sessguard_t *g);
 

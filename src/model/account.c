@@ -61,7 +61,17 @@ static const db_sql_t Q_REVOKE_FAMILY = {
 static const db_sql_t Q_REVOKE_ALL = {
     "account_revoke_all", "UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL",
 };
-static const db_sql_t Q_FAMILY_OF = { "account_family_of", "SELECT family FROM sessions WHERE id = $1 AND user_id = $2" };
+static const db_sql_t Q_FAMILY_OF = {
+    "account_family_of",
+    "SELECT family, (SELECT MIN(f.id) FROM sessions f WHERE f.family = sessions.family) FROM sessions"
+    " WHERE id = $1 AND user_id = $2",
+};
+/* The sessions (sid: the family's first row) ended after $1, and when. */
+static const db_sql_t Q_ENDED_SINCE = {
+    "account_sessions_ended_since",
+    "SELECT (SELECT MIN(f.id) FROM sessions f WHERE f.family = s.family), MAX(s.revoked_at) FROM sessions s"
+    " WHERE s.revoked_at > $1 GROUP BY s.family",
+};
 static const db_sql_t Q_LIST = {
     "account_list_sessions",
     "SELECT id, created_at, last_used_at, user_agent, address, family, second_factor FROM sessions"
@@ -331,7 +341,24 @@ static int revoke_family(db_t *db, const char *family, int64_t now) {
     return db_exec(db, &Q_REVOKE_FAMILY, f, 2, NULL, NULL);
 }
 
-int account_session_logout(db_t *db, const char *token_hash, int64_t now, int64_t *user_id) {
+/* Ends one session: under the user's row lock (a rotation of it commits before, and its
+ * successor is revoked too, or after, and finds its token revoked), T = now and the family
+ * revoked at T. */
+static int end_family(db_t *db, int64_t uid, const char *family, int64_t *t_ms) {
+    int rc = db_begin(db);
+    if (rc != 0) return rc;
+    if ((rc = lock_user(db, uid)) != 0) goto fail;
+    int64_t t = now_wall_ms_i64();
+    if ((rc = revoke_family(db, family, t)) != 0) goto fail;
+    if ((rc = db_commit(db)) != 0) return rc;
+    if (t_ms) *t_ms = t;
+    return 0;
+fail:
+    db_rollback(db);
+    return rc;
+}
+
+int account_session_logout(db_t *db, const char *token_hash, int64_t *user_id, int64_t *sid, int64_t *t_ms) {
     db_val_t p = text(token_hash);
     db_rows_t *r;
     int rc = db_exec(db, &Q_SESSION_BY_HASH, &p, 1, &r, NULL);
@@ -342,9 +369,11 @@ int account_session_logout(db_t *db, const char *token_hash, int64_t now, int64_
     }
     char family[AUTH_TOKEN_CHARS + 1];
     copy_text(family, sizeof family, r, 0, 2);
-    if (user_id) *user_id = db_rows_int(r, 0, 1);
+    int64_t uid = db_rows_int(r, 0, 1);
+    if (user_id) *user_id = uid;
+    if (sid) *sid = db_rows_int(r, 0, 10);
     db_rows_free(r);
-    return revoke_family(db, family, now);
+    return end_family(db, uid, family, t_ms);
 }
 
 int account_sessions_revoke_all(db_t *db, int64_t user_id, int64_t now) {
@@ -352,7 +381,7 @@ int account_sessions_revoke_all(db_t *db, int64_t user_id, int64_t now) {
     return db_exec(db, &Q_REVOKE_ALL, p, 2, NULL, NULL);
 }
 
-int account_session_revoke(db_t *db, int64_t user_id, int64_t id, int64_t now) {
+int account_session_revoke(db_t *db, int64_t user_id, int64_t id, int64_t *sid, int64_t *t_ms) {
     db_val_t p[2] = { DB_INT(id), DB_INT(user_id) };
     db_rows_t *r;
     int rc = db_exec(db, &Q_FAMILY_OF, p, 2, &r, NULL);
@@ -363,8 +392,14 @@ int account_session_revoke(db_t *db, int64_t user_id, int64_t id, int64_t now) {
     }
     char family[AUTH_TOKEN_CHARS + 1];
     copy_text(family, sizeof family, r, 0, 0);
+    if (sid) *sid = db_rows_int(r, 0, 1);
     db_rows_free(r);
-    return revoke_family(db, family, now);
+    return end_family(db, user_id, family, t_ms);
+}
+
+int account_sessions_ended_since(db_t *db, int64_t since_ms, db_rows_t **rows) {
+    db_val_t p = DB_INT(since_ms);
+    return db_exec(db, &Q_ENDED_SINCE, &p, 1, rows, NULL);
 }
 
 int account_session_family(db_t *db, int64_t user_id, const char *token_hash, char family[AUTH_TOKEN_CHARS + 1]) {

@@ -103,12 +103,20 @@ int account_sessions_end(db_t *db, int64_t user_id, int64_t keep_sid, int64_t *t
 /* Rows (id, tokens_valid_after) of the users whose T is after since_ms (app start). */
 int account_valid_after_since(db_t *db, int64_t since_ms, db_rows_t **rows);
 
-/* Revokes the family of the session holding this token (logout). *user_id if found. */
-int account_session_logout(db_t *db, const char *token_hash, int64_t now, int64_t *user_id);
+/* Ends the session holding this token (logout): under the user's row lock, its family of
+ * refresh tokens is revoked at T = now (ms). *user_id, *sid (the family's first row: the
+ * access tokens' sid claim) and *t_ms = T when found (each may be NULL);
+ * ACCOUNT_E_NOTFOUND otherwise. Opens its own transaction: call it outside one. */
+int account_session_logout(db_t *db, const char *token_hash, int64_t *user_id, int64_t *sid, int64_t *t_ms);
 /* Revokes every session of the user. */
 int account_sessions_revoke_all(db_t *db, int64_t user_id, int64_t now);
-/* Revokes the family of session `id` if it belongs to the user; ACCOUNT_E_NOTFOUND otherwise. */
-int account_session_revoke(db_t *db, int64_t user_id, int64_t id, int64_t now);
+/* Ends session `id` (any row of its family) if it belongs to the user, as
+ * account_session_logout does (*sid, *t_ms); ACCOUNT_E_NOTFOUND otherwise. Opens its own
+ * transaction. */
+int account_session_revoke(db_t *db, int64_t user_id, int64_t id, int64_t *sid, int64_t *t_ms);
+/* Rows (sid, T) of the sessions whose refresh tokens were revoked after since_ms (app start:
+ * the per-session part of revmap). */
+int account_sessions_ended_since(db_t *db, int64_t since_ms, db_rows_t **rows);
 /* The family of the session holding this token hash, if it belongs to user_id
  * (ACCOUNT_E_NOTFOUND otherwise). */
 int account_session_family(db_t *db, int64_t user_id, const char *token_hash, char family[AUTH_TOKEN_CHARS + 1]);

@@ -18,6 +18,10 @@ static const db_sql_t Q_TOTP = {
     "twofa_totp", "SELECT second_factor, totp_enabled, COALESCE(totp_secret, ''), totp_last_step FROM users"
                   " WHERE id = $1 AND deleted_at IS NULL",
 };
+/* a secret stored in clear (before sealing) rewritten sealed, unless it changed meanwhile */
+static const db_sql_t Q_RESEAL = {
+    "twofa_reseal", "UPDATE users SET totp_secret = $2 WHERE id = $1 AND totp_secret = $3",
+};
 static const db_sql_t Q_SETUP = {
     "twofa_setup", "UPDATE users SET totp_secret = $2, totp_enabled = 0 WHERE id = $1 AND second_factor = '' AND deleted_at IS NULL",
 };
@@ -90,8 +94,10 @@ int twofa_status(db_t *db, int64_t uid, twofa_status_t *out) {
     return rc;
 }
 
-int twofa_totp_setup(db_t *db, int64_t uid, const char *secret_b32) {
-    db_val_t p[2] = { DB_INT(uid), text(secret_b32) };
+int twofa_totp_setup(db_t *db, const uint8_t key[AUTH_SECRET_BYTES], int64_t uid, const char *secret_b32) {
+    char sealed[OTP_SEALED_MAX + 1];
+    if (!otp_secret_seal(key, uid, secret_b32, sealed)) return ERR_INVALID;
+    db_val_t p[2] = { DB_INT(uid), text(sealed) };
     int64_t changed = 0;
     int rc = db_exec(db, &Q_SETUP, p, 2, NULL, &changed);
     if (rc != 0) return rc;
@@ -103,29 +109,46 @@ int twofa_totp_setup(db_t *db, int64_t uid, const char *secret_b32) {
 typedef struct {
     char factor[TWOFA_FACTOR_MAX];
     bool enabled;
-    char secret[OTP_SECRET_B32 * 2];
+    bool stored;                       /* a secret is stored (set up), readable or not */
+    char secret[OTP_SECRET_B32 + 1];   /* opened; "" when none, or when it does not open */
     int64_t last_step;
 } totp_row_t;
 
-static int totp_row(db_t *db, int64_t uid, totp_row_t *t) {
+/* The user's TOTP row, the secret opened (otp_secret_open). A secret still in clear is
+ * rewritten sealed, in the caller's transaction. One that does not open (the server secret
+ * changed) reads as "": no TOTP code matches it, recovery codes still work. */
+static int totp_row(db_t *db, const uint8_t key[AUTH_SECRET_BYTES], int64_t uid, totp_row_t *t) {
     db_val_t p = DB_INT(uid);
     db_rows_t *r;
     int rc = db_exec(db, &Q_TOTP, &p, 1, &r, NULL);
     if (rc != 0) return rc;
+    char stored[OTP_SEALED_MAX + 1] = "";
     if (db_rows_count(r) == 0) rc = ACCOUNT_E_NOTFOUND;
     else {
         copy_text(t->factor, sizeof t->factor, r, 0, 0);
         t->enabled = db_rows_int(r, 0, 1) != 0;
-        copy_text(t->secret, sizeof t->secret, r, 0, 2);
+        copy_text(stored, sizeof stored, r, 0, 2);
         t->last_step = db_rows_int(r, 0, 3);
     }
     db_rows_free(r);
+    t->secret[0] = 0;
+    t->stored = stored[0] != 0;
+    bool legacy = false;
+    if (rc == 0 && t->stored && otp_secret_open(key, uid, stored, t->secret, &legacy) == ERR_OK && legacy) {
+        char sealed[OTP_SEALED_MAX + 1];
+        if (otp_secret_seal(key, uid, t->secret, sealed)) {
+            db_val_t q[3] = { DB_INT(uid), text(sealed), text(stored) };
+            rc = db_exec(db, &Q_RESEAL, q, 3, NULL, NULL);
+        }
+    }
+    sodium_memzero(stored, sizeof stored);
     return rc;
 }
 
 /* Checks a TOTP code and takes its step, in the caller's transaction. */
 static int take_totp(db_t *db, int64_t uid, const totp_row_t *t, span_t code, int64_t now_ms) {
     int64_t step;
+    if (!t->secret[0]) return AUTH_E_CODE;   /* none, or it does not open */
     int rc = otp_totp_check(t->secret, code, now_ms / 1000, t->last_step, &step);
     if (rc != 0) return rc;
     db_val_t p[2] = { DB_INT(uid), DB_INT(step) };
@@ -183,13 +206,14 @@ static int finish(db_t *db, int rc, bool keep) {
     return rc;
 }
 
-int twofa_totp_enable(db_t *db, int64_t uid, span_t code, int64_t now_ms, twofa_recovery_t *rec) {
+int twofa_totp_enable(db_t *db, const uint8_t key[AUTH_SECRET_BYTES], int64_t uid, span_t code, int64_t now_ms,
+                      twofa_recovery_t *rec) {
     int rc = db_begin(db);
     if (rc != 0) return rc;
     totp_row_t t;
-    if ((rc = totp_row(db, uid, &t)) == 0) {
+    if ((rc = totp_row(db, key, uid, &t)) == 0) {
         if (t.factor[0]) rc = TWOFA_E_ON;
-        else if (!t.secret[0]) rc = TWOFA_E_OFF;
+        else if (!t.stored) rc = TWOFA_E_OFF;
         else if ((rc = take_totp(db, uid, &t, code, now_ms)) == 0) rc = turn_on(db, uid, "totp", now_ms, rec);
     }
     sodium_memzero(t.secret, sizeof t.secret);
@@ -277,11 +301,11 @@ int twofa_email_enable(db_t *db, int64_t uid, span_t challenge, span_t code, int
     return finish(db, rc, false);
 }
 
-int twofa_disable(db_t *db, int64_t uid, span_t code, int64_t now_ms) {
+int twofa_disable(db_t *db, const uint8_t key[AUTH_SECRET_BYTES], int64_t uid, span_t code, int64_t now_ms) {
     int rc = db_begin(db);
     if (rc != 0) return rc;
     totp_row_t t;
-    if ((rc = totp_row(db, uid, &t)) == 0) {
+    if ((rc = totp_row(db, key, uid, &t)) == 0) {
         if (!t.factor[0]) rc = TWOFA_E_OFF;
         else {
             /* a TOTP code when TOTP is on, else (or failing that) a recovery code */
@@ -299,13 +323,14 @@ int twofa_disable(db_t *db, int64_t uid, span_t code, int64_t now_ms) {
     return finish(db, rc, false);
 }
 
-int twofa_login_verify(db_t *db, span_t challenge, span_t code, span_t recovery, int64_t now_ms, account_session_t *s,
-                       int64_t *uid, int64_t *sid, int *attempts_left) {
-    return twofa_login_verify_for(db, 0, challenge, code, recovery, now_ms, s, uid, sid, attempts_left);
+int twofa_login_verify(db_t *db, const uint8_t key[AUTH_SECRET_BYTES], span_t challenge, span_t code, span_t recovery,
+                       int64_t now_ms, account_session_t *s, int64_t *uid, int64_t *sid, int *attempts_left) {
+    return twofa_login_verify_for(db, key, 0, challenge, code, recovery, now_ms, s, uid, sid, attempts_left);
 }
 
-int twofa_login_verify_for(db_t *db, int64_t expect_uid, span_t challenge, span_t code, span_t recovery, int64_t now_ms,
-                           account_session_t *s, int64_t *uid, int64_t *sid, int *attempts_left) {
+int twofa_login_verify_for(db_t *db, const uint8_t key[AUTH_SECRET_BYTES], int64_t expect_uid, span_t challenge, span_t code,
+                           span_t recovery, int64_t now_ms, account_session_t *s, int64_t *uid, int64_t *sid,
+                           int *attempts_left) {
     *attempts_left = 0;
     int rc = db_begin(db);
     if (rc != 0) return rc;
@@ -313,7 +338,7 @@ int twofa_login_verify_for(db_t *db, int64_t expect_uid, span_t challenge, span_
     totp_row_t t = { 0 };
     if ((rc = challenge_get(db, challenge, "login", now_ms, &c)) == 0 && expect_uid && c.uid != expect_uid) rc = TWOFA_E_CHALLENGE;
     if (rc != 0) return finish(db, rc, false);
-    if ((rc = totp_row(db, c.uid, &t)) != 0) {
+    if ((rc = totp_row(db, key, c.uid, &t)) != 0) {
         if (rc == ACCOUNT_E_NOTFOUND) rc = TWOFA_E_CHALLENGE;   /* the account went meanwhile */
         return finish(db, rc, false);
     }

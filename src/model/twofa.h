@@ -35,9 +35,15 @@ typedef struct {
 /* The user's second-factor state (no secrets). */
 int twofa_status(db_t *db, int64_t uid, twofa_status_t *out);
 
-/* Stores a new, not yet confirmed TOTP secret (replacing a pending one). TWOFA_E_ON when a
- * factor is on (turn it off first). */
-int twofa_totp_setup(db_t *db, int64_t uid, const char *secret_b32);
+/* The TOTP secret is stored sealed (otp_secret_seal) under a key derived from `key`, the
+ * server secret (AUTH_SECRET_BYTES), and the user id; every function reading it takes that
+ * key. A secret stored in clear before sealing existed is still read, and rewritten sealed in
+ * the same transaction. One that does not open (the server secret changed) matches no TOTP
+ * code; recovery codes still work. */
+
+/* Stores a new, not yet confirmed TOTP secret (replacing a pending one), sealed. TWOFA_E_ON
+ * when a factor is on (turn it off first); ERR_INVALID when it is not OTP_SECRET_B32 long. */
+int twofa_totp_setup(db_t *db, const uint8_t key[AUTH_SECRET_BYTES], int64_t uid, const char *secret_b32);
 
 /* The fresh recovery codes of an enable: shown once, stored hashed. */
 typedef struct {
@@ -47,7 +53,8 @@ typedef struct {
 /* Switches TOTP on when `code` is valid for the pending secret (its step recorded: the same
  * code cannot log in), replacing any recovery codes with `rec`'s (generated here).
  * TWOFA_E_ON, TWOFA_E_OFF (nothing set up), AUTH_E_CODE, AUTH_E_CODE_REUSED. */
-int twofa_totp_enable(db_t *db, int64_t uid, span_t code, int64_t now_ms, twofa_recovery_t *rec);
+int twofa_totp_enable(db_t *db, const uint8_t key[AUTH_SECRET_BYTES], int64_t uid, span_t code, int64_t now_ms,
+                      twofa_recovery_t *rec);
 
 /* A challenge: a new random token (into token) stored hashed for uid, of `kind` ("login",
  * "email_setup"), with an optional code's hash (emailed codes; NULL for TOTP), living ttl_ms. */
@@ -62,19 +69,20 @@ int twofa_email_enable(db_t *db, int64_t uid, span_t challenge, span_t code, int
 /* Turns the factor off (the secret, recovery codes and open challenges deleted) when `code`
  * is valid: a TOTP code (TOTP on) or an unused recovery code (either factor).
  * TWOFA_E_OFF, AUTH_E_CODE, AUTH_E_CODE_REUSED. */
-int twofa_disable(db_t *db, int64_t uid, span_t code, int64_t now_ms);
+int twofa_disable(db_t *db, const uint8_t key[AUTH_SECRET_BYTES], int64_t uid, span_t code, int64_t now_ms);
 
 /* The second step of a login: the challenge and a code (TOTP or emailed, by the user's factor)
  * or a recovery code. On success the challenge is used and a session is created with
  * s->second_factor set to "totp", "email" or "recovery", in one transaction: *uid, *sid.
  * A wrong code counts against the challenge (LIM_TWOFA_ATTEMPTS kill it); *attempts_left
  * says how many remain. TWOFA_E_CHALLENGE, AUTH_E_CODE, AUTH_E_CODE_REUSED. */
-int twofa_login_verify(db_t *db, span_t challenge, span_t code, span_t recovery, int64_t now_ms, account_session_t *s,
-                       int64_t *uid, int64_t *sid, int *attempts_left);
+int twofa_login_verify(db_t *db, const uint8_t key[AUTH_SECRET_BYTES], span_t challenge, span_t code, span_t recovery,
+                       int64_t now_ms, account_session_t *s, int64_t *uid, int64_t *sid, int *attempts_left);
 /* The same for a challenge the client names with its account (the API's "<uid>.<token>",
  * so the account's rate limit applies before any work): another account's → TWOFA_E_CHALLENGE. */
-int twofa_login_verify_for(db_t *db, int64_t expect_uid, span_t challenge, span_t code, span_t recovery, int64_t now_ms,
-                           account_session_t *s, int64_t *uid, int64_t *sid, int *attempts_left);
+int twofa_login_verify_for(db_t *db, const uint8_t key[AUTH_SECRET_BYTES], int64_t expect_uid, span_t challenge, span_t code,
+                           span_t recovery, int64_t now_ms, account_session_t *s, int64_t *uid, int64_t *sid,
+                           int *attempts_left);
 
 /* Account deletion (profile_delete_account's transaction): the secret, the factor, recovery
  * codes, challenges and email tokens go (the user row stays, anonymised). */

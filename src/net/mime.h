@@ -9,7 +9,8 @@
  * "application/octet-stream" when unknown. The result is a static string. */
 const char *mime_type(span_t name);
 
-/* Worth gzipping: text types (html, css, js, mjs, json, svg, txt, map, xml, wasm). */
+/* Worth gzipping: text types (css, js, mjs, json, svg, txt, map, xml, wasm); not HTML
+ * documents (BREACH, docs/security.md). */
 bool mime_compressible(span_t name);
 
 /* A content-hashed build output: "<name>-<HASH>.<ext>" where HASH is 8-64 characters, all

@@ -2,7 +2,8 @@
 // PostgreSQL with PONGD_INTEGRATION_DB=postgres): after a password change, logout-all and an
 // account deletion, the other sessions' refresh and access tokens are refused at once and
 // their open sockets — the app socket /ws/, a chat room socket and a game socket — are closed
-// with 4001 "session ended"; a password change keeps the caller's session. Refresh races: two
+// with 4001 "session ended"; a password change keeps the caller's session. Ending one session
+// (DELETE /api/auth/sessions/{id}, logout) does the same to that session alone. Refresh races: two
 // refreshes of one browser at the same moment both succeed with the same new cookie; a stolen
 // token replayed by another client, or by anyone after the grace, revokes the family.
 import { test } from 'node:test';
@@ -113,6 +114,77 @@ test('deleting the account closes its sockets and voids its tokens at once', { t
   assert.equal((await refresh(s, other.cookie)).status, 401);
 });
 
+/** The id (in GET /api/auth/sessions, as `by` sees it) of the session with this user agent. */
+async function sessionId(server, by, userAgent) {
+  const list = await call(server, 'GET', '/api/auth/sessions', { token: by.token, cookie: by.cookie });
+  assert.equal(list.status, 200, list.text);
+  const mine = list.json.sessions.filter((x) => x.user_agent === userAgent);
+  assert.equal(mine.length, 1, `one session with user agent ${userAgent}: ${list.text}`);
+  return mine[0].id;
+}
+
+test('ending one session from another voids its tokens and closes its sockets, and no other session\'s', { timeout: 30000 }, async () => {
+  const s = ctx.server;
+  const a = await registerUser(s, 'one');                                           // session A: the caller
+  const b0 = await login(s, a.username, TEST_PASSWORD, { 'user-agent': 'browser-B' });   // session B
+  const c = await login(s, a.username, TEST_PASSWORD, { 'user-agent': 'browser-C' });    // session C: a bystander
+  // B has refreshed once: its listed id (the current row) is not its first row (the sid)
+  const br = await refresh(s, b0.cookie, { 'user-agent': 'browser-B' });
+  assert.equal(br.status, 200, br.text);
+  const b = { token: br.json.access_token, cookie: refreshCookie(br), user: b0.user };
+  const opponent = await registerUser(s, 'opp');
+  const theirs = await sockets(s, b, opponent);
+  const mineA = await openApp(s, { token: a.token });
+  const mineC = await openApp(s, { token: c.token });
+  const id = await sessionId(s, a, 'browser-B');
+  const r = await call(s, 'DELETE', `/api/auth/sessions/${id}`, { token: a.token });
+  assert.equal(r.status, 204, r.text);
+  await assertEnded(theirs, 'session revoked');
+  assert.equal(await me(s, b.token), 401, 'B\'s access token is refused');
+  assert.equal(await me(s, b0.token), 401, 'B\'s access token from before its refresh too');
+  assert.equal((await refresh(s, b.cookie, { 'user-agent': 'browser-B' })).status, 401, 'B\'s refresh token is refused');
+  const late = await openApp(s, { token: b.token }).then(() => null, (e) => e);
+  assert.ok(late, 'a socket authenticated with B\'s token is refused');
+  // A and C go on: their sockets stay open, their tokens work, C can refresh
+  await sleep(200);
+  assert.equal(mineA.closeInfo, null, 'A\'s socket stays open');
+  assert.equal(mineC.closeInfo, null, 'C\'s socket stays open');
+  assert.equal(await me(s, a.token), 200);
+  assert.equal(await me(s, c.token), 200);
+  const cr = await refresh(s, c.cookie, { 'user-agent': 'browser-C' });
+  assert.equal(cr.status, 200, cr.text);
+  assert.equal(await me(s, cr.json.access_token), 200);
+  const again = await openApp(s, { token: a.token });   // A can still open sockets
+  // another user's session id is not found, and nothing of theirs changes
+  const other = await registerUser(s, 'oth');
+  const oid = (await call(s, 'GET', '/api/auth/sessions', { token: other.token })).json.sessions[0].id;
+  assert.equal((await call(s, 'DELETE', `/api/auth/sessions/${oid}`, { token: a.token })).status, 404);
+  assert.equal(await me(s, other.token), 200);
+  for (const ws of [mineA, mineC, again]) ws.close();
+});
+
+test('logout ends its own session at once, and only it', { timeout: 30000 }, async () => {
+  const s = ctx.server;
+  const a = await registerUser(s, 'lo');
+  const b = await login(s, a.username);
+  const opponent = await registerUser(s, 'opp');
+  const theirs = await sockets(s, b, opponent);
+  const mineA = await openApp(s, { token: a.token });
+  const r = await call(s, 'POST', '/api/auth/logout', { cookie: b.cookie, origin: s.origin });
+  assert.equal(r.status, 204, r.text);
+  await assertEnded(theirs, 'logout');
+  assert.equal(await me(s, b.token), 401, 'the logged-out session\'s access token is refused');
+  assert.equal((await refresh(s, b.cookie)).status, 401);
+  const late = await openApp(s, { token: b.token }).then(() => null, (e) => e);
+  assert.ok(late, 'a socket authenticated with its token is refused');
+  await sleep(200);
+  assert.equal(mineA.closeInfo, null, 'the other session\'s socket stays open');
+  assert.equal(await me(s, a.token), 200);
+  const ar = await refresh(s, a.cookie);
+  assert.equal(ar.status, 200, ar.text);
+  mineA.close();
+});
+
 test('two refreshes of one browser at the same moment both succeed, with the same new cookie', { timeout: 20000 }, async () => {
   const s = ctx.server;
   const u = await registerUser(s, 'race');
@@ -141,10 +213,18 @@ test('a rotated token replayed by another client, or after the grace, revokes th
   const v = await registerUser(s, 'thief');
   const ok = await refresh(s, v.cookie);
   assert.equal(ok.status, 200);
+  const other = await login(s, v.username);   // another session of the same user
+  const victim = await openApp(s, { token: ok.json.access_token });
   const stolen = await refresh(s, v.cookie, { 'user-agent': 'curl/8.0' });
   assert.equal(stolen.status, 401);
   assert.equal(stolen.json.error.code, 'refresh_reused');
   assert.equal((await refresh(s, refreshCookie(ok))).status, 401, 'the whole family is revoked');
+  // the session is ended as a whole: its access tokens refused, its socket closed
+  assert.equal(await me(s, ok.json.access_token), 401, 'the session\'s access token is refused');
+  assert.equal(await me(s, v.token), 401);
+  const info = await waitClose(victim);
+  assert.equal(info.code, 4001);
+  assert.equal(await me(s, other.token), 200, 'the user\'s other session goes on');
   // the same client after the grace
   const w = await registerUser(s, 'grace');
   const first = await refresh(s, w.cookie);

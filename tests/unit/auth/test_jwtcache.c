@@ -196,15 +196,84 @@ static void test_revmap_prune_and_grow(void **state) {
     assert_int_equal(revmap_count(m), 1000);
     for (int64_t u = 1; u <= 1000; u++) assert_int_equal(revmap_get(m, u), now - ttl + 10 * u);
     assert_int_equal(revmap_get(m, 5000), 0);
-    assert_false(revmap_void(m, 5000, 0));
-    assert_true(revmap_void(m, 7, now - ttl + 69));
-    assert_false(revmap_void(m, 7, now - ttl + 70));
-    assert_false(revmap_void(NULL, 7, 0));
+    assert_false(revmap_void(m, 5000, 0, 0));
+    assert_true(revmap_void(m, 7, 0, now - ttl + 69));
+    assert_false(revmap_void(m, 7, 0, now - ttl + 70));
+    assert_false(revmap_void(NULL, 7, 0, 0));
     /* 5 s later, users 1..500 (T up to now - ttl + 5000) void nothing any more */
     for (int64_t u = 2001; u <= 3000; u++) revmap_set(m, u, now + 5000, now + 5000);
     assert_true(revmap_count(m) <= 1500 + 1);
     assert_int_equal(revmap_get(m, 1000), now - ttl + 10000);
     assert_int_equal(revmap_get(m, 2500), now + 5000);
+    revmap_destroy(m);
+}
+
+/* One session ended: tokens of that session (sid) issued before its T are refused on a hit
+ * and on a miss; the same user's other sessions, tokens without a sid, and the other
+ * session's tokens issued after T stay good; a later T wins. */
+static void test_session_revocation(void **state) {
+    (void)state;
+    const int64_t now_ms = NOW * 1000 + 500;
+    jwtcache_t *c = jwtcache_create(SECRET, 64);
+    revmap_t *m = revmap_create();
+    jwtcache_set_revmap(c, m);
+    char *b_before = auth_jwt_sign_session(SECRET, 42, "ann", now_ms - 1, AUTH_ACCESS_TTL_S, 5);
+    char *b_after = auth_jwt_sign_session(SECRET, 42, "ann", now_ms, AUTH_ACCESS_TTL_S, 5);
+    char *a_before = auth_jwt_sign_session(SECRET, 42, "ann", now_ms - 1, AUTH_ACCESS_TTL_S, 6);
+    char *legacy = auth_jwt_sign(SECRET, 42, "ann", NOW - 1, AUTH_ACCESS_TTL_S);   /* no sid */
+    int64_t id = 0;
+    assert_int_equal(jwtcache_verify(c, b_before, NOW, &id), ERR_OK);   /* cached now */
+    revmap_set_session(m, 5, now_ms, now_ms);
+    assert_int_equal(revmap_get_session(m, 5), now_ms);
+    assert_int_equal(revmap_get_session(m, 6), 0);
+    assert_int_equal(revmap_get(m, 42), 0);                             /* the user has no T */
+    assert_int_equal(revmap_count_sessions(m), 1);
+    id = 0;
+    assert_int_equal(jwtcache_verify(c, b_before, NOW, &id), AUTH_E_REVOKED);   /* a hit */
+    assert_int_equal(id, 0);
+    assert_int_equal(jwtcache_verify(c, b_after, NOW, &id), ERR_OK);            /* a miss, after T */
+    assert_int_equal(jwtcache_verify(c, a_before, NOW, &id), ERR_OK);           /* session A */
+    assert_int_equal(id, 42);
+    assert_int_equal(jwtcache_verify(c, legacy, NOW, &id), ERR_OK);             /* sid 0 */
+    revmap_set_session(m, 5, now_ms - 1000, now_ms);                            /* earlier: nothing */
+    assert_int_equal(revmap_get_session(m, 5), now_ms);
+    revmap_set_session(m, 5, now_ms + 1, now_ms);
+    assert_int_equal(jwtcache_verify(c, b_after, NOW, &id), AUTH_E_REVOKED);
+    revmap_set_session(m, 0, now_ms, now_ms);                                   /* no session: no-op */
+    revmap_set_session(m, -3, now_ms, now_ms);
+    assert_int_equal(revmap_count_sessions(m), 1);
+    assert_int_equal(revmap_get_session(m, 0), 0);
+    /* the user's T and the session's are both honoured */
+    assert_true(revmap_void(m, 42, 5, now_ms));
+    assert_false(revmap_void(m, 42, 6, now_ms));
+    revmap_set(m, 42, now_ms + 10, now_ms);
+    assert_true(revmap_void(m, 42, 6, now_ms));
+    assert_int_equal(revmap_count(m), 1);
+    free(b_before);
+    free(b_after);
+    free(a_before);
+    free(legacy);
+    revmap_destroy(m);
+    jwtcache_destroy(c);
+}
+
+/* Sessions ended are pruned like users' entries: only while they can void a live token. */
+static void test_revmap_sessions_prune(void **state) {
+    (void)state;
+    revmap_t *m = revmap_create();
+    const int64_t now = 1800000000000;
+    const int64_t ttl = (int64_t)AUTH_ACCESS_TTL_S * 1000;
+    revmap_set_session(m, 1, now - ttl, now);
+    assert_int_equal(revmap_count_sessions(m), 0);
+    for (int64_t s = 1; s <= 1000; s++) revmap_set_session(m, s, now - ttl + 10 * s, now);
+    assert_int_equal(revmap_count_sessions(m), 1000);
+    assert_int_equal(revmap_count(m), 0);
+    for (int64_t s = 1; s <= 1000; s++) assert_int_equal(revmap_get_session(m, s), now - ttl + 10 * s);
+    for (int64_t s = 2001; s <= 3000; s++) revmap_set_session(m, s, now + 5000, now + 5000);
+    assert_true(revmap_count_sessions(m) <= 1500 + 1);
+    assert_int_equal(revmap_get_session(m, 1000), now - ttl + 10000);
+    assert_int_equal(revmap_get_session(m, 2500), now + 5000);
+    assert_int_equal(revmap_get(m, 2500), 0);   /* the tables are separate */
     revmap_destroy(m);
 }
 
@@ -217,6 +286,8 @@ int main(void) {
         cmocka_unit_test(test_eviction),
         cmocka_unit_test(test_revocation),
         cmocka_unit_test(test_revmap_prune_and_grow),
+        cmocka_unit_test(test_session_revocation),
+        cmocka_unit_test(test_revmap_sessions_prune),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

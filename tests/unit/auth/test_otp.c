@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "auth.h"
@@ -165,8 +166,54 @@ static void test_email_codes(void **state) {
     assert_false(otp_code_norm(S("01234x"), n));
 }
 
+/* The secret at rest: sealed values open with the same server secret and user id only, never
+ * show the secret, differ each time (random nonce); altered or foreign ones do not open; a
+ * clear base32 secret reads as legacy; anything else is refused. */
+static void test_secret_sealing(void **state) {
+    (void)state;
+    uint8_t master[OTP_MASTER_BYTES], other[OTP_MASTER_BYTES];
+    for (int i = 0; i < OTP_MASTER_BYTES; i++) master[i] = (uint8_t)i, other[i] = (uint8_t)(i + 1);
+    const char *secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+    char a[OTP_SEALED_MAX + 1], b[OTP_SEALED_MAX + 1], out[OTP_SECRET_B32 + 1];
+    bool legacy = true;
+    assert_true(otp_secret_seal(master, 7, secret, a));
+    assert_true(otp_secret_seal(master, 7, secret, b));
+    assert_int_equal(strncmp(a, OTP_SEALED_PREFIX, strlen(OTP_SEALED_PREFIX)), 0);
+    assert_true(strlen(a) <= OTP_SEALED_MAX);
+    assert_null(strstr(a, secret));
+    assert_string_not_equal(a, b);   /* a new nonce each time */
+    assert_int_equal(otp_secret_open(master, 7, a, out, &legacy), ERR_OK);
+    assert_string_equal(out, secret);
+    assert_false(legacy);
+    assert_int_equal(otp_secret_open(master, 7, b, out, &legacy), ERR_OK);
+    assert_string_equal(out, secret);
+    /* another user's row, another server secret, a changed byte, a truncated value */
+    assert_int_equal(otp_secret_open(master, 8, a, out, &legacy), ERR_INVALID);
+    assert_string_equal(out, "");
+    assert_int_equal(otp_secret_open(other, 7, a, out, &legacy), ERR_INVALID);
+    char bad[OTP_SEALED_MAX + 1];
+    snprintf(bad, sizeof bad, "%s", a);
+    size_t mid = strlen(bad) / 2;
+    bad[mid] = bad[mid] == 'A' ? 'B' : 'A';
+    assert_int_equal(otp_secret_open(master, 7, bad, out, &legacy), ERR_INVALID);
+    snprintf(bad, sizeof bad, "%.*s", (int)strlen(a) - 4, a);
+    assert_int_equal(otp_secret_open(master, 7, bad, out, &legacy), ERR_INVALID);
+    assert_int_equal(otp_secret_open(master, 7, "v1.", out, &legacy), ERR_INVALID);
+    assert_int_equal(otp_secret_open(master, 7, "v1.!!!!", out, &legacy), ERR_INVALID);
+    /* stored in clear before sealing: read, marked legacy */
+    assert_int_equal(otp_secret_open(master, 7, secret, out, &legacy), ERR_OK);
+    assert_string_equal(out, secret);
+    assert_true(legacy);
+    assert_int_equal(otp_secret_open(master, 7, "GEZDGNBV", out, &legacy), ERR_INVALID);
+    assert_int_equal(otp_secret_open(master, 7, "gezdgnbvgy3tqojqgezdgnbvgy3tqojq", out, &legacy), ERR_INVALID);
+    assert_int_equal(otp_secret_open(master, 7, "", out, &legacy), ERR_INVALID);
+    /* only a full-length secret is sealed */
+    assert_false(otp_secret_seal(master, 7, "GEZDGNBV", a));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_secret_sealing),
         cmocka_unit_test(test_rfc6238_vectors), cmocka_unit_test(test_base32_secret), cmocka_unit_test(test_window_and_replay),
         cmocka_unit_test(test_uri),             cmocka_unit_test(test_recovery_codes), cmocka_unit_test(test_email_codes),
     };

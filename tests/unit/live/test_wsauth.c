@@ -179,6 +179,46 @@ static void test_sessguard(void **state) {
     revmap_destroy(m);
 }
 
+/* sessguard_end_session: only that session's sockets issued before T close; the same
+ * user's other session and a socket of the session opened after T stay; a new socket with
+ * the session's old token is refused; the user's own T is untouched. */
+static void test_sessguard_one_session(void **state) {
+    (void)state;
+    const int64_t now = 1800000000000;
+    revmap_t *m = revmap_create();
+    sessguard_t *g = sessguard_create(m);
+    sessguard_node_t n[4];
+    bool ok;
+    ws_conn_t *a = guarded(g, &n[0], 7, now - 100, 1, &ok);    /* session A */
+    ws_conn_t *b1 = guarded(g, &n[1], 7, now - 100, 2, &ok);   /* session B: app socket */
+    ws_conn_t *b2 = guarded(g, &n[2], 7, now - 50, 2, &ok);    /* session B: a chat room */
+    ws_conn_t *b3 = guarded(g, &n[3], 7, now + 1, 2, &ok);     /* issued after T */
+    assert_int_equal(sessguard_end_session(g, 7, 2, now, now), 2);
+    assert_int_equal(wsd_close_code(b1), SESSGUARD_CLOSE_CODE);
+    assert_int_equal(wsd_close_code(b2), SESSGUARD_CLOSE_CODE);
+    assert_string_equal(wsd_close_reason(b2), "session ended");
+    assert_int_equal(wsd_close_code(b3), 0);
+    assert_int_equal(wsd_close_code(a), 0);
+    assert_int_equal(revmap_get_session(m, 2), now);
+    assert_int_equal(revmap_get(m, 7), 0);
+    sessguard_node_t late, fine;
+    ws_conn_t *l = guarded(g, &late, 7, now - 1, 2, &ok);
+    assert_false(ok);
+    assert_int_equal(wsd_close_code(l), 4001);
+    ws_conn_t *f = guarded(g, &fine, 7, now - 1, 1, &ok);        /* session A's token from before: fine */
+    assert_true(ok);
+    assert_int_equal(sessguard_end_session(g, 7, 0, now, now), 0);   /* no session: nothing */
+    assert_int_equal(wsd_close_code(a), 0);
+    for (int i = 0; i < 4; i++) sessguard_forget(&n[i]);
+    sessguard_forget(&late);
+    sessguard_forget(&fine);
+    assert_int_equal(sessguard_count(g), 0);
+    ws_conn_t *all[] = { a, b1, b2, b3, l, f };
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) wsd_free(all[i]);
+    sessguard_destroy(g);
+    revmap_destroy(m);
+}
+
 /* The auth frame carries the token's iat_ms and sid to the caller. */
 static void test_claims(void **state) {
     (void)state;
@@ -198,6 +238,7 @@ int main(void) {
         cmocka_unit_test(test_arm),
         cmocka_unit_test(test_valid),
         cmocka_unit_test(test_sessguard),
+        cmocka_unit_test(test_sessguard_one_session),
         cmocka_unit_test(test_claims),
         cmocka_unit_test(test_longest_display_name),
         cmocka_unit_test(test_not_an_auth_frame),

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "account.h"
+#include "now.h"
 #include "dbtest.h"
 
 static char sqlite_path[64];
@@ -131,13 +132,30 @@ static void run_logout_and_revoke(const char *url) {
     assert_int_equal(db_rows_int(rows, 0, 2), 1200);   /* newest first */
     db_rows_free(rows);
     /* logout ends one session */
-    assert_int_equal(account_session_logout(db, s1.token_hash, 2000, &x), 0);
+    int64_t lsid = 0, t1 = 0, before = (int64_t)now_wall_ms();
+    assert_int_equal(account_session_logout(db, s1.token_hash, &x, &lsid, &t1), 0);
     assert_int_equal(x, uid);
+    assert_int_equal(lsid, sid1);
+    assert_true(t1 >= before);
     account_session_t n = session("n", 2100);
     assert_int_equal(account_session_rotate(db, s1.token_hash, &n, &x, NULL), ACCOUNT_E_REVOKED);
     /* revoke by id: only the owner can */
-    assert_int_equal(account_session_revoke(db, eid, sid2, 2200), ACCOUNT_E_NOTFOUND);
-    assert_int_equal(account_session_revoke(db, uid, sid2, 2200), 0);
+    int64_t rsid = 0, t2 = 0;
+    assert_int_equal(account_session_revoke(db, eid, sid2, &rsid, &t2), ACCOUNT_E_NOTFOUND);
+    assert_int_equal(account_session_revoke(db, uid, sid2, &rsid, &t2), 0);
+    assert_int_equal(rsid, sid2);
+    assert_true(t2 >= t1);
+    /* both ended sessions, with when, for the map after a restart; not the live ones */
+    assert_int_equal(account_sessions_ended_since(db, before - 1, &rows), 0);
+    assert_int_equal(db_rows_count(rows), 2);
+    for (int i = 0; i < 2; i++) {
+        int64_t s = db_rows_int(rows, i, 0), t = db_rows_int(rows, i, 1);
+        assert_true((s == sid1 && t == t1) || (s == sid2 && t == t2));
+    }
+    db_rows_free(rows);
+    assert_int_equal(account_sessions_ended_since(db, t2, &rows), 0);
+    assert_int_equal(db_rows_count(rows), 0);
+    db_rows_free(rows);
     assert_int_equal(account_sessions_list(db, uid, 2300, &rows), 0);
     assert_int_equal(db_rows_count(rows), 1);
     db_rows_free(rows);
