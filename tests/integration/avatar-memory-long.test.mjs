@@ -22,10 +22,10 @@ function memory(pid) {
 // The bound: LIM_AVATAR_DECODES (2) decodes at once, each holding at most AVATAR_MAX_WHOLE_BYTES
 // (128 MiB) of whole image plus up to 64 MiB of libpng rows, the resize and WebP encoding, and
 // the request bodies (8 × 1.6 MB, kept twice): 2 × 192 MiB. Before the limit the same eight
-// uploads ran four at a time (WORKER_THREADS) and took 580 MiB over the baseline.
+// uploads ran four at a time (WORKER_THREADS) and took about 590 MiB over the baseline (docs/performance.md).
 const PEAK_OVER_BASELINE = 2 * (128 + 64) * MiB;
 // After the burst: libraries paged in by the first decode (libpng, libwebp, lcms) and what
-// glibc keeps per thread; before malloc_trim the process kept 87 MiB more than it started with.
+// glibc keeps per thread; before malloc_trim the process kept about 93 MiB more than it started with.
 const AFTER_OVER_BASELINE = 32 * MiB;
 
 test('eight concurrent 40-megapixel uploads: bounded peak memory, memory returned after', { timeout: 180000 }, async () => {
