@@ -63,8 +63,8 @@ db_backend_t db_backend(const db_t *db);
  * (mode 0600, created anew: an existing one is an error), checked (PRAGMA quick_check),
  * left in rollback-journal mode (one self-contained file), synced and renamed onto dest,
  * so dest is either untouched or the whole copy. Blocking: for the command line, never the
- * loop. 0; DB_EINVAL for a PostgreSQL URL (pg_dump's job, README "Operations") or an empty
- * dest; DB_ECONN when the database cannot be opened (a missing file is not created);
+ * loop. 0; DB_EINVAL for a PostgreSQL URL (pg_dump's job, README "Operations"), an empty
+ * dest or dest being the database file itself; DB_ECONN when the database cannot be opened (a missing file is not created);
  * DB_EBUSY when it stayed locked for a minute; DB_EIO otherwise; a message in err. */
 int db_backup(const char *url, const char *dest, char *err, size_t errlen);
 

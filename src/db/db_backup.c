@@ -68,6 +68,11 @@ int db_backup(const char *url, const char *dest, char *err, size_t errlen) {
     }
     snprintf(dir, sizeof dir, "%s", dest);
     char *parent = dirname(dir);
+    struct stat sst, dst_st;
+    if (stat(url, &sst) == 0 && stat(dest, &dst_st) == 0 && sst.st_dev == dst_st.st_dev && sst.st_ino == dst_st.st_ino) {
+        snprintf(err, errlen, "%s is the database itself", dest);
+        return DB_EINVAL;
+    }
 
     sqlite3 *src = NULL, *dst = NULL;
     int rc = DB_ECONN;

@@ -420,6 +420,8 @@ static void test_sqlite_modes_and_backup(void **state) {
     unlink(partial);
     assert_int_equal(file_mode(backup), 0600);
 
+    assert_int_equal(db_backup(sqlite_path, sqlite_path, err, sizeof err), DB_EINVAL);   /* not onto itself */
+    assert_non_null(strstr(err, "the database itself"));
     assert_int_equal(db_backup("postgresql://u@h/db", backup, err, sizeof err), DB_EINVAL);
     assert_non_null(strstr(err, "pg_dump"));
     assert_int_equal(db_backup("/nonexistent-dir/none.sqlite3", backup, err, sizeof err), DB_ECONN);
