@@ -108,17 +108,18 @@ void log_access(const char *fmt, ...) {
 }
 
 void log_msg(const char *level, const char *fmt, ...) {
-    char line[1024];
+    char msg[1024], esc[4 * sizeof msg];
     char ts[40];
     stamp(ts, sizeof ts);
-    int n = snprintf(line, sizeof line, "%s %s ", ts, level);
     va_list ap;
     va_start(ap, fmt);
-    if (n > 0 && (size_t)n < sizeof line) vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
+    int n = vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    size_t len = strlen(line);
-    while (len && line[len - 1] == '\n') line[--len] = '\0';
-    fprintf(stderr, "%s\n", line);
+    size_t len = n < 0 ? 0 : (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1;
+    while (len && msg[len - 1] == '\n') len--;
+    /* messages may quote what came from outside (a peer, a mail server's answer) */
+    log_escape(esc, sizeof esc, msg, len);
+    fprintf(stderr, "%s %s %s\n", ts, level, esc);
 }
 
 void log_flush(void) { fflush(stdout); }

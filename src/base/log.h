@@ -16,6 +16,8 @@ void log_access(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * UTF-8 included, is copied. Like snprintf: writes at most cap bytes with the NUL (cut at
  * a whole escape; nothing when cap is 0) and returns the length the whole text needs. */
 size_t log_escape(char *out, size_t cap, const char *in, size_t len);
+/* A diagnostic line on stderr: the time, level, then fmt's text (at most 1023 bytes, trailing
+ * newlines dropped) through log_escape. */
 void log_msg(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_flush(void);
 
