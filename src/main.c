@@ -1,5 +1,6 @@
 /* pongd: configuration, start-up, signals and shutdown. */
 #include "app.h"
+#include "cli_backup.h"
 #include "config.h"
 #include "avatar.h"
 #include "mail.h"
@@ -38,7 +39,31 @@ static void on_signal(int sig) {
     if (g_srv) srv_request_stop(g_srv);
 }
 
+/* The configuration from the environment and ENV_FILE; an exit status on failure. */
+static int load_config(config_t *cfg) {
+    char err[512] = "";
+    const char *env_file = getenv("ENV_FILE");
+    if (!env_file || !*env_file) env_file = ".env";
+    config_env_t env;
+    if (config_env_read(&env, env_file, err, sizeof err) < 0) {
+        fprintf(stderr, "pongd: ENV_FILE %s\n", err);
+        return 2;
+    }
+    int rc = config_load(cfg, config_lookup_env_then_file, &env, err, sizeof err);
+    config_env_free(&env);
+    if (rc < 0) {
+        fprintf(stderr, "pongd: invalid configuration: %s\n", err);
+        return 2;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
+    static config_t cfg;
+    if (argc >= 2 && !strcmp(argv[1], "backup")) {
+        int rc = load_config(&cfg);
+        return rc ? rc : cli_backup(&cfg, argc - 1, argv + 1);
+    }
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             config_print_help(stdout);
@@ -53,20 +78,8 @@ int main(int argc, char **argv) {
     }
 
     char err[512] = "";
-    const char *env_file = getenv("ENV_FILE");
-    if (!env_file || !*env_file) env_file = ".env";
-    config_env_t env;
-    if (config_env_read(&env, env_file, err, sizeof err) < 0) {
-        fprintf(stderr, "pongd: ENV_FILE %s\n", err);
-        return 2;
-    }
-    static config_t cfg;
-    if (config_load(&cfg, config_lookup_env_then_file, &env, err, sizeof err) < 0) {
-        fprintf(stderr, "pongd: invalid configuration: %s\n", err);
-        config_env_free(&env);
-        return 2;
-    }
-    config_env_free(&env);
+    int crc = load_config(&cfg);
+    if (crc) return crc;
 
     signal(SIGPIPE, SIG_IGN);
     setvbuf(stdout, NULL, _IOFBF, 1 << 16);

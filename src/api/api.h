@@ -37,6 +37,10 @@ typedef struct api {
     metrics_t *metrics;           /* /healthz, /metrics */
     const room_reg_t *chat_rooms; /* /metrics: open chat rooms */
     pool_t *pool;                 /* general: avatar decoding */
+    /* avatar decodes (loop only; api_users.c): at most LIM_AVATAR_DECODES run on `pool` at
+     * once, the next ones wait in a FIFO of at most LIM_AVATAR_WAITING, the rest get 503 */
+    int avatar_running, avatar_waiting;
+    struct api_job *avatar_head, *avatar_tail;
     pool_t *hash_pool;            /* Argon2id, bounded queue */
     dbpool_t *db;                 /* every query */
     presence_t *presence;         /* online flags */

@@ -39,6 +39,7 @@ typedef struct {
     bool set_display, set_email, set_lang, set_pw, verified;
     bool sessions_ended;                /* api_sessions_end ran (password change, deletion) */
     uint8_t *upload;        /* avatar bytes in, WebP out */
+    api_job_t *wait_next;   /* in api_t's avatar FIFO */
     size_t upload_len;
     int img_rc;
     int64_t version;
@@ -512,8 +513,39 @@ static void avatar_decode_work(void *arg, void *worker) {
     j->upload_len = out.len;
 }
 
+static void avatar_decoded(void *arg, int status);
+
+/* Starts a decode on the general pool; 503 when the pool is full or stopping. */
+static void avatar_start(api_t *a, job_t *j) {
+    if (pool_submit(a->pool, avatar_decode_work, avatar_decoded, j) != 0) {
+        api_busy(j->base.r);
+        api_job_done(&j->base);
+        return;
+    }
+    a->avatar_running++;
+}
+
+/* A decode ended: the uploads waiting next start, up to LIM_AVATAR_DECODES at once (those
+ * whose client went away are dropped unread). */
+static void avatar_next(api_t *a) {
+    a->avatar_running--;
+    while (a->avatar_head && a->avatar_running < LIM_AVATAR_DECODES) {
+        job_t *w = job_of(a->avatar_head);
+        a->avatar_head = w->wait_next;
+        if (!a->avatar_head) a->avatar_tail = NULL;
+        a->avatar_waiting--;
+        if (http_req_gone(w->base.r)) {
+            api_busy(w->base.r);
+            api_job_done(&w->base);
+        } else {
+            avatar_start(a, w);
+        }
+    }
+}
+
 static void avatar_decoded(void *arg, int status) {
     job_t *j = arg;
+    avatar_next(j->base.a);
     if (status != 0) {
         api_busy(j->base.r);
         api_job_done(&j->base);
@@ -545,14 +577,22 @@ static void api_avatar_put(api_t *a, http_req_t *r, int64_t id) {
         http_respond_error(r, 413, "too_big", "The image is larger than 5 MB.");
         return;
     }
+    if (a->avatar_running >= LIM_AVATAR_DECODES && a->avatar_waiting >= LIM_AVATAR_WAITING) {
+        api_busy(r);
+        return;
+    }
     job_t *j = job_new(a, r, uid);
     j->upload = xmalloc(body.len);
     memcpy(j->upload, body.ptr, body.len);
     j->upload_len = body.len;
-    if (pool_submit(a->pool, avatar_decode_work, avatar_decoded, j) != 0) {
-        api_busy(r);
-        api_job_done(&j->base);
+    if (a->avatar_running < LIM_AVATAR_DECODES) {
+        avatar_start(a, j);
+        return;
     }
+    if (a->avatar_tail) job_of(a->avatar_tail)->wait_next = &j->base;
+    else a->avatar_head = &j->base;
+    a->avatar_tail = &j->base;
+    a->avatar_waiting++;
 }
 
 static void avatar_clear_work(api_job_t *bj, db_t *db) {

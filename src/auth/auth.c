@@ -395,6 +395,8 @@ bool auth_secret_load(const char *configured, const char *path, uint8_t out[AUTH
     char hex[2 * AUTH_SECRET_BYTES + 2];
     FILE *f = fopen(path, "r");
     if (f) {
+        struct stat st; /* only the owner may read the secret, even a file made by hand */
+        if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077)) (void)fchmod(fileno(f), st.st_mode & 0700);
         size_t n = fread(hex, 1, sizeof hex - 1, f);
         fclose(f);
         hex[n] = 0;

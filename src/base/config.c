@@ -72,7 +72,8 @@ void config_origins_finish(config_t *cfg, const char (*cert_origins)[256], int n
 void config_print_help(void *stream) {
     FILE *f = stream;
     fprintf(f,
-            "Usage: pongd [--help] [--version]\n\n"
+            "Usage: pongd [--help] [--version]\n"
+            "       pongd backup FILE   (a copy of the SQLite database while pongd runs; --help)\n\n"
             "Transcendence server: the single-page app, its API and live chat over HTTPS/WSS.\n"
             "Configured by environment variables, or by a .env file for those not set:\n\n");
     for (size_t i = 0; i < sizeof VARS / sizeof VARS[0]; i++)

@@ -62,6 +62,11 @@
 #define LIM_POOL_THREADS_DEFAULT  4
 #define LIM_POOL_THREADS_MAX      64
 #define LIM_POOL_QUEUE            4096u     /* jobs waiting for a thread */
+/* Avatar uploads: decoding one may hold up to AVATAR_MAX_WHOLE_BYTES (model/avatar.h), so
+ * only this many decode at once whatever WORKER_THREADS is (docs/performance.md, "Avatar
+ * decoding memory"); the next ones wait their turn, and past the waiting list 503 */
+#define LIM_AVATAR_DECODES        2
+#define LIM_AVATAR_WAITING        16
 #define LIM_REFRESH_GRACE_MS      5000      /* a rotated refresh token, back from the same client this soon: the current one again */
 #define LIM_REFRESH_GRACE_CHAIN   3         /* successors followed within a grace (docs/security.md) */
 #define LIM_JWT_CACHE_SLOTS       4096u     /* verified access tokens remembered (~300 B each) */

@@ -57,6 +57,17 @@ int db_open(const char *url, db_t **out, char *err, size_t errlen);
 void db_close(db_t *db);
 db_backend_t db_backend(const db_t *db);
 
+/* Backs the SQLite database at `url` up into the file `dest` while servers keep using it:
+ * SQLite's online backup API in one step, i.e. one read transaction, a consistent
+ * snapshot that in WAL mode blocks no writer. The copy is written to "<dest>.partial"
+ * (mode 0600, created anew: an existing one is an error), checked (PRAGMA quick_check),
+ * left in rollback-journal mode (one self-contained file), synced and renamed onto dest,
+ * so dest is either untouched or the whole copy. Blocking: for the command line, never the
+ * loop. 0; DB_EINVAL for a PostgreSQL URL (pg_dump's job, README "Operations"), an empty
+ * dest or dest being the database file itself; DB_ECONN when the database cannot be opened (a missing file is not created);
+ * DB_EBUSY when it stayed locked for a minute; DB_EIO otherwise; a message in err. */
+int db_backup(const char *url, const char *dest, char *err, size_t errlen);
+
 /* Applies the migrations the database lacks, each in its own transaction, and records
  * them. Safe to run twice and from several processes at once. DB_ESCHEMA with a message
  * when the database is at a version newer than this binary knows. *version gets the

@@ -4,11 +4,14 @@
 #include "db_internal.h"
 #include "util.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define BUSY_TIMEOUT_MS 5000
 
@@ -167,7 +170,29 @@ static int sqlite_exec_many(db_t *db, const db_sql_t *q, const db_val_t *params,
 
 static const db_ops_t OPS = { sqlite_exec, sqlite_script, sqlite_close, sqlite_exec_many };
 
+/* The database holds password hashes, emails and messages: only its owner may read it,
+ * whatever the umask and the mode of the directory it is in. SQLite creates the -wal and
+ * -shm files with the database file's permissions (and fchmods them to those), so the
+ * database is created 0600 before SQLite opens it; files an older version left readable
+ * by others are narrowed to their owner's bits. A special name (":memory:", a "file:" URI)
+ * is left to SQLite. Failures are sqlite3_open_v2's to report. */
+static void private_files(const char *path) {
+    if (!path[0] || path[0] == ':' || strncmp(path, "file:", 5) == 0) return;
+    int fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+    if (fd < 0) return;
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077)) (void)fchmod(fd, st.st_mode & 0700);
+    close(fd);
+    static const char *const SIDE[] = { "-wal", "-shm", "-journal" };
+    for (size_t i = 0; i < sizeof SIDE / sizeof SIDE[0]; i++) {
+        char side[4096];
+        if (snprintf(side, sizeof side, "%s%s", path, SIDE[i]) >= (int)sizeof side) break;
+        if (stat(side, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077)) (void)chmod(side, st.st_mode & 0700);
+    }
+}
+
 int db_sqlite_open(const char *path, db_t **out, char *err, size_t errlen) {
+    private_files(path);
     sqlite_db_t *s = xcalloc(1, sizeof *s);
     s->base.ops = &OPS;
     s->base.backend = DB_SQLITE;

@@ -1,6 +1,8 @@
 /* avatar — upload processing with libvips, and the SVG identicon. See avatar.h. */
 #include "avatar.h"
 
+#include <malloc.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,10 @@
 #include "util.h"
 
 typedef enum { FMT_NONE, FMT_PNG, FMT_JPEG, FMT_WEBP } fmt_t;
+
+/* avatar_process calls in progress, process-wide: the last one of a burst returns the
+ * memory freed by the decodes to the system (malloc_trim). A counter, not state. */
+static atomic_int g_decoding;
 
 /* The three libvips loaders left unblocked (GType names of the *_buffer loaders). */
 static const char *const ALLOWED_LOADERS[] = {
@@ -219,7 +225,20 @@ static bool webp_pixels_only(const uint8_t *p, size_t n, uint8_t **out, size_t *
     return true;
 }
 
+static int process(const void *data, size_t len, avatar_out_t *out);
+
 int avatar_process(const void *data, size_t len, avatar_out_t *out) {
+    atomic_fetch_add(&g_decoding, 1);
+    int rc = process(data, len, out);
+    /* A decode frees tens of megabytes in pieces that glibc keeps in the worker thread's
+     * arena (and raises its mmap threshold, so the next big buffers come from the arena
+     * too): without this the process kept 100+ MB after a burst of large uploads. Once
+     * per burst (the last decode out), a few milliseconds. */
+    if (atomic_fetch_sub(&g_decoding, 1) == 1) malloc_trim(0);
+    return rc;
+}
+
+static int process(const void *data, size_t len, avatar_out_t *out) {
     *out = (avatar_out_t){ 0 };
     if (len > AVATAR_MAX_BYTES) return AVATAR_E_TOO_BIG;
     fmt_t f = data ? sniff(data, len) : FMT_NONE;

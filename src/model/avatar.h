@@ -13,7 +13,9 @@
  * metadata chunk stripped (EXIF, ICC, XMP, comments): only pixels leave this module.
  *
  * Threading: avatar_process takes milliseconds to tens of milliseconds of CPU and runs on
- * worker threads only, never on the event loop; several threads may call it at once.
+ * worker threads only, never on the event loop; several threads may call it at once (the
+ * API lets LIM_AVATAR_DECODES do so). When the last call in progress returns, the memory
+ * the decodes freed is handed back to the system (malloc_trim).
  * avatar_identicon_svg is cheap and may run anywhere. The module keeps no state of its own;
  * avatar_init sets libvips' process-wide settings once.
  */

@@ -50,7 +50,8 @@ int tlsgen_ensure(const char *var_dir, char *cert, size_t cert_cap, char *key, s
     snprintf(cert, cert_cap, "%s/cert.pem", dir);
     snprintf(key, key_cap, "%s/key.pem", dir);
     if (access(cert, R_OK) == 0 && access(key, R_OK) == 0) {
-        chmod(key, 0600);
+        chmod(key, 0600);  /* an earlier version wrote the certificate 0644 */
+        chmod(cert, 0600);
         return 0;
     }
     if (mkdir(var_dir, 0700) != 0 && errno != EEXIST) {
@@ -86,7 +87,7 @@ int tlsgen_ensure(const char *var_dir, char *cert, size_t cert_cap, char *key, s
         !add_ext(x, NID_ext_key_usage, "serverAuth"))
         goto out;
     if (!X509_sign(x, pkey, EVP_sha256())) goto out;
-    if (write_pem(key, 0600, emit_key, pkey) < 0 || write_pem(cert, 0644, emit_cert, x) < 0) {
+    if (write_pem(key, 0600, emit_key, pkey) < 0 || write_pem(cert, 0600, emit_cert, x) < 0) {
         snprintf(err, errlen, "could not write %s: %s", dir, strerror(errno));
         unlink(key);
         goto out_msg;

@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 /* Makes sure <var_dir>/tls/cert.pem and key.pem exist: reuses them when both are there,
- * otherwise generates an ECDSA P-256 key (written with mode 0600) and a certificate for
+ * otherwise generates an ECDSA P-256 key and a certificate (both written with mode 0600) for
  * localhost, 127.0.0.1 and ::1 valid for 397 days (browsers accept at most
  * 398, counted from notBefore, an hour back). Paths go to cert/key. ERR_IO with a
  * message in err. Runs once before the loop starts. */

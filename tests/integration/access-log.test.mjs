@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startServer, buildWebRoot, get, openWs, authWs, waitClose, waitFor, sendJson, nextMessage, registerUser,
+  startServer, buildWebRoot, get, plainRequest, openWs, authWs, waitClose, waitFor, sendJson, nextMessage, registerUser,
 } from './helpers.mjs';
 
 let server;
@@ -61,6 +61,31 @@ test('ws-open and ws-close lines with path, close code and duration', { timeout:
   assert.ok(!server.logs().includes('SECRET-QUERY'), 'query string leaked into the log');
   assert.ok(!server.logs().includes('log me'), 'chat content must not be logged');
   assert.ok(!server.logs().includes(token.split('.')[2]), 'the access token must not be logged');
+});
+
+test('control characters, C1, invalid UTF-8 and bidi overrides from a request are escaped (issue 16)', { timeout: 15000 }, async () => {
+  // percent-encoded (lws decodes them into the path) and raw in the request line; the
+  // redirect port logs the path it got too
+  const sent = [
+    ['/static/ESCA%1b[31m%09%08FAKE%7f', String.raw`/static/ESCA\x1b[31m\x09\x08FAKE\x7f`],
+    ['/ESCB%c2%9b2J%ff%fe%e2%80%ae%5c', String.raw`/ESCB\xc2\x9b2J\xff\xfe\u202e\x5c`],
+    ['/static/ESCC\x1b[1mX\x08\x7f', String.raw`/static/ESCC\x1b[1mX\x08\x7f`],
+  ];
+  for (const [target] of sent) await get(server.httpsPort, target);
+  await plainRequest(server.httpPort, 'GET', '/ESCD%1b[2J%07');
+  sent.push(['', String.raw`/ESCD\x1b[2J\x07`]);
+  for (const [, logged] of sent) {
+    await waitFor(() => server.logs().includes(` GET ${logged} `), 5000,
+      `the access log line of ${logged}\n--- output:\n${JSON.stringify(server.logs().slice(-2000))}`);
+  }
+  // nothing of the request reaches stdout undecoded: each line with a marker is a whole
+  // access-log line, printable
+  const lines = server.logs().split('\n').filter((l) => /ESC[ABCD]/.test(l));
+  assert.equal(lines.length, 4, JSON.stringify(lines));
+  for (const l of lines) {
+    assert.match(l, new RegExp(`^${TS} http ${ADDR} GET \\S+ (400|404|200|301) \\d+ \\d+(?:\\.\\d+)?ms$`), JSON.stringify(l));
+    assert.doesNotMatch(l, /[\x00-\x1f\x7f-\x9f\ufffd\u202a-\u202e]/, `raw control bytes in ${JSON.stringify(l)}`);
+  }
 });
 
 test('ACCESS_LOG=0 silences the access log', { timeout: 15000 }, async () => {

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "db.h"
@@ -354,6 +355,83 @@ BOTH(constraints_and_transactions)
 BOTH(two_connections)
 BOTH(exec_many)
 
+static unsigned file_mode(const char *path) {
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    return (unsigned)(st.st_mode & 0777);
+}
+
+static int64_t count_users(db_t *db) {
+    db_rows_t *rows;
+    assert_int_equal(db_exec(db, &Q_COUNT_USERS, NULL, 0, &rows, NULL), 0);
+    int64_t n = db_rows_int(rows, 0, 0);
+    db_rows_free(rows);
+    return n;
+}
+
+/* Issue 16: the database, its -wal and -shm are 0600 whatever the umask; db_backup copies a
+ * database in use into a 0600 file (a committed snapshot), replaces an older backup, and
+ * refuses PostgreSQL, a missing database and a leftover partial file. */
+static void test_sqlite_modes_and_backup(void **state) {
+    (void)state;
+    mode_t old = umask(0);
+    db_t *db = fresh(sqlite_path);
+    umask(old);
+    char side[128], backup[128], partial[160], err[256];
+    assert_true(add_user(db, "Backed", "backed@example.org") > 0);
+    assert_int_equal(file_mode(sqlite_path), 0600);
+    snprintf(side, sizeof side, "%s-wal", sqlite_path);
+    assert_int_equal(file_mode(side), 0600);
+    snprintf(side, sizeof side, "%s-shm", sqlite_path);
+    assert_int_equal(file_mode(side), 0600);
+
+    /* another connection in the middle of a write: the backup waits for nobody and holds
+     * what was committed */
+    db_t *writer;
+    assert_int_equal(db_open(sqlite_path, &writer, err, sizeof err), 0);
+    assert_int_equal(writer->ops->script(writer, "BEGIN IMMEDIATE"), 0);
+    assert_true(add_user(writer, "Uncommitted", "uncommitted@example.org") > 0);
+    snprintf(backup, sizeof backup, "%s.backup", sqlite_path);
+    snprintf(partial, sizeof partial, "%s.partial", backup);
+    unlink(backup);
+    old = umask(0);
+    assert_int_equal(db_backup(sqlite_path, backup, err, sizeof err), 0);
+    umask(old);
+    assert_int_equal(writer->ops->script(writer, "COMMIT"), 0);
+    assert_int_equal(file_mode(backup), 0600);
+    assert_int_equal(access(partial, F_OK), -1);
+    db_t *copy;
+    assert_int_equal(db_open(backup, &copy, err, sizeof err), 0);
+    assert_int_equal(count_users(copy), 1);
+    db_close(copy);
+
+    /* again onto the same name: replaced, now with both */
+    assert_int_equal(db_backup(sqlite_path, backup, err, sizeof err), 0);
+    assert_int_equal(db_open(backup, &copy, err, sizeof err), 0);
+    assert_int_equal(count_users(copy), 2);
+    db_close(copy);
+
+    /* a partial file left by a backup that died is not overwritten: the backup stays */
+    FILE *f = fopen(partial, "w");
+    assert_non_null(f);
+    fclose(f);
+    assert_int_equal(db_backup(sqlite_path, backup, err, sizeof err), DB_EIO);
+    assert_non_null(strstr(err, "remove it"));
+    unlink(partial);
+    assert_int_equal(file_mode(backup), 0600);
+
+    assert_int_equal(db_backup(sqlite_path, sqlite_path, err, sizeof err), DB_EINVAL);   /* not onto itself */
+    assert_non_null(strstr(err, "the database itself"));
+    assert_int_equal(db_backup("postgresql://u@h/db", backup, err, sizeof err), DB_EINVAL);
+    assert_non_null(strstr(err, "pg_dump"));
+    assert_int_equal(db_backup("/nonexistent-dir/none.sqlite3", backup, err, sizeof err), DB_ECONN);
+    assert_int_equal(db_backup("/tmp/pongd-test-no-such-db.sqlite3", backup, err, sizeof err), DB_ECONN);
+    assert_int_equal(access("/tmp/pongd-test-no-such-db.sqlite3", F_OK), -1);   /* not created */
+    dbtest_remove(backup);
+    db_close(writer);
+    db_close(db);
+}
+
 static void test_backend_of(void **state) {
     (void)state;
     assert_int_equal(db_backend_of("postgres://u@h/db"), DB_POSTGRES);
@@ -376,6 +454,7 @@ int main(void) {
         cmocka_unit_test(test_sqlite_constraints_and_transactions),
         cmocka_unit_test(test_sqlite_two_connections),
         cmocka_unit_test(test_sqlite_exec_many),
+        cmocka_unit_test(test_sqlite_modes_and_backup),
         cmocka_unit_test(test_sqlite_security_schema),
         cmocka_unit_test(test_postgres_security_schema),
         cmocka_unit_test(test_postgres_exec_many),
