@@ -78,7 +78,14 @@
     /* second factors (model/twofa): -900 .. -999 */                                                    \
     X(TWOFA_E_ON, -900, "a second factor is already on")                                               \
     X(TWOFA_E_OFF, -901, "no second factor is on (or none being set up)")                              \
-    X(TWOFA_E_CHALLENGE, -902, "no such challenge, or it expired, was used or saw too many wrong codes")
+    X(TWOFA_E_CHALLENGE, -902, "no such challenge, or it expired, was used or saw too many wrong codes") \
+    /* Log in with 42 (auth/oauth, model/oauthlink, model/httpc): -1000 .. -1099 */                      \
+    X(OAUTH_E_STATE, -1000, "no such OAuth state, or it expired or was used")                          \
+    X(OAUTH_E_TAKEN, -1001, "this 42 account is linked to another user")                               \
+    X(OAUTH_E_LINKED, -1002, "the user already has a 42 account linked")                               \
+    X(OAUTH_E_NO_PASSWORD, -1003, "unlinking would leave the account without a way in")                \
+    X(OAUTH_E_PROVIDER, -1004, "the provider answered with an error or something unreadable")          \
+    X(OAUTH_E_TIMEOUT, -1005, "the provider did not answer in time")
 
 enum {
     ERR_OK = 0,
