@@ -84,6 +84,12 @@ int main(int argc, char **argv) {
         if (generated) log_msg("info", "generated a self-signed certificate: %s", cert);
     }
 
+    char cert_origins[CONFIG_MAX_ORIGINS][256];
+    int n_cert_origins = tlsgen_cert_origins(cert, cfg.https_port, cert_origins, CONFIG_MAX_ORIGINS);
+    config_origins_finish(&cfg, (const char (*)[256])cert_origins, n_cert_origins);
+    log_msg("info", "public origin %s (%d allowed origin%s)", cfg.public_origin, cfg.n_allowed_origins,
+            cfg.n_allowed_origins == 1 ? "" : "s");
+
     static metrics_t metrics;
     metrics.started_ms = now_wall_ms();
     app_t app = { .cfg = &cfg, .metrics = &metrics };

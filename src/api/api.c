@@ -112,8 +112,7 @@ bool api_cookie(http_req_t *r, const char *name, char *out, size_t cap) {
 }
 
 bool api_origin_ok(api_t *a, http_req_t *r) {
-    bool ok = reqparse_origin_ok(http_req_header(r, HDR_ORIGIN), http_req_header(r, HDR_HOST), a->cfg->allowed_origins,
-                                 a->cfg->n_allowed_origins);
+    bool ok = reqparse_origin_ok(http_req_header(r, HDR_ORIGIN), a->cfg->allowed_origins, a->cfg->n_allowed_origins);
     if (!ok) http_respond_error(r, 403, "origin_not_allowed", "This request must come from the site itself.");
     return ok;
 }

@@ -22,7 +22,8 @@ static const var_doc_t VARS[] = {
     { "TLS_KEY", "(generated)", "PEM private key for TLS_CERT (set both or neither)" },
     { "VAR_DIR", "var", "directory for runtime data (certificate, later the database)" },
     { "WEB_ROOT", "web/dist", "built single-page app, served as static files" },
-    { "ALLOWED_ORIGINS", "(own origin)", "comma-separated origins allowed to open WebSockets" },
+    { "PUBLIC_ORIGIN", "(certificate's names)", "the site's public origin (https://host[:port]) for links in mails and OAuth; unset: https://<first name of the certificate>:HTTPS_PORT" },
+    { "ALLOWED_ORIGINS", "(public origins)", "comma-separated origins allowed to open WebSockets and use cookies; unset: PUBLIC_ORIGIN, or every name of the certificate on HTTPS_PORT" },
     { "MAX_BODY_BYTES", "6291456", "largest request body in bytes (larger: 413); JSON endpoints take far less" },
     { "WORKER_THREADS", "4", "threads in the worker pool (1-64)" },
     { "HEADER_TIMEOUT", "10", "seconds allowed for a complete request head (1-300)" },
@@ -52,6 +53,29 @@ static const var_doc_t VARS[] = {
     { "QUICKPLAY_WINNING_SCORE", "5", "points that win a quick-play game (1-21; the classic preset's 5)" },
     { "ENV_FILE", ".env", "file read for variables not set in the environment" },
 };
+
+static bool origin_listed(const config_t *cfg, const char *o) {
+    for (int i = 0; i < cfg->n_allowed_origins; i++)
+        if (strcmp(cfg->allowed_origins[i], o) == 0) return true;
+    return false;
+}
+
+static void origin_add(config_t *cfg, const char *o) {
+    if (cfg->n_allowed_origins < CONFIG_MAX_ORIGINS && !origin_listed(cfg, o))
+        snprintf(cfg->allowed_origins[cfg->n_allowed_origins++], sizeof cfg->allowed_origins[0], "%s", o);
+}
+
+void config_origins_finish(config_t *cfg, const char (*cert_origins)[256], int n) {
+    bool pub_set = cfg->public_origin[0] != '\0';
+    if (!pub_set) {
+        if (n > 0) snprintf(cfg->public_origin, sizeof cfg->public_origin, "%s", cert_origins[0]);
+        else if (cfg->https_port == 443) snprintf(cfg->public_origin, sizeof cfg->public_origin, "https://localhost");
+        else snprintf(cfg->public_origin, sizeof cfg->public_origin, "https://localhost:%d", cfg->https_port);
+    }
+    if (cfg->n_allowed_origins == 0 && !pub_set)
+        for (int i = 0; i < n; i++) origin_add(cfg, cert_origins[i]);
+    origin_add(cfg, cfg->public_origin);
+}
 
 void config_print_help(void *stream) {
     FILE *f = stream;
@@ -245,6 +269,16 @@ int config_load(config_t *cfg, config_lookup_fn lookup, void *ctx, char *err, si
     if (!cfg->tls_cert[0] != !cfg->tls_key[0])
         return fail(err, errlen, cfg->tls_cert[0] ? "TLS_KEY" : "TLS_CERT",
                     "TLS_CERT and TLS_KEY must be set together", cfg->tls_cert[0] ? cfg->tls_cert : cfg->tls_key);
+
+    const char *pub = lookup(ctx, "PUBLIC_ORIGIN");
+    if (pub && *pub) {
+        size_t len = strlen(pub);
+        if (len && pub[len - 1] == '/') len--; /* tolerate a trailing slash */
+        if (len >= sizeof cfg->public_origin || strncmp(pub, "https://", 8) != 0 || !origin_valid(pub, len))
+            return fail(err, errlen, "PUBLIC_ORIGIN", "expected an https origin like https://pong.example.org", pub);
+        memcpy(cfg->public_origin, pub, len);
+        cfg->public_origin[len] = '\0';
+    }
 
     const char *origins = lookup(ctx, "ALLOWED_ORIGINS");
     if (origins && *origins) {

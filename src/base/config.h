@@ -18,7 +18,8 @@ typedef struct {
     char var_dir[512];
     char web_root[512];
     char allowed_origins[CONFIG_MAX_ORIGINS][256];
-    int n_allowed_origins;      /* 0: only https://<Host of the request> */
+    int n_allowed_origins;      /* filled by config_origins_finish before the server starts */
+    char public_origin[256];    /* PUBLIC_ORIGIN, e.g. https://pong.example.org (no slash); filled by config_origins_finish */
     size_t max_body_bytes;
     int worker_threads;
     int header_timeout_s;
@@ -49,6 +50,14 @@ typedef struct {
     int oauth42_n_image_hosts;
     int oauth42_timeout_s;             /* OAUTH42_TIMEOUT: an outbound call's limit */
 } config_t;
+
+/* Completes the origins once the served certificate is known (before anything reads cfg):
+ * cert_origins are the https origins of the certificate's names on HTTPS_PORT (n of them,
+ * may be 0). PUBLIC_ORIGIN unset: the first of them (none: https://localhost:<port>).
+ * ALLOWED_ORIGINS unset: PUBLIC_ORIGIN when it was set, else every certificate origin (or
+ * the public origin); set: kept, with the public origin added when missing and room is
+ * left. */
+void config_origins_finish(config_t *cfg, const char (*cert_origins)[256], int n);
 
 /* Looks a variable up; returns NULL when unset. */
 typedef const char *(*config_lookup_fn)(void *ctx, const char *name);

@@ -78,12 +78,9 @@ bool reqparse_route(const char *route, span_t path, int64_t *id) {
     return k == path.len || (k + 1 == path.len && path.ptr[k] == '/');
 }
 
-bool reqparse_origin_ok(const char *origin, const char *host, const char (*allowed)[256], int n) {
+bool reqparse_origin_ok(const char *origin, const char (*allowed)[256], int n) {
     if (!origin) return false;
-    if (n > 0) {
-        for (int i = 0; i < n; i++)
-            if (strcmp(origin, allowed[i]) == 0) return true;
-        return false;
-    }
-    return host && host[0] && strncmp(origin, "https://", 8) == 0 && strcmp(origin + 8, host) == 0;
+    for (int i = 0; i < n; i++)
+        if (strcmp(origin, allowed[i]) == 0) return true;
+    return false;
 }

@@ -26,8 +26,9 @@ bool reqparse_query(span_t q, const char *name, char *out, size_t cap);
 bool reqparse_route(const char *pattern, span_t path, int64_t *id);
 
 /* May a request with this Origin header (NULL: none) act on a cookie or open a WebSocket?
- * With allowed origins configured (n > 0), only an exact match of one; else only
- * "https://<host>" for the request's own Host header (a missing or empty Host: never). */
-bool reqparse_origin_ok(const char *origin, const char *host, const char (*allowed)[256], int n);
+ * Only an exact match of one of the n allowed origins (the request's Host is never
+ * trusted: pongd fills the list at startup from ALLOWED_ORIGINS, PUBLIC_ORIGIN or the
+ * certificate's names, see config_origins_finish). n == 0: never. */
+bool reqparse_origin_ok(const char *origin, const char (*allowed)[256], int n);
 
 #endif

@@ -7,6 +7,7 @@
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -98,4 +99,49 @@ out_msg:
     X509_free(x);
     EVP_PKEY_free(pkey);
     return rc;
+}
+
+static void origin_put(char (*out)[256], int *n, int cap, const char *host, bool ipv6, int port) {
+    if (*n >= cap || !host[0] || strchr(host, '*')) return;
+    char o[256];
+    int w = port == 443 ? snprintf(o, sizeof o, "https://%s%s%s", ipv6 ? "[" : "", host, ipv6 ? "]" : "")
+                        : snprintf(o, sizeof o, "https://%s%s%s:%d", ipv6 ? "[" : "", host, ipv6 ? "]" : "", port);
+    if (w < 0 || (size_t)w >= sizeof o) return;
+    for (int i = 0; i < *n; i++)
+        if (strcmp(out[i], o) == 0) return;
+    memcpy(out[(*n)++], o, (size_t)w + 1);
+}
+
+int tlsgen_cert_origins(const char *cert_path, int port, char (*out)[256], int cap) {
+    FILE *f = fopen(cert_path, "r");
+    if (!f) return 0;
+    X509 *x = PEM_read_X509(f, NULL, NULL, NULL);
+    fclose(f);
+    if (!x) return 0;
+    int n = 0;
+    GENERAL_NAMES *names = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+    for (int i = 0; names && i < sk_GENERAL_NAME_num(names); i++) {
+        const GENERAL_NAME *g = sk_GENERAL_NAME_value(names, i);
+        char host[INET6_ADDRSTRLEN + 1] = "";
+        if (g->type == GEN_DNS) {
+            const ASN1_IA5STRING *s = g->d.dNSName;
+            if (s->length <= 0 || (size_t)s->length >= 200 || memchr(s->data, '\0', (size_t)s->length)) continue;
+            char dns[200];
+            memcpy(dns, s->data, (size_t)s->length);
+            dns[s->length] = '\0';
+            origin_put(out, &n, cap, dns, false, port);
+        } else if (g->type == GEN_IPADD) {
+            const ASN1_OCTET_STRING *ip = g->d.iPAddress;
+            if (ip->length == 4 && inet_ntop(AF_INET, ip->data, host, sizeof host)) origin_put(out, &n, cap, host, false, port);
+            else if (ip->length == 16 && inet_ntop(AF_INET6, ip->data, host, sizeof host)) origin_put(out, &n, cap, host, true, port);
+        }
+    }
+    GENERAL_NAMES_free(names);
+    if (n == 0) {
+        char cn[200];
+        if (X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, cn, sizeof cn) > 0 && !strpbrk(cn, " /:"))
+            origin_put(out, &n, cap, cn, false, port);
+    }
+    X509_free(x);
+    return n;
 }

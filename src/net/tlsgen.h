@@ -12,4 +12,10 @@
 int tlsgen_ensure(const char *var_dir, char *cert, size_t cert_cap, char *key, size_t key_cap, int *generated,
                   char *err, size_t errlen);
 
+/* The https origins a certificate is valid for, on port (443: no port in the origin): each
+ * DNS name (wildcards skipped) and IP address of its subjectAltName in order, else its
+ * common name; at most cap of them into out. The number written; 0 when the file cannot be
+ * read or names nothing usable. */
+int tlsgen_cert_origins(const char *cert_path, int port, char (*out)[256], int cap);
+
 #endif

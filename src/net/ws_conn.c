@@ -310,10 +310,9 @@ int ws_conn_writeable(srv_t *s, struct ws_conn *c) {
 }
 
 static bool origin_allowed(srv_t *s, struct lws *wsi) {
-    char origin[256], host[256];
+    char origin[256];
     if (lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) <= 0) return false;
-    bool has_host = lws_hdr_copy(wsi, host, sizeof host, WSI_TOKEN_HOST) > 0;
-    return reqparse_origin_ok(origin, has_host ? host : NULL, s->cfg->allowed_origins, s->cfg->n_allowed_origins);
+    return reqparse_origin_ok(origin, s->cfg->allowed_origins, s->cfg->n_allowed_origins);
 }
 
 void ws_conn_open(srv_t *s, conn_t *cc, struct lws *wsi) {

@@ -259,6 +259,53 @@ static void test_origins_parsed(void **state) {
     assert_int_equal(cfg.n_allowed_origins, 0);
 }
 
+static void test_public_origin(void **state) {
+    (void)state;
+    config_t cfg;
+    char err[256];
+    static const char cert[][256] = { "https://localhost:4443", "https://127.0.0.1:4443", "https://[::1]:4443" };
+
+    /* unset: the certificate's names, the first one public */
+    kv_t none[] = { { NULL, NULL } };
+    assert_int_equal(load(&cfg, none, err, sizeof err), 0);
+    assert_string_equal(cfg.public_origin, "");
+    config_origins_finish(&cfg, cert, 3);
+    assert_string_equal(cfg.public_origin, "https://localhost:4443");
+    assert_int_equal(cfg.n_allowed_origins, 3);
+    assert_string_equal(cfg.allowed_origins[1], "https://127.0.0.1:4443");
+
+    /* a certificate without usable names: localhost on the port */
+    assert_int_equal(load(&cfg, none, err, sizeof err), 0);
+    config_origins_finish(&cfg, cert, 0);
+    assert_string_equal(cfg.public_origin, "https://localhost:4443");
+    assert_int_equal(cfg.n_allowed_origins, 1);
+
+    /* set: it alone is allowed (a trailing slash tolerated) */
+    kv_t pub[] = { { "PUBLIC_ORIGIN", "https://pong.example.org/" }, { NULL, NULL } };
+    assert_int_equal(load(&cfg, pub, err, sizeof err), 0);
+    config_origins_finish(&cfg, cert, 3);
+    assert_string_equal(cfg.public_origin, "https://pong.example.org");
+    assert_int_equal(cfg.n_allowed_origins, 1);
+    assert_string_equal(cfg.allowed_origins[0], "https://pong.example.org");
+
+    /* with ALLOWED_ORIGINS: kept, the public origin added once */
+    kv_t both[] = { { "PUBLIC_ORIGIN", "https://pong.example.org" },
+                    { "ALLOWED_ORIGINS", "https://a.example,https://pong.example.org" }, { NULL, NULL } };
+    assert_int_equal(load(&cfg, both, err, sizeof err), 0);
+    config_origins_finish(&cfg, cert, 3);
+    assert_int_equal(cfg.n_allowed_origins, 2);
+    kv_t other[] = { { "ALLOWED_ORIGINS", "https://a.example" }, { NULL, NULL } };
+    assert_int_equal(load(&cfg, other, err, sizeof err), 0);
+    config_origins_finish(&cfg, cert, 3);
+    assert_int_equal(cfg.n_allowed_origins, 2);
+    assert_string_equal(cfg.allowed_origins[1], "https://localhost:4443");
+
+    refuse1("PUBLIC_ORIGIN", "http://pong.example.org", "PUBLIC_ORIGIN");
+    refuse1("PUBLIC_ORIGIN", "https://pong.example.org/path", "PUBLIC_ORIGIN");
+    refuse1("PUBLIC_ORIGIN", "pong.example.org", "PUBLIC_ORIGIN");
+    refuse1("PUBLIC_ORIGIN", "https://", "PUBLIC_ORIGIN");
+}
+
 static void test_origins_refused(void **state) {
     (void)state;
     refuse1("ALLOWED_ORIGINS", "https://a.example/path", "ALLOWED_ORIGINS");
@@ -471,6 +518,7 @@ int main(void) {
         cmocka_unit_test(test_bind_address_must_be_an_address),
         cmocka_unit_test(test_origins_parsed),
         cmocka_unit_test(test_origins_refused),
+        cmocka_unit_test(test_public_origin),
         cmocka_unit_test(test_origins_at_most_16),
         cmocka_unit_test(test_env_parse),
         cmocka_unit_test(test_env_crlf_everywhere),
