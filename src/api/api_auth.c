@@ -474,8 +474,8 @@ static void refresh_or_restore(api_t *a, http_req_t *r, bool restore) {
     char hash[AUTH_TOKEN_HASH_HEX + 1];
     if (!cookie_token_hash(r, hash, !restore)) {
         if (restore) {
-            char any[8];
-            if (api_cookie(r, REFRESH_COOKIE, any, sizeof any)) clear_refresh_cookie(r);
+            const char *sent = http_req_header(r, HDR_COOKIE);   /* any refresh cookie, whatever its length */
+            if (sent && strstr(sent, REFRESH_COOKIE "=")) clear_refresh_cookie(r);
             http_respond(r, 204, NULL, NULL, 0, HTTP_BODY_BORROW);
         }
         return;

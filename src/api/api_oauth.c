@@ -18,6 +18,7 @@
 #include "auth.h"
 #include "avatar.h"
 #include "httpc.h"
+#include "log.h"
 #include "oauth.h"
 #include "oauthlink.h"
 #include "otp.h"

@@ -4,6 +4,7 @@
  * Argon2id on the hashing pool; image decoding on the general worker pool), answer from
  * the last completion. Online flags come from presence (loop state) when answering. */
 #include "account.h"
+#include "oauthlink.h"
 #include "twofa.h"
 #include "api.h"
 #include "chatstore.h"
@@ -37,12 +38,15 @@ typedef struct {
     char display[4 * AUTH_DISPLAY_MAX + 1], email[AUTH_EMAIL_MAX + 1], lang[ACCOUNT_LANG_MAX];
     bool set_display, set_email, set_lang, set_pw, verified;
     bool sessions_ended;                /* api_sessions_end ran (password change, deletion) */
+    bool no_current;                    /* PATCH: a sensitive change without current_password */
     uint8_t *upload;        /* avatar bytes in, WebP out */
     size_t upload_len;
     int img_rc;
     int64_t version;
     db_rows_t *rows, *rows2, *rows3, *rows4, *rows5;
     twofa_status_t tf;       /* the export's second-factor state */
+    bool oauth_linked;       /* the export's 42 link */
+    char oauth_login[OAUTH_LOGIN_MAX + 1];
 } job_t;
 
 static void job_destroy(api_job_t *bj) {
@@ -219,7 +223,8 @@ static void patch_done(api_job_t *bj) {
 static void patch_hash_work(void *arg, void *worker) {
     (void)worker;
     job_t *j = arg;
-    j->verified = auth_password_verify(j->acc.password_hash, span_of(j->pw, j->pwlen));
+    /* no password yet (an account made by Log in with 42): nothing to verify */
+    j->verified = !j->acc.password_hash[0] || auth_password_verify(j->acc.password_hash, span_of(j->pw, j->pwlen));
     sodium_memzero(j->pw, sizeof j->pw);
     if (j->verified && j->set_pw) j->base.rc = auth_password_hash(span_of(j->newpw, j->newpwlen), j->new_hash) ? ERR_OK : AUTH_E_HASH;
     sodium_memzero(j->newpw, sizeof j->newpw);
@@ -242,6 +247,13 @@ static void patch_hashed(api_job_t *bj) {
 static void patch_loaded(api_job_t *bj) {
     job_t *j = job_of(bj);
     if (!api_db_ok(bj, API_ANSWERS_ME)) return;
+    if (j->no_current && j->acc.password_hash[0]) {
+        json_t *f = json_object();
+        json_object_set_new(f, "current_password", json_string("required"));
+        api_fields_error(j->base.r, f);
+        api_job_done(bj);
+        return;
+    }
     /* the new password must not be the username or the (new or current) email either */
     const char *why = j->set_pw ? auth_check_password(span_of(j->newpw, j->newpwlen), span_cstr(j->acc.username),
                                                       span_cstr(j->set_email ? j->email : j->acc.email), j->base.a->common)
@@ -302,7 +314,10 @@ static void api_me_patch(api_t *a, http_req_t *r, int64_t id) {
         }
     }
     bool sensitive = json_object_get(body, "email") || has_pw;
-    if (sensitive && api_string(body, "current_password", &cur, fields) && (cur.len == 0 || cur.len > AUTH_PASSWORD_MAX))
+    /* current_password: required when the account has one (checked once it is loaded); an
+     * account made by Log in with 42 sets its first password without it */
+    j->no_current = sensitive && !json_object_get(body, "current_password");
+    if (sensitive && !j->no_current && api_string(body, "current_password", &cur, fields) && (cur.len == 0 || cur.len > AUTH_PASSWORD_MAX))
         json_object_set_new(fields, "current_password", json_string("wrong"));
     if (json_object_size(fields) == 0 && !j->set_display && !j->set_email && !j->set_lang && !j->set_pw)
         json_object_set_new(fields, "body", json_string("nothing_to_change"));
@@ -314,7 +329,7 @@ static void api_me_patch(api_t *a, http_req_t *r, int64_t id) {
     }
     json_decref(fields);
     if (sensitive) {
-        memcpy(j->pw, cur.ptr, cur.len);
+        if (cur.len) memcpy(j->pw, cur.ptr, cur.len);
         j->pwlen = cur.len;
         json_decref(body);
         api_run_db(&j->base, load_me_work, patch_loaded);   /* then verify, then apply */
@@ -403,7 +418,9 @@ static void export_work(api_job_t *bj, db_t *db) {
     if ((j->base.rc = social_blocks(db, j->base.uid, &j->rows3)) != 0) return;
     if ((j->base.rc = matchrec_export_user(db, j->base.uid, &j->rows4)) != 0) return;
     if ((j->base.rc = chatstore_export(db, j->base.uid, &j->rows5)) != 0) return;
-    j->base.rc = twofa_status(db, j->base.uid, &j->tf);
+    if ((j->base.rc = twofa_status(db, j->base.uid, &j->tf)) != 0) return;
+    bool has_pw;
+    j->base.rc = oauthlink_status(db, j->base.uid, &j->oauth_linked, j->oauth_login, &has_pw);
 }
 
 static void export_done(api_job_t *bj) {
@@ -461,8 +478,10 @@ static void export_done(api_job_t *bj) {
                           j->acc.username, "display_name", j->acc.display_name, "email", j->acc.email, "language", j->acc.language,
                           "created_at", (json_int_t)j->acc.created_at, "avatar_version", (json_int_t)j->acc.avatar_version,
                           "sessions", sessions, "friends", friends, "blocked", blocked, "matches", matches, "messages", messages);
-    json_object_set_new(o, "two_factor", json_pack("{s:s, s:i, s:b}", "method", j->tf.factor[0] ? j->tf.factor : "none",
-                                                   "recovery_codes_left", j->tf.recovery_left, "email_verified", j->tf.email_verified_at != 0));
+    json_object_set_new(o, "oauth42", json_pack("{s:b, s:o}", "linked", j->oauth_linked, "login",
+                                                j->oauth_linked ? json_string(j->oauth_login) : json_null()));
+    json_object_set_new(o, "two_factor", json_pack("{s:s, s:b, s:i, s:b}", "method", j->tf.factor[0] ? j->tf.factor : "none",
+                                                   "enabled", j->tf.factor[0] != 0, "recovery_codes_left", j->tf.recovery_left, "email_verified", j->tf.email_verified_at != 0));
     http_resp_header(j->base.r, "content-disposition", "attachment; filename=\"transcendence-export.json\"");
     api_json(j->base.r, 200, o);
     api_job_done(bj);
@@ -744,7 +763,7 @@ const api_route_t API_USER_ROUTES[] = {
       .responses = { { 200, "Me", "The account as changed" }, API_R_BAD_BODY,
                      { 400, "Error", "fields: display_name (invalid_type, empty, too_long, invalid_chars), email (invalid_type, "
                                      "invalid), language (invalid_type, unsupported), password (invalid_type, too_short, too_long, "
-                                     "invalid, same_as_username, same_as_email, too_common), current_password (required, "
+                                     "invalid, same_as_username, same_as_email, too_common), current_password (required — not for an account without a password yet, "
                                      "invalid_type, wrong), body (nothing_to_change)" },
                      API_R_UNAUTHORIZED, { 403, "Error", "wrong_password: fields.current_password is \"wrong\"" },
                      { 409, "Error", "conflict: fields.display_name or fields.email is \"taken\"" }, API_R_BUSY,
