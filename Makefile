@@ -248,6 +248,8 @@ FUZZ_SRC_fuzz_matchproto := src/live/matchproto.c $(BASE_CORE)
 FUZZ_LAYER_fuzz_matchproto := live
 FUZZ_SRC_fuzz_chatrule := src/model/chatrule.c $(BASE_CORE)
 FUZZ_LAYER_fuzz_chatrule := model
+FUZZ_SRC_fuzz_oauth := src/auth/oauth.c src/auth/auth.c src/auth/otp.c $(BASE_CORE)
+FUZZ_LAYER_fuzz_oauth := auth
 $(B)/fuzz/%: fuzz/%.c $(B)/includes.ok
 	@mkdir -p $(@D)
 	clang $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined $(foreach u,$(USES_$(FUZZ_LAYER_$*)),-Isrc/$(u)) -Itests/unit/live \
