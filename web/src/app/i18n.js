@@ -23,12 +23,15 @@ import mmRu from './i18n/mm.ru.js';
 import twofaEn from './i18n/twofa.en.js';
 import twofaFr from './i18n/twofa.fr.js';
 import twofaRu from './i18n/twofa.ru.js';
+import oauth42En from './i18n/oauth42.en.js';
+import oauth42Fr from './i18n/oauth42.fr.js';
+import oauth42Ru from './i18n/oauth42.ru.js';
 
 // One dictionary per language, assembled from one file per area of the app.
 export const DICTIONARIES = Object.freeze({
-  en: { ...en, ...playEn, ...tournamentEn, ...accountEn, ...remoteEn, ...chatEn, ...mmEn, ...twofaEn },
-  fr: { ...fr, ...playFr, ...tournamentFr, ...accountFr, ...remoteFr, ...chatFr, ...mmFr, ...twofaFr },
-  ru: { ...ru, ...playRu, ...tournamentRu, ...accountRu, ...remoteRu, ...chatRu, ...mmRu, ...twofaRu },
+  en: { ...en, ...playEn, ...tournamentEn, ...accountEn, ...remoteEn, ...chatEn, ...mmEn, ...twofaEn, ...oauth42En },
+  fr: { ...fr, ...playFr, ...tournamentFr, ...accountFr, ...remoteFr, ...chatFr, ...mmFr, ...twofaFr, ...oauth42Fr },
+  ru: { ...ru, ...playRu, ...tournamentRu, ...accountRu, ...remoteRu, ...chatRu, ...mmRu, ...twofaRu, ...oauth42Ru },
 });
 export const SUPPORTED = Object.freeze(Object.keys(DICTIONARIES));
 export const FALLBACK = 'en';
