@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define STATE_COOKIE "oauth42_state"
 #define STATE_COOKIE_ATTRS "; Path=/api/auth/oauth/42; HttpOnly; Secure; SameSite=Lax"
@@ -195,10 +196,31 @@ static bool start_rate_ok(api_t *a, http_req_t *r, bool page) {
     return false;
 }
 
+/* Is the request addressed to PUBLIC_ORIGIN's host (and port)? The callback comes back there,
+ * so the state cookie must be set there too. */
+static bool on_public_origin(const api_t *a, http_req_t *r) {
+    const char *host = http_req_header(r, HDR_HOST), *pub = a->cfg->public_origin;
+    if (strncmp(pub, "https://", 8) != 0) return true;
+    pub += 8;
+    if (!host) return false;
+    size_t n = strlen(pub);
+    if (strncasecmp(host, pub, n) == 0 && (host[n] == 0 || (strchr(pub, ':') == NULL && strcmp(host + n, ":443") == 0))) return true;
+    return false;
+}
+
 static void api_oauth_start(api_t *a, http_req_t *r, int64_t id) {
     (void)id;
     if (!enabled(a)) {
         fail_page(r, false, "disabled");
+        return;
+    }
+    /* reached under another name (https://127.0.0.1:… for https://localhost:…): start again on
+     * the public origin, once (?moved=1 stops a loop behind a proxy that rewrites Host) */
+    char moved[4];
+    if (!on_public_origin(a, r) && !reqparse_query(http_req_query(r), "moved", moved, sizeof moved)) {
+        char loc[sizeof a->cfg->public_origin + 40];
+        snprintf(loc, sizeof loc, "%s/api/auth/oauth/42?moved=1", a->cfg->public_origin);
+        redirect(r, loc);
         return;
     }
     if (start_rate_ok(a, r, true)) start(a, r, 0);
@@ -494,9 +516,12 @@ const api_route_t API_OAUTH_ROUTES[] = {
       .responses = { { 200, "OAuthProviders", "oauth42.enabled: Log in with 42 is configured" } } },
     { HTTP_GET, "/api/auth/oauth/42", "Log in with 42: the browser goes here and on to the provider", api_oauth_start, false,
       .op = "oauth42Start", .tag = "auth",
+      .query = (const api_param_t[]){ { "moved", false, "{\"type\":\"string\",\"maxLength\":1}", "set by the server's own redirect to PUBLIC_ORIGIN (no second one)" },
+                                      { NULL } },
       .responses = { R_PAGE("To the provider's authorize page with state and a PKCE S256 challenge; sets the oauth42_state cookie "
-                            "(SameSite=Lax, 10 min). Or, when the feature is off or the address started too many: to "
-                            "/login?oauth_error=disabled|rate_limited|busy|internal") } },
+                            "(SameSite=Lax, 10 min). Reached under another name than PUBLIC_ORIGIN: first to "
+                            "<PUBLIC_ORIGIN>/api/auth/oauth/42?moved=1 (the cookie must be where the callback comes back). Or, when "
+                            "the feature is off or the address started too many: to /login?oauth_error=disabled|rate_limited|busy|internal") } },
     { HTTP_POST, "/api/auth/oauth/42/link", "Link a 42 account to this one: the URL the browser goes to next", api_oauth_link_start,
       true, .op = "oauth42LinkStart", .tag = "auth",
       .responses = { { 200, "OAuthStart", "url: the provider's authorize page (the oauth42_state cookie is set); the callback "

@@ -34,10 +34,11 @@ function providerGet(url) {
 }
 
 async function flow() {
-  const start = await call(server, 'GET', '/api/auth/oauth/42');
+  const host = { host: `localhost:${server.httpsPort}` };   // PUBLIC_ORIGIN's (oauth.test.mjs)
+  const start = await call(server, 'GET', '/api/auth/oauth/42', { headers: host });
   const cookie = [].concat(start.headers['set-cookie']).find((c) => c.startsWith('oauth42_state=')).split(';')[0];
   const back = new URL(await providerGet(start.headers.location));
-  return call(server, 'GET', `${back.pathname}${back.search}`, { cookie });
+  return call(server, 'GET', `${back.pathname}${back.search}`, { cookie, headers: host });
 }
 
 test('a provider slower than OAUTH42_TIMEOUT ends on /login?oauth_error=timeout; the next login works', async () => {

@@ -43,6 +43,11 @@ function providerGet(url) {
   });
 }
 
+// The flow runs on PUBLIC_ORIGIN (by default https://localhost:<port>, the generated
+// certificate's first name): a browser there sends that Host; this client connects to
+// 127.0.0.1 and says so.
+const onPublic = () => ({ host: `localhost:${server.httpsPort}` });
+
 /** The path and query of a URL pongd sent the browser to (its own origin is PUBLIC_ORIGIN). */
 const local = (href) => {
   const u = new URL(href, server.base);
@@ -64,7 +69,7 @@ async function flow({ link = null, tamper = null } = {}) {
     assert.equal(start.status, 200, start.text);
     authorizeUrl = start.json.url;
   } else {
-    start = await call(server, 'GET', '/api/auth/oauth/42');
+    start = await call(server, 'GET', '/api/auth/oauth/42', { headers: onPublic() });
     assert.equal(start.status, 302, start.text);
     authorizeUrl = start.headers.location;
   }
@@ -80,7 +85,7 @@ async function flow({ link = null, tamper = null } = {}) {
   assert.ok(callbackPath.startsWith('/api/auth/oauth/42/callback?'), callbackPath);
   let cookie = stateCookie;
   if (tamper) ({ callbackPath, cookie } = tamper({ callbackPath, cookie }));
-  const callback = await call(server, 'GET', callbackPath, cookie ? { cookie } : {});
+  const callback = await call(server, 'GET', callbackPath, { headers: onPublic(), ...(cookie ? { cookie } : {}) });
   assert.equal(callback.status, 302, callback.text);
   assert.equal(callback.json, null, 'never JSON');
   return { start, authorizeUrl, authorize, callback, location: callback.headers.location, stateCookie, callbackPath, cookie };
@@ -103,7 +108,14 @@ test('the login page learns that Log in with 42 is on', async () => {
 });
 
 test('the start: state and PKCE S256 to the provider, the redirect URI on PUBLIC_ORIGIN', async () => {
-  const start = await call(server, 'GET', '/api/auth/oauth/42');
+  // reached under another name, it starts again on the public origin (once)
+  const moved = await call(server, 'GET', '/api/auth/oauth/42');
+  assert.equal(moved.status, 302);
+  assert.equal(moved.headers.location, `https://localhost:${server.httpsPort}/api/auth/oauth/42?moved=1`);
+  assert.equal(cookieOf(moved, 'oauth42_state'), undefined);
+  const once = await call(server, 'GET', '/api/auth/oauth/42?moved=1');
+  assert.ok(once.headers.location.startsWith(`${fake.origin}/oauth/authorize?`), 'no second redirect');
+  const start = await call(server, 'GET', '/api/auth/oauth/42', { headers: onPublic() });
   assert.equal(start.status, 302);
   const u = new URL(start.headers.location);
   assert.equal(`${u.origin}${u.pathname}`, `${fake.origin}/oauth/authorize`);
@@ -112,7 +124,7 @@ test('the start: state and PKCE S256 to the provider, the redirect URI on PUBLIC
   assert.equal(u.searchParams.get('code_challenge_method'), 'S256');
   assert.match(u.searchParams.get('code_challenge'), /^[A-Za-z0-9_-]{43}$/);
   assert.match(u.searchParams.get('state'), /^[A-Za-z0-9_-]{43}$/);
-  assert.match(u.searchParams.get('redirect_uri'), /^https:\/\/[^/]+\/api\/auth\/oauth\/42\/callback$/);
+  assert.equal(u.searchParams.get('redirect_uri'), `https://localhost:${server.httpsPort}/api/auth/oauth/42/callback`);
   assert.equal(pair(cookieOf(start, 'oauth42_state')), `oauth42_state=${u.searchParams.get('state')}`);
   assert.match(cookieOf(start, 'oauth42_state'), /Path=\/api\/auth\/oauth\/42/);
   assert.equal(start.headers['cache-control'], 'no-store');
@@ -165,7 +177,7 @@ test('bad, missing, foreign and reused state are refused on the login page', asy
   // no state cookie (another browser)
   assert.equal(await fails(({ callbackPath }) => ({ callbackPath, cookie: null })), '/login?oauth_error=state');
   // the cookie of another flow
-  const other = await call(server, 'GET', '/api/auth/oauth/42');
+  const other = await call(server, 'GET', '/api/auth/oauth/42', { headers: onPublic() });
   assert.equal(await fails(({ callbackPath }) => ({ callbackPath, cookie: pair(cookieOf(other, 'oauth42_state')) })),
     '/login?oauth_error=state');
   // no state parameter
@@ -178,7 +190,7 @@ test('bad, missing, foreign and reused state are refused on the login page', asy
   // reused: the same callback twice (the first one logs in)
   const f = await flow();
   assert.equal(f.location, '/settings?oauth42=welcome');
-  const again = await call(server, 'GET', f.callbackPath, { cookie: f.cookie });
+  const again = await call(server, 'GET', f.callbackPath, { cookie: f.cookie, headers: onPublic() });
   assert.equal(again.status, 302);
   assert.equal(again.headers.location, '/login?oauth_error=state');
   assert.equal(cookieOf(again, 'refresh'), undefined);

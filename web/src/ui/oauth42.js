@@ -103,9 +103,10 @@ export function createOauthCard({ t, api, win, returned = {}, onChanged = () => 
       parts.push(h('p', { id: 'oauth42-status', 'data-linked': 'true' }, t('oauth42.settings.linkedAs'), ' ',
         h('strong', { id: 'oauth42-login-name' }, s.login ?? '')));
       if (!s.hasPassword) parts.push(h('p', { class: 'small text-body-secondary', id: 'oauth42-no-password' }, t('oauth42.settings.noPassword')));
-      const b = h('button', { class: 'btn btn-outline-danger', type: 'button', id: 'oauth42-unlink', onclick: unlink, disabled: !s.hasPassword },
+      const b = h('button', { class: 'btn btn-outline-danger', type: 'button', id: 'oauth42-unlink', onclick: unlink },
         t('oauth42.settings.unlink'));
       setBusy(b, st.busy);
+      if (!s.hasPassword) b.disabled = true;   // the server would refuse: no way in would be left
       parts.push(b);
     } else {
       parts.push(h('p', { id: 'oauth42-status', 'data-linked': 'false' }, t('oauth42.settings.notLinked')));
