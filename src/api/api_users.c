@@ -366,7 +366,8 @@ static void delete_done(api_job_t *bj) {
 static void delete_verify_work(void *arg, void *worker) {
     (void)worker;
     job_t *j = arg;
-    j->verified = auth_password_verify(j->acc.password_hash, span_of(j->pw, j->pwlen));
+    /* no password yet (an account made by Log in with 42): the bearer token is all there is */
+    j->verified = !j->acc.password_hash[0] || auth_password_verify(j->acc.password_hash, span_of(j->pw, j->pwlen));
     sodium_memzero(j->pw, sizeof j->pw);
 }
 
@@ -381,7 +382,15 @@ static void delete_verified(api_job_t *bj) {
 }
 
 static void delete_loaded(api_job_t *bj) {
+    job_t *j = job_of(bj);
     if (!api_db_ok(bj, API_ANSWERS_ME)) return;
+    if (j->no_current && j->acc.password_hash[0]) {   /* the account has a password: it is required */
+        json_t *f = json_object();
+        json_object_set_new(f, "password", json_string("required"));
+        api_fields_error(j->base.r, f);
+        api_job_done(bj);
+        return;
+    }
     api_run_hash(bj, delete_verify_work, delete_verified);
 }
 
@@ -393,7 +402,9 @@ static void api_me_delete(api_t *a, http_req_t *r, int64_t id) {
     if (!body) return;
     json_t *fields = json_object();
     span_t pw = { 0 };
-    if (api_string(body, "password", &pw, fields) && (pw.len == 0 || pw.len > AUTH_PASSWORD_MAX))
+    /* password: required when the account has one (checked once it is loaded) */
+    bool no_pw = json_object_get(body, "password") == NULL;
+    if (!no_pw && api_string(body, "password", &pw, fields) && (pw.len == 0 || pw.len > AUTH_PASSWORD_MAX))
         json_object_set_new(fields, "password", json_string("wrong"));
     if (json_object_size(fields) > 0) {
         json_decref(body);
@@ -402,7 +413,8 @@ static void api_me_delete(api_t *a, http_req_t *r, int64_t id) {
     }
     json_decref(fields);
     job_t *j = job_new(a, r, uid);
-    memcpy(j->pw, pw.ptr, pw.len);
+    j->no_current = no_pw;
+    if (pw.len) memcpy(j->pw, pw.ptr, pw.len);
     j->pwlen = pw.len;
     json_decref(body);
     api_run_db(&j->base, load_me_work, delete_loaded);
@@ -768,7 +780,7 @@ const api_route_t API_USER_ROUTES[] = {
                      API_R_UNAUTHORIZED, { 403, "Error", "wrong_password: fields.current_password is \"wrong\"" },
                      { 409, "Error", "conflict: fields.display_name or fields.email is \"taken\"" }, API_R_BUSY,
                      API_R_INTERNAL } },
-    { HTTP_DELETE, "/api/users/me", "Delete the account: {password}", api_me_delete, true, .op = "deleteMe", .tag = "users",
+    { HTTP_DELETE, "/api/users/me", "Delete the account: {password} (an account without a password yet, made by Log in with 42: {})", api_me_delete, true, .op = "deleteMe", .tag = "users",
       .body = "DeleteAccountRequest",
       .responses = { { 204, NULL, "Deleted: the account is anonymised, its sessions, friends, blocks and avatar are gone; the "
                                   "refresh cookie is cleared" },

@@ -246,6 +246,17 @@ test('link and unlink: a password account links 42, logs in with it, unlinks; a 
   assert.equal((await call(server, 'DELETE', '/api/auth/oauth/42', { token: fresh.json.access_token })).status, 204);
 });
 
+test('an account made by 42 without a password can be deleted without one; with a password, it is required', async () => {
+  const n = await login42(user42(1009, 'dlogin'));
+  const d = await call(server, 'DELETE', '/api/users/me', { token: n.token, body: {} });
+  assert.equal(d.status, 204, d.text);
+  assert.equal((await call(server, 'GET', '/api/users/me', { token: n.token })).status, 401);
+  const u = await registerUser(server, 'delpw');
+  const r = await call(server, 'DELETE', '/api/users/me', { token: u.token, body: {} });
+  assert.equal(r.status, 400);
+  assert.equal(r.json.error.fields.password, 'required');
+});
+
 test('the second factor applies to Log in with 42: a challenge, then the usual second step', async () => {
   const u = await registerUser(server, 'tf42');
   fake.knobs.user = user42(1007, 'tlogin');

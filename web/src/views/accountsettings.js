@@ -279,7 +279,9 @@ function settingsInner({ ctx, deps = {} }) {
 
   function deleteAccount() {
     return run('delete', async () => {
-      await session.api('/api/users/me', { method: 'DELETE', json: { password: drafts.delete.password } });
+      // an account made by Log in with 42 without a password yet deletes without one
+      const pw = drafts.delete.password;
+      await session.api('/api/users/me', { method: 'DELETE', json: pw === '' ? {} : { password: pw } });
       drafts.delete.password = '';
       ctx.navigate('/', { replace: true });   // leave first: this page needs a session
       session.ended();
