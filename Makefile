@@ -250,6 +250,8 @@ FUZZ_SRC_fuzz_chatrule := src/model/chatrule.c $(BASE_CORE)
 FUZZ_LAYER_fuzz_chatrule := model
 FUZZ_SRC_fuzz_logesc := src/base/log.c $(BASE_CORE)
 FUZZ_LAYER_fuzz_logesc := base
+FUZZ_SRC_fuzz_oauth := src/auth/oauth.c src/auth/auth.c src/auth/otp.c $(BASE_CORE)
+FUZZ_LAYER_fuzz_oauth := auth
 $(B)/fuzz/%: fuzz/%.c $(B)/includes.ok
 	@mkdir -p $(@D)
 	clang $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined $(foreach u,$(USES_$(FUZZ_LAYER_$*)),-Isrc/$(u)) -Itests/unit/live \

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "account.h"
 #include "auth.h"
 #include "bus.h"
 #include "chat.h"
@@ -208,6 +209,7 @@ extern const api_route_t API_MM_ROUTES[];
 extern const api_route_t API_CHAT_ROUTES[];
 extern const api_route_t API_TWOFA_ROUTES[];
 extern const api_route_t API_EMAIL_ROUTES[];
+extern const api_route_t API_OAUTH_ROUTES[];
 
 /* ---- the second factor (api_twofa.c), shared with the login (api_auth.c) ---- */
 
@@ -277,6 +279,14 @@ void api_sessions_end(api_t *a, int64_t uid, int64_t keep_sid, void (*done)(void
  * (4001 "session ended"); the user's other sessions are untouched. sid <= 0: no-op. Call it
  * before answering. */
 void api_session_ended(api_t *a, int64_t uid, int64_t sid, int64_t t_ms);
+
+/* ---- sessions (api_auth.c), shared with Log in with 42 (api_oauth.c) ---- */
+
+/* A new session's refresh token (into token), its hash, family and client details (user
+ * agent, address) into *s, now and expiry stamped. */
+void api_session_new(http_req_t *r, account_session_t *s, char token[AUTH_TOKEN_CHARS + 1]);
+/* Set-Cookie of the refresh token (HttpOnly, Secure, SameSite=Strict, Path=/api/auth). */
+void api_refresh_cookie_set(http_req_t *r, const char *token);
 
 /* The value of cookie `name` (reqparse_cookie: copied into out, at most cap-1 bytes);
  * false if absent. */

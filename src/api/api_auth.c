@@ -49,6 +49,7 @@ typedef struct {
     char verify_token[AUTH_TOKEN_CHARS + 1];   /* registration: the address's confirmation link */
     char code[48];
     bool recovery;
+    bool restore;                       /* POST /api/auth/restore: no session is 204, not 401 */
     int left, mail_rc;
 } job_t;
 
@@ -81,7 +82,7 @@ static json_t *user_json(const account_t *u, bool private_fields) {
     return o;
 }
 
-static void set_refresh_cookie(http_req_t *r, const char *token) {
+void api_refresh_cookie_set(http_req_t *r, const char *token) {
     char c[160];
     snprintf(c, sizeof c, REFRESH_COOKIE "=%s; Max-Age=%lld" COOKIE_ATTRS, token, ACCOUNT_REFRESH_TTL_MS / 1000);
     http_resp_header(r, "set-cookie", c);
@@ -100,27 +101,29 @@ static void answer_tokens(job_t *j, int status) {
         api_job_done(&j->base);
         return;
     }
-    set_refresh_cookie(j->base.r, j->token);
+    api_refresh_cookie_set(j->base.r, j->token);
     api_json(j->base.r, status, json_pack("{s:o, s:s, s:s, s:i}", "user", user_json(&j->acc, true), "access_token", access,
                                      "token_type", "Bearer", "expires_in", AUTH_ACCESS_TTL_S));
     free(access);
     api_job_done(&j->base);
 }
 
-/* A new session's token, hash, family and client details. */
-static void new_session(job_t *j) {
-    auth_token_new(j->token);
-    auth_token_hash(span_cstr(j->token), j->sess.token_hash);
-    auth_token_new(j->sess.family);
-    const char *ua = http_req_header(j->base.r, HDR_USER_AGENT);
-    snprintf(j->sess.user_agent, sizeof j->sess.user_agent, "%.*s", ACCOUNT_UA_MAX, ua ? ua : "");
+void api_session_new(http_req_t *r, account_session_t *s, char token[AUTH_TOKEN_CHARS + 1]) {
+    auth_token_new(token);
+    auth_token_hash(span_cstr(token), s->token_hash);
+    auth_token_new(s->family);
+    const char *ua = http_req_header(r, HDR_USER_AGENT);
+    snprintf(s->user_agent, sizeof s->user_agent, "%.*s", ACCOUNT_UA_MAX, ua ? ua : "");
     /* keep stored text valid UTF-8 without controls: replace anything else */
-    for (char *p = j->sess.user_agent; *p; p++)
+    for (char *p = s->user_agent; *p; p++)
         if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f) *p = '?';
-    snprintf(j->sess.address, sizeof j->sess.address, "%s", http_req_peer(j->base.r));
-    j->sess.now = (int64_t)now_wall_ms();
-    j->sess.expires = j->sess.now + ACCOUNT_REFRESH_TTL_MS;
+    snprintf(s->address, sizeof s->address, "%s", http_req_peer(r));
+    s->now = (int64_t)now_wall_ms();
+    s->expires = s->now + ACCOUNT_REFRESH_TTL_MS;
 }
+
+/* A new session's token, hash, family and client details. */
+static void new_session(job_t *j) { api_session_new(j->base.r, &j->sess, j->token); }
 
 static bool rate_ok(api_t *a, http_req_t *r, const char *account) {
     int retry = 0;
@@ -448,6 +451,11 @@ static void refresh_done(api_job_t *bj) {
     if (j->base.rc == ACCOUNT_E_REUSED) api_session_ended(bj->a, bj->uid, j->sid, j->sess.now);   /* revoked at sess.now */
     if (j->base.rc == ACCOUNT_E_REUSED || j->base.rc == ACCOUNT_E_REVOKED || j->base.rc == ACCOUNT_E_EXPIRED || j->base.rc == ACCOUNT_E_NOTFOUND) {
         clear_refresh_cookie(j->base.r);
+        if (j->restore) {   /* no session to restore: not an error (a reuse still ended the family) */
+            http_respond(j->base.r, 204, NULL, NULL, 0, HTTP_BODY_BORROW);
+            api_job_done(&j->base);
+            return;
+        }
         http_respond_error(j->base.r, 401, j->base.rc == ACCOUNT_E_REUSED ? "refresh_reused" : "refresh_invalid",
                            j->base.rc == ACCOUNT_E_REUSED ? "This session was ended because its refresh token was used twice."
                                                  : "The session has ended; log in again.");
@@ -471,14 +479,24 @@ static bool cookie_token_hash(http_req_t *r, char out[AUTH_TOKEN_HASH_HEX + 1], 
     return true;
 }
 
-static void api_refresh(api_t *a, http_req_t *r, int64_t id) {
-    (void)id;
+/* refresh and restore: a rotation of the cookie's token; restore answers 204 where refresh
+ * answers 401 (no, a malformed, revoked or expired cookie), so a logged-out page load that
+ * asks is not an error. */
+static void refresh_or_restore(api_t *a, http_req_t *r, bool restore) {
     if (!api_origin_ok(a, r)) return;
     char hash[AUTH_TOKEN_HASH_HEX + 1];
-    if (!cookie_token_hash(r, hash, true)) return;
+    if (!cookie_token_hash(r, hash, !restore)) {
+        if (restore) {
+            const char *sent = http_req_header(r, HDR_COOKIE);   /* any refresh cookie, whatever its length */
+            if (sent && strstr(sent, REFRESH_COOKIE "=")) clear_refresh_cookie(r);
+            http_respond(r, 204, NULL, NULL, 0, HTTP_BODY_BORROW);
+        }
+        return;
+    }
     char tok[AUTH_TOKEN_CHARS + 8];
     api_cookie(r, REFRESH_COOKIE, tok, sizeof tok);   /* present: cookie_token_hash read it */
     job_t *j = job_new(a, r);
+    j->restore = restore;
     memcpy(j->old_hash, hash, sizeof hash);
     new_session(j);
     /* the successors are derived, not random (auth_token_next): a rotated token back within
@@ -491,6 +509,16 @@ static void api_refresh(api_t *a, http_req_t *r, int64_t id) {
     memcpy(j->token, j->next_tok[0], sizeof j->token);
     memcpy(j->sess.token_hash, j->next_hash[0], sizeof j->sess.token_hash);
     api_run_db(&j->base, refresh_work, refresh_done);
+}
+
+static void api_refresh(api_t *a, http_req_t *r, int64_t id) {
+    (void)id;
+    refresh_or_restore(a, r, false);
+}
+
+static void api_restore(api_t *a, http_req_t *r, int64_t id) {
+    (void)id;
+    refresh_or_restore(a, r, true);
 }
 
 static void logout_work(api_job_t *bj, db_t *db) {
@@ -647,6 +675,12 @@ const api_route_t API_AUTH_ROUTES[] = {
                      { 401, "Error", "refresh_invalid: no, a malformed, expired or revoked refresh cookie (or the account is gone); "
                                      "refresh_reused: a rotated token came back from another client or after its 5 s grace, so its whole session was ended "
                                      "(the same client within the grace gets the current token again: 200). Both clear the cookie" },
+                     R_ORIGIN, API_R_BUSY, API_R_INTERNAL } },
+    { HTTP_POST, "/api/auth/restore",
+      "On page load: the session the refresh cookie holds (rotated, as a refresh), or nothing — never an error for a logged-out visitor",
+      api_restore, false, .op = "restoreSession", .tag = "auth", .cookie = "refresh",
+      .responses = { R_TOKENS(200, "The cookie held a live session: its user and a new access token"),
+                     { 204, NULL, "No session: no cookie, or a malformed, expired, revoked or reused one (any such cookie is cleared)" },
                      R_ORIGIN, API_R_BUSY, API_R_INTERNAL } },
     { HTTP_POST, "/api/auth/logout", "End this session (the refresh cookie's); without one, nothing to end", api_logout, false,
       .op = "logout", .tag = "auth", .cookie = "refresh",

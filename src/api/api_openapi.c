@@ -57,7 +57,9 @@ static json_t *operation(const api_route_t *rt, json_t *schemas, char *err, size
     json_t *op = json_pack("{s:s, s:s, s:[s]}", "operationId", rt->op, "summary", rt->summary, "tags", rt->tag);
     json_t *security = json_array();
     if (rt->auth) json_array_append_new(security, json_pack("{s:[]}", "bearerAuth"));
-    if (rt->cookie) json_array_append_new(security, json_pack("{s:[]}", "refreshCookie"));
+    /* the refresh cookie (every such route checks Origin), or Log in with 42's state cookie (its
+     * callback, the one cookie route a cross-site navigation reaches: no Origin check) */
+    if (rt->cookie) json_array_append_new(security, json_pack("{s:[]}", strcmp(rt->cookie, "refresh") == 0 ? "refreshCookie" : "oauthStateCookie"));
     json_object_set_new(op, "security", security);
     json_t *params = json_array();
     for (const char *b = strchr(rt->path, '{'); b; b = strchr(b + 1, '{')) {   /* path parameters: api_route_match */
@@ -166,7 +168,7 @@ char *api_openapi_build(const api_route_t *const *tables, char *err, size_t errl
         }
     }
     json_t *doc = json_pack(
-        "{s:s, s:{s:s, s:s, s:s, s:{s:s, s:s}}, s:[{s:s}], s:O, s:O, s:{s:{s:{s:s, s:s, s:s}, s:{s:s, s:s, s:s, s:s}}, s:O}}",
+        "{s:s, s:{s:s, s:s, s:s, s:{s:s, s:s}}, s:[{s:s}], s:O, s:O, s:{s:{s:{s:s, s:s, s:s}, s:{s:s, s:s, s:s, s:s}, s:{s:s, s:s, s:s, s:s}}, s:O}}",
         "openapi", "3.1.0",
         "info", "title", "Transcendence API", "version", API_VERSION, "description", api_openapi_websockets,
         "license", "name", "Proprietary", "identifier", "LicenseRef-Transcendence",
@@ -177,6 +179,9 @@ char *api_openapi_build(const api_route_t *const *tables, char *err, size_t errl
         "bearerAuth", "type", "http", "scheme", "bearer", "bearerFormat", "JWT",
         "refreshCookie", "type", "apiKey", "in", "cookie", "name", "refresh", "description",
         "The refresh token (HttpOnly, Secure, SameSite=Strict, Path=/api/auth), set by register, login and refresh",
+        "oauthStateCookie", "type", "apiKey", "in", "cookie", "name", "oauth42_state", "description",
+        "Log in with 42's state (HttpOnly, Secure, SameSite=Lax, Path=/api/auth/oauth/42, 10 min), set by the start; the callback's "
+        "state parameter must equal it",
         "schemas", schemas);
     if (doc) out = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (!out) snprintf(err, errlen, "the document could not be encoded");

@@ -4,6 +4,7 @@
  * Argon2id on the hashing pool; image decoding on the general worker pool), answer from
  * the last completion. Online flags come from presence (loop state) when answering. */
 #include "account.h"
+#include "oauthlink.h"
 #include "twofa.h"
 #include "emailtok.h"
 #include "api.h"
@@ -38,6 +39,7 @@ typedef struct {
     char display[4 * AUTH_DISPLAY_MAX + 1], email[AUTH_EMAIL_MAX + 1], lang[ACCOUNT_LANG_MAX];
     bool set_display, set_email, set_lang, set_pw, verified;
     bool sessions_ended;                /* api_sessions_end ran (password change, deletion) */
+    bool no_current;                    /* PATCH: a sensitive change without current_password */
     uint8_t *upload;        /* avatar bytes in, WebP out */
     api_job_t *wait_next;   /* in api_t's avatar FIFO */
     size_t upload_len;
@@ -46,6 +48,8 @@ typedef struct {
     db_rows_t *rows, *rows2, *rows3, *rows4, *rows5;
     twofa_status_t tf;       /* the export's second-factor state */
     char verify_token[AUTH_TOKEN_CHARS + 1];   /* a new email's confirmation link */
+    bool oauth_linked;       /* the export's 42 link */
+    char oauth_login[OAUTH_LOGIN_MAX + 1];
 } job_t;
 
 static void job_destroy(api_job_t *bj) {
@@ -238,7 +242,8 @@ static void patch_done(api_job_t *bj) {
 static void patch_hash_work(void *arg, void *worker) {
     (void)worker;
     job_t *j = arg;
-    j->verified = auth_password_verify(j->acc.password_hash, span_of(j->pw, j->pwlen));
+    /* no password yet (an account made by Log in with 42): nothing to verify */
+    j->verified = !j->acc.password_hash[0] || auth_password_verify(j->acc.password_hash, span_of(j->pw, j->pwlen));
     sodium_memzero(j->pw, sizeof j->pw);
     if (j->verified && j->set_pw) j->base.rc = auth_password_hash(span_of(j->newpw, j->newpwlen), j->new_hash) ? ERR_OK : AUTH_E_HASH;
     sodium_memzero(j->newpw, sizeof j->newpw);
@@ -261,6 +266,13 @@ static void patch_hashed(api_job_t *bj) {
 static void patch_loaded(api_job_t *bj) {
     job_t *j = job_of(bj);
     if (!api_db_ok(bj, API_ANSWERS_ME)) return;
+    if (j->no_current && j->acc.password_hash[0]) {
+        json_t *f = json_object();
+        json_object_set_new(f, "current_password", json_string("required"));
+        api_fields_error(j->base.r, f);
+        api_job_done(bj);
+        return;
+    }
     /* the new password must not be the username or the (new or current) email either */
     const char *why = j->set_pw ? auth_check_password(span_of(j->newpw, j->newpwlen), span_cstr(j->acc.username),
                                                       span_cstr(j->set_email ? j->email : j->acc.email), j->base.a->common)
@@ -321,7 +333,10 @@ static void api_me_patch(api_t *a, http_req_t *r, int64_t id) {
         }
     }
     bool sensitive = json_object_get(body, "email") || has_pw;
-    if (sensitive && api_string(body, "current_password", &cur, fields) && (cur.len == 0 || cur.len > AUTH_PASSWORD_MAX))
+    /* current_password: required when the account has one (checked once it is loaded); an
+     * account made by Log in with 42 sets its first password without it */
+    j->no_current = sensitive && !json_object_get(body, "current_password");
+    if (sensitive && !j->no_current && api_string(body, "current_password", &cur, fields) && (cur.len == 0 || cur.len > AUTH_PASSWORD_MAX))
         json_object_set_new(fields, "current_password", json_string("wrong"));
     if (json_object_size(fields) == 0 && !j->set_display && !j->set_email && !j->set_lang && !j->set_pw)
         json_object_set_new(fields, "body", json_string("nothing_to_change"));
@@ -333,7 +348,7 @@ static void api_me_patch(api_t *a, http_req_t *r, int64_t id) {
     }
     json_decref(fields);
     if (sensitive) {
-        memcpy(j->pw, cur.ptr, cur.len);
+        if (cur.len) memcpy(j->pw, cur.ptr, cur.len);
         j->pwlen = cur.len;
         json_decref(body);
         api_run_db(&j->base, load_me_work, patch_loaded);   /* then verify, then apply */
@@ -370,7 +385,8 @@ static void delete_done(api_job_t *bj) {
 static void delete_verify_work(void *arg, void *worker) {
     (void)worker;
     job_t *j = arg;
-    j->verified = auth_password_verify(j->acc.password_hash, span_of(j->pw, j->pwlen));
+    /* no password yet (an account made by Log in with 42): the bearer token is all there is */
+    j->verified = !j->acc.password_hash[0] || auth_password_verify(j->acc.password_hash, span_of(j->pw, j->pwlen));
     sodium_memzero(j->pw, sizeof j->pw);
 }
 
@@ -385,7 +401,15 @@ static void delete_verified(api_job_t *bj) {
 }
 
 static void delete_loaded(api_job_t *bj) {
+    job_t *j = job_of(bj);
     if (!api_db_ok(bj, API_ANSWERS_ME)) return;
+    if (j->no_current && j->acc.password_hash[0]) {   /* the account has a password: it is required */
+        json_t *f = json_object();
+        json_object_set_new(f, "password", json_string("required"));
+        api_fields_error(j->base.r, f);
+        api_job_done(bj);
+        return;
+    }
     api_run_hash(bj, delete_verify_work, delete_verified);
 }
 
@@ -397,7 +421,9 @@ static void api_me_delete(api_t *a, http_req_t *r, int64_t id) {
     if (!body) return;
     json_t *fields = json_object();
     span_t pw = { 0 };
-    if (api_string(body, "password", &pw, fields) && (pw.len == 0 || pw.len > AUTH_PASSWORD_MAX))
+    /* password: required when the account has one (checked once it is loaded) */
+    bool no_pw = json_object_get(body, "password") == NULL;
+    if (!no_pw && api_string(body, "password", &pw, fields) && (pw.len == 0 || pw.len > AUTH_PASSWORD_MAX))
         json_object_set_new(fields, "password", json_string("wrong"));
     if (json_object_size(fields) > 0) {
         json_decref(body);
@@ -406,7 +432,8 @@ static void api_me_delete(api_t *a, http_req_t *r, int64_t id) {
     }
     json_decref(fields);
     job_t *j = job_new(a, r, uid);
-    memcpy(j->pw, pw.ptr, pw.len);
+    j->no_current = no_pw;
+    if (pw.len) memcpy(j->pw, pw.ptr, pw.len);
     j->pwlen = pw.len;
     json_decref(body);
     api_run_db(&j->base, load_me_work, delete_loaded);
@@ -422,7 +449,9 @@ static void export_work(api_job_t *bj, db_t *db) {
     if ((j->base.rc = social_blocks(db, j->base.uid, &j->rows3)) != 0) return;
     if ((j->base.rc = matchrec_export_user(db, j->base.uid, &j->rows4)) != 0) return;
     if ((j->base.rc = chatstore_export(db, j->base.uid, &j->rows5)) != 0) return;
-    j->base.rc = twofa_status(db, j->base.uid, &j->tf);
+    if ((j->base.rc = twofa_status(db, j->base.uid, &j->tf)) != 0) return;
+    bool has_pw;
+    j->base.rc = oauthlink_status(db, j->base.uid, &j->oauth_linked, j->oauth_login, &has_pw);
 }
 
 static void export_done(api_job_t *bj) {
@@ -480,8 +509,10 @@ static void export_done(api_job_t *bj) {
                           j->acc.username, "display_name", j->acc.display_name, "email", j->acc.email, "language", j->acc.language,
                           "created_at", (json_int_t)j->acc.created_at, "avatar_version", (json_int_t)j->acc.avatar_version,
                           "sessions", sessions, "friends", friends, "blocked", blocked, "matches", matches, "messages", messages);
-    json_object_set_new(o, "two_factor", json_pack("{s:s, s:i, s:b}", "method", j->tf.factor[0] ? j->tf.factor : "none",
-                                                   "recovery_codes_left", j->tf.recovery_left, "email_verified", j->tf.email_verified_at != 0));
+    json_object_set_new(o, "oauth42", json_pack("{s:b, s:o}", "linked", j->oauth_linked, "login",
+                                                j->oauth_linked ? json_string(j->oauth_login) : json_null()));
+    json_object_set_new(o, "two_factor", json_pack("{s:s, s:b, s:i, s:b}", "method", j->tf.factor[0] ? j->tf.factor : "none",
+                                                   "enabled", j->tf.factor[0] != 0, "recovery_codes_left", j->tf.recovery_left, "email_verified", j->tf.email_verified_at != 0));
     http_resp_header(j->base.r, "content-disposition", "attachment; filename=\"transcendence-export.json\"");
     api_json(j->base.r, 200, o);
     api_job_done(bj);
@@ -802,13 +833,13 @@ const api_route_t API_USER_ROUTES[] = {
       .responses = { { 200, "Me", "The account as changed" }, API_R_BAD_BODY,
                      { 400, "Error", "fields: display_name (invalid_type, empty, too_long, invalid_chars), email (invalid_type, "
                                      "invalid), language (invalid_type, unsupported), password (invalid_type, too_short, too_long, "
-                                     "invalid, same_as_username, same_as_email, too_common), current_password (required, "
+                                     "invalid, same_as_username, same_as_email, too_common), current_password (required — not for an account without a password yet, "
                                      "invalid_type, wrong), body (nothing_to_change)" },
                      API_R_UNAUTHORIZED, { 403, "Error", "wrong_password: fields.current_password is \"wrong\"" },
                      { 409, "Error", "conflict: fields.display_name or fields.email is \"taken\"; fields.email is \"email_codes_on\": "
                                      "email codes are the second factor, so the address cannot change (switch them off first)" }, API_R_BUSY,
                      API_R_INTERNAL } },
-    { HTTP_DELETE, "/api/users/me", "Delete the account: {password}", api_me_delete, true, .op = "deleteMe", .tag = "users",
+    { HTTP_DELETE, "/api/users/me", "Delete the account: {password} (an account without a password yet, made by Log in with 42: {})", api_me_delete, true, .op = "deleteMe", .tag = "users",
       .body = "DeleteAccountRequest",
       .responses = { { 204, NULL, "Deleted: the account is anonymised, its sessions, friends, blocks and avatar are gone; the "
                                   "refresh cookie is cleared" },

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 typedef struct {
     const char *name, *def, *help;
@@ -40,6 +41,14 @@ static const var_doc_t VARS[] = {
     { "MAIL_RATE", "5", "mailed links (address confirmation, password reset) per hour per account and per address asked, burst the same (1-10000)" },
     { "SMTP_URL", "(none)", "mail server for emailed codes: smtp://host:port (STARTTLS if offered; smtp+starttls:// requires it) or smtps://host:port; user:pass@ allowed" },
     { "SMTP_FROM", "(none)", "sender address of mails (required with SMTP_URL)" },
+    { "OAUTH42_CLIENT_ID", "(none)", "Log in with 42: the application's client id (unset: the feature is off)" },
+    { "OAUTH42_CLIENT_SECRET", "(none)", "Log in with 42: the application's secret (required with OAUTH42_CLIENT_ID)" },
+    { "OAUTH42_AUTHORIZE_URL", "https://api.intra.42.fr/oauth/authorize", "Log in with 42: the provider's authorize page" },
+    { "OAUTH42_TOKEN_URL", "https://api.intra.42.fr/oauth/token", "Log in with 42: the provider's token endpoint" },
+    { "OAUTH42_USERINFO_URL", "https://api.intra.42.fr/v2/me", "Log in with 42: the provider's user-info endpoint" },
+    { "OAUTH42_CA_FILE", "(system)", "Log in with 42: an extra PEM CA bundle trusted for the provider (tests); verification is never off" },
+    { "OAUTH42_IMAGE_HOSTS", "(URL hosts + cdn.intra.42.fr)", "Log in with 42: comma-separated hosts a first login's avatar may be fetched from" },
+    { "OAUTH42_TIMEOUT", "10", "Log in with 42: seconds an outbound call to the provider may take (1-60)" },
     { "GAME_RESUME_SECONDS", "30", "seconds a remote player has to reconnect before forfeiting (1-600)" },
     { "GAME_INVITE_SECONDS", "300", "seconds an invite to play stays open (10-86400)" },
     { "QUICKPLAY_WINNING_SCORE", "5", "points that win a quick-play game (1-21; the classic preset's 5)" },
@@ -131,6 +140,69 @@ static bool origin_valid(const char *o, size_t n) {
     return true;
 }
 
+/* The host of an https:// URL into out ("" when it is not one). */
+static void url_host(const char *url, char *out, size_t cap) {
+    out[0] = 0;
+    if (strncmp(url, "https://", 8) != 0) return;
+    const char *h = url + 8, *e = h + strcspn(h, ":/?#");
+    if (strchr(h, '@') && strchr(h, '@') < e) return;   /* no userinfo */
+    if ((size_t)(e - h) < cap) snprintf(out, cap, "%.*s", (int)(e - h), h);
+}
+
+static int add_image_host(config_t *cfg, const char *h, size_t n) {
+    if (n == 0) return 0;
+    for (int i = 0; i < cfg->oauth42_n_image_hosts; i++)
+        if (strlen(cfg->oauth42_image_hosts[i]) == n && strncasecmp(cfg->oauth42_image_hosts[i], h, n) == 0) return 0;
+    if (cfg->oauth42_n_image_hosts >= CONFIG_MAX_IMAGE_HOSTS || n >= sizeof cfg->oauth42_image_hosts[0]) return ERR_INVALID;
+    snprintf(cfg->oauth42_image_hosts[cfg->oauth42_n_image_hosts++], sizeof cfg->oauth42_image_hosts[0], "%.*s", (int)n, h);
+    return 0;
+}
+
+/* The OAUTH42_* variables: off without a client id; https URLs only. */
+static int oauth42_load(config_t *cfg, config_lookup_fn lookup, void *ctx, char *err, size_t errlen) {
+    char hosts[1024];
+    if (get_str(lookup, ctx, "OAUTH42_CLIENT_ID", "", cfg->oauth42_client_id, sizeof cfg->oauth42_client_id, err, errlen) < 0 ||
+        get_str(lookup, ctx, "OAUTH42_CLIENT_SECRET", "", cfg->oauth42_client_secret, sizeof cfg->oauth42_client_secret, err, errlen) < 0 ||
+        get_str(lookup, ctx, "OAUTH42_AUTHORIZE_URL", "https://api.intra.42.fr/oauth/authorize", cfg->oauth42_authorize_url,
+                sizeof cfg->oauth42_authorize_url, err, errlen) < 0 ||
+        get_str(lookup, ctx, "OAUTH42_TOKEN_URL", "https://api.intra.42.fr/oauth/token", cfg->oauth42_token_url,
+                sizeof cfg->oauth42_token_url, err, errlen) < 0 ||
+        get_str(lookup, ctx, "OAUTH42_USERINFO_URL", "https://api.intra.42.fr/v2/me", cfg->oauth42_userinfo_url,
+                sizeof cfg->oauth42_userinfo_url, err, errlen) < 0 ||
+        get_str(lookup, ctx, "OAUTH42_CA_FILE", "", cfg->oauth42_ca_file, sizeof cfg->oauth42_ca_file, err, errlen) < 0 ||
+        get_str(lookup, ctx, "OAUTH42_IMAGE_HOSTS", "", hosts, sizeof hosts, err, errlen) < 0)
+        return ERR_INVALID;
+    for (const char *p = cfg->oauth42_client_id; *p; p++)
+        if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f || *p == '&' || *p == '#' || *p == '%' || *p == '+')
+            return fail(err, errlen, "OAUTH42_CLIENT_ID", "expected printable ASCII without spaces, &, #, % or +", cfg->oauth42_client_id);
+    if (cfg->oauth42_client_id[0] && !cfg->oauth42_client_secret[0])
+        return fail(err, errlen, "OAUTH42_CLIENT_SECRET", "required with OAUTH42_CLIENT_ID", "");
+    const struct { const char *name, *val; } urls[] = { { "OAUTH42_AUTHORIZE_URL", cfg->oauth42_authorize_url },
+                                                        { "OAUTH42_TOKEN_URL", cfg->oauth42_token_url },
+                                                        { "OAUTH42_USERINFO_URL", cfg->oauth42_userinfo_url } };
+    char h[256];
+    for (size_t i = 0; i < sizeof urls / sizeof urls[0]; i++) {
+        url_host(urls[i].val, h, sizeof h);
+        if (!h[0] || strpbrk(urls[i].val, " \t\r\n\"<>"))
+            return fail(err, errlen, urls[i].name, "expected an https:// URL", urls[i].val);
+        if (!hosts[0]) add_image_host(cfg, h, strlen(h));
+    }
+    if (!hosts[0]) add_image_host(cfg, "cdn.intra.42.fr", 15);
+    for (const char *p = hosts; *p;) {
+        size_t n = strcspn(p, ",");
+        while (n > 0 && *p == ' ') p++, n--;
+        size_t m = n;
+        while (m > 0 && p[m - 1] == ' ') m--;
+        for (size_t i = 0; i < m; i++)
+            if (!(isalnum((unsigned char)p[i]) || p[i] == '.' || p[i] == '-'))
+                return fail(err, errlen, "OAUTH42_IMAGE_HOSTS", "expected comma-separated host names", hosts);
+        if (add_image_host(cfg, p, m) != 0) return fail(err, errlen, "OAUTH42_IMAGE_HOSTS", "too many or too long", hosts);
+        p += n;
+        if (*p == ',') p++;
+    }
+    return 0;
+}
+
 int config_load(config_t *cfg, config_lookup_fn lookup, void *ctx, char *err, size_t errlen) {
     long n;
     memset(cfg, 0, sizeof *cfg);
@@ -157,6 +229,7 @@ int config_load(config_t *cfg, config_lookup_fn lookup, void *ctx, char *err, si
     LONG("GAME_RESUME_SECONDS", LIM_GAME_RESUME_DEFAULT_S, 1, 600, game_resume_s);
     LONG("GAME_INVITE_SECONDS", LIM_GAME_INVITE_DEFAULT_S, 10, 86400, game_invite_s);
     LONG("QUICKPLAY_WINNING_SCORE", 5, 1, 21, quickplay_winning_score);
+    LONG("OAUTH42_TIMEOUT", 10, 1, 60, oauth42_timeout_s);
 #undef LONG
     if (cfg->http_port == cfg->https_port)
         return fail(err, errlen, "HTTP_PORT", "must differ from HTTPS_PORT", lookup(ctx, "HTTP_PORT") ? lookup(ctx, "HTTP_PORT") : "4444");
@@ -173,6 +246,7 @@ int config_load(config_t *cfg, config_lookup_fn lookup, void *ctx, char *err, si
         get_str(lookup, ctx, "SMTP_URL", "", cfg->smtp_url, sizeof cfg->smtp_url, err, errlen) < 0 ||
         get_str(lookup, ctx, "SMTP_FROM", "", cfg->smtp_from, sizeof cfg->smtp_from, err, errlen) < 0)
         return ERR_INVALID;
+    if (oauth42_load(cfg, lookup, ctx, err, errlen) != 0) return ERR_INVALID;
     if (cfg->smtp_url[0] && strncmp(cfg->smtp_url, "smtp://", 7) != 0 && strncmp(cfg->smtp_url, "smtps://", 8) != 0 &&
         strncmp(cfg->smtp_url, "smtp+starttls://", 16) != 0)
         return fail(err, errlen, "SMTP_URL", "expected smtp://, smtp+starttls:// or smtps://", "(hidden)");

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 
 #define CONFIG_MAX_ORIGINS 16
+#define CONFIG_MAX_IMAGE_HOSTS 8
 
 typedef struct {
     int https_port;
@@ -39,6 +40,16 @@ typedef struct {
     int mail_rate;              /* MAIL_RATE: mailed links per hour per account and per address asked (burst the same) */
     char smtp_url[512];         /* SMTP_URL: smtp://host:port or smtps://…; "" = no mail (no email codes) */
     char smtp_from[256];        /* SMTP_FROM: the sender address of mails */
+    /* Log in with 42 (docs/security.md, "Log in with 42"): off when the client id is "" */
+    char oauth42_client_id[256];
+    char oauth42_client_secret[256];
+    char oauth42_authorize_url[512];   /* https:// only */
+    char oauth42_token_url[512];
+    char oauth42_userinfo_url[512];
+    char oauth42_ca_file[512];         /* "" = the system's CAs only */
+    char oauth42_image_hosts[CONFIG_MAX_IMAGE_HOSTS][128];   /* where a first login's avatar may come from */
+    int oauth42_n_image_hosts;
+    int oauth42_timeout_s;             /* OAUTH42_TIMEOUT: an outbound call's limit */
 } config_t;
 
 /* Completes the origins once the served certificate is known (before anything reads cfg):

@@ -85,7 +85,14 @@
     X(EMAILTOK_E_EXPIRED, -1002, "the mailed token has expired")                                       \
     X(EMAILTOK_E_STALE, -1003, "the account's address changed since the token was mailed")             \
     X(EMAILTOK_E_UNVERIFIED, -1004, "the account's address is not confirmed")                          \
-    X(EMAILTOK_E_FACTOR, -1005, "email codes are on: the address cannot change")
+    X(EMAILTOK_E_FACTOR, -1005, "email codes are on: the address cannot change") \
+    /* Log in with 42 (auth/oauth, model/oauthlink, model/httpc): -1100 .. -1199 */                      \
+    X(OAUTH_E_STATE, -1100, "no such OAuth state, or it expired or was used")                          \
+    X(OAUTH_E_TAKEN, -1101, "this 42 account is linked to another user")                               \
+    X(OAUTH_E_LINKED, -1102, "the user already has a 42 account linked")                               \
+    X(OAUTH_E_NO_PASSWORD, -1103, "unlinking would leave the account without a way in")                \
+    X(OAUTH_E_PROVIDER, -1104, "the provider answered with an error or something unreadable")          \
+    X(OAUTH_E_TIMEOUT, -1105, "the provider did not answer in time")
 
 enum {
     ERR_OK = 0,

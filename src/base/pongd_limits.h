@@ -77,6 +77,10 @@
 #define LIM_RATEMAP_KEY_BYTES     128u
 #define LIM_AUTH_BODY_BYTES       8192u     /* JSON body of an auth request */
 #define LIM_TWOFA_CHALLENGE_MS    (5 * 60 * 1000)    /* a login's second step must come within 5 minutes */
+/* Log in with 42 (api_oauth.c) */
+#define LIM_OAUTH_STATE_MS        (10 * 60 * 1000)   /* a started flow must come back within 10 minutes */
+#define LIM_OAUTH_CODE_MAX        512                /* the authorization code in the callback's query */
+#define LIM_OAUTH_AVATAR_BYTES    (2u * 1024u * 1024u)   /* the 42 image fetched for a first login */
 #define LIM_TWOFA_EMAIL_CODE_MS   (10 * 60 * 1000)   /* an emailed code (login or setup) lives 10 minutes */
 #define LIM_TWOFA_ATTEMPTS        5         /* wrong codes that kill a challenge */
 #define LIM_EMAIL_VERIFY_MS       (24 * 3600 * 1000LL)   /* a mailed link confirming an address lives 24 hours */

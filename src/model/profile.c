@@ -1,5 +1,6 @@
 /* profile — see profile.h. */
 #include "profile.h"
+#include "oauthlink.h"
 #include "twofa.h"
 #include "auth.h"
 #include "chatstore.h"
@@ -258,7 +259,7 @@ int profile_delete_account(db_t *db, int64_t id, int64_t now) {
     if ((rc = db_exec(db, &Q_DEL_SESSIONS, &one, 1, NULL, NULL)) != 0 || (rc = db_exec(db, &Q_DEL_FRIENDS, &one, 1, NULL, NULL)) != 0 ||
         (rc = db_exec(db, &Q_DEL_BLOCKS, &one, 1, NULL, NULL)) != 0 || (rc = db_exec(db, &Q_AVATAR_DELETE, &one, 1, NULL, NULL)) != 0 ||
         (rc = invite_cancel_user(db, id, now)) != 0 || (rc = chatstore_delete_user(db, id, now)) != 0 ||
-        (rc = twofa_delete_user(db, id)) != 0 ||
+        (rc = twofa_delete_user(db, id)) != 0 || (rc = oauthlink_delete_user(db, id)) != 0 ||
         (rc = db_exec(db, &Q_ANONYMISE, a, 5, NULL, NULL)) != 0) {
         db_rollback(db);
         return rc;

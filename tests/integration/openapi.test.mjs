@@ -163,6 +163,14 @@ const EXAMPLES = {
   login: { build: ({ user }) => ({ body: { username: user.username, password: user.password } }) },
   refresh: { fresh: true },
   logout: { fresh: true },
+  restoreSession: { fresh: true },
+  // Log in with 42 is not configured on this server (oauth.test.mjs runs it against the stand-in)
+  oauthProviders: {},
+  oauth42Start: { build: () => ({ expect: [302] }) },
+  oauth42LinkStart: { build: () => ({ expect: [404] }) },
+  oauth42Callback: { build: () => ({ query: { state: 'a'.repeat(43), code: 'c' }, expect: [302] }) },
+  oauth42Status: {},
+  oauth42Unlink: { build: () => ({ expect: [404] }) },
   logoutAll: { fresh: true },
   listSessions: {},
   // the second factor (issue 15): a fresh user's setup, enabled with the code of its secret

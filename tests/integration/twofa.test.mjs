@@ -197,7 +197,7 @@ test('export shows the factor, never the secret or codes; disabling needs the pa
   const u = await withTotp('tfoff');
   const ex = await call(server, 'GET', '/api/users/me/export', { token: u.token });
   assert.equal(ex.status, 200);
-  assert.deepEqual(ex.json.two_factor, { method: 'totp', recovery_codes_left: 10, email_verified: false });
+  assert.deepEqual(ex.json.two_factor, { method: 'totp', enabled: true, recovery_codes_left: 10, email_verified: false });
   assert.ok(!ex.text.includes(u.secret), 'no secret in the export');
   for (const c of u.recovery) assert.ok(!ex.text.includes(c));
   let d = await call(server, 'POST', '/api/auth/2fa/disable', { token: u.token, body: { password: 'not the password 1', code: u.recovery[0] } });

@@ -1,8 +1,8 @@
-// Unit tests of web/src/app/session.js with a fake fetch, storage, locks and clock.
+// Unit tests of web/src/app/session.js with a fake fetch, locks and clock.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  createSession, refreshDelay, errorFromResponse, ApiError, HINT_KEY, REFRESH_MARGIN_MS, MIN_REFRESH_DELAY_MS,
+  createSession, refreshDelay, errorFromResponse, ApiError, REFRESH_MARGIN_MS, MIN_REFRESH_DELAY_MS,
   RETRY_REFRESH_MS,
 } from '../../web/src/app/session.js';
 
@@ -19,18 +19,13 @@ function tokens(n, user = USER, expires = 900) {
   return { user, access_token: `tok${n}`, token_type: 'Bearer', expires_in: expires };
 }
 
-function memoryStorage(initial = {}) {
-  const data = new Map(Object.entries(initial));
-  return {
-    data,
-    getItem: (k) => (data.has(k) ? data.get(k) : null),
-    setItem: (k, v) => data.set(k, String(v)),
-    removeItem: (k) => data.delete(k),
-  };
-}
-
-/** A fake fetch answering from `routes[method path]` (a function of the request) and logging calls. */
-function harness({ routes = {}, storage = memoryStorage({ [HINT_KEY]: '1' }), locks = null, channel = null } = {}) {
+/**
+ * A fake fetch answering from `routes[method path]` (a function of the request) and logging
+ * calls. The page load's POST /api/auth/restore is the server's refresh with 204 instead of 401
+ * (no session): without a route of its own it answers as the refresh route does, so, and
+ * count('POST /api/auth/refresh') counts it too.
+ */
+function harness({ routes = {}, locks = null, channel = null } = {}) {
   const calls = [];
   const timers = new Map();
   let nextId = 1;
@@ -38,13 +33,17 @@ function harness({ routes = {}, storage = memoryStorage({ [HINT_KEY]: '1' }), lo
   const fetch = async (path, init) => {
     const call = { path, method: init.method, headers: init.headers, body: init.body, credentials: init.credentials };
     calls.push(call);
-    const handler = routes[`${init.method} ${path}`];
+    const key = `${init.method} ${path}`;
+    if (key === 'POST /api/auth/restore' && !routes[key] && routes['POST /api/auth/refresh']) {
+      const res = await routes['POST /api/auth/refresh'](call, calls);
+      return res.status === 401 ? new Response(null, { status: 204 }) : res;
+    }
+    const handler = routes[key];
     if (!handler) return json(404, { error: { code: 'not_found', message: 'No such API endpoint.' } });
     return handler(call, calls);
   };
   const session = createSession({
     fetch,
-    storage,
     locks,
     channel,
     setTimeout: (fn, ms) => { const id = nextId++; timers.set(id, { fn, ms, at: clock + ms }); return id; },
@@ -54,8 +53,9 @@ function harness({ routes = {}, storage = memoryStorage({ [HINT_KEY]: '1' }), lo
   const events = [];
   session.subscribe((s) => events.push(s.state));
   return {
-    session, calls, timers, events, storage,
-    count: (key) => calls.filter((c) => `${c.method} ${c.path}` === key).length,
+    session, calls, timers, events,
+    count: (key) => calls.filter((c) => `${c.method} ${c.path}` === key
+      || (key === 'POST /api/auth/refresh' && `${c.method} ${c.path}` === 'POST /api/auth/restore')).length,
     advance(ms) { clock += ms; },
     async fireTimer() {
       assert.equal(timers.size, 1, 'exactly one pending timer');
@@ -88,56 +88,68 @@ test('errorFromResponse reads code, message, fields and Retry-After', async () =
   assert.deepEqual([html.status, html.code, html.fields, html.retryAfter], [502, '', null, 0]);
 });
 
-test('restore with a live session: one refresh, logged in, token in memory only', async () => {
-  const storage = memoryStorage({ [HINT_KEY]: '1' });
-  const h = harness({ storage, routes: { 'POST /api/auth/refresh': () => json(200, tokens(1)) } });
+test('restore with a live session: one POST /api/auth/restore, logged in, token in memory only', async () => {
+  const h = harness({ routes: { 'POST /api/auth/restore': () => json(200, tokens(1)) } });
   assert.equal(h.session.state, 'unknown');
   const [a, b] = [h.session.restore(), h.session.restore()];
   assert.equal(await a, 'in');
   assert.equal(await b, 'in');
-  assert.equal(h.count('POST /api/auth/refresh'), 1);
+  assert.deepEqual(h.calls.map((c) => `${c.method} ${c.path}`), ['POST /api/auth/restore']);
   assert.equal(h.calls[0].credentials, 'same-origin');
   assert.equal(h.session.user.display_name, 'Alice');
   assert.equal(h.session.token, 'tok1');
   assert.deepEqual(h.events, ['in']);
-  assert.deepEqual([...storage.data.values()], ['1'], 'only the hint is stored, never a token');
   // a refresh is scheduled a minute before expiry
   assert.equal([...h.timers.values()][0].ms, 900_000 - REFRESH_MARGIN_MS);
 });
 
-test('restore: a 401 means logged out, silently, and clears the hint', async () => {
-  const storage = memoryStorage({ [HINT_KEY]: '1' });
-  const h = harness({ storage, routes: { 'POST /api/auth/refresh': () => json(401, { error: { code: 'refresh_invalid' } }) } });
+test('restore: 204 (no session in the cookie) means logged out, silently, with no error', async () => {
+  const h = harness({ routes: { 'POST /api/auth/restore': () => new Response(null, { status: 204 }) } });
   assert.equal(await h.session.restore(), 'out');
   assert.equal(h.session.user, null);
   assert.equal(h.session.token, null);
-  assert.equal(storage.data.has(HINT_KEY), false);
   assert.deepEqual(h.events, ['out']);
   assert.equal(h.timers.size, 0);
+  assert.equal(h.calls.length, 1);
 });
 
-test('restore without the hint makes no request; without storage it always asks', async () => {
-  const h = harness({ storage: memoryStorage(), routes: { 'POST /api/auth/refresh': () => json(200, tokens(1)) } });
-  assert.equal(await h.session.restore(), 'out');
-  assert.equal(h.calls.length, 0);
-  const h2 = harness({ storage: null, routes: { 'POST /api/auth/refresh': () => json(200, tokens(1)) } });
-  assert.equal(await h2.session.restore(), 'in');
-  const broken = { getItem() { throw new Error('denied'); }, setItem() { throw new Error('denied'); }, removeItem() {} };
-  const h3 = harness({ storage: broken, routes: { 'POST /api/auth/refresh': () => json(200, tokens(1)) } });
-  assert.equal(await h3.session.restore(), 'in');
+test('restore asks every time the page loads: nothing in Web Storage decides (the cookie alone does)', async () => {
+  const saved = globalThis.localStorage;
+  const touched = [];
+  globalThis.localStorage = {
+    getItem: (k) => { touched.push(k); return null; },
+    setItem: (k) => touched.push(k),
+    removeItem: (k) => touched.push(k),
+  };
+  try {
+    const h = harness({ routes: { 'POST /api/auth/restore': () => json(200, tokens(1)) } });
+    assert.equal(await h.session.restore(), 'in');
+    await h.session.logout().catch(() => {});
+    const h2 = harness({ routes: { 'POST /api/auth/restore': () => json(200, tokens(2)) } });
+    assert.equal(await h2.session.restore(), 'in', 'a new page load asks again, logged out before or not');
+    assert.deepEqual(touched, [], 'the session never reads or writes localStorage');
+  } finally {
+    if (saved === undefined) delete globalThis.localStorage;
+    else globalThis.localStorage = saved;
+  }
 });
 
-test('restore during a network failure: logged out for now, the hint is kept', async () => {
-  const storage = memoryStorage({ [HINT_KEY]: '1' });
-  const h = harness({ storage, routes: { 'POST /api/auth/refresh': () => { throw new TypeError('Failed to fetch'); } } });
+test('restore: a 401 (an older server) also means logged out', async () => {
+  const h = harness({ routes: { 'POST /api/auth/restore': () => json(401, { error: { code: 'refresh_invalid' } }) } });
   assert.equal(await h.session.restore(), 'out');
-  assert.equal(storage.data.get(HINT_KEY), '1');
+  assert.deepEqual(h.events, ['out']);
+});
+
+test('restore during a network failure: logged out for now', async () => {
+  const h = harness({ routes: { 'POST /api/auth/restore': () => { throw new TypeError('Failed to fetch'); } } });
+  assert.equal(await h.session.restore(), 'out');
+  assert.equal(h.session.token, null);
 });
 
 test('login stores the session, sends JSON, and broadcasts to other tabs', async () => {
   const posted = [];
   const channel = { postMessage: (m) => posted.push(m), addEventListener() {} };
-  const h = harness({ channel, storage: memoryStorage(), routes: { 'POST /api/auth/login': () => json(200, tokens(1)) } });
+  const h = harness({ channel, routes: { 'POST /api/auth/login': () => json(200, tokens(1)) } });
   const user = await h.session.login({ username: 'alice', password: 'pw pw pw pw' });
   assert.equal(user.id, 7);
   const call = h.calls[0];
@@ -145,7 +157,6 @@ test('login stores the session, sends JSON, and broadcasts to other tabs', async
   assert.deepEqual(JSON.parse(call.body), { username: 'alice', password: 'pw pw pw pw' });
   assert.equal(call.headers.Authorization, undefined);
   assert.equal(h.session.state, 'in');
-  assert.equal(h.storage.data.get(HINT_KEY), '1');
   assert.deepEqual(posted, [{ type: 'login' }]);
 });
 
@@ -155,7 +166,6 @@ test('login with a second factor on: a challenge and no session; verifyTwoFactor
   let verifies = 0;
   const h = harness({
     channel,
-    storage: memoryStorage(),
     routes: {
       'POST /api/auth/login': () => json(200, { two_factor_required: true, challenge: '7.tok', methods: ['totp', 'recovery'], expires_in: 300 }),
       'POST /api/auth/2fa/verify': () => {
@@ -185,16 +195,16 @@ test('login with a second factor on: a challenge and no session; verifyTwoFactor
 
 test('login failures throw ApiError with the server code and fields; state unchanged', async () => {
   const h = harness({
-    storage: memoryStorage(),
     routes: {
       'POST /api/auth/login': () => json(401, { error: { code: 'invalid_credentials', message: 'Invalid credentials.' } }),
       'POST /api/auth/register': () => json(409, { error: { code: 'conflict', message: 'Taken.', fields: { username: 'taken' } } }),
     },
   });
   await h.session.restore();
+  const asked = h.count('POST /api/auth/refresh');   // the page load's restore
   await assert.rejects(h.session.login({ username: 'x', password: 'y' }), (e) => e instanceof ApiError && e.status === 401 && e.code === 'invalid_credentials');
   await assert.rejects(h.session.register({ username: 'x' }), (e) => e.status === 409 && e.fields.username === 'taken');
-  assert.equal(h.count('POST /api/auth/refresh'), 0, 'a failed login does not try a refresh');
+  assert.equal(h.count('POST /api/auth/refresh'), asked, 'a failed login does not try a refresh');
   assert.equal(h.session.state, 'out');
 });
 
@@ -375,7 +385,6 @@ test('logout: waits for a running refresh, posts with the cookie, forgets everyt
   await restoring;
   assert.deepEqual(order, ['refresh', 'refreshed', 'logout']);
   assert.equal(h.session.state, 'out', 'the refresh answer that came before logout is ignored');
-  assert.equal(h.storage.data.has(HINT_KEY), false);
   assert.equal(h.timers.size, 0);
   assert.deepEqual(posted, [{ type: 'logout' }]);
   assert.equal(h.calls.find((c) => c.path === '/api/auth/logout').headers.Authorization, undefined);

@@ -485,6 +485,42 @@ static void test_load_through_env_file(void **state) {
     config_env_free(&env);
 }
 
+static void test_oauth42(void **state) {
+    (void)state;
+    config_t cfg;
+    char err[256];
+    /* off by default, the 42 intranet's URLs, their hosts and the CDN for the avatar */
+    assert_int_equal(load(&cfg, (kv_t[]){ { NULL, NULL } }, err, sizeof err), 0);
+    assert_string_equal(cfg.oauth42_client_id, "");
+    assert_string_equal(cfg.oauth42_token_url, "https://api.intra.42.fr/oauth/token");
+    assert_string_equal(cfg.oauth42_userinfo_url, "https://api.intra.42.fr/v2/me");
+    assert_int_equal(cfg.oauth42_timeout_s, 10);
+    assert_int_equal(cfg.oauth42_n_image_hosts, 2);
+    assert_string_equal(cfg.oauth42_image_hosts[0], "api.intra.42.fr");
+    assert_string_equal(cfg.oauth42_image_hosts[1], "cdn.intra.42.fr");
+    /* a stand-in provider: its host (once) and the CDN; an explicit list replaces them */
+    kv_t local[] = { { "OAUTH42_CLIENT_ID", "id-1" }, { "OAUTH42_CLIENT_SECRET", "s" },
+                     { "OAUTH42_AUTHORIZE_URL", "https://127.0.0.1:9443/oauth/authorize" },
+                     { "OAUTH42_TOKEN_URL", "https://127.0.0.1:9443/oauth/token" },
+                     { "OAUTH42_USERINFO_URL", "https://127.0.0.1:9443/v2/me" }, { NULL, NULL } };
+    assert_int_equal(load(&cfg, local, err, sizeof err), 0);
+    assert_int_equal(cfg.oauth42_n_image_hosts, 2);
+    assert_string_equal(cfg.oauth42_image_hosts[0], "127.0.0.1");
+    kv_t hosts[] = { { "OAUTH42_IMAGE_HOSTS", " img.example.org , cdn.example.org" }, { NULL, NULL } };
+    assert_int_equal(load(&cfg, hosts, err, sizeof err), 0);
+    assert_int_equal(cfg.oauth42_n_image_hosts, 2);
+    assert_string_equal(cfg.oauth42_image_hosts[0], "img.example.org");
+    assert_string_equal(cfg.oauth42_image_hosts[1], "cdn.example.org");
+    /* refused: a client id without its secret, a URL that is not https, odd hosts, a timeout out of range */
+    refuse1("OAUTH42_CLIENT_ID", "id-1", "OAUTH42_CLIENT_SECRET");
+    refuse1("OAUTH42_TOKEN_URL", "http://api.intra.42.fr/oauth/token", "OAUTH42_TOKEN_URL");
+    refuse1("OAUTH42_USERINFO_URL", "https://user@evil.example/v2/me", "OAUTH42_USERINFO_URL");
+    refuse1("OAUTH42_AUTHORIZE_URL", "https:///oauth", "OAUTH42_AUTHORIZE_URL");
+    refuse1("OAUTH42_IMAGE_HOSTS", "evil.example/path", "OAUTH42_IMAGE_HOSTS");
+    refuse1("OAUTH42_TIMEOUT", "0", "OAUTH42_TIMEOUT");
+    refuse1("OAUTH42_TIMEOUT", "61", "OAUTH42_TIMEOUT");
+}
+
 static void test_print_help(void **state) {
     (void)state;
     char *text = NULL;
@@ -496,7 +532,7 @@ static void test_print_help(void **state) {
     static const char *vars[] = { "HTTPS_PORT", "HTTP_PORT", "BIND_ADDRESS", "TLS_CERT", "TLS_KEY",
                                   "VAR_DIR", "WEB_ROOT", "ALLOWED_ORIGINS", "MAX_BODY_BYTES",
                                   "WORKER_THREADS", "HEADER_TIMEOUT", "WS_PING_INTERVAL",
-                                  "WS_QUEUE_MAX_BYTES", "CHAT_RATE", "ACCESS_LOG", "ENV_FILE" };
+                                  "WS_QUEUE_MAX_BYTES", "CHAT_RATE", "ACCESS_LOG", "OAUTH42_CLIENT_ID", "OAUTH42_CA_FILE", "ENV_FILE" };
     for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
         if (!strstr(text, vars[i])) fail_msg("--help lacks %s", vars[i]);
     free(text);
@@ -526,6 +562,7 @@ int main(void) {
         cmocka_unit_test(test_env_read),
         cmocka_unit_test(test_lookup_env_then_file),
         cmocka_unit_test(test_load_through_env_file),
+        cmocka_unit_test(test_oauth42),
         cmocka_unit_test(test_print_help),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -26,12 +26,15 @@ import twofaRu from './i18n/twofa.ru.js';
 import emailEn from './i18n/email.en.js';
 import emailFr from './i18n/email.fr.js';
 import emailRu from './i18n/email.ru.js';
+import oauth42En from './i18n/oauth42.en.js';
+import oauth42Fr from './i18n/oauth42.fr.js';
+import oauth42Ru from './i18n/oauth42.ru.js';
 
 // One dictionary per language, assembled from one file per area of the app.
 export const DICTIONARIES = Object.freeze({
-  en: { ...en, ...playEn, ...tournamentEn, ...accountEn, ...remoteEn, ...chatEn, ...mmEn, ...twofaEn, ...emailEn },
-  fr: { ...fr, ...playFr, ...tournamentFr, ...accountFr, ...remoteFr, ...chatFr, ...mmFr, ...twofaFr, ...emailFr },
-  ru: { ...ru, ...playRu, ...tournamentRu, ...accountRu, ...remoteRu, ...chatRu, ...mmRu, ...twofaRu, ...emailRu },
+  en: { ...en, ...playEn, ...tournamentEn, ...accountEn, ...remoteEn, ...chatEn, ...mmEn, ...twofaEn, ...emailEn, ...oauth42En },
+  fr: { ...fr, ...playFr, ...tournamentFr, ...accountFr, ...remoteFr, ...chatFr, ...mmFr, ...twofaFr, ...emailFr, ...oauth42Fr },
+  ru: { ...ru, ...playRu, ...tournamentRu, ...accountRu, ...remoteRu, ...chatRu, ...mmRu, ...twofaRu, ...emailRu, ...oauth42Ru },
 });
 export const SUPPORTED = Object.freeze(Object.keys(DICTIONARIES));
 export const FALLBACK = 'en';

@@ -5,15 +5,15 @@
 // that the server rotates on every POST /api/auth/refresh; presenting an already rotated
 // token revokes the whole session family, so refreshes are strictly serialized: one request
 // per tab at a time (callers share it), and one per browser at a time across tabs (Web
-// Locks). A flag in localStorage ("a session may exist") spares logged-out visitors a
-// refresh request answered 401 on every page load; it holds no secret.
-import { localStorageOrNull } from './storage.js';
+// Locks). On every page load the session comes from the cookie alone: POST /api/auth/restore
+// answers the tokens when the cookie holds a session and 204 (no error) when not, so nothing in
+// Web Storage decides whether a session exists (a login that arrived by redirect, Log in with 42,
+// or a cleared site storage keeps its session).
 import { parseChallenge } from '../domain/twofa.js';
 
 export const REFRESH_MARGIN_MS = 60_000;   // refresh this long before the access token expires
 export const MIN_REFRESH_DELAY_MS = 5_000;
 export const RETRY_REFRESH_MS = 15_000;    // after a refresh that failed for a passing reason
-export const HINT_KEY = 'session';
 export const LOCK_NAME = 'transcendence-auth-refresh';
 export const CHANNEL_NAME = 'transcendence-session';
 // A 401 with these codes means "this access token is not (or no longer) good": refresh once.
@@ -72,9 +72,8 @@ function defaultChannel() {
 }
 
 /**
- * Creates the session. `deps` (tests): fetch, storage (Web Storage or null: then every load
- * tries a refresh), locks (navigator.locks or null), channel (BroadcastChannel-like or
- * null), setTimeout, clearTimeout, now.
+ * Creates the session. `deps` (tests): fetch, locks (navigator.locks or null), channel
+ * (BroadcastChannel-like or null), setTimeout, clearTimeout, now.
  *
  * Returns {
  *   state: 'unknown' (before restore() settles) | 'in' | 'out', user, token,
@@ -89,7 +88,6 @@ function defaultChannel() {
  */
 export function createSession(deps = {}) {
   const doFetch = deps.fetch ?? ((...args) => globalThis.fetch(...args));
-  const storage = deps.storage !== undefined ? deps.storage : localStorageOrNull();
   const locks = deps.locks !== undefined ? deps.locks : (globalThis.navigator?.locks ?? null);
   const channel = deps.channel !== undefined ? deps.channel : defaultChannel();
   const setTimer = deps.setTimeout ?? ((fn, ms) => globalThis.setTimeout(fn, ms));
@@ -117,23 +115,6 @@ export function createSession(deps = {}) {
     }
   }
 
-  function readHint() {
-    if (!storage) return null;
-    try {
-      return storage.getItem(HINT_KEY) === '1';
-    } catch {
-      return null;
-    }
-  }
-
-  function writeHint(on) {
-    if (!storage) return;
-    try {
-      if (on) storage.setItem(HINT_KEY, '1');
-      else storage.removeItem(HINT_KEY);
-    } catch { /* storage disabled: every load will try a refresh */ }
-  }
-
   function broadcast(type) {
     try {
       channel?.postMessage({ type });
@@ -157,7 +138,6 @@ export function createSession(deps = {}) {
     user = body.user;
     expiresAt = now() + expiresMs;
     state = 'in';
-    writeHint(true);
     schedule(refreshDelay(expiresMs));
     emit();
     return user;
@@ -171,7 +151,6 @@ export function createSession(deps = {}) {
     user = null;
     expiresAt = 0;
     state = 'out';
-    writeHint(false);
     if (changed) emit();
   }
 
@@ -205,10 +184,11 @@ export function createSession(deps = {}) {
     }
   }
 
-  async function runRefresh() {
+  // path: /api/auth/refresh, or on page load /api/auth/restore (204: no session, not an error)
+  async function runRefresh(path = '/api/auth/refresh') {
     const started = epoch;
     const exchange = async () => {
-      const res = await request('/api/auth/refresh', { method: 'POST' });
+      const res = await request(path, { method: 'POST' });
       return { res, body: res.ok ? await parse(res) : null, error: res.ok ? null : await errorFromResponse(res) };
     };
     let outcome;
@@ -218,6 +198,10 @@ export function createSession(deps = {}) {
       outcome = { error: err instanceof ApiError ? err : new ApiError(0, { code: 'network' }) };
     }
     if (started !== epoch) return state === 'in';   // logged out meanwhile: ignore
+    if (!outcome.error && outcome.res.status === 204) {   // restore: the cookie holds no session
+      clearAuth();
+      return false;
+    }
     if (!outcome.error) {
       try {
         setAuth(outcome.body);
@@ -236,7 +220,7 @@ export function createSession(deps = {}) {
       return false;
     }
     if (state === 'unknown') {
-      // The session may well be fine (the hint is kept); the page just cannot tell now.
+      // The session may well be fine (the cookie is kept); the page just cannot tell now.
       token = null;
       user = null;
       state = 'out';
@@ -248,21 +232,16 @@ export function createSession(deps = {}) {
   }
 
   /** Refreshes the access token (one request however many callers); true when logged in. */
-  function refresh() {
-    if (!inflight) inflight = runRefresh().finally(() => { inflight = null; });
+  function refresh(path) {
+    if (!inflight) inflight = runRefresh(path).finally(() => { inflight = null; });
     return inflight;
   }
 
-  /** On page load: finds out whether a session exists (one silent refresh at most). */
+  /** On page load: the session the refresh cookie holds, if any (one silent request). */
   function restore() {
     if (!restoring) {
       restoring = (async () => {
-        if (state === 'unknown' && readHint() === false) {
-          state = 'out';
-          emit();
-        } else if (state === 'unknown') {
-          await refresh();
-        }
+        if (state === 'unknown') await refresh('/api/auth/restore');
         return state;
       })();
     }

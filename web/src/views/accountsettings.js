@@ -13,6 +13,9 @@ import { createTwofaApi } from '../services/twofaapi.js';
 import { alertBox, formErrors, inputField, setBusy } from '../ui/forms.js';
 import { createEmailNotice } from '../ui/emailnotice.js';
 import { createTwofaCard } from '../ui/twofacard.js';
+import { readReturn } from '../domain/oauth42.js';
+import { createOauth42Api } from '../services/oauth42api.js';
+import { createOauthCard } from '../ui/oauth42.js';
 import { loadingBlock, requireLogin } from '../ui/page.js';
 import { avatarImg } from '../ui/user.js';
 
@@ -78,6 +81,19 @@ function settingsInner({ ctx, deps = {} }) {
       twofa.load();
     } else twofa.draw();
     return twofa.element;
+  }
+
+  // Settings → 42 account: link, unlink (only with a password). Back from the provider the page
+  // says how the link went (?oauth42=linked, ?oauth_error=…); the address keeps none of it.
+  let oauth42 = null;
+  function oauthCard() {
+    if (!oauth42) {
+      const returned = readReturn(win.location.search, '', Date.now());
+      if (returned.error || returned.notice) win.history?.replaceState?.(win.history.state, '', win.location.pathname);
+      oauth42 = createOauthCard({ t, api: createOauth42Api(session.api), win, returned, onChanged: () => { if (!destroyed) loadSessions(); } });
+      oauth42.load();
+    } else oauth42.draw();
+    return oauth42.element;
   }
 
   // ---- helpers ----
@@ -169,9 +185,11 @@ function settingsInner({ ctx, deps = {} }) {
       return;
     }
     await run('password', async () => {
-      await patch({ password: d.new_password, current_password: d.current_password });
+      // an account made by Log in with 42 sets its first password without a current one
+      await patch(d.current_password === '' ? { password: d.new_password } : { password: d.new_password, current_password: d.current_password });
       d.new_password = d.confirm = d.current_password = '';
       if (ui) for (const f of Object.values(ui.password.fields)) f.input.value = '';
+      oauth42?.load();   // it may have had no password: unlinking 42 is allowed now
     });
   }
 
@@ -276,7 +294,9 @@ function settingsInner({ ctx, deps = {} }) {
 
   function deleteAccount() {
     return run('delete', async () => {
-      await session.api('/api/users/me', { method: 'DELETE', json: { password: drafts.delete.password } });
+      // an account made by Log in with 42 without a password yet deletes without one
+      const pw = drafts.delete.password;
+      await session.api('/api/users/me', { method: 'DELETE', json: pw === '' ? {} : { password: pw } });
       drafts.delete.password = '';
       ctx.navigate('/', { replace: true });   // leave first: this page needs a session
       session.ended();
@@ -492,12 +512,16 @@ function settingsInner({ ctx, deps = {} }) {
                     help: t('register.password.help', { min: PASSWORD_MIN }),
                   }),
                   confirm: field('password', 'confirm', { label: t('account.field.confirm'), type: 'password', autocomplete: 'new-password' }),
-                  current_password: field('password', 'current_password', { label: t('account.field.current_password'), type: 'password', autocomplete: 'current-password' }),
+                  current_password: field('password', 'current_password', {
+                    label: t('account.field.current_password'), type: 'password', autocomplete: 'current-password',
+                    help: oauth42?.hasPassword() === false ? t('oauth42.password.noCurrent') : null,
+                  }),
                 }, t('account.settings.password.submit'), 'btn-primary', savePassword, { aliases: { password: 'new_password' } })),
               card('settings-language', t('account.settings.language.heading'), t('account.settings.language.intro'),
                 simpleForm('language', { language: languageField }, t('account.settings.save'), 'btn-primary', saveLanguage))),
             h('div', { class: 'col-lg-5' },
               twofaCard(),
+              oauthCard(),
               card('settings-sessions', t('account.settings.sessions.heading'), t('account.settings.sessions.intro'), ...sessionsSection()),
               card('settings-data', t('account.settings.export.heading'), t('account.settings.export.intro'),
                 (() => {
@@ -523,6 +547,7 @@ function settingsInner({ ctx, deps = {} }) {
       destroyed = true;
       if (offSession) offSession();
       twofa?.destroy();
+      oauth42?.destroy();
       if (avatar.previewUrl) URL_.revokeObjectURL(avatar.previewUrl);
       avatar.previewUrl = null;
       ui = null;

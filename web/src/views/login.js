@@ -1,8 +1,13 @@
 // Log in with a username (or email) and password; back to ?next= afterwards. With a second
 // factor on, the password step answers a challenge and a second step asks for the code (TOTP
 // or mailed) or a recovery code (POST /api/auth/2fa/verify); a dead or expired challenge goes
-// back to the password step.
+// back to the password step. "Log in with 42" (when the server has it) is a link to the server's
+// start route; the flow ends back here with ?oauth_error=<code> (shown in words), or with
+// #oauth42_challenge=… when the account has a second factor on: then the code step at once.
 import { h } from '../app/dom.js';
+import { errorKey, readReturn } from '../domain/oauth42.js';
+import { createOauth42Api } from '../services/oauth42api.js';
+import { oauthLoginBlock } from '../ui/oauth42.js';
 import { problemText, safeNext } from '../domain/accountrules.js';
 import { challengeOver, parseCode, primaryMethod, refusalKey, restartsLogin, verifyBody } from '../domain/twofa.js';
 import { alertBox, formErrors, inputField, setBusy, submitForm } from '../ui/forms.js';
@@ -23,6 +28,19 @@ export function loginView({ ctx, deps = {} }) {
   // Logged in here, by the silent restore, or in another tab: go on to the next page.
   const leaving = leaveWhenLoggedIn(ctx, next);
   let view = null;
+  const oauthApi = createOauth42Api(session.api);
+  let providers = null;
+  const oauth = { providers: () => (providers ??= oauthApi.providers()) };
+  // back from the provider: an error to show, or the second step of a login with 42
+  const returned = readReturn(win.location.search, win.location.hash, now());
+  const oauthError = returned.error ? errorKey(returned.error) : null;
+  if (returned.twoFactor) {
+    state.twoFactor = returned.twoFactor;
+    state.step = 'code';
+    // the challenge leaves the address bar and the history at once
+    win.history?.replaceState?.(win.history.state, '', `${win.location.pathname}${win.location.search}`);
+    expiry = win.setTimeout(() => restart('twofa.login.expired'), Math.max(0, returned.twoFactor.expiresAt - now()));
+  }
 
   function stopExpiry() {
     if (expiry !== null) win.clearTimeout(expiry);
@@ -140,6 +158,11 @@ export function loginView({ ctx, deps = {} }) {
       notice.textContent = t(state.notice);
       notice.hidden = false;
     }
+    const oauthAlert = alertBox('login-oauth-error');
+    if (oauthError) {
+      oauthAlert.textContent = t(oauthError);
+      oauthAlert.hidden = false;
+    }
     const submitButton = h('button', { class: 'btn btn-primary w-100', type: 'submit', id: 'login-submit' }, t('login.submit'));
     ui = {
       root,
@@ -153,12 +176,14 @@ export function loginView({ ctx, deps = {} }) {
       h('h1', { class: 'h3 mb-3' }, t('login.heading')),
       next !== '/' ? h('p', { class: 'text-body-secondary', id: 'login-reason' }, t('login.needed')) : null,
       notice,
+      oauthAlert,
       alert,
       h('form', { id: 'login-form', novalidate: true, onsubmit: (e) => { e.preventDefault(); submit(); } },
         username.group,
         password.group,
         submitButton),
       h('p', { class: 'mt-2 mb-0 text-center small' }, h('a', { href: '/forgot-password', id: 'login-forgot' }, t('email.login.forgot'))),
+      oauthLoginBlock({ t, api: oauth }),
       h('p', { class: 'mt-3 mb-0 text-center' },
         t('login.noAccount'), ' ',
         h('a', { href: registerHref, id: 'login-to-register' }, t('login.toRegister')))));

@@ -6,6 +6,8 @@ import {
 } from '../domain/accountrules.js';
 import { alertBox, formErrors, inputField, setBusy, submitForm } from '../ui/forms.js';
 import { leaveWhenLoggedIn } from '../ui/page.js';
+import { createOauth42Api } from '../services/oauth42api.js';
+import { oauthLoginBlock } from '../ui/oauth42.js';
 
 const FIELDS = ['username', 'email', 'display_name', 'password', 'confirm'];
 
@@ -19,6 +21,9 @@ export function registerView({ ctx, deps = {} }) {
   const state = { values: Object.fromEntries(FIELDS.map((f) => [f, ''])), error: null, busy: false };
   let ui = null;
   const leaving = leaveWhenLoggedIn(ctx, next);
+  const oauthApi = createOauth42Api(session.api);
+  let providers = null;
+  const oauth = { providers: () => (providers ??= oauthApi.providers()) };
 
   async function submit() {
     if (state.busy) return;
@@ -91,6 +96,7 @@ export function registerView({ ctx, deps = {} }) {
                     h('div', { class: 'col-md-6' }, fields.password.group),
                     h('div', { class: 'col-md-6' }, fields.confirm.group)),
                   submitButton),
+                oauthLoginBlock({ t, api: oauth, id: 'oauth42-register' }),
                 h('p', { class: 'mt-3 mb-0 text-center' },
                   t('register.haveAccount'), ' ',
                   h('a', { href: loginHref, id: 'register-to-login' }, t('register.toLogin'))))))),
