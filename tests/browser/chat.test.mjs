@@ -12,9 +12,16 @@ import {
   useServerAndBrowser, openPage, withScreenshots, eventually, waitHeading, openWebSockets, startProxy, TIMEOUT,
 } from './lib.mjs';
 import { call } from '../integration/api-client.mjs';
+import { freePort } from '../lib/server.mjs';
 
 // Every page logs in: lift the per-minute login limit.
-const ctx = useServerAndBrowser({ AUTH_RATE: '10000' });
+// The reconnect tests reach pongd through a TCP proxy on its own port: that origin must be
+// allowed too (the default allows only the certificate's names on HTTPS_PORT).
+const PROXY_PORT = await freePort();
+const ctx = useServerAndBrowser({
+  AUTH_RATE: '10000',
+  ALLOWED_ORIGINS: ({ httpsPort }) => `https://127.0.0.1:${httpsPort},https://127.0.0.1:${PROXY_PORT}`,
+});
 
 const PASSWORD = 'correct horse battery staple';
 const EVIL = '<img src=x onerror=alert(1)>';
@@ -395,7 +402,7 @@ test('history scrolls back, and a dropped connection resumes without loss or dup
   const ben = await register();
   await join(ben, room);
   for (let i = 1; i <= 70; i += 1) await post(ben, room, `old ${i}`);
-  const proxy = await startProxy(ctx.server.httpsPort);
+  const proxy = await startProxy(ctx.server.httpsPort, PROXY_PORT);
   try {
     const a = await openRoom(room, null, { base: proxy.base });
     await withScreenshots(t, async (track) => {
@@ -457,7 +464,7 @@ test('on a phone a DM survives a reload and a dropped connection; what was misse
   const room = unique('drop');
   await join(ann, room);
   await join(ben, room);
-  const proxy = await startProxy(ctx.server.httpsPort);
+  const proxy = await startProxy(ctx.server.httpsPort, PROXY_PORT);
   try {
     const a = await openAs(ann, { base: proxy.base, viewport: { width: 390, height: 800 }, isMobile: true, hasTouch: true });
     const b = await openAs(ben, { path: `/chat/dm/${ann.user.id}` });

@@ -134,7 +134,7 @@ export async function openWebSockets(base) {
  * (setTarget) while the page keeps its origin.
  * Returns { port, base, setTarget(port), dropAll(), close() }.
  */
-export function startProxy(targetPort) {
+export function startProxy(targetPort, listenPort = 0) {
   const pairs = new Set();
   let target = targetPort;
   const server = net.createServer((client) => {
@@ -149,7 +149,7 @@ export function startProxy(targetPort) {
   });
   return new Promise((resolve, reject) => {
     server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(listenPort, '127.0.0.1', () => {
       const { port } = server.address();
       resolve({
         port,

@@ -75,7 +75,8 @@ export async function startServer(env = {}) {
       VAR_DIR: varDir,
       WEB_ROOT: join(ROOT, 'web/dist'),
       ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
-      ...env,
+      // a value may be a function of the ports chosen here (e.g. ALLOWED_ORIGINS naming the port)
+      ...Object.fromEntries(Object.entries(env).map(([k, v]) => [k, typeof v === 'function' ? v({ httpsPort, httpPort }) : v])),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
