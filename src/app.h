@@ -48,6 +48,9 @@ typedef struct {
     auth_common_t *common;      /* refused passwords */
     ratemap_t *auth_rate;       /* login/register attempts by address and by account */
     ratemap_t *twofa_rate;      /* second-factor codes tried, by address and by account */
+    ratemap_t *login_fail_rate; /* addresses that failed a login lately */
+    ratemap_t *api_user_rate;   /* API_RATE by account, by address (NULL: no limit) */
+    ratemap_t *api_addr_rate;
     char dummy_hash[AUTH_HASH_MAX];   /* verified against for unknown names (same cost) */
     api_t *api;                 /* the JSON API's context; app_init() */
 } app_t;

@@ -36,6 +36,7 @@ static const var_doc_t VARS[] = {
     { "COMMON_PASSWORDS", "data/common-passwords.txt", "list of passwords refused as too common" },
     { "AUTH_RATE", "10", "login and registration attempts per minute, per address and per account (1-10000)" },
     { "TWOFA_RATE", "5", "second-factor codes tried per minute, per address and per account, burst 2x (1-10000)" },
+    { "API_RATE", "20,400", "API requests a second per account (decimals allowed), and a burst: \"rate,burst\" (default burst 20 s of the rate); an address gets 4x both; 0 disables the limit" },
     { "SMTP_URL", "(none)", "mail server for emailed codes: smtp://host:port (STARTTLS if offered; smtp+starttls:// requires it) or smtps://host:port; user:pass@ allowed" },
     { "SMTP_FROM", "(none)", "sender address of mails (required with SMTP_URL)" },
     { "GAME_RESUME_SECONDS", "30", "seconds a remote player has to reconnect before forfeiting (1-600)" },
@@ -90,6 +91,39 @@ static int get_str(config_lookup_fn lookup, void *ctx, const char *name, const c
     return 0;
 }
 
+/* API_RATE: "<rate>" or "<rate>,<burst>": a rate a second from 0 (no limit) to LIM_API_RATE_MAX, decimals
+ * allowed; a whole burst from 1 to LIM_API_BURST_MAX, not below the rate (default: LIM_API_BURST_FACTOR
+ * seconds of the rate). */
+static int get_rate(config_lookup_fn lookup, void *ctx, const char *name, config_t *cfg, char *err, size_t errlen) {
+    const char *v = lookup(ctx, name);
+    cfg->api_rate = LIM_API_RATE_DEFAULT;
+    cfg->api_burst = LIM_API_RATE_DEFAULT * LIM_API_BURST_FACTOR;
+    if (!v || !*v) return 0;
+    char *end = NULL;
+    errno = 0;
+    double rate = isdigit((unsigned char)v[0]) ? strtod(v, &end) : -1;
+    long burst = 0;
+    bool ok = rate >= 0 && !errno && rate <= LIM_API_RATE_MAX;
+    if (ok && *end == ',') {
+        const char *b = end + 1;
+        burst = isdigit((unsigned char)b[0]) ? strtol(b, &end, 10) : -1;
+        ok = !errno && burst >= 1 && (double)burst >= rate && burst <= LIM_API_BURST_MAX && *end == '\0';
+    } else if (ok) {
+        double d = rate * LIM_API_BURST_FACTOR;
+        burst = d < 1 ? 1 : d > LIM_API_BURST_MAX ? LIM_API_BURST_MAX : (long)d;
+        ok = *end == '\0';
+    }
+    if (!ok) {
+        char why[192];
+        snprintf(why, sizeof why, "expected <requests a second>[,<burst>]: a rate from 0 (no limit) to %d, a whole burst from 1 and "
+                 "the rate to %d", LIM_API_RATE_MAX, LIM_API_BURST_MAX);
+        return fail(err, errlen, name, why, v);
+    }
+    cfg->api_rate = rate;
+    cfg->api_burst = rate > 0 ? (int)burst : 0;
+    return 0;
+}
+
 /* scheme://host[:port], no path, query or userinfo. */
 static bool origin_valid(const char *o, size_t n) {
     const char *rest;
@@ -127,6 +161,7 @@ int config_load(config_t *cfg, config_lookup_fn lookup, void *ctx, char *err, si
     LONG("HASH_QUEUE", 64, 1, 10000, hash_queue);
     LONG("AUTH_RATE", 10, 1, 10000, auth_rate);
     LONG("TWOFA_RATE", 5, 1, 10000, twofa_rate);
+    if (get_rate(lookup, ctx, "API_RATE", cfg, err, errlen) < 0) return ERR_INVALID;
     LONG("GAME_RESUME_SECONDS", LIM_GAME_RESUME_DEFAULT_S, 1, 600, game_resume_s);
     LONG("GAME_INVITE_SECONDS", LIM_GAME_INVITE_DEFAULT_S, 10, 86400, game_invite_s);
     LONG("QUICKPLAY_WINNING_SCORE", 5, 1, 21, quickplay_winning_score);

@@ -35,6 +35,9 @@ typedef struct {
     char common_passwords[512]; /* file of refused common passwords */
     int auth_rate;              /* login/register attempts per minute per address and per account */
     int twofa_rate;             /* TWOFA_RATE: second-factor codes tried per minute per address and per account */
+    double api_rate;            /* API_RATE "<per second>[,<burst>]": API requests per account; 0 = unlimited */
+    int api_burst;              /*   the burst (default LIM_API_BURST_FACTOR x the rate); an address gets
+                                 *   LIM_API_ADDR_FACTOR x both */
     char smtp_url[512];         /* SMTP_URL: smtp://host:port or smtps://…; "" = no mail (no email codes) */
     char smtp_from[256];        /* SMTP_FROM: the sender address of mails */
 } config_t;
