@@ -41,7 +41,7 @@ export default {
   'account.error.email.taken': 'An account already uses this email address.',
   'account.error.display_name.too_long': 'Use at most {max} characters.',
   'account.error.display_name.empty': 'The display name cannot be blank.',
-  'account.error.display_name.invalid_chars': 'Remove the spaces at the start or end, and any control characters.',
+  'account.error.display_name.invalid_chars': 'Remove the spaces at the start or end, control characters, and invisible or text-direction characters (such as zero-width spaces).',
   'account.error.display_name.taken': 'Another player already uses this display name.',
   'account.error.password.too_short': 'Use at least {min} characters.',
   'account.error.new_password.too_short': 'Use at least {min} characters.',

@@ -41,7 +41,7 @@ export default {
   'account.error.email.taken': 'Un compte utilise déjà cette adresse e-mail.',
   'account.error.display_name.too_long': 'Au plus {max} caractères.',
   'account.error.display_name.empty': 'Le nom affiché ne peut pas être vide.',
-  'account.error.display_name.invalid_chars': 'Retirez les espaces au début ou à la fin, et les caractères de contrôle.',
+  'account.error.display_name.invalid_chars': 'Retirez les espaces au début ou à la fin, les caractères de contrôle et les caractères invisibles ou de sens d’écriture (comme les espaces sans chasse).',
   'account.error.display_name.taken': 'Un autre joueur utilise déjà ce nom affiché.',
   'account.error.password.too_short': 'Au moins {min} caractères.',
   'account.error.new_password.too_short': 'Au moins {min} caractères.',

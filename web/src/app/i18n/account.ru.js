@@ -41,7 +41,7 @@ export default {
   'account.error.email.taken': 'Этот адрес уже используется другой учётной записью.',
   'account.error.display_name.too_long': 'Не больше {max} символов.',
   'account.error.display_name.empty': 'Отображаемое имя не может быть пустым.',
-  'account.error.display_name.invalid_chars': 'Уберите пробелы в начале и в конце, а также управляющие символы.',
+  'account.error.display_name.invalid_chars': 'Уберите пробелы в начале и в конце, управляющие символы, а также невидимые символы и символы направления текста (например, пробелы нулевой ширины).',
   'account.error.display_name.taken': 'Это отображаемое имя уже занято другим игроком.',
   'account.error.password.too_short': 'Не меньше {min} символов.',
   'account.error.new_password.too_short': 'Не меньше {min} символов.',
