@@ -73,6 +73,7 @@ static json_t *user_json(const account_t *u, bool private_fields) {
         json_object_set_new(o, "email", json_string(u->email));
         json_object_set_new(o, "language", json_string(u->language));
         json_object_set_new(o, "created_at", json_integer(u->created_at));
+        json_object_set_new(o, "presence_visibility", json_string(account_presence_name(u->presence_visibility)));
     }
     return o;
 }
