@@ -138,10 +138,11 @@ static bool rate_ok(api_t *a, http_req_t *r) {
  * guessing address waits. An unknown name gets the same limits under its folded name, so the
  * answers do not tell whether an account exists. */
 
-/* "fail:u:<id>" for an account, "fail:n:<name>" for a name that is none. */
-static void fail_key(const job_t *j, char *key, size_t cap) {
-    if (j->found) snprintf(key, cap, "fail:u:%" PRId64, j->acc.id);
-    else snprintf(key, cap, "fail:n:%.100s", j->login);
+/* The account's key ("fail:u:<id>"; for a name that is none "fail:n:<name>") and the address's. */
+static void fail_keys(const job_t *j, char acct[LIM_RATEMAP_KEY_BYTES], char addr[LIM_RATEMAP_KEY_BYTES]) {
+    if (j->found) snprintf(acct, LIM_RATEMAP_KEY_BYTES, "fail:u:%" PRId64, j->acc.id);
+    else snprintf(acct, LIM_RATEMAP_KEY_BYTES, "fail:n:%.100s", j->login);
+    api_peer_key(j->base.r, addr, LIM_RATEMAP_KEY_BYTES);
 }
 
 /* Whether this login may go on to the password check; answers 429 itself when not. */
@@ -149,8 +150,7 @@ static bool login_allowed(job_t *j) {
     api_t *a = j->base.a;
     char acct[LIM_RATEMAP_KEY_BYTES], addr[LIM_RATEMAP_KEY_BYTES];
     uint64_t now = now_wall_ms();
-    fail_key(j, acct, sizeof acct);
-    api_peer_key(j->base.r, addr, sizeof addr);
+    fail_keys(j, acct, addr);
     if (ratemap_peek(a->auth_rate, span_cstr(acct), now) || ratemap_peek(a->login_fail_rate, span_cstr(addr), now)) return true;
     int retry = 0;
     ratemap_allow(a->auth_rate, span_cstr(acct), now, &retry);   /* takes nothing: only says when */
@@ -163,8 +163,7 @@ static void login_failed(job_t *j) {
     api_t *a = j->base.a;
     char acct[LIM_RATEMAP_KEY_BYTES], addr[LIM_RATEMAP_KEY_BYTES];
     uint64_t now = now_wall_ms();
-    fail_key(j, acct, sizeof acct);
-    api_peer_key(j->base.r, addr, sizeof addr);
+    fail_keys(j, acct, addr);
     ratemap_allow(a->auth_rate, span_cstr(acct), now, NULL);
     ratemap_allow(a->login_fail_rate, span_cstr(addr), now, NULL);
 }
