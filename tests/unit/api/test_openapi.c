@@ -14,6 +14,7 @@
 
 #include "api.h"
 #include "http_double.h"
+#include "pongd_limits.h"
 
 static void noop(api_t *a, http_req_t *r, int64_t id) {
     (void)a;
@@ -192,6 +193,26 @@ static void test_rate_limit(void **state) {
     ratemap_destroy(addrs);
 }
 
+/* The address's key: the peer as text, an IPv6 address cut to its /64. */
+static void test_peer_key(void **state) {
+    (void)state;
+    static const char *const cases[][2] = {
+        { "127.0.0.1", "127.0.0.1" },
+        { "2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1:2::/64" },
+        { "2001:db8:1:2::7", "2001:db8:1:2::/64" },
+        { "::ffff:192.0.2.1", "::ffff:192.0.2.1" },   /* an IPv4 client on a dual-stack socket: its own address */
+        { "-", "-" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        http_req_t *r = httpd_new(HTTP_GET, "/api/", NULL, NULL);
+        httpd_peer(r, cases[i][0]);
+        char key[LIM_RATEMAP_KEY_BYTES];
+        api_peer_key(r, key, sizeof key);
+        assert_string_equal(key, cases[i][1]);
+        httpd_free(r);
+    }
+}
+
 static void test_dispatch(void **state) {
     (void)state;
     char err[256] = "";
@@ -300,6 +321,7 @@ int main(void) {
         cmocka_unit_test(test_a_documented_route),
         cmocka_unit_test(test_dispatch),
         cmocka_unit_test(test_rate_limit),
+        cmocka_unit_test(test_peer_key),
         cmocka_unit_test(test_route_patterns),
         cmocka_unit_test(test_path_parameters_in_the_document),
     };
