@@ -83,6 +83,7 @@ wait_healthz() { # port timeout_s pid
 }
 
 # start_pongd TMPDIR [VAR=value ...] -> sets SRV_PID, SRV_PORT, SRV_HTTP_PORT, SRV_LOG
+# (API_RATE=0: the load comes from one address, far past any person's rate; VAR=value overrides)
 start_pongd() {
   local tmp="$1"; shift
   [ -x "$PONGD_BIN" ] || die "$PONGD_BIN not built (make)"
@@ -90,7 +91,7 @@ start_pongd() {
   local var; var="$(mktemp -d "$tmp/var.XXXX")"
   SRV_LOG="$tmp/pongd.$SRV_PORT.log"
   env -i PATH="$PATH" ENV_FILE=/dev/null BIND_ADDRESS=127.0.0.1 \
-    HTTPS_PORT="$SRV_PORT" HTTP_PORT="$SRV_HTTP_PORT" VAR_DIR="$var" ACCESS_LOG=0 \
+    HTTPS_PORT="$SRV_PORT" HTTP_PORT="$SRV_HTTP_PORT" VAR_DIR="$var" ACCESS_LOG=0 API_RATE=0 \
     TLS_CERT="$tmp/cert.pem" TLS_KEY="$tmp/key.pem" \
     ALLOWED_ORIGINS="https://127.0.0.1:$SRV_PORT" \
     WEB_ROOT="${WEB_ROOT:-$ROOT/web/dist}" "$@" \

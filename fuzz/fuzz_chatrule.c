@@ -3,8 +3,8 @@
  * must never read past size (libFuzzer's buffer is exactly `size` bytes under ASan) and only
  * refuse with their documented codes. Checked on what they accept: a parsed channel formats
  * back to the same bytes; a room key is "r:" and the name lowercased, of valid characters; the
- * trimmed text lies inside the input, starts and ends off white space, holds no NUL and at
- * most LIM_CHAT_MESSAGE_CHARS code points. */
+ * trimmed text lies inside the input, starts and ends off white space, holds no NUL, at
+ * most LIM_CHAT_MESSAGE_CHARS code points and something visible (utf8_has_visible). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (t.len == 0 || t.ptr < s.ptr || t.ptr + t.len > s.ptr + s.len) abort();
         if (memchr(t.ptr, 0, t.len)) abort();
         if (utf8_count(t.ptr, t.len) > LIM_CHAT_MESSAGE_CHARS) abort();
+        if (!utf8_has_visible(t.ptr, t.len)) abort();   /* zero-width or format characters alone are empty */
         unsigned char first = (unsigned char)t.ptr[0], last = (unsigned char)t.ptr[t.len - 1];
         if (first == ' ' || (first >= 9 && first <= 13) || last == ' ' || (last >= 9 && last <= 13)) abort();
         if ((first & 0xC0) == 0x80) abort();   /* starts on a character boundary */

@@ -20,7 +20,8 @@ bool app_init(app_t *a, char *err, size_t errlen) {
     a->api = api_create(&(api_t){
         .cfg = a->cfg, .metrics = a->metrics, .chat_rooms = a->rooms, .pool = a->pool, .hash_pool = a->hash_pool,
         .db = a->dbpool, .presence = a->presence, .bus = a->bus, .matches = a->matches, .quickplay = a->quickplay, .rematches = a->rematches, .secret = a->secret, .tokens = a->tokens, .guard = a->guard, .common = a->common,
-        .auth_rate = a->auth_rate, .twofa_rate = a->twofa_rate, .mail_rate = a->mail_rate, .dummy_hash = a->dummy_hash,
+        .auth_rate = a->auth_rate, .twofa_rate = a->twofa_rate, .mail_rate = a->mail_rate,
+        .login_fail_rate = a->login_fail_rate, .api_user_rate = a->api_user_rate, .api_addr_rate = a->api_addr_rate, .dummy_hash = a->dummy_hash,
         .chat = a->chat,
     }, err, errlen);
     return a->api != NULL;

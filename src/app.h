@@ -49,6 +49,9 @@ typedef struct {
     ratemap_t *auth_rate;       /* login/register attempts by address and by account */
     ratemap_t *twofa_rate;      /* second-factor codes tried, by address and by account */
     ratemap_t *mail_rate;       /* mailed links (confirmation, reset), by account and by address asked */
+    ratemap_t *login_fail_rate; /* addresses that failed a login lately */
+    ratemap_t *api_user_rate;   /* API_RATE by account, by address (NULL: no limit) */
+    ratemap_t *api_addr_rate;
     char dummy_hash[AUTH_HASH_MAX];   /* verified against for unknown names (same cost) */
     api_t *api;                 /* the JSON API's context; app_init() */
 } app_t;

@@ -142,6 +142,12 @@ int main(int argc, char **argv) {
     app.auth_rate = ratemap_create(cfg.auth_rate, cfg.auth_rate, LIM_RATEMAP_KEYS);
     app.twofa_rate = ratemap_create(cfg.twofa_rate, 2.0 * cfg.twofa_rate, LIM_RATEMAP_KEYS);
     app.mail_rate = ratemap_create(cfg.mail_rate / 60.0, cfg.mail_rate, LIM_RATEMAP_KEYS);
+    app.login_fail_rate = ratemap_create(1.0 / LIM_LOGIN_FAIL_RECENT_MIN, 1.0, LIM_RATEMAP_KEYS);
+    if (cfg.api_rate > 0) {
+        app.api_user_rate = ratemap_create(60.0 * cfg.api_rate, cfg.api_burst, LIM_RATEMAP_KEYS);
+        app.api_addr_rate = ratemap_create(60.0 * cfg.api_rate * LIM_API_ADDR_FACTOR, (double)cfg.api_burst * LIM_API_ADDR_FACTOR,
+                                           LIM_RATEMAP_KEYS);
+    }
     if (avatar_init() != 0) {
         log_msg("error", "libvips could not be started (avatars)");
         return 1;
@@ -250,6 +256,9 @@ int main(int argc, char **argv) {
     ratemap_destroy(app.auth_rate);
     ratemap_destroy(app.twofa_rate);
     ratemap_destroy(app.mail_rate);
+    ratemap_destroy(app.login_fail_rate);
+    ratemap_destroy(app.api_user_rate);
+    ratemap_destroy(app.api_addr_rate);
     presence_destroy(app.presence);
     sessguard_destroy(app.guard);
     revmap_destroy(app.revoked);

@@ -7,6 +7,7 @@
 #include "pongd_limits.h"
 #include "dbpool.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <inttypes.h>
@@ -86,7 +87,40 @@ void api_too_many(http_req_t *r, int retry_after_s) {
     char v[16];
     snprintf(v, sizeof v, "%d", retry_after_s > 0 ? retry_after_s : 1);
     http_resp_header(r, "retry-after", v);
-    http_respond_error(r, 429, "too_many_requests", "Too many attempts; wait before trying again.");
+    http_respond_error(r, 429, "too_many_requests", "Too many requests; wait Retry-After seconds before trying again.");
+}
+
+void api_peer_key(http_req_t *r, char *out, size_t cap) {
+    const char *peer = http_req_peer(r);
+    unsigned char v6[16];
+    if (strchr(peer, ':') && strncmp(peer, "::ffff:", 7) != 0 && inet_pton(AF_INET6, peer, v6) == 1) {
+        memset(v6 + 8, 0, 8);   /* the /64 */
+        char s[INET6_ADDRSTRLEN];
+        if (inet_ntop(AF_INET6, v6, s, sizeof s)) {
+            snprintf(out, cap, "%s/64", s);
+            return;
+        }
+    }
+    snprintf(out, cap, "%s", peer);
+}
+
+bool api_rate_ok(api_t *a, http_req_t *r) {
+    if (!a->api_user_rate) return true;
+    uint64_t now = now_mono_us() / 1000;
+    int retry = 0;
+    char key[LIM_RATEMAP_KEY_BYTES];
+    const char *h = http_req_header(r, HDR_AUTHORIZATION);
+    auth_claims_t cl;
+    if (h && strncasecmp(h, "Bearer ", 7) == 0 &&
+        jwtcache_verify_claims(a->tokens, h + 7, (int64_t)(now_wall_ms() / 1000), &cl) == ERR_OK) {
+        snprintf(key, sizeof key, "%" PRId64, cl.user_id);
+        if (!ratemap_allow(a->api_user_rate, span_cstr(key), now, &retry)) goto over;
+    }
+    api_peer_key(r, key, sizeof key);
+    if (ratemap_allow(a->api_addr_rate, span_cstr(key), now, &retry)) return true;
+over:
+    api_too_many(r, retry);
+    return false;
 }
 
 int64_t api_require_user(api_t *a, http_req_t *r) { return api_require_claims(a, r, NULL); }

@@ -57,6 +57,9 @@ typedef struct api {
     ratemap_t *auth_rate;         /* login/register attempts by address and by account */
     ratemap_t *twofa_rate;        /* second-factor codes tried, by address and by account */
     ratemap_t *mail_rate;         /* mailed links (confirmation, reset), by account and by address asked */
+    ratemap_t *api_user_rate;     /* API_RATE: every API request by account (NULL: API_RATE=0, no limit) */
+    ratemap_t *api_addr_rate;     /* API_RATE x LIM_API_ADDR_FACTOR: every API request by address (or IPv6 /64) */
+    ratemap_t *login_fail_rate;   /* addresses with a failed login in the last LIM_LOGIN_FAIL_RECENT_MIN minutes (api_auth.c) */
     const char *dummy_hash;       /* verified against for unknown names (same cost) */
     /* built by api_create */
     char *index;                  /* GET /api: JSON */
@@ -114,6 +117,7 @@ typedef struct {
     const char *cookie;     /* a cookie the route reads instead of a bearer token, or NULL */
     const api_param_t *query;
     api_resp_t responses[API_MAX_RESPONSES];
+    bool unmetered;         /* outside API_RATE (health and metrics probes); the document adds a 429 to every other route */
 } api_route_t;
 
 /* Answers most routes share, for their responses lists. */
@@ -257,6 +261,15 @@ void api_wrong_password(http_req_t *r, const char *field, const char *message);
 void api_busy(http_req_t *r);
 /* 429 with Retry-After. */
 void api_too_many(http_req_t *r, int retry_after_s);
+
+/* The client's address as a rate-limit key into out: the peer address as text, an IPv6
+ * address cut to its /64 (one host usually holds the whole /64). X-Forwarded-For and the
+ * like are never read. */
+void api_peer_key(http_req_t *r, char *out, size_t cap);
+/* The general API budget (API_RATE): a token from the account of a valid bearer token (if
+ * any), and one from the address's larger budget. Past either answers 429 with Retry-After
+ * itself and returns false. Always true when API_RATE=0. */
+bool api_rate_ok(api_t *a, http_req_t *r);
 
 /* The user id of a valid bearer access token, or 0 after answering 401 itself (a token
  * issued before its user's sessions ended is not valid: "unauthorized"). */

@@ -78,6 +78,7 @@ static json_t *user_json(const account_t *u, bool private_fields) {
         json_object_set_new(o, "email", json_string(u->email));
         json_object_set_new(o, "language", json_string(u->language));
         json_object_set_new(o, "created_at", json_integer(u->created_at));
+        json_object_set_new(o, "presence_visibility", json_string(account_presence_name(u->presence_visibility)));
     }
     return o;
 }
@@ -125,23 +126,53 @@ void api_session_new(http_req_t *r, account_session_t *s, char token[AUTH_TOKEN_
 /* A new session's token, hash, family and client details. */
 static void new_session(job_t *j) { api_session_new(j->base.r, &j->sess, j->token); }
 
-static bool rate_ok(api_t *a, http_req_t *r, const char *account) {
+/* The address's budget of attempts (AUTH_RATE a minute: logins and registrations). */
+static bool rate_ok(api_t *a, http_req_t *r) {
     int retry = 0;
+    char key[LIM_RATEMAP_KEY_BYTES] = "addr:";
+    api_peer_key(r, key + 5, sizeof key - 5);
+    if (ratemap_allow(a->auth_rate, span_cstr(key), now_wall_ms(), &retry)) return true;
+    api_too_many(r, retry);
+    return false;
+}
+
+/* ---- the login's limits (docs/security.md, "Login limits") ----
+ * Each address has AUTH_RATE attempts a minute (rate_ok). Each account has AUTH_RATE failed
+ * passwords a minute, counted by account id once the name (username or email) is resolved:
+ * one budget whatever name was typed. Past it the account is locked, but only for addresses
+ * that failed a login in the last LIM_LOGIN_FAIL_RECENT_MIN minutes (login_fail_rate): a user
+ * at an address with no recent failure still logs in with the right password, while the
+ * guessing address waits. An unknown name gets the same limits under its folded name, so the
+ * answers do not tell whether an account exists. */
+
+/* The account's key ("fail:u:<id>"; for a name that is none "fail:n:<name>") and the address's. */
+static void fail_keys(const job_t *j, char acct[LIM_RATEMAP_KEY_BYTES], char addr[LIM_RATEMAP_KEY_BYTES]) {
+    if (j->found) snprintf(acct, LIM_RATEMAP_KEY_BYTES, "fail:u:%" PRId64, j->acc.id);
+    else snprintf(acct, LIM_RATEMAP_KEY_BYTES, "fail:n:%.100s", j->login);
+    api_peer_key(j->base.r, addr, LIM_RATEMAP_KEY_BYTES);
+}
+
+/* Whether this login may go on to the password check; answers 429 itself when not. */
+static bool login_allowed(job_t *j) {
+    api_t *a = j->base.a;
+    char acct[LIM_RATEMAP_KEY_BYTES], addr[LIM_RATEMAP_KEY_BYTES];
     uint64_t now = now_wall_ms();
-    char key[LIM_RATEMAP_KEY_BYTES];
-    snprintf(key, sizeof key, "addr:%s", http_req_peer(r));
-    if (!ratemap_allow(a->auth_rate, span_cstr(key), now, &retry)) {
-        api_too_many(r, retry);
-        return false;
-    }
-    if (account) {
-        snprintf(key, sizeof key, "acct:%s", account);
-        if (!ratemap_allow(a->auth_rate, span_cstr(key), now, &retry)) {
-            api_too_many(r, retry);
-            return false;
-        }
-    }
-    return true;
+    fail_keys(j, acct, addr);
+    if (ratemap_peek(a->auth_rate, span_cstr(acct), now) || ratemap_peek(a->login_fail_rate, span_cstr(addr), now)) return true;
+    int retry = 0;
+    ratemap_allow(a->auth_rate, span_cstr(acct), now, &retry);   /* takes nothing: only says when */
+    api_too_many(j->base.r, retry);
+    return false;
+}
+
+/* A wrong password: spends from the account's budget and marks the address. */
+static void login_failed(job_t *j) {
+    api_t *a = j->base.a;
+    char acct[LIM_RATEMAP_KEY_BYTES], addr[LIM_RATEMAP_KEY_BYTES];
+    uint64_t now = now_wall_ms();
+    fail_keys(j, acct, addr);
+    ratemap_allow(a->auth_rate, span_cstr(acct), now, NULL);
+    ratemap_allow(a->login_fail_rate, span_cstr(addr), now, NULL);
 }
 
 /* ---- register ---- */
@@ -218,7 +249,7 @@ static void api_register(api_t *a, http_req_t *r, int64_t id) {
         return;
     }
     json_decref(fields);
-    if (!rate_ok(a, r, NULL)) {
+    if (!rate_ok(a, r)) {
         json_decref(body);
         return;
     }
@@ -310,6 +341,7 @@ static void login_done(api_job_t *bj) {
 static void login_verified(api_job_t *bj) {
     job_t *j = job_of(bj);
     if (!j->verified) {
+        login_failed(j);
         http_respond_error(j->base.r, 401, "invalid_credentials", "Invalid credentials.");
         api_job_done(&j->base);
         return;
@@ -321,6 +353,10 @@ static void login_verified(api_job_t *bj) {
 static void login_found(api_job_t *bj) {
     job_t *j = job_of(bj);
     if (!api_db_ok(bj, NULL)) return;
+    if (!login_allowed(j)) {
+        api_job_done(bj);
+        return;
+    }
     api_run_hash(&j->base, login_verify_work, login_verified);
 }
 
@@ -341,8 +377,7 @@ static void api_login(api_t *a, http_req_t *r, int64_t id) {
     char key[AUTH_EMAIL_MAX + 1];
     bool plausible = name.len > 0 && name.len <= AUTH_EMAIL_MAX && pw.len > 0 && pw.len <= AUTH_PASSWORD_MAX;
     if (plausible) auth_fold(name, key);
-    else snprintf(key, sizeof key, "-");
-    if (!rate_ok(a, r, key)) {
+    if (!rate_ok(a, r)) {
         json_decref(body);
         return;
     }
@@ -639,7 +674,7 @@ static void api_me(api_t *a, http_req_t *r, int64_t id) { api_user_db(a, r, id, 
 /* What register, login and refresh answer on success (the refresh cookie is set too). */
 #define R_TOKENS(status_, what_) { status_, "AuthTokens", what_ ": the user, an access token, and the rotated refresh cookie (Set-Cookie)" }
 #define R_ORIGIN { 403, "Error", "origin_not_allowed: Origin is missing or not the site's own (ALLOWED_ORIGINS)" }
-#define R_TOO_MANY { 429, "Error", "too_many_requests: too many attempts from this address (or for this account); wait Retry-After seconds" }
+#define R_TOO_MANY { 429, "Error", "too_many_requests: too many attempts from this address (AUTH_RATE); for a login also: too many wrong passwords for this account while this address failed lately; wait Retry-After seconds" }
 
 const api_route_t API_AUTH_ROUTES[] = {
     { HTTP_POST, "/api/auth/register", "Create an account: {username, email, password, display_name?, language?}", api_register, false,

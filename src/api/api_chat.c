@@ -414,7 +414,7 @@ static void room_work(api_job_t *bj, db_t *db) {
     job_t *j = job_of(bj);
     int rc = chatstore_room(db, span_cstr(j->name), &j->ch);
     if (rc == 0) rc = chatstore_membership(db, j->ch.id, bj->uid, &j->me);
-    if (rc == 0) rc = chatstore_members(db, j->ch.id, &j->rows);
+    if (rc == 0) rc = chatstore_members(db, j->ch.id, bj->uid, &j->rows);
     bj->rc = rc;
 }
 
@@ -432,7 +432,7 @@ static void room_done(api_job_t *bj) {
                                              db_rows_int(r, i, CHAT_MEMBERS_COL_AVATAR_VERSION)),
                               "role", role_name((int)db_rows_int(r, i, CHAT_MEMBERS_COL_ROLE)), "site_admin",
                               db_rows_int(r, i, CHAT_MEMBERS_COL_ADMIN) != 0, "online",
-                              bj->a->presence && presence_online(bj->a->presence, uid));
+                              bj->a->presence && !db_rows_int(r, i, CHAT_MEMBERS_COL_HIDDEN) && presence_online(bj->a->presence, uid));
         json_object_set_new(m, "muted_until", muted > now ? json_integer(muted) : json_null());
         json_array_append_new(members, m);
     }

@@ -408,7 +408,7 @@ static void api_user_matches(api_t *a, http_req_t *r, int64_t id) {
 
 static void search_work(api_job_t *bj, db_t *db) {
     job_t *j = job_of(bj);
-    bj->rc = profile_search(db, j->search, j->limit, &j->rows);
+    bj->rc = profile_search(db, bj->uid, j->search, j->limit, &j->rows);
 }
 
 static void search_done(api_job_t *bj) {
@@ -419,11 +419,12 @@ static void search_done(api_job_t *bj) {
     for (int i = 0; i < db_rows_count(j->rows); i++) {
         account_t u;
         account_read(j->rows, i, &u);
-        bool online = presence_online(a->presence, u.id);
-        int64_t game = presence_in_game(a->presence, u.id);
+        bool hidden = db_rows_int(j->rows, i, PROFILE_SEARCH_COL_HIDDEN) != 0;   /* blocked me, or friends only */
+        bool online = !hidden && presence_online(a->presence, u.id);
+        int64_t game = hidden ? 0 : presence_in_game(a->presence, u.id);
         json_t *o = json_pack("{s:I, s:s, s:s, s:o, s:b, s:I}", "id", (json_int_t)u.id, "username", u.username, "display_name",
                               u.display_name, "avatar_url", api_avatar_url(u.id, u.avatar_version), "online", online, "rating",
-                              rating_of(db_rows_int(j->rows, i, 9)));
+                              rating_of(db_rows_int(j->rows, i, PROFILE_SEARCH_COL_RATING)));
         json_object_set_new(o, "in_game", game ? json_integer(game) : json_null());
         json_array_append_new(list, o);
     }

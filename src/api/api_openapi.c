@@ -119,6 +119,17 @@ static json_t *operation(const api_route_t *rt, json_t *schemas, char *err, size
         if (r->schema) json_object_set_new(resp, "content", content(r->schema, false));
         json_object_set_new(responses, key, resp);
     }
+    if (!rt->unmetered) {   /* the general budget (api_rate_ok) holds for every other route */
+        static const char over[] = "too_many_requests: over the API budget of this account or address (API_RATE); wait Retry-After seconds";
+        json_t *have = json_object_get(responses, "429");
+        if (have) {
+            char both[512];
+            snprintf(both, sizeof both, "%s; %s", json_string_value(json_object_get(have, "description")), over);
+            json_object_set_new(have, "description", json_string(both));
+        } else {
+            json_object_set_new(responses, "429", json_pack("{s:s, s:o}", "description", over, "content", content("Error", false)));
+        }
+    }
     json_object_set_new(op, "responses", responses);
     return op;
 }

@@ -83,16 +83,20 @@ void api_dispatch(api_t *a, http_req_t *r) {
     span_t path = http_req_path(r);
     http_method_t m = http_req_method(r);
     char allow[64] = "";
+    bool metered = true;   /* every request counts (unknown paths too: walkers), but health and metrics probes */
     FOR_EACH_ROUTE(rt) {
         int64_t id;
         if (!rt->fn || !api_route_match(rt->path, path, &id)) continue;
+        metered = metered && !rt->unmetered;
         if (m == rt->method || (m == HTTP_HEAD && rt->method == HTTP_GET)) {
+            if (!rt->unmetered && !api_rate_ok(a, r)) return;
             rt->fn(a, r, id);
             return;
         }
         size_t n = strlen(allow);
         snprintf(allow + n, sizeof allow - n, "%s%s", n ? ", " : "", rt->method == HTTP_GET ? "GET, HEAD" : http_method_name(rt->method));
     }
+    if (metered && !api_rate_ok(a, r)) return;
     if (allow[0]) {
         http_resp_header(r, "allow", allow);
         http_respond_error(r, 405, "method_not_allowed", "This endpoint does not accept that method.");

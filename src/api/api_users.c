@@ -38,6 +38,7 @@ typedef struct {
     char new_hash[AUTH_HASH_MAX];
     char display[4 * AUTH_DISPLAY_MAX + 1], email[AUTH_EMAIL_MAX + 1], lang[ACCOUNT_LANG_MAX];
     bool set_display, set_email, set_lang, set_pw, verified;
+    int set_presence;   /* profile_update_t.presence_visibility: ACCOUNT_PRESENCE_* + 1, 0: unchanged */
     bool sessions_ended;                /* api_sessions_end ran (password change, deletion) */
     bool no_current;                    /* PATCH: a sensitive change without current_password */
     uint8_t *upload;        /* avatar bytes in, WebP out */
@@ -85,10 +86,13 @@ static void answer_error(job_t *j, int status, const char *code, const char *msg
     api_job_done(&j->base);
 }
 
-/* {id, username, display_name, avatar_url, online, last_seen_at} */
+/* {id, username, display_name, avatar_url, online, last_seen_at}; with the presence hidden from
+ * the viewer (SOCIAL_PRESENCE_HIDDEN_SQL) it reads as offline, never seen: no different from a
+ * user who never came back, so it does not tell the viewer they are blocked or not a friend. */
 static json_t *public_user(api_t *a, int64_t id, const char *username, const char *display, int64_t avatar_version,
-                           int64_t last_seen) {
-    bool online = presence_online(a->presence, id);
+                           int64_t last_seen, bool hidden) {
+    bool online = !hidden && presence_online(a->presence, id);
+    if (hidden) last_seen = 0;
     json_t *o = json_pack("{s:I, s:s, s:s, s:o, s:b}", "id", (json_int_t)id, "username", username, "display_name", display,
                           "avatar_url", api_avatar_url(id, avatar_version), "online", online);
     json_object_set_new(o, "last_seen_at", last_seen && !online ? json_integer(last_seen) : json_null());
@@ -96,12 +100,12 @@ static json_t *public_user(api_t *a, int64_t id, const char *username, const cha
 }
 
 static json_t *public_account(api_t *a, const account_t *u) {
-    return public_user(a, u->id, u->username, u->display_name, u->avatar_version, u->last_seen_at);
+    return public_user(a, u->id, u->username, u->display_name, u->avatar_version, u->last_seen_at, u->presence_hidden);
 }
 
 /* rating (rounded), rating_deviation, provisional, wins, losses and in_game (docs/matchmaking.md) */
-static void standing_json(api_t *a, json_t *o, int64_t id, const profile_standing_t *st) {
-    int64_t game = presence_in_game(a->presence, id);
+static void standing_json(api_t *a, json_t *o, const account_t *u, const profile_standing_t *st) {
+    int64_t game = u->presence_hidden ? 0 : presence_in_game(a->presence, u->id);
     json_object_set_new(o, "rating", json_integer((json_int_t)llround((double)st->rating_milli / 1000.0)));
     json_object_set_new(o, "rating_deviation", json_integer((json_int_t)llround((double)st->rd_milli / 1000.0)));
     json_object_set_new(o, "provisional", json_boolean((double)st->rd_milli / 1000.0 > GLICKO_PROVISIONAL_RD));
@@ -124,7 +128,7 @@ static void profile_done(api_job_t *bj) {
     if (!api_db_ok(bj, ANSWERS)) return;
     json_t *o = public_account(j->base.a, &j->other);
     json_object_set_new(o, "relation", json_string(social_relation_name(j->rel)));
-    standing_json(j->base.a, o, j->other.id, &j->standing);
+    standing_json(j->base.a, o, &j->other, &j->standing);
     api_json(j->base.r, 200, o);
     api_job_done(bj);
 }
@@ -184,7 +188,7 @@ static void patch_apply_work(api_job_t *bj, db_t *db) {
     job_t *j = job_of(bj);
     profile_update_t u = {
         j->set_display ? j->display : NULL, j->set_email ? j->email : NULL, j->set_lang ? j->lang : NULL,
-        j->set_pw ? j->new_hash : NULL,
+        j->set_pw ? j->new_hash : NULL, j->set_presence,
     };
     /* a new address (not only another case of it) is unconfirmed: with mail, a link to confirm it */
     char was[AUTH_EMAIL_MAX + 1], now_key[AUTH_EMAIL_MAX + 1];
@@ -235,6 +239,7 @@ static void patch_done(api_job_t *bj) {
     json_t *o = json_pack("{s:I, s:s, s:s, s:o, s:s, s:s, s:I}", "id", (json_int_t)j->acc.id, "username", j->acc.username,
                           "display_name", j->acc.display_name, "avatar_url", api_avatar_url(j->acc.id, j->acc.avatar_version),
                           "email", j->acc.email, "language", j->acc.language, "created_at", (json_int_t)j->acc.created_at);
+    json_object_set_new(o, "presence_visibility", json_string(account_presence_name(j->acc.presence_visibility)));
     api_json(j->base.r, 200, o);
     api_job_done(bj);
 }
@@ -322,6 +327,11 @@ static void api_me_patch(api_t *a, http_req_t *r, int64_t id) {
             j->set_lang = true;
         }
     }
+    if (json_object_get(body, "presence_visibility") && api_string(body, "presence_visibility", &v, fields)) {
+        int pv = account_presence_parse(v);
+        if (pv < 0) json_object_set_new(fields, "presence_visibility", json_string("unsupported"));
+        else j->set_presence = pv + 1;
+    }
     bool has_pw = json_object_get(body, "password") != NULL;
     if (has_pw && api_string(body, "password", &v, fields)) {
         if ((why = auth_check_password(v, (span_t){ 0 }, j->set_email ? span_cstr(j->email) : (span_t){ 0 }, a->common)))
@@ -338,7 +348,7 @@ static void api_me_patch(api_t *a, http_req_t *r, int64_t id) {
     j->no_current = sensitive && !json_object_get(body, "current_password");
     if (sensitive && !j->no_current && api_string(body, "current_password", &cur, fields) && (cur.len == 0 || cur.len > AUTH_PASSWORD_MAX))
         json_object_set_new(fields, "current_password", json_string("wrong"));
-    if (json_object_size(fields) == 0 && !j->set_display && !j->set_email && !j->set_lang && !j->set_pw)
+    if (json_object_size(fields) == 0 && !j->set_display && !j->set_email && !j->set_lang && !j->set_pw && !j->set_presence)
         json_object_set_new(fields, "body", json_string("nothing_to_change"));
     if (json_object_size(fields) > 0) {
         json_decref(body);
@@ -696,7 +706,8 @@ static void friends_done(api_job_t *bj) {
     json_t *friends = json_array(), *in = json_array(), *out = json_array();
     for (int i = 0; i < db_rows_count(j->rows); i++) {
         json_t *u = public_user(j->base.a, db_rows_int(j->rows, i, 0), db_rows_text(j->rows, i, 1, NULL),
-                                db_rows_text(j->rows, i, 2, NULL), db_rows_int(j->rows, i, 3), db_rows_int(j->rows, i, 4));
+                                db_rows_text(j->rows, i, 2, NULL), db_rows_int(j->rows, i, 3), db_rows_int(j->rows, i, 4),
+                                db_rows_int(j->rows, i, 7) != 0);
         int64_t kind = db_rows_int(j->rows, i, 5), since = db_rows_int(j->rows, i, 6);
         json_array_append_new(kind == 0 ? friends : kind == 1 ? in : out,
                               json_pack("{s:o, s:I}", "user", u, "since", (json_int_t)since));
@@ -828,11 +839,11 @@ static const api_param_t LOOKUP_QUERY[] = {
 #define R_SELF(what_) { 400, "Error", "self: " what_ }
 
 const api_route_t API_USER_ROUTES[] = {
-    { HTTP_PATCH, "/api/users/me", "Change display_name, email, password (with current_password), language", api_me_patch, true,
+    { HTTP_PATCH, "/api/users/me", "Change display_name, email, password (with current_password), language, presence_visibility", api_me_patch, true,
       .op = "updateMe", .tag = "users", .body = "ProfilePatch",
       .responses = { { 200, "Me", "The account as changed" }, API_R_BAD_BODY,
                      { 400, "Error", "fields: display_name (invalid_type, empty, too_long, invalid_chars), email (invalid_type, "
-                                     "invalid), language (invalid_type, unsupported), password (invalid_type, too_short, too_long, "
+                                     "invalid), language (invalid_type, unsupported), presence_visibility (invalid_type, unsupported), password (invalid_type, too_short, too_long, "
                                      "invalid, same_as_username, same_as_email, too_common), current_password (required — not for an account without a password yet, "
                                      "invalid_type, wrong), body (nothing_to_change)" },
                      API_R_UNAUTHORIZED, { 403, "Error", "wrong_password: fields.current_password is \"wrong\"" },

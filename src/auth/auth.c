@@ -57,32 +57,14 @@ const char *auth_check_email(span_t s) {
     return dot ? NULL : "invalid";
 }
 
-/* Length of the valid UTF-8 sequence at p (n bytes left), 0 if invalid. */
-static size_t utf8_seq(const unsigned char *p, size_t n, uint32_t *cp) {
-    if (p[0] < 0x80) { *cp = p[0]; return 1; }
-    size_t len;
-    uint32_t v, min;
-    if ((p[0] & 0xE0) == 0xC0) { len = 2; v = p[0] & 0x1F; min = 0x80; }
-    else if ((p[0] & 0xF0) == 0xE0) { len = 3; v = p[0] & 0x0F; min = 0x800; }
-    else if ((p[0] & 0xF8) == 0xF0) { len = 4; v = p[0] & 0x07; min = 0x10000; }
-    else return 0;
-    if (n < len) return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((p[i] & 0xC0) != 0x80) return 0;
-        v = (v << 6) | (p[i] & 0x3F);
-    }
-    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) return 0;
-    *cp = v;
-    return len;
-}
-
-/* Code points of valid UTF-8 without C0/C1 controls or NUL; -1 otherwise. */
+/* Code points of valid UTF-8 without controls or format characters (utf8_is_control_or_format:
+ * NUL, C0/C1, bidirectional overrides, zero-width characters, ...); -1 otherwise. */
 static long text_length(span_t s) {
     long n = 0;
     for (size_t i = 0; i < s.len;) {
         uint32_t cp;
-        size_t k = utf8_seq((const unsigned char *)s.ptr + i, s.len - i, &cp);
-        if (k == 0 || cp < 0x20 || (cp >= 0x7f && cp < 0xa0) || cp == 0x2028 || cp == 0x2029) return -1;
+        size_t k = utf8_decode(s.ptr + i, s.len - i, &cp);
+        if (k == 0 || utf8_is_control_or_format(cp)) return -1;
         i += k;
         n++;
     }
@@ -92,10 +74,7 @@ static long text_length(span_t s) {
 const char *auth_check_display_name(span_t s) {
     long n = text_length(s);
     if (n < 0) return "invalid_chars";
-    bool blank = true;
-    for (size_t i = 0; i < s.len; i++)
-        if (s.ptr[i] != ' ') blank = false;
-    if (n == 0 || blank) return "empty";
+    if (!utf8_has_visible(s.ptr, s.len)) return "empty";   /* spaces, Hangul fillers, ...: nothing shows */
     if (s.ptr[0] == ' ' || s.ptr[s.len - 1] == ' ') return "invalid_chars";   /* the client trims */
     if (n > AUTH_DISPLAY_MAX) return "too_long";
     return NULL;
@@ -186,7 +165,7 @@ const char *auth_check_password(span_t pw, span_t username, span_t email, const 
     long n = 0;
     for (size_t i = 0; i < pw.len;) {   /* any valid UTF-8 but NUL */
         uint32_t cp;
-        size_t k = utf8_seq((const unsigned char *)pw.ptr + i, pw.len - i, &cp);
+        size_t k = utf8_decode(pw.ptr + i, pw.len - i, &cp);
         if (k == 0 || cp == 0) return "invalid";
         i += k;
         n++;

@@ -39,6 +39,7 @@ static const var_doc_t VARS[] = {
     { "AUTH_RATE", "10", "login and registration attempts per minute, per address and per account (1-10000)" },
     { "TWOFA_RATE", "5", "second-factor codes tried per minute, per address and per account, burst 2x (1-10000)" },
     { "MAIL_RATE", "5", "mailed links (address confirmation, password reset) per hour per account and per address asked, burst the same (1-10000)" },
+    { "API_RATE", "20,400", "API requests a second per account (decimals allowed), and a burst: \"rate,burst\" (default burst 20 s of the rate); an address gets 4x both; 0 disables the limit" },
     { "SMTP_URL", "(none)", "mail server for emailed codes: smtp://host:port (STARTTLS if offered; smtp+starttls:// requires it) or smtps://host:port; user:pass@ allowed" },
     { "SMTP_FROM", "(none)", "sender address of mails (required with SMTP_URL)" },
     { "OAUTH42_CLIENT_ID", "(none)", "Log in with 42: the application's client id (unset: the feature is off)" },
@@ -122,6 +123,39 @@ static int get_str(config_lookup_fn lookup, void *ctx, const char *name, const c
     if (!v) v = def;
     if (strlen(v) >= cap) return fail(err, errlen, name, "too long", v);
     memcpy(out, v, strlen(v) + 1);
+    return 0;
+}
+
+/* API_RATE: "<rate>" or "<rate>,<burst>": a rate a second from 0 (no limit) to LIM_API_RATE_MAX, decimals
+ * allowed; a whole burst from 1 to LIM_API_BURST_MAX, not below the rate (default: LIM_API_BURST_FACTOR
+ * seconds of the rate). */
+static int get_rate(config_lookup_fn lookup, void *ctx, const char *name, config_t *cfg, char *err, size_t errlen) {
+    const char *v = lookup(ctx, name);
+    cfg->api_rate = LIM_API_RATE_DEFAULT;
+    cfg->api_burst = LIM_API_RATE_DEFAULT * LIM_API_BURST_FACTOR;
+    if (!v || !*v) return 0;
+    char *end = NULL;
+    errno = 0;
+    double rate = isdigit((unsigned char)v[0]) ? strtod(v, &end) : -1;
+    long burst = 0;
+    bool ok = rate >= 0 && !errno && rate <= LIM_API_RATE_MAX;
+    if (ok && *end == ',') {
+        const char *b = end + 1;
+        burst = isdigit((unsigned char)b[0]) ? strtol(b, &end, 10) : -1;
+        ok = !errno && burst >= 1 && (double)burst >= rate && burst <= LIM_API_BURST_MAX && *end == '\0';
+    } else if (ok) {
+        double d = rate * LIM_API_BURST_FACTOR;
+        burst = d < 1 ? 1 : d > LIM_API_BURST_MAX ? LIM_API_BURST_MAX : (long)d;
+        ok = *end == '\0';
+    }
+    if (!ok) {
+        char why[192];
+        snprintf(why, sizeof why, "expected <requests a second>[,<burst>]: a rate from 0 (no limit) to %d, a whole burst from 1 and "
+                 "the rate to %d", LIM_API_RATE_MAX, LIM_API_BURST_MAX);
+        return fail(err, errlen, name, why, v);
+    }
+    cfg->api_rate = rate;
+    cfg->api_burst = rate > 0 ? (int)burst : 0;
     return 0;
 }
 
@@ -226,6 +260,7 @@ int config_load(config_t *cfg, config_lookup_fn lookup, void *ctx, char *err, si
     LONG("AUTH_RATE", 10, 1, 10000, auth_rate);
     LONG("TWOFA_RATE", 5, 1, 10000, twofa_rate);
     LONG("MAIL_RATE", 5, 1, 10000, mail_rate);
+    if (get_rate(lookup, ctx, "API_RATE", cfg, err, errlen) < 0) return ERR_INVALID;
     LONG("GAME_RESUME_SECONDS", LIM_GAME_RESUME_DEFAULT_S, 1, 600, game_resume_s);
     LONG("GAME_INVITE_SECONDS", LIM_GAME_INVITE_DEFAULT_S, 10, 86400, game_invite_s);
     LONG("QUICKPLAY_WINNING_SCORE", 5, 1, 21, quickplay_winning_score);

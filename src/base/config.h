@@ -38,6 +38,9 @@ typedef struct {
     int auth_rate;              /* login/register attempts per minute per address and per account */
     int twofa_rate;             /* TWOFA_RATE: second-factor codes tried per minute per address and per account */
     int mail_rate;              /* MAIL_RATE: mailed links per hour per account and per address asked (burst the same) */
+    double api_rate;            /* API_RATE "<per second>[,<burst>]": API requests per account; 0 = unlimited */
+    int api_burst;              /*   the burst (default LIM_API_BURST_FACTOR x the rate); an address gets
+                                 *   LIM_API_ADDR_FACTOR x both */
     char smtp_url[512];         /* SMTP_URL: smtp://host:port or smtps://…; "" = no mail (no email codes) */
     char smtp_from[256];        /* SMTP_FROM: the sender address of mails */
     /* Log in with 42 (docs/security.md, "Log in with 42"): off when the client id is "" */

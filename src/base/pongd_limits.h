@@ -75,6 +75,12 @@
 /* accounts */
 #define LIM_RATEMAP_KEYS          65536u    /* addresses/accounts tracked by a rate limiter; oldest evicted */
 #define LIM_RATEMAP_KEY_BYTES     128u
+#define LIM_API_RATE_DEFAULT      20        /* API_RATE: API requests a second per account (the web app's busiest page: see docs/security.md) */
+#define LIM_API_BURST_FACTOR      20        /* API_RATE's burst when not given: 20 s of the rate */
+#define LIM_API_ADDR_FACTOR       4         /* an address's budget: this many accounts' (people behind one NAT) */
+#define LIM_LOGIN_FAIL_RECENT_MIN 15        /* an address that failed a login this recently cannot pass a locked account */
+#define LIM_API_RATE_MAX          100000
+#define LIM_API_BURST_MAX         1000000
 #define LIM_AUTH_BODY_BYTES       8192u     /* JSON body of an auth request */
 #define LIM_TWOFA_CHALLENGE_MS    (5 * 60 * 1000)    /* a login's second step must come within 5 minutes */
 /* Log in with 42 (api_oauth.c) */

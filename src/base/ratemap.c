@@ -86,18 +86,31 @@ static void remove_entry(ratemap_t *m, entry_t *e) {
     }
 }
 
-bool ratemap_allow(ratemap_t *m, span_t key, uint64_t now_ms, int *retry_after_s) {
+/* The entry of key (NULL when absent) and, either way, the slot where the probe stopped. */
+static entry_t *find(const ratemap_t *m, span_t key, size_t *slot) {
     size_t n = key.len < LIM_RATEMAP_KEY_BYTES ? key.len : LIM_RATEMAP_KEY_BYTES;
     size_t i = hash(key.ptr, n) & (m->cap - 1);
-    entry_t *e = NULL;
     for (;; i = (i + 1) & (m->cap - 1)) {
         entry_t *s = &m->slots[i];
-        if (!s->used) break;
-        if (s->klen == n && memcmp(s->key, key.ptr, n) == 0) {
-            e = s;
-            break;
-        }
+        *slot = i;
+        if (!s->used) return NULL;
+        if (s->klen == n && memcmp(s->key, key.ptr, n) == 0) return s;
     }
+}
+
+bool ratemap_peek(const ratemap_t *m, span_t key, uint64_t now_ms) {
+    size_t i;
+    const entry_t *e = find(m, key, &i);
+    if (!e) return m->burst >= 1.0;
+    double tokens = e->tokens;
+    if (now_ms > e->last_ms) tokens += (double)(now_ms - e->last_ms) * m->per_ms;
+    return tokens >= 1.0;
+}
+
+bool ratemap_allow(ratemap_t *m, span_t key, uint64_t now_ms, int *retry_after_s) {
+    size_t n = key.len < LIM_RATEMAP_KEY_BYTES ? key.len : LIM_RATEMAP_KEY_BYTES;
+    size_t i;
+    entry_t *e = find(m, key, &i);
     if (!e) {
         if (m->count >= m->max_keys) {
             remove_entry(m, m->tail);

@@ -19,6 +19,9 @@ void ratemap_destroy(ratemap_t *m);
  * gets the seconds until a token is available. Keys longer than LIM_RATEMAP_KEY_BYTES are
  * cut. */
 bool ratemap_allow(ratemap_t *m, span_t key, uint64_t now_ms, int *retry_after_s);
+/* Whether ratemap_allow would take a token for key now, without taking it (an unknown key:
+ * true). Changes nothing. */
+bool ratemap_peek(const ratemap_t *m, span_t key, uint64_t now_ms);
 size_t ratemap_count(const ratemap_t *m);
 
 #endif

@@ -98,6 +98,13 @@ void account_read(const db_rows_t *r, int row, account_t *a) {
     a->avatar_version = db_rows_int(r, row, 6);
     a->created_at = db_rows_int(r, row, 7);
     a->last_seen_at = db_rows_int(r, row, 8);
+    a->presence_visibility = db_rows_int(r, row, 9) == ACCOUNT_PRESENCE_FRIENDS ? ACCOUNT_PRESENCE_FRIENDS : ACCOUNT_PRESENCE_EVERYONE;
+}
+
+const char *account_presence_name(int v) { return v == ACCOUNT_PRESENCE_FRIENDS ? "friends" : "everyone"; }
+
+int account_presence_parse(span_t s) {
+    return span_eq(s, "everyone") ? ACCOUNT_PRESENCE_EVERYONE : span_eq(s, "friends") ? ACCOUNT_PRESENCE_FRIENDS : -1;
 }
 
 static db_val_t text(const char *s) { return DB_TEXT(s, strlen(s)); }

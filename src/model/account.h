@@ -29,7 +29,16 @@ typedef struct {
     char password_hash[AUTH_HASH_MAX];
     int64_t avatar_version;
     int64_t created_at, last_seen_at;
+    int presence_visibility;   /* ACCOUNT_PRESENCE_*: who sees this user's presence */
+    bool presence_hidden;      /* loaded for a viewer (profile_get): presence hidden from them (SOCIAL_PRESENCE_HIDDEN_SQL) */
 } account_t;
+
+/* users.presence_visibility: who sees a user's presence (online, in_game, last_seen_at).
+ * Never the users they block; with FRIENDS, only their friends. */
+enum { ACCOUNT_PRESENCE_EVERYONE = 0, ACCOUNT_PRESENCE_FRIENDS = 1 };
+/* "everyone" / "friends", and back (-1: neither). */
+const char *account_presence_name(int v);
+int account_presence_parse(span_t s);
 
 typedef struct {
     char token_hash[AUTH_TOKEN_HASH_HEX + 1];
@@ -58,10 +67,13 @@ int account_alive(db_t *db, int64_t me);
  * empty): what a profile shown to other users may load. */
 #define ACCOUNT_USER_COLS                                                                         \
     "users.id, users.username, COALESCE(users.email, ''), users.display_name, users.language," \
-    " COALESCE(users.password_hash, ''), users.avatar_version, users.created_at, COALESCE(users.last_seen_at, 0)"
+    " COALESCE(users.password_hash, ''), users.avatar_version, users.created_at, COALESCE(users.last_seen_at, 0)," \
+    " users.presence_visibility"
 #define ACCOUNT_PUBLIC_COLS                                                                        \
     "users.id, users.username, '', users.display_name, users.language, '', users.avatar_version," \
-    " users.created_at, COALESCE(users.last_seen_at, 0)"
+    " users.created_at, COALESCE(users.last_seen_at, 0), users.presence_visibility"
+/* How many columns they are: what a statement selects after them starts there. */
+#define ACCOUNT_COLS_N 10
 /* Row `row` of a result whose first columns are ACCOUNT_USER_COLS (or ACCOUNT_PUBLIC_COLS). */
 void account_read(const db_rows_t *r, int row, account_t *out);
 

@@ -1,5 +1,6 @@
 /* chatrule — see chatrule.h. */
 #include "chatrule.h"
+#include "utf8.h"
 #include "err.h"
 
 #include <inttypes.h>
@@ -44,44 +45,16 @@ void chatrule_direct_key(int64_t a, int64_t b, char key[CHATRULE_KEY_MAX]) {
 
 void chatrule_system_key(int64_t uid, char key[CHATRULE_KEY_MAX]) { snprintf(key, CHATRULE_KEY_MAX, "s:%" PRId64, uid); }
 
-/* Length of the valid UTF-8 sequence at p (n > 0 bytes left) and its code point; 0 when
- * invalid (overlong, surrogate, past U+10FFFF, truncated). */
-static size_t utf8_next(const unsigned char *p, size_t n, uint32_t *cp) {
-    if (p[0] < 0x80) {
-        *cp = p[0];
-        return 1;
-    }
-    size_t len;
-    uint32_t v, min;
-    if ((p[0] & 0xE0) == 0xC0) { len = 2; v = p[0] & 0x1Fu; min = 0x80; }
-    else if ((p[0] & 0xF0) == 0xE0) { len = 3; v = p[0] & 0x0Fu; min = 0x800; }
-    else if ((p[0] & 0xF8) == 0xF0) { len = 4; v = p[0] & 0x07u; min = 0x10000; }
-    else return 0;
-    if (n < len) return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((p[i] & 0xC0) != 0x80) return 0;
-        v = (v << 6) | (p[i] & 0x3Fu);
-    }
-    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) return 0;
-    *cp = v;
-    return len;
-}
-
-/* Unicode's White_Space property. */
-static bool white(uint32_t c) {
-    return (c >= 0x09 && c <= 0x0D) || c == 0x20 || c == 0x85 || c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) ||
-           c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
-}
-
 int chatrule_text(span_t text, span_t *out) {
-    const unsigned char *p = (const unsigned char *)text.ptr;
     size_t first = text.len, end = 0;   /* bytes [first, end) are the trimmed text */
     size_t cps = 0, first_cp = 0, last_cp = 0;
+    bool visible = false;
     for (size_t i = 0; i < text.len;) {
         uint32_t cp;
-        size_t k = utf8_next(p + i, text.len - i, &cp);
+        size_t k = utf8_decode(text.ptr + i, text.len - i, &cp);
         if (k == 0 || cp == 0) return CHAT_E_INVALID;
-        if (!white(cp)) {
+        visible = visible || !utf8_is_invisible(cp);
+        if (!utf8_is_space(cp)) {
             if (first == text.len) {
                 first = i;
                 first_cp = cps;
@@ -92,7 +65,7 @@ int chatrule_text(span_t text, span_t *out) {
         i += k;
         cps++;
     }
-    if (first == text.len) return CHAT_E_EMPTY;
+    if (!visible) return CHAT_E_EMPTY;   /* white space, zero-width and format characters only: nothing to read */
     if (last_cp - first_cp + 1 > LIM_CHAT_MESSAGE_CHARS) return CHAT_E_TOO_LONG;
     *out = span_of(text.ptr + first, end - first);
     return 0;

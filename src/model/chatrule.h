@@ -38,8 +38,10 @@ void chatrule_direct_key(int64_t a, int64_t b, char key[CHATRULE_KEY_MAX]);
 void chatrule_system_key(int64_t uid, char key[CHATRULE_KEY_MAX]);
 
 /* A message text as sent: trimmed of Unicode white space at both ends, then 1..
- * LIM_CHAT_MESSAGE_CHARS code points of valid UTF-8 without NUL. On success *out is the trimmed
- * part of text (no copy) and 0 is returned; CHAT_E_EMPTY, CHAT_E_TOO_LONG or CHAT_E_INVALID. */
+ * LIM_CHAT_MESSAGE_CHARS code points of valid UTF-8 without NUL, at least one of them visible
+ * (not utf8_is_invisible: a text of zero-width, format or blank characters alone is empty). On
+ * success *out is the trimmed part of text (no copy) and 0 is returned; CHAT_E_EMPTY,
+ * CHAT_E_TOO_LONG or CHAT_E_INVALID. */
 int chatrule_text(span_t text, span_t *out);
 
 /* May an actor of rank `actor` do `a` to a target of rank `target` (the message's sender for

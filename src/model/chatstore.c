@@ -1,5 +1,6 @@
 /* chatstore — see chatstore.h. */
 #include "chatstore.h"
+#include "social.h"
 #include "utf8.h"
 
 #include <inttypes.h>
@@ -36,7 +37,8 @@ static const db_sql_t Q_ROOMS = {
 /* by rank (an admin ranks 3), then display name */
 static const db_sql_t Q_MEMBERS = {
     "chat_members",
-    "SELECT u.id, u.username, u.display_name, u.avatar_version, COALESCE(u.last_seen_at, 0), m.role, m.muted_until, u.is_admin"
+    "SELECT u.id, u.username, u.display_name, u.avatar_version, COALESCE(u.last_seen_at, 0), m.role, m.muted_until, u.is_admin,"
+    " " SOCIAL_PRESENCE_HIDDEN_SQL("$2", "u.id", "u.presence_visibility")
     " FROM chat_members m JOIN users u ON u.id = m.user_id WHERE m.channel_id = $1"
     " ORDER BY CASE WHEN u.is_admin = 1 THEN 3 ELSE m.role END DESC, u.display_key, u.id",
 };
@@ -361,9 +363,9 @@ int chatstore_rooms(db_t *db, span_t q, int limit, db_rows_t **rows) {
     return db_exec(db, &Q_ROOMS, p, 2, rows, NULL);
 }
 
-int chatstore_members(db_t *db, int64_t channel_id, db_rows_t **rows) {
-    db_val_t p = DB_INT(channel_id);
-    return db_exec(db, &Q_MEMBERS, &p, 1, rows, NULL);
+int chatstore_members(db_t *db, int64_t channel_id, int64_t viewer, db_rows_t **rows) {
+    db_val_t p[2] = { DB_INT(channel_id), DB_INT(viewer) };
+    return db_exec(db, &Q_MEMBERS, p, 2, rows, NULL);
 }
 
 int chatstore_direct(db_t *db, int64_t me, int64_t peer, int64_t now, chat_channel_t *out) {

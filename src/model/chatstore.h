@@ -55,12 +55,13 @@ int chatstore_room_leave(db_t *db, int64_t channel_id, int64_t uid);
 enum { CHAT_ROOMS_COL_ID = 0, CHAT_ROOMS_COL_NAME, CHAT_ROOMS_COL_OWNER, CHAT_ROOMS_COL_MEMBERS,
        CHAT_ROOMS_COL_LAST_SEQ, CHAT_ROOMS_COL_LAST_AT, CHAT_ROOMS_COL_CREATED_AT, CHAT_ROOMS_COLS_N };
 int chatstore_rooms(db_t *db, span_t q, int limit, db_rows_t **rows);
-/* A room's members, by rank then display name. Columns: user id, username, display_name,
- * avatar_version, last_seen_at, role, muted_until, is_admin. */
+/* A room's members, by rank then display name, as `viewer` sees them. Columns: user id,
+ * username, display_name, avatar_version, last_seen_at, role, muted_until, is_admin, presence
+ * hidden from viewer (SOCIAL_PRESENCE_HIDDEN_SQL). */
 enum { CHAT_MEMBERS_COL_ID = 0, CHAT_MEMBERS_COL_USERNAME, CHAT_MEMBERS_COL_DISPLAY, CHAT_MEMBERS_COL_AVATAR_VERSION,
        CHAT_MEMBERS_COL_LAST_SEEN, CHAT_MEMBERS_COL_ROLE, CHAT_MEMBERS_COL_MUTED_UNTIL, CHAT_MEMBERS_COL_ADMIN,
-       CHAT_MEMBERS_COLS_N };
-int chatstore_members(db_t *db, int64_t channel_id, db_rows_t **rows);
+       CHAT_MEMBERS_COL_HIDDEN, CHAT_MEMBERS_COLS_N };
+int chatstore_members(db_t *db, int64_t channel_id, int64_t viewer, db_rows_t **rows);
 
 /* The direct channel between me and peer, created when missing; out->peer_id = peer.
  * CHAT_E_SELF, ACCOUNT_E_NOTFOUND (no such live peer), ACCOUNT_E_GONE (me deleted),

@@ -10,15 +10,19 @@
 #include <stdio.h>
 #include <string.h>
 
-/* A live user's public columns and the viewer's ($2) relation to them (0: the viewer). */
+/* A live user's public columns, the viewer's ($2) relation to them (0: the viewer), the standing,
+ * and whether their presence is hidden from the viewer. */
 #define PROFILE_SQL(WHERE)                                                                             \
     "SELECT " ACCOUNT_PUBLIC_COLS ", CASE WHEN users.id = $2 THEN 0 ELSE " SOCIAL_RELATION_SQL("$2", "users.id") \
-    " END, users.wins, users.losses, users.rating_milli, users.rd_milli FROM users WHERE " WHERE " AND users.deleted_at IS NULL"
+    " END, users.wins, users.losses, users.rating_milli, users.rd_milli, "                              \
+    SOCIAL_PRESENCE_HIDDEN_SQL("$2", "users.id", "users.presence_visibility")                          \
+    " FROM users WHERE " WHERE " AND users.deleted_at IS NULL"
 static const db_sql_t Q_PROFILE_ID = { "profile_by_id", PROFILE_SQL("users.id = $1") };
 static const db_sql_t Q_PROFILE_DISPLAY = { "profile_by_display", PROFILE_SQL("users.display_key = $1") };
 static const db_sql_t Q_SEARCH = {
     "profile_search",
-    "SELECT " ACCOUNT_PUBLIC_COLS ", users.rating_milli, users.rd_milli FROM users"
+    "SELECT " ACCOUNT_PUBLIC_COLS ", users.rating_milli, users.rd_milli, "
+    SOCIAL_PRESENCE_HIDDEN_SQL("$4", "users.id", "users.presence_visibility") " FROM users"
     " WHERE users.deleted_at IS NULL AND users.display_key LIKE $1 ESCAPE '!'"
     " ORDER BY CASE WHEN users.display_key LIKE $2 ESCAPE '!' THEN 0 ELSE 1 END, length(users.display_key), users.display_key"
     " LIMIT $3",
@@ -37,6 +41,9 @@ static const db_sql_t Q_SET_EMAIL = {
     " WHERE id = $1 AND (second_factor <> 'email' OR email_key = $3)",
 };
 static const db_sql_t Q_SET_LANG = { "profile_set_lang", "UPDATE users SET language = $2, updated_at = $3 WHERE id = $1" };
+static const db_sql_t Q_SET_PRESENCE = {
+    "profile_set_presence", "UPDATE users SET presence_visibility = $2, updated_at = $3 WHERE id = $1",
+};
 static const db_sql_t Q_SET_PW = { "profile_set_pw", "UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1" };
 /* a new password voids the reset links still out (model/emailtok.h) */
 static const db_sql_t Q_VOID_RESETS = {
@@ -69,11 +76,13 @@ static db_val_t text(const char *s) { return DB_TEXT(s, strlen(s)); }
 static int profile_of(const db_rows_t *r, account_t *out, social_relation_t *rel, profile_standing_t *st) {
     if (db_rows_count(r) == 0) return ACCOUNT_E_NOTFOUND;
     account_read(r, 0, out);
-    int64_t n = db_rows_int(r, 0, 9);
+    enum { C = ACCOUNT_COLS_N };
+    int64_t n = db_rows_int(r, 0, C);
     *rel = n >= REL_SELF && n <= REL_BLOCKED_BY ? (social_relation_t)n : REL_NONE;
     if (st)
-        *st = (profile_standing_t){ (int32_t)db_rows_int(r, 0, 10), (int32_t)db_rows_int(r, 0, 11), db_rows_int(r, 0, 12),
-                                    db_rows_int(r, 0, 13) };
+        *st = (profile_standing_t){ (int32_t)db_rows_int(r, 0, C + 1), (int32_t)db_rows_int(r, 0, C + 2), db_rows_int(r, 0, C + 3),
+                                    db_rows_int(r, 0, C + 4) };
+    out->presence_hidden = db_rows_int(r, 0, C + 5) != 0;
     return 0;
 }
 
@@ -124,7 +133,7 @@ void profile_get_many_standing(db_t *db, int n, const int64_t *viewers, const in
     }
 }
 
-int profile_search(db_t *db, const char *part, int limit, db_rows_t **rows) {
+int profile_search(db_t *db, int64_t viewer, const char *part, int limit, db_rows_t **rows) {
     char key[4 * AUTH_DISPLAY_MAX + 1], any[2 * sizeof key + 3], prefix[2 * sizeof key + 3];
     size_t n = strlen(part);
     if (n >= sizeof key) n = sizeof key - 1;
@@ -140,8 +149,8 @@ int profile_search(db_t *db, const char *part, int limit, db_rows_t **rows) {
     memcpy(prefix, any + 1, k);            /* without the leading %: starts with */
     if (limit < 1) limit = 1;
     if (limit > PROFILE_SEARCH_MAX) limit = PROFILE_SEARCH_MAX;
-    db_val_t p[3] = { text(any), text(prefix), DB_INT(limit) };
-    return db_exec(db, &Q_SEARCH, p, 3, rows, NULL);
+    db_val_t p[4] = { text(any), text(prefix), DB_INT(limit), DB_INT(viewer) };
+    return db_exec(db, &Q_SEARCH, p, 4, rows, NULL);
 }
 
 int profile_update(db_t *db, int64_t id, const profile_update_t *u, int64_t now) {
@@ -186,6 +195,10 @@ int profile_update(db_t *db, int64_t id, const profile_update_t *u, int64_t now)
     if (u->language) {
         db_val_t p[3] = { DB_INT(id), text(u->language), DB_INT(now) };
         if ((rc = db_exec(db, &Q_SET_LANG, p, 3, NULL, NULL)) != 0) goto fail;
+    }
+    if (u->presence_visibility) {
+        db_val_t p[3] = { DB_INT(id), DB_INT(u->presence_visibility - 1), DB_INT(now) };
+        if ((rc = db_exec(db, &Q_SET_PRESENCE, p, 3, NULL, NULL)) != 0) goto fail;
     }
     if (u->password_hash) {
         db_val_t p[3] = { DB_INT(id), text(u->password_hash), DB_INT(now) };

@@ -37,9 +37,11 @@ void profile_get_many_standing(db_t *db, int n, const int64_t *viewers, const in
 /* Live users whose display name contains `part` (case-insensitive as auth_fold; LIKE's % and _
  * in part are matched literally), the best first (a name starting with it, then shorter
  * names, then by name), at most limit (1 .. PROFILE_SEARCH_MAX): rows of ACCOUNT_PUBLIC_COLS
- * then rating_milli, rd_milli. */
+ * then rating_milli, rd_milli and whether their presence is hidden from viewer
+ * (SOCIAL_PRESENCE_HIDDEN_SQL). */
 #define PROFILE_SEARCH_MAX 20
-int profile_search(db_t *db, const char *part, int limit, db_rows_t **rows);
+enum { PROFILE_SEARCH_COL_RATING = ACCOUNT_COLS_N, PROFILE_SEARCH_COL_RD, PROFILE_SEARCH_COL_HIDDEN };
+int profile_search(db_t *db, int64_t viewer, const char *part, int limit, db_rows_t **rows);
 
 /* Changes of the own profile; NULL/0 fields stay. A new display name or email that
  * another account holds (any case) → ACCOUNT_E_TAKEN_DISPLAY / ACCOUNT_E_TAKEN_EMAIL. A new
@@ -48,6 +50,7 @@ int profile_search(db_t *db, const char *part, int limit, db_rows_t **rows);
  * hash voids the user's password-reset links still out. */
 typedef struct {
     const char *display_name, *email, *language, *password_hash;
+    int presence_visibility;   /* ACCOUNT_PRESENCE_* + 1; 0: unchanged */
 } profile_update_t;
 int profile_update(db_t *db, int64_t id, const profile_update_t *u, int64_t now);
 

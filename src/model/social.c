@@ -24,7 +24,8 @@ static const db_sql_t Q_REMOVE_PAIR = {
 static const db_sql_t Q_FRIENDS = {
     "social_friends",
     "SELECT u.id, u.username, u.display_name, u.avatar_version, COALESCE(u.last_seen_at, 0),"
-    " CASE WHEN f.accepted = 1 THEN 0 WHEN f.addressee_id = $1 THEN 1 ELSE 2 END, f.created_at"
+    " CASE WHEN f.accepted = 1 THEN 0 WHEN f.addressee_id = $1 THEN 1 ELSE 2 END, f.created_at,"
+    " " SOCIAL_PRESENCE_HIDDEN_SQL("$1", "u.id", "u.presence_visibility")
     " FROM friendships f JOIN users u ON u.id = CASE WHEN f.requester_id = $1 THEN f.addressee_id ELSE f.requester_id END"
     " WHERE (f.requester_id = $1 OR f.addressee_id = $1) AND u.deleted_at IS NULL ORDER BY u.display_key",
 };

@@ -29,8 +29,9 @@ int social_friend_request(db_t *db, int64_t me, int64_t them, int64_t now, bool 
 int social_friend_accept(db_t *db, int64_t me, int64_t them, int64_t now);
 /* Removes a friendship or a pending request in either direction; ACCOUNT_E_NOTFOUND. */
 int social_friend_remove(db_t *db, int64_t me, int64_t them);
-/* Rows (user id, username, display_name, avatar_version, last_seen_at, kind, created_at)
- * with kind 0 friend, 1 incoming request, 2 outgoing request; by display name. */
+/* Rows (user id, username, display_name, avatar_version, last_seen_at, kind, created_at,
+ * presence hidden from me (SOCIAL_PRESENCE_HIDDEN_SQL)) with kind 0 friend, 1 incoming
+ * request, 2 outgoing request; by display name. */
 int social_friends(db_t *db, int64_t me, db_rows_t **rows);
 /* The ids of me's friends. */
 int social_friend_ids(db_t *db, int64_t me, db_rows_t **rows);
@@ -52,6 +53,17 @@ int social_block_ids(db_t *db, int64_t me, db_rows_t **rows);
     " ELSE COALESCE((SELECT CASE WHEN accepted = 1 THEN 2 WHEN requester_id = " V " THEN 3 ELSE 4 END"   \
     " FROM friendships WHERE (requester_id = " V " AND addressee_id = " O ")"                            \
     " OR (requester_id = " O " AND addressee_id = " V ")), 1) END"
+/* 1 when user O's presence (online, in_game, last_seen_at) is hidden from user V, else 0, in
+ * one SQL expression: never from themselves; always from a user O blocks; with O's
+ * presence_visibility (VIS, a column of O's users row) "friends", from everyone but O's friends.
+ * The one place this rule lives: each statement that lists users for a viewer selects it. */
+#define SOCIAL_PRESENCE_HIDDEN_SQL(V, O, VIS)                                                                  \
+    "CASE WHEN " O " = " V " THEN 0"                                                                          \
+    " WHEN EXISTS (SELECT 1 FROM blocks WHERE blocker_id = " O " AND blocked_id = " V ") THEN 1"             \
+    " WHEN " VIS " = 1 AND NOT EXISTS (SELECT 1 FROM friendships WHERE accepted = 1 AND"                    \
+    " ((requester_id = " V " AND addressee_id = " O ") OR (requester_id = " O " AND addressee_id = " V ")))" \
+    " THEN 1 ELSE 0 END"
+
 _Static_assert(REL_SELF == 0 && REL_NONE == 1 && REL_FRIENDS == 2 && REL_REQUEST_SENT == 3 && REL_REQUEST_RECEIVED == 4 &&
                    REL_BLOCKED == 5 && REL_BLOCKED_BY == 6,
                "SOCIAL_RELATION_SQL numbers the relations as social_relation_t does");

@@ -579,6 +579,31 @@ test('settings: display name, email, password, language, sessions, export, delet
   await context.close();
 });
 
+test('settings: privacy — presence for friends only is saved, and a non-friend stops seeing it', async (t) => {
+  const me = await apiRegister();
+  const other = await apiRegister();
+  const { context, page, problems } = await openLoggedIn(me.username);
+  await withScreenshots(t, async (track) => {
+    track(page);
+    await clickNav(page, 'nav-me');
+    await waitHeading(page, 'Account settings');
+    assert.equal(await page.inputValue('#privacy-presence-visibility'), 'everyone', 'the default');
+    const seen = async () => (await call(ctx.server, 'GET', `/api/users/${me.user.id}`, { token: other.token })).json.online;
+    assert.equal(await seen(), true, 'the page is open: online for everyone');
+    await page.selectOption('#privacy-presence-visibility', 'friends');
+    await page.click('#privacy-submit');
+    await page.waitForSelector('#privacy-done:not([hidden])');
+    const mine = await call(ctx.server, 'GET', '/api/users/me', { token: me.token });
+    assert.equal(mine.json.presence_visibility, 'friends');
+    assert.equal(await seen(), false, 'a non-friend no longer sees it');
+    await page.reload();
+    await waitHeading(page, 'Account settings');
+    assert.equal(await page.inputValue('#privacy-presence-visibility'), 'friends', 'kept with the account');
+    assert.deepEqual(unexpected(problems), []);
+  });
+  await context.close();
+});
+
 test('logging out everywhere ends the other browsers too', async (t) => {
   const me = await apiRegister();
   const a = await openLoggedIn(me.username);

@@ -8,9 +8,10 @@ import { checkApiResponse } from './openapi-check.mjs';
  * One HTTPS request; resolves to { status, headers, json, text, body (Buffer) }.
  * `body`: an object (sent as JSON), a string (sent as is, content-type application/json unless
  * given), or a Buffer (sent as is, no default content-type). `chunked`: send the body without a
- * Content-Length (node then uses chunked transfer encoding).
+ * Content-Length (node then uses chunked transfer encoding). `localAddress`: the client's
+ * address (any of 127.0.0.0/8 reaches the server on 127.0.0.1), for per-address limits.
  */
-export async function call(server, method, path, { body, token, cookie, origin, headers = {}, chunked = false } = {}) {
+export async function call(server, method, path, { body, token, cookie, origin, headers = {}, chunked = false, localAddress } = {}) {
   const h = { ...headers };
   let payload = null;
   if (body !== undefined) {
@@ -25,7 +26,7 @@ export async function call(server, method, path, { body, token, cookie, origin, 
   if (cookie) h.cookie = cookie;
   if (origin) h.origin = origin;
   const res = await new Promise((resolve, reject) => {
-    const req = https.request(`${server.base}${path}`, { method, headers: h, rejectUnauthorized: false, agent: false }, (r) => {
+    const req = https.request(`${server.base}${path}`, { method, headers: h, rejectUnauthorized: false, agent: false, ...(localAddress ? { localAddress } : {}) }, (r) => {
       const chunks = [];
       r.on('data', (c) => chunks.push(c));
       r.on('end', () => {

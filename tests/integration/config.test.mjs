@@ -59,6 +59,7 @@ const INVALID = [
   ['MAX_BODY_BYTES', 'abc'], ['MAX_BODY_BYTES', '-1'],
   ['HEADER_TIMEOUT', 'abc'], ['WS_PING_INTERVAL', 'abc'], ['WS_QUEUE_MAX_BYTES', 'abc'],
   ['CHAT_RATE', 'abc'], ['CHAT_RATE', '-1'],
+  ['API_RATE', 'fast'], ['API_RATE', '10,2'],
 ];
 
 for (const [name, value] of INVALID) {

@@ -101,7 +101,7 @@ test('PATCH display_name: changed, shown everywhere; another user\'s name in any
   const b = await reg('dnB', { display_name: 'Taken Name' });
   const res = await api('PATCH', '/api/users/me', a.token, { display_name: 'Brand New Name' });
   assert.equal(res.status, 200, res.text);
-  assert.deepEqual(Object.keys(res.json).sort(), ['avatar_url', 'created_at', 'display_name', 'email', 'id', 'language', 'username']);
+  assert.deepEqual(Object.keys(res.json).sort(), ['avatar_url', 'created_at', 'display_name', 'email', 'id', 'language', 'presence_visibility', 'username']);
   assert.equal(res.json.display_name, 'Brand New Name');
   assert.equal(res.json.id, a.user.id);
   assert.equal(res.headers['cache-control'], 'no-store');

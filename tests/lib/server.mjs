@@ -49,7 +49,8 @@ function freshSchema() {
 }
 
 /**
- * Starts pongd. `env` adds or overrides variables (WEB_ROOT, ALLOWED_ORIGINS, ...).
+ * Starts pongd. `env` adds or overrides variables (WEB_ROOT, ALLOWED_ORIGINS, API_RATE — '0' unless
+ * given, ...).
  * Resolves to { httpsPort, httpPort, origin, base, varDir, proc, logs(), stop() }.
  * stop() sends SIGTERM and resolves to { code, signal } once the process has exited.
  */
@@ -74,6 +75,9 @@ export async function startServer(env = {}) {
       HTTP_PORT: String(httpPort),
       VAR_DIR: varDir,
       WEB_ROOT: join(ROOT, 'web/dist'),
+      // Every suite runs from 127.0.0.1 faster than people do: no general API budget unless a
+      // test sets API_RATE itself (tests/integration/ratelimit.test.mjs).
+      API_RATE: '0',
       ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
       // a value may be a function of the ports chosen here (e.g. ALLOWED_ORIGINS naming the port)
       ...Object.fromEntries(Object.entries(env).map(([k, v]) => [k, typeof v === 'function' ? v({ httpsPort, httpPort }) : v])),

@@ -17,6 +17,7 @@ struct http_req {
     char *rh_name[MAX_RESP_HEADERS], *rh_value[MAX_RESP_HEADERS];
     int n_rh;
     bool held;
+    const char *peer;
 };
 
 http_req_t *httpd_new(http_method_t m, const char *path, const char *query, const char *body) {
@@ -64,7 +65,8 @@ span_t http_req_path(const http_req_t *r) { return span_cstr(r->path); }
 span_t http_req_query(const http_req_t *r) { return span_cstr(r->query); }
 const char *http_req_header(const http_req_t *r, http_hdr_t h) { return (unsigned)h < HDR__COUNT ? r->headers[h] : NULL; }
 span_t http_req_body(const http_req_t *r) { return span_cstr(r->body); }
-const char *http_req_peer(http_req_t *r) { (void)r; return "127.0.0.1"; }
+const char *http_req_peer(http_req_t *r) { return r->peer ? r->peer : "127.0.0.1"; }
+void httpd_peer(http_req_t *r, const char *peer) { r->peer = peer; }
 void *http_req_app(const http_req_t *r) { (void)r; return NULL; }
 
 void http_resp_header(http_req_t *r, const char *name, const char *value) {

@@ -8,6 +8,8 @@
 /* A request; body may be NULL. Headers are set with httpd_header(). */
 http_req_t *httpd_new(http_method_t m, const char *path, const char *query, const char *body);
 void httpd_header(http_req_t *r, http_hdr_t h, const char *value);
+/* The client's address (http_req_peer); "127.0.0.1" unless set. Borrowed: must outlive r. */
+void httpd_peer(http_req_t *r, const char *peer);
 void httpd_free(http_req_t *r);
 
 /* The answer: status 0 while none. */

@@ -14,6 +14,7 @@
 
 #include "api.h"
 #include "http_double.h"
+#include "pongd_limits.h"
 
 static void noop(api_t *a, http_req_t *r, int64_t id) {
     (void)a;
@@ -142,7 +143,8 @@ static void test_a_documented_route(void **state) {
     assert_string_equal(json_string_value(json_object_get(json_array_get(params, 0), "in")), "path");
     assert_string_equal(json_string_value(json_object_get(json_array_get(params, 1), "name")), "why");
     json_t *resp = json_object_get(op, "responses");
-    assert_int_equal(json_object_size(resp), 3);
+    assert_int_equal(json_object_size(resp), 4);   /* and the 429 of API_RATE, which every metered route may answer */
+    assert_non_null(strstr(json_string_value(json_object_get(json_object_get(resp, "429"), "description")), "API_RATE"));
     assert_null(json_object_get(json_object_get(resp, "204"), "content"));
     const char *d404 = json_string_value(json_object_get(json_object_get(resp, "404"), "description"));
     assert_non_null(strstr(d404, "no such thing"));
@@ -157,6 +159,58 @@ static http_req_t *serve(api_t *a, http_method_t m, const char *path) {
     http_req_t *r = httpd_new(m, path, NULL, NULL);
     api_dispatch(a, r);
     return r;
+}
+
+/* API_RATE: every request but health and metrics spends from its address's budget (and its
+ * account's, with a bearer token); past it 429 with Retry-After and the JSON error. */
+static void test_rate_limit(void **state) {
+    (void)state;
+    char err[256] = "";
+    metrics_t metrics = { 0 };
+    ratemap_t *users = ratemap_create(60, 2, 16), *addrs = ratemap_create(60, 3, 16);
+    api_t *a = api_create(&(api_t){ .metrics = &metrics, .api_user_rate = users, .api_addr_rate = addrs }, err, sizeof err);
+    if (!a) fail_msg("api_create: %s", err);
+    static const char *const paths[] = { "/api/", "/api/nothing-here", "/api/openapi.json" };
+    for (int i = 0; i < 3; i++) {   /* unknown paths count too (walkers) */
+        http_req_t *r = serve(a, HTTP_GET, paths[i]);
+        assert_int_not_equal(httpd_status(r), 429);
+        httpd_free(r);
+    }
+    http_req_t *r = serve(a, HTTP_GET, "/api/");
+    assert_int_equal(httpd_status(r), 429);
+    assert_non_null(httpd_resp_header(r, "retry-after"));
+    assert_true(atoi(httpd_resp_header(r, "retry-after")) >= 1);
+    assert_non_null(strstr(httpd_body(r), "\"too_many_requests\""));
+    httpd_free(r);
+    r = serve(a, HTTP_GET, "/healthz");   /* probes are not metered */
+    assert_int_equal(httpd_status(r), 200);
+    httpd_free(r);
+    r = serve(a, HTTP_GET, "/metrics");
+    assert_int_not_equal(httpd_status(r), 429);
+    httpd_free(r);
+    api_destroy(a);
+    ratemap_destroy(users);
+    ratemap_destroy(addrs);
+}
+
+/* The address's key: the peer as text, an IPv6 address cut to its /64. */
+static void test_peer_key(void **state) {
+    (void)state;
+    static const char *const cases[][2] = {
+        { "127.0.0.1", "127.0.0.1" },
+        { "2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1:2::/64" },
+        { "2001:db8:1:2::7", "2001:db8:1:2::/64" },
+        { "::ffff:192.0.2.1", "::ffff:192.0.2.1" },   /* an IPv4 client on a dual-stack socket: its own address */
+        { "-", "-" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        http_req_t *r = httpd_new(HTTP_GET, "/api/", NULL, NULL);
+        httpd_peer(r, cases[i][0]);
+        char key[LIM_RATEMAP_KEY_BYTES];
+        api_peer_key(r, key, sizeof key);
+        assert_string_equal(key, cases[i][1]);
+        httpd_free(r);
+    }
 }
 
 static void test_dispatch(void **state) {
@@ -266,6 +320,8 @@ int main(void) {
         cmocka_unit_test(test_undocumented_routes_are_refused),
         cmocka_unit_test(test_a_documented_route),
         cmocka_unit_test(test_dispatch),
+        cmocka_unit_test(test_rate_limit),
+        cmocka_unit_test(test_peer_key),
         cmocka_unit_test(test_route_patterns),
         cmocka_unit_test(test_path_parameters_in_the_document),
     };

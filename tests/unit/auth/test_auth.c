@@ -31,6 +31,8 @@ static void test_username(void **state) {
     assert_string_equal(auth_check_username(S("zoë")), "invalid_chars");
     assert_string_equal(auth_check_username(S("a'--")), "invalid_chars");
     assert_string_equal(auth_check_username(span_of("ab\0c", 4)), "invalid_chars");
+    assert_string_equal(auth_check_username(S("ad\xe2\x80\x8bmin")), "invalid_chars");   /* U+200B */
+    assert_string_equal(auth_check_username(S("abc\xe2\x80\xae")), "invalid_chars");    /* U+202E */
 }
 
 static void test_email(void **state) {
@@ -57,6 +59,32 @@ static void test_display_name(void **state) {
     assert_string_equal(auth_check_display_name(span_of("\xc3\x28", 2)), "invalid_chars");   /* bad UTF-8 */
     assert_string_equal(auth_check_display_name(S("ééééééééééééééééééééééééééééééééé")), "too_long");   /* 33 */
     assert_null(auth_check_display_name(S("éééééééééééééééééééééééééééééééé")));                      /* 32 */
+    /* controls and format characters (Cc, Cf): they reorder or hide the text around them */
+    static const char *const hidden[] = {
+        "evil\xe2\x80\xaetxt.exe",    /* U+202E RIGHT-TO-LEFT OVERRIDE */
+        "a\xe2\x80\xad" "b",             /* U+202D LEFT-TO-RIGHT OVERRIDE */
+        "a\xe2\x81\xa6" "b\xe2\x81\xa9", /* U+2066 LRI … U+2069 PDI */
+        "a\xe2\x80\x8f" "b",             /* U+200F RIGHT-TO-LEFT MARK */
+        "ad\xe2\x80\x8bmin",          /* U+200B ZERO WIDTH SPACE */
+        "a\xe2\x80\x8d" "b",             /* U+200D ZERO WIDTH JOINER */
+        "a\xe2\x80\x8c" "b",             /* U+200C ZERO WIDTH NON-JOINER */
+        "a\xe2\x81\xa0" "b",             /* U+2060 WORD JOINER */
+        "\xef\xbb\xbf" "bom",            /* U+FEFF */
+        "soft\xc2\xadhyphen",         /* U+00AD */
+        "a\xc2\x85" "b",                 /* U+0085 NEL (C1) */
+        "esc\x1b[31m",                 /* ESC */
+        "tag\xf3\xa0\x80\x81",       /* U+E0001 LANGUAGE TAG */
+        "a\xe2\x80\xa8" "b",             /* U+2028 LINE SEPARATOR */
+    };
+    for (size_t i = 0; i < sizeof hidden / sizeof hidden[0]; i++)
+        assert_string_equal(auth_check_display_name(S(hidden[i])), "invalid_chars");
+    /* nothing that shows: empty */
+    assert_string_equal(auth_check_display_name(S("\xe3\x85\xa4")), "empty");              /* U+3164 HANGUL FILLER */
+    assert_string_equal(auth_check_display_name(S("\xe2\xa0\x80\xe2\xa0\x80")), "empty"); /* U+2800 BRAILLE BLANK x2 */
+    assert_string_equal(auth_check_display_name(S("\xe3\x80\x80")), "empty");              /* U+3000 IDEOGRAPHIC SPACE */
+    /* right-to-left letters and emoji with a variation selector are fine */
+    assert_null(auth_check_display_name(S("\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d")));      /* שלום */
+    assert_null(auth_check_display_name(S("\xe2\x9d\xa4\xef\xb8\x8f Ann")));            /* ❤️ Ann (U+FE0F) */
 }
 
 static void test_password_rules(void **state) {

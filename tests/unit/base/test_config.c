@@ -64,7 +64,32 @@ static void test_defaults(void **state) {
     assert_int_equal(cfg.hash_threads, 2);
     assert_int_equal(cfg.hash_queue, 64);
     assert_int_equal(cfg.auth_rate, 10);
+    assert_true(cfg.api_rate == LIM_API_RATE_DEFAULT);
+    assert_int_equal(cfg.api_burst, LIM_API_RATE_DEFAULT * LIM_API_BURST_FACTOR);
     assert_string_equal(cfg.common_passwords, "data/common-passwords.txt");
+}
+
+/* API_RATE: "rate" (burst LIM_API_BURST_FACTOR x), "rate,burst", 0 = no limit. */
+static void test_api_rate(void **state) {
+    (void)state;
+    config_t cfg;
+    char err[256];
+    kv_t one[] = { { "API_RATE", "5" }, { NULL, NULL } };
+    assert_int_equal(load(&cfg, one, err, sizeof err), 0);
+    assert_true(cfg.api_rate == 5);
+    assert_int_equal(cfg.api_burst, 5 * LIM_API_BURST_FACTOR);
+    kv_t two[] = { { "API_RATE", "3,7" }, { NULL, NULL } };
+    assert_int_equal(load(&cfg, two, err, sizeof err), 0);
+    assert_true(cfg.api_rate == 3);
+    assert_int_equal(cfg.api_burst, 7);
+    kv_t slow[] = { { "API_RATE", "0.25,3" }, { NULL, NULL } };   /* one request every 4 s */
+    assert_int_equal(load(&cfg, slow, err, sizeof err), 0);
+    assert_true(cfg.api_rate == 0.25);
+    assert_int_equal(cfg.api_burst, 3);
+    kv_t off[] = { { "API_RATE", "0" }, { NULL, NULL } };
+    assert_int_equal(load(&cfg, off, err, sizeof err), 0);
+    assert_true(cfg.api_rate == 0);
+    assert_int_equal(cfg.api_burst, 0);
 }
 
 static void test_account_settings(void **state) {
@@ -172,6 +197,14 @@ static void test_bad_numbers_refused(void **state) {
     refuse1("WS_PING_INTERVAL", "0", "WS_PING_INTERVAL");
     refuse1("WS_QUEUE_MAX_BYTES", "100", "WS_QUEUE_MAX_BYTES");
     refuse1("CHAT_RATE", "-5", "CHAT_RATE");
+    refuse1("API_RATE", "-1", "API_RATE");
+    refuse1("API_RATE", "abc", "API_RATE");
+    refuse1("API_RATE", "10,", "API_RATE");
+    refuse1("API_RATE", "10,5", "API_RATE");     /* a burst below the rate */
+    refuse1("API_RATE", "10,20x", "API_RATE");
+    refuse1("API_RATE", "100001", "API_RATE");
+    refuse1("API_RATE", "1,0", "API_RATE");
+    refuse1("API_RATE", "1.5.2", "API_RATE");
     refuse1("ACCESS_LOG", "2", "ACCESS_LOG");
     refuse1("ACCESS_LOG", "yes", "ACCESS_LOG");
     refuse1("MAX_BODY_BYTES", "67108865", "MAX_BODY_BYTES");
@@ -564,6 +597,7 @@ int main(void) {
         cmocka_unit_test(test_load_through_env_file),
         cmocka_unit_test(test_oauth42),
         cmocka_unit_test(test_print_help),
+        cmocka_unit_test(test_api_rate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

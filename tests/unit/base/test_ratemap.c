@@ -33,6 +33,24 @@ static void test_burst_refill_and_retry_after(void **state) {
 
 /* Bounded: past max_keys the least recently used key is forgotten; lookups of the kept
  * keys stay right through many evictions (backward-shift deletion). */
+/* peek says what allow would, and changes nothing: no key made, no token taken. */
+static void test_peek(void **state) {
+    (void)state;
+    ratemap_t *m = ratemap_create(6, 2, 100);
+    assert_true(ratemap_peek(m, SPAN_LIT("a"), 1000));
+    assert_int_equal(ratemap_count(m), 0);
+    assert_true(ratemap_allow(m, SPAN_LIT("a"), 1000, NULL));
+    assert_true(ratemap_peek(m, SPAN_LIT("a"), 1000));
+    assert_true(ratemap_peek(m, SPAN_LIT("a"), 1000));
+    assert_true(ratemap_allow(m, SPAN_LIT("a"), 1000, NULL));
+    assert_false(ratemap_peek(m, SPAN_LIT("a"), 1000));
+    assert_false(ratemap_peek(m, SPAN_LIT("a"), 10999));
+    assert_true(ratemap_peek(m, SPAN_LIT("a"), 11000));   /* one token back after 10 s */
+    assert_true(ratemap_allow(m, SPAN_LIT("a"), 11000, NULL));
+    assert_false(ratemap_allow(m, SPAN_LIT("a"), 11000, NULL));
+    ratemap_destroy(m);
+}
+
 static void test_bounded_lru(void **state) {
     (void)state;
     enum { MAX = 50 };
@@ -72,6 +90,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_burst_refill_and_retry_after),
         cmocka_unit_test(test_bounded_lru),
+        cmocka_unit_test(test_peek),
         cmocka_unit_test(test_long_keys_cut),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -83,6 +83,36 @@ static void test_alloc(void **state) {
     free(z);
 }
 
+static void test_utf8_classes(void **state) {
+    (void)state;
+    uint32_t cp = 0;
+    assert_int_equal(utf8_decode("\xe2\x80\xae", 3, &cp), 3);
+    assert_int_equal(cp, 0x202E);
+    assert_int_equal(utf8_decode("\xf0\x9f\x8f\x93", 4, &cp), 4);
+    assert_int_equal(cp, 0x1F3D3);
+    assert_int_equal(utf8_decode("\xe2\x80", 2, &cp), 0);          /* truncated */
+    assert_int_equal(utf8_decode("\xc0\xaf", 2, &cp), 0);          /* overlong */
+    assert_int_equal(utf8_decode("\xed\xa0\x80", 3, &cp), 0);      /* surrogate */
+    static const uint32_t cf[] = { 0x00, 0x1B, 0x7F, 0x85, 0x9F, 0xAD, 0x061C, 0x180E, 0x200B, 0x200D, 0x200E, 0x200F,
+                                   0x202A, 0x202E, 0x2060, 0x2066, 0x2069, 0xFEFF, 0xFFF9, 0x1D173, 0xE0001, 0xE007F, 0x2028 };
+    for (size_t i = 0; i < sizeof cf / sizeof cf[0]; i++) {
+        if (!utf8_is_control_or_format(cf[i])) fail_msg("U+%04X is a control or format character", (unsigned)cf[i]);
+        assert_true(utf8_is_invisible(cf[i]));
+    }
+    static const uint32_t shown[] = { 'a', ' ', 0xA0, 0xE9, 0x05D0, 0x0627, 0x0300, 0x3164, 0xFE0F, 0x1F3D3, 0x2800 };
+    for (size_t i = 0; i < sizeof shown / sizeof shown[0]; i++)
+        if (utf8_is_control_or_format(shown[i])) fail_msg("U+%04X is not Cc or Cf", (unsigned)shown[i]);
+    static const uint32_t blank[] = { ' ', 0xA0, 0x3000, 0x3164, 0x115F, 0xFE0F, 0x034F, 0x2800, 0xE0100 };
+    for (size_t i = 0; i < sizeof blank / sizeof blank[0]; i++)
+        if (!utf8_is_invisible(blank[i])) fail_msg("U+%04X shows nothing", (unsigned)blank[i]);
+    assert_false(utf8_is_invisible('a'));
+    assert_false(utf8_is_invisible(0x0300));   /* a combining mark shows (on a dotted circle) */
+    assert_false(utf8_has_visible("", 0));
+    assert_false(utf8_has_visible("\xe2\x80\x8b \xe3\x85\xa4", 7));
+    assert_true(utf8_has_visible("\xe2\x80\x8bx", 4));
+    assert_false(utf8_has_visible("x\xff", 2));   /* invalid UTF-8 */
+}
+
 static void test_utf8_count(void **state) {
     (void)state;
     assert_int_equal(utf8_count("", 0), 0);
@@ -106,6 +136,7 @@ int main(void) {
         cmocka_unit_test(test_spans_and_sizes),
         cmocka_unit_test(test_alloc),
         cmocka_unit_test(test_utf8_count),
+        cmocka_unit_test(test_utf8_classes),
         cmocka_unit_test(test_clocks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -76,6 +76,25 @@ static void test_text(void **state) {
     assert_int_equal(text(" \t\n\r", 4, &o), CHAT_E_EMPTY);
     s = "\xe3\x80\x80\xc2\xa0";
     assert_int_equal(text(s, strlen(s), &o), CHAT_E_EMPTY);
+    /* nothing visible: zero-width and format characters, fillers, blanks — empty too */
+    static const char *const invisible[] = {
+        "\xe2\x80\x8b",                              /* U+200B ZERO WIDTH SPACE */
+        "\xe2\x80\x8b\xe2\x80\x8c\xe2\x80\x8d\xe2\x81\xa0", /* ZWSP ZWNJ ZWJ WJ */
+        " \xe2\x80\xae \xe2\x80\xac ",              /* RLO, PDF, spaces */
+        "\xef\xbb\xbf\xc2\xad",                      /* BOM, soft hyphen */
+        "\xe3\x85\xa4\xe2\xa0\x80",                  /* HANGUL FILLER, BRAILLE BLANK */
+        "\xef\xb8\x8f\xcd\x8f",                      /* VS16, COMBINING GRAPHEME JOINER */
+        "\xf3\xa0\x80\x81\xf3\xa0\x81\xa1",          /* tags */
+    };
+    for (size_t i = 0; i < sizeof invisible / sizeof invisible[0]; i++)
+        assert_int_equal(text(invisible[i], strlen(invisible[i]), &o), CHAT_E_EMPTY);
+    /* one visible character among them is a message, kept as sent */
+    s = "\xe2\x80\x8bhi\xe2\x80\x8b";
+    assert_int_equal(text(s, strlen(s), &o), 0);
+    assert_int_equal(o.len, strlen(s));
+    s = "\xe2\x9d\xa4\xef\xb8\x8f";   /* ❤️: the variation selector stays */
+    assert_int_equal(text(s, strlen(s), &o), 0);
+    assert_int_equal(o.len, 6);
     /* invalid UTF-8 and NUL, anywhere (even in the trimmed part) */
     assert_int_equal(text("a\0b", 3, &o), CHAT_E_INVALID);
     assert_int_equal(text("ab \0", 4, &o), CHAT_E_INVALID);

@@ -179,7 +179,7 @@ static void run_rooms(const char *url) {
     assert_true(admin);
     assert_int_equal(chatstore_is_admin(db, b, &admin), 0);
     assert_false(admin);
-    assert_int_equal(chatstore_members(db, lobby, &r), 0);
+    assert_int_equal(chatstore_members(db, lobby, a, &r), 0);
     assert_int_equal(db_rows_cols(r), CHAT_MEMBERS_COLS_N);
     assert_int_equal(db_rows_count(r), 3);
     assert_int_equal(db_rows_int(r, 0, CHAT_MEMBERS_COL_ID), d);

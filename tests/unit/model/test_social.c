@@ -140,7 +140,7 @@ static void run_profile_avatar_delete(const char *url) {
     int64_t a = add(db, "dora"), b = add(db, "eve");
     account_t got;
     /* display name: unique case-insensitively, found case-insensitively */
-    profile_update_t u = { "Dora the Great", NULL, "fr", NULL };
+    profile_update_t u = { "Dora the Great", NULL, "fr", NULL, 0 };
     assert_int_equal(profile_update(db, a, &u, 5), 0);
     social_relation_t r0;
     assert_int_equal(profile_get(db, b, 0, "DORA THE GREAT", &got, &r0), 0);
@@ -150,11 +150,11 @@ static void run_profile_avatar_delete(const char *url) {
     assert_int_equal(r0, REL_NONE);
     assert_int_equal(profile_get(db, a, 0, "dora the great", &got, &r0), 0);
     assert_int_equal(r0, REL_SELF);
-    profile_update_t clash = { "dora the great", NULL, NULL, NULL };
+    profile_update_t clash = { "dora the great", NULL, NULL, NULL, 0 };
     assert_int_equal(profile_update(db, b, &clash, 6), ACCOUNT_E_TAKEN_DISPLAY);
-    profile_update_t same = { "DORA the great", NULL, NULL, NULL };
+    profile_update_t same = { "DORA the great", NULL, NULL, NULL, 0 };
     assert_int_equal(profile_update(db, a, &same, 6), 0);   /* your own name in another case is fine */
-    profile_update_t mail = { NULL, "EVE@x.org", NULL, NULL };
+    profile_update_t mail = { NULL, "EVE@x.org", NULL, NULL, 0 };
     assert_int_equal(profile_update(db, a, &mail, 7), ACCOUNT_E_TAKEN_EMAIL);
     assert_int_equal(profile_get(db, a, 0, "nobody", &got, &r0), ACCOUNT_E_NOTFOUND);
     assert_int_equal(profile_get(db, a, 9999, NULL, &got, &r0), ACCOUNT_E_NOTFOUND);
@@ -200,11 +200,11 @@ static void run_profile_avatar_delete(const char *url) {
 
 static void search_is(db_t *db, const char *part, int n, const char *first, const char *second) {
     db_rows_t *r;
-    assert_int_equal(profile_search(db, part, 20, &r), 0);
+    assert_int_equal(profile_search(db, 0, part, 20, &r), 0);
     assert_int_equal(db_rows_count(r), n);
     if (n > 0) assert_string_equal(db_rows_text(r, 0, 3, NULL), first);
     if (n > 1) assert_string_equal(db_rows_text(r, 1, 3, NULL), second);
-    if (n > 0) assert_int_equal(db_rows_int(r, 0, 9), 1500000);   /* the rating follows the public columns */
+    if (n > 0) assert_int_equal(db_rows_int(r, 0, PROFILE_SEARCH_COL_RATING), 1500000);   /* the rating follows the public columns */
     db_rows_free(r);
 }
 
@@ -221,7 +221,7 @@ static void run_search_blocks(const char *url) {
     search_is(db, "!", 0, NULL, NULL);
     search_is(db, "zz", 0, NULL, NULL);
     db_rows_t *r;
-    assert_int_equal(profile_search(db, "l", 1, &r), 0);   /* the limit */
+    assert_int_equal(profile_search(db, 0, "l", 1, &r), 0);   /* the limit */
     assert_int_equal(db_rows_count(r), 1);
     db_rows_free(r);
     assert_int_equal(profile_delete_account(db, m, 5), 0);   /* deleted users are not found */
@@ -248,6 +248,81 @@ static void run_search_blocks(const char *url) {
     db_close(db);
 }
 
+/* Whose presence is hidden from whom (SOCIAL_PRESENCE_HIDDEN_SQL), as each statement that
+ * lists users for a viewer reads it: the profile, the search, the friends list. */
+static bool profile_hidden(db_t *db, int64_t viewer, int64_t id) {
+    account_t got;
+    social_relation_t r;
+    assert_int_equal(profile_get(db, viewer, id, NULL, &got, &r), 0);
+    return got.presence_hidden;
+}
+
+static bool search_hidden(db_t *db, int64_t viewer, const char *name) {
+    db_rows_t *r;
+    assert_int_equal(profile_search(db, viewer, name, 1, &r), 0);
+    assert_int_equal(db_rows_count(r), 1);
+    bool h = db_rows_int(r, 0, PROFILE_SEARCH_COL_HIDDEN) != 0;
+    db_rows_free(r);
+    return h;
+}
+
+/* In me's friends list: whether other's presence is hidden (-1: other is not in it). */
+static int friends_hidden(db_t *db, int64_t me, int64_t other) {
+    db_rows_t *r;
+    assert_int_equal(social_friends(db, me, &r), 0);
+    int h = -1;
+    for (int i = 0; i < db_rows_count(r); i++)
+        if (db_rows_int(r, i, 0) == other) h = db_rows_int(r, i, 7) != 0;
+    db_rows_free(r);
+    return h;
+}
+
+static void set_presence(db_t *db, int64_t id, int v) {
+    assert_int_equal(profile_update(db, id, &(profile_update_t){ .presence_visibility = v + 1 }, 7), 0);
+    account_t me;
+    assert_int_equal(account_get(db, id, &me), 0);
+    assert_int_equal(me.presence_visibility, v);
+}
+
+static void run_presence_privacy(const char *url) {
+    db_t *db = fresh(url);
+    int64_t pia = add(db, "pia"), fox = add(db, "fox"), sam = add(db, "sam"), rex = add(db, "rex");
+    bool became;
+    assert_int_equal(social_friend_request(db, pia, fox, 1, &became), 0);
+    assert_int_equal(social_friend_accept(db, fox, pia, 2), 0);     /* fox: pia's friend */
+    assert_int_equal(social_friend_request(db, sam, pia, 3, &became), 0);   /* sam: asked, not a friend */
+    /* everyone (the default): every viewer but a blocked one */
+    assert_false(profile_hidden(db, fox, pia));
+    assert_false(profile_hidden(db, sam, pia));
+    assert_false(profile_hidden(db, rex, pia));
+    assert_false(search_hidden(db, rex, "pia"));
+    assert_int_equal(friends_hidden(db, sam, pia), 0);
+    assert_int_equal(social_block(db, pia, rex, 4), 0);              /* pia blocks rex */
+    assert_true(profile_hidden(db, rex, pia));
+    assert_true(search_hidden(db, rex, "pia"));
+    assert_false(profile_hidden(db, pia, rex));                      /* the blocker still sees rex's */
+    assert_false(profile_hidden(db, pia, pia));                      /* and her own */
+    /* friends only: her friend sees it, the others do not */
+    set_presence(db, pia, ACCOUNT_PRESENCE_FRIENDS);
+    assert_false(profile_hidden(db, fox, pia));
+    assert_false(search_hidden(db, fox, "pia"));
+    assert_int_equal(friends_hidden(db, fox, pia), 0);
+    assert_true(profile_hidden(db, sam, pia));
+    assert_true(search_hidden(db, sam, "pia"));
+    assert_int_equal(friends_hidden(db, sam, pia), 1);               /* a pending request is not a friendship */
+    assert_true(profile_hidden(db, rex, pia));
+    assert_false(profile_hidden(db, pia, pia));
+    assert_false(search_hidden(db, pia, "pia"));
+    /* the setting is hers alone: the others' presence is not hidden from her */
+    assert_false(profile_hidden(db, pia, sam));
+    /* back to everyone */
+    set_presence(db, pia, ACCOUNT_PRESENCE_EVERYONE);
+    assert_false(profile_hidden(db, sam, pia));
+    assert_true(profile_hidden(db, rex, pia));
+    db_close(db);
+}
+
+BOTH(presence_privacy)
 BOTH(friends_and_blocks)
 BOTH(search_blocks)
 BOTH(profile_avatar_delete)
@@ -261,6 +336,8 @@ int main(void) {
         cmocka_unit_test(test_postgres_profile_avatar_delete),
         cmocka_unit_test(test_sqlite_search_blocks),
         cmocka_unit_test(test_postgres_search_blocks),
+        cmocka_unit_test(test_sqlite_presence_privacy),
+        cmocka_unit_test(test_postgres_presence_privacy),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     dbtest_remove(sqlite_path);

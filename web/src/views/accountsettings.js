@@ -1,4 +1,4 @@
-// Account settings: avatar, display name, email, password, language, security (the second
+// Account settings: avatar, display name, email, password, language, privacy (who sees my presence), security (the second
 // factor: ui/twofacard.js), sessions, export, delete. Each part is its own form with its own
 // errors; PATCH /api/users/me answers with the updated user, which the session (and so the
 // navigation bar) takes over.
@@ -25,6 +25,7 @@ const FORMS = {
   email: ['email', 'current_password'],
   password: ['new_password', 'confirm', 'current_password'],
   language: ['language'],
+  privacy: ['presence_visibility'],
   delete: ['password'],
 };
 
@@ -46,6 +47,7 @@ function settingsInner({ ctx, deps = {} }) {
     drafts.profile.display_name = user().display_name ?? '';
     drafts.email.email = user().email ?? '';
     drafts.language.language = user().language ?? i18n.lang;
+    drafts.privacy.presence_visibility = user().presence_visibility ?? 'everyone';
   }
 
   // Per form: { error, done: i18n key of the success message, busy }.
@@ -199,6 +201,22 @@ function settingsInner({ ctx, deps = {} }) {
     if (ok) languageTouched = false;
     // Switching re-renders every view, this one included (its drafts and status survive).
     if (ok) i18n.setLanguage(lang);
+  }
+
+  function savePrivacy() {
+    return run('privacy', () => patch({ presence_visibility: drafts.privacy.presence_visibility }));
+  }
+
+  /** A select field of `form` for `name` with the given values (labels: `${labelPrefix}.${value}`). */
+  function selectField(form, name, values, labelPrefix, label) {
+    const id = `${form}-${name.replaceAll('_', '-')}`;
+    const input = h('select', {
+      class: 'form-select', id, name, 'aria-describedby': `${id}-error`,
+      onchange: (e) => { drafts[form][name] = e.target.value; },
+    }, values.map((v) => h('option', { value: v, selected: v === drafts[form][name] }, t(`${labelPrefix}.${v}`))));
+    const f = { input, feedback: h('div', { class: 'invalid-feedback', id: `${id}-error` }) };
+    f.group = h('div', { class: 'mb-3' }, h('label', { class: 'form-label', for: id }, label), input, f.feedback);
+    return f;
   }
 
   function chooseAvatar(file) {
@@ -518,7 +536,12 @@ function settingsInner({ ctx, deps = {} }) {
                   }),
                 }, t('account.settings.password.submit'), 'btn-primary', savePassword, { aliases: { password: 'new_password' } })),
               card('settings-language', t('account.settings.language.heading'), t('account.settings.language.intro'),
-                simpleForm('language', { language: languageField }, t('account.settings.save'), 'btn-primary', saveLanguage))),
+                simpleForm('language', { language: languageField }, t('account.settings.save'), 'btn-primary', saveLanguage)),
+              card('settings-privacy', t('account.settings.privacy.heading'), t('account.settings.privacy.intro'),
+                simpleForm('privacy', {
+                  presence_visibility: selectField('privacy', 'presence_visibility', ['everyone', 'friends'], 'account.presence',
+                    t('account.field.presence_visibility')),
+                }, t('account.settings.save'), 'btn-primary', savePrivacy))),
             h('div', { class: 'col-lg-5' },
               twofaCard(),
               oauthCard(),
@@ -538,7 +561,7 @@ function settingsInner({ ctx, deps = {} }) {
       );
       ui.sessions.list.closest('section').classList.add('settings-sessions');
       ui.delete.submit.closest('section').classList.add('border-danger-subtle');
-      for (const name of ['profile', 'email', 'password', 'language', 'delete', 'export']) showStatus(name);
+      for (const name of ['profile', 'email', 'password', 'language', 'privacy', 'delete', 'export']) showStatus(name);
       updateAvatar();
       updateSessions();
       if (sessions === null && !sessionsLoading) loadSessions();
