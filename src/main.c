@@ -1,5 +1,6 @@
 /* pongd: configuration, start-up, signals and shutdown. */
 #include "app.h"
+#include "cli_admin.h"
 #include "config.h"
 #include "avatar.h"
 #include "mail.h"
@@ -39,9 +40,11 @@ static void on_signal(int sig) {
 }
 
 int main(int argc, char **argv) {
+    if (argc >= 2 && !strcmp(argv[1], "admin")) return cli_admin(argc - 1, argv + 1, stdout, stderr);
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             config_print_help(stdout);
+            cli_admin_help(stdout);
             return 0;
         }
         if (!strcmp(argv[i], "--version")) {

@@ -202,6 +202,7 @@ extern const api_route_t API_GAME_ROUTES[];
 extern const api_route_t API_MM_ROUTES[];
 extern const api_route_t API_CHAT_ROUTES[];
 extern const api_route_t API_TWOFA_ROUTES[];
+extern const api_route_t API_ADMIN_ROUTES[];
 
 /* ---- the second factor (api_twofa.c), shared with the login (api_auth.c) ---- */
 

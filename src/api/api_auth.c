@@ -240,6 +240,7 @@ static void login_verify_work(void *arg, void *worker) {
  * to mail); without, the session. */
 static void login_session_work(api_job_t *bj, db_t *db) {
     job_t *j = job_of(bj);
+    if ((j->base.rc = account_banned(db, j->acc.id)) != 0) return;   /* told only after the right password */
     if ((j->base.rc = twofa_status(db, j->acc.id, &j->tf)) != 0) return;
     if (j->tf.factor[0]) {
         bool mail = strcmp(j->tf.factor, "email") == 0 && api_twofa_mail_ready(bj->a);
@@ -248,8 +249,12 @@ static void login_session_work(api_job_t *bj, db_t *db) {
                                             mail ? LIM_TWOFA_EMAIL_CODE_MS : LIM_TWOFA_CHALLENGE_MS, j->challenge);
         return;
     }
-    j->base.rc = account_session_create(db, j->acc.id, &j->sess, &j->sid);
+    j->base.rc = account_login_session(db, j->acc.id, &j->sess, &j->sid);
 }
+
+/* A banned account's way in (login, second step, refresh): 403 with a clear message. */
+static const api_answer_t BANNED_ANSWERS[] = {
+    { ACCOUNT_E_BANNED, 403, "account_banned", "This account is banned. Contact the site's administrators." }, { 0, 0, NULL, NULL } };
 
 /* 200 {two_factor_required, challenge, methods, expires_in}: no tokens yet. */
 static void answer_challenge(job_t *j) {
@@ -283,7 +288,7 @@ static void login_mailed(api_job_t *bj) {
 
 static void login_done(api_job_t *bj) {
     job_t *j = job_of(bj);
-    if (!api_db_ok(bj, NULL)) return;
+    if (!api_db_ok(bj, BANNED_ANSWERS)) return;
     if (j->challenge[0]) {
         if (j->mail_code[0]) api_run_pool(bj, login_mail_work, login_mailed);
         else answer_challenge(j);
@@ -368,7 +373,8 @@ static void verify_done(api_job_t *bj) {
         return;
     }
     static const api_answer_t ANSWERS[] = {
-        { TWOFA_E_CHALLENGE, 401, "challenge_invalid", "This sign-in has expired or saw too many wrong codes; log in again." }, { 0 } };
+        { TWOFA_E_CHALLENGE, 401, "challenge_invalid", "This sign-in has expired or saw too many wrong codes; log in again." },
+        { ACCOUNT_E_BANNED, 403, "account_banned", "This account is banned. Contact the site's administrators." }, { 0 } };
     if (!api_db_ok(bj, ANSWERS)) return;
     answer_tokens(j, 200);
 }
@@ -431,6 +437,11 @@ static void refresh_done(api_job_t *bj) {
     job_t *j = job_of(bj);
     if (j->base.rc == 0) {
         answer_tokens(j, 200);
+        return;
+    }
+    if (j->base.rc == ACCOUNT_E_BANNED) {
+        clear_refresh_cookie(j->base.r);
+        api_db_ok(bj, BANNED_ANSWERS);
         return;
     }
     if (j->base.rc == ACCOUNT_E_REUSED || j->base.rc == ACCOUNT_E_REVOKED || j->base.rc == ACCOUNT_E_EXPIRED || j->base.rc == ACCOUNT_E_NOTFOUND) {
@@ -608,6 +619,7 @@ const api_route_t API_AUTH_ROUTES[] = {
                                            "TwoFactorChallenge: no tokens until POST /api/auth/2fa/verify" },
                      API_R_BAD_BODY, { 400, "Error", "fields: username, password (required, invalid_type)" },
                      { 401, "Error", "invalid_credentials: no such account, or the wrong password" }, R_TOO_MANY,
+                     { 403, "Error", "account_banned: the account is banned (told only after the right password)" }, 
                      { 502, "Error", "mail_failed: email codes are on and the code could not be mailed" }, API_R_BUSY,
                      API_R_INTERNAL } },
     { HTTP_POST, "/api/auth/2fa/verify",
@@ -617,6 +629,7 @@ const api_route_t API_AUTH_ROUTES[] = {
                      { 400, "Error", "fields: challenge, code or recovery_code (required, invalid_type; code_or_recovery_code: both sent)" },
                      { 401, "CodeError", "invalid_code: a wrong code; code_reused: a TOTP code of a step already used; both say "
                                          "attempts_left. challenge_invalid: unknown, expired, used, or dead after 5 wrong codes: log in again" },
+                     { 403, "Error", "account_banned: the account was banned" },
                      { 429, "Error", "too_many_requests: too many codes tried from this address or for this account (TWOFA_RATE); "
                                      "wait Retry-After seconds" },
                      API_R_BUSY, API_R_INTERNAL } },
@@ -626,7 +639,7 @@ const api_route_t API_AUTH_ROUTES[] = {
                      { 401, "Error", "refresh_invalid: no, a malformed, expired or revoked refresh cookie (or the account is gone); "
                                      "refresh_reused: a rotated token came back from another client or after its 5 s grace, so its whole session was ended "
                                      "(the same client within the grace gets the current token again: 200). Both clear the cookie" },
-                     R_ORIGIN, API_R_BUSY, API_R_INTERNAL } },
+                     { 403, "Error", "account_banned: the account is banned (the cookie is cleared)" }, R_ORIGIN, API_R_BUSY, API_R_INTERNAL } },
     { HTTP_POST, "/api/auth/logout", "End this session (the refresh cookie's); without one, nothing to end", api_logout, false,
       .op = "logout", .tag = "auth", .cookie = "refresh",
       .responses = { { 204, NULL, "Logged out (also when there was no session); the cookie is cleared" }, R_ORIGIN, API_R_BUSY,

@@ -47,7 +47,8 @@ static const var_doc_t VARS[] = {
 void config_print_help(void *stream) {
     FILE *f = stream;
     fprintf(f,
-            "Usage: pongd [--help] [--version]\n\n"
+            "Usage: pongd [--help] [--version]\n"
+            "       pongd admin grant|revoke <username> | pongd admin list (see the end)\n\n"
             "Transcendence server: the single-page app, its API and live chat over HTTPS/WSS.\n"
             "Configured by environment variables, or by a .env file for those not set:\n\n");
     for (size_t i = 0; i < sizeof VARS / sizeof VARS[0]; i++)

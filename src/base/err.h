@@ -43,6 +43,7 @@
     X(ACCOUNT_E_REVOKED, -305, "the session was revoked")                                              \
     X(ACCOUNT_E_EXPIRED, -306, "the session has expired")                                              \
     X(ACCOUNT_E_GONE, -307, "the caller's own account was deleted")                                    \
+    X(ACCOUNT_E_BANNED, -308, "the account is banned")                                                 \
     /* friends and blocks (model/social): -400 .. -499 */                                               \
     X(SOCIAL_E_SELF, -400, "a request about oneself")                                                  \
     X(SOCIAL_E_BLOCKED, -401, "one of the two blocks the other")                                       \
@@ -78,7 +79,11 @@
     /* second factors (model/twofa): -900 .. -999 */                                                    \
     X(TWOFA_E_ON, -900, "a second factor is already on")                                               \
     X(TWOFA_E_OFF, -901, "no second factor is on (or none being set up)")                              \
-    X(TWOFA_E_CHALLENGE, -902, "no such challenge, or it expired, was used or saw too many wrong codes")
+    X(TWOFA_E_CHALLENGE, -902, "no such challenge, or it expired, was used or saw too many wrong codes") \
+    /* the admin role (model/admin): -1000 .. -1099 */                                                  \
+    X(ADMIN_E_FORBIDDEN, -1000, "the caller is not an administrator")                                  \
+    X(ADMIN_E_TARGET, -1001, "an administrator or oneself cannot be banned")                           \
+    X(ADMIN_E_STATE, -1002, "already banned, or not banned")
 
 enum {
     ERR_OK = 0,

@@ -44,6 +44,12 @@ static const db_sql_t Q_TOUCH_SESSION = { "account_touch_session", "UPDATE sessi
 static const db_sql_t Q_LOCK_USER = {
     "account_lock_user", "UPDATE users SET tokens_valid_after = tokens_valid_after WHERE id = $1",
 };
+/* The same lock, taken only while the user is not banned: a session starts under it (a ban,
+ * which writes the row, then orders before or after; one after it ends the session). */
+static const db_sql_t Q_LOCK_UNBANNED = {
+    "account_lock_unbanned", "UPDATE users SET tokens_valid_after = tokens_valid_after WHERE id = $1 AND banned_at IS NULL",
+};
+static const db_sql_t Q_BANNED = { "account_banned", "SELECT 1 FROM users WHERE id = $1 AND banned_at IS NOT NULL" };
 static const db_sql_t Q_SET_VALID_AFTER = {
     "account_set_valid_after", "UPDATE users SET tokens_valid_after = $2 WHERE id = $1 AND tokens_valid_after < $2",
 };
@@ -105,12 +111,18 @@ static int exists(db_t *db, const db_sql_t *q, const char *key) {
     return n > 0;
 }
 
+/* Every session starts here (registration, login, second step, rotation): refused with
+ * ACCOUNT_E_BANNED for a banned user, under the user's row lock when in a transaction. */
 static int insert_session(db_t *db, int64_t user_id, const char *family, const account_session_t *s, int64_t *session_id) {
+    db_val_t u = DB_INT(user_id);
+    int64_t locked = 0;
+    int rc = db_exec(db, &Q_LOCK_UNBANNED, &u, 1, NULL, &locked);
+    if (rc != 0) return rc;
+    if (locked == 0) return ACCOUNT_E_BANNED;
     db_val_t p[8] = { DB_INT(user_id), text(family), text(s->token_hash), DB_INT(s->now), DB_INT(s->expires),
                       text(s->user_agent), text(s->address), text(s->second_factor) };
     db_rows_t *r;
-    int rc = db_exec(db, &Q_INSERT_SESSION, p, 8, &r, NULL);
-    if (rc != 0) return rc;
+    if ((rc = db_exec(db, &Q_INSERT_SESSION, p, 8, &r, NULL)) != 0) return rc;
     if (session_id) *session_id = db_rows_int(r, 0, 0);
     db_rows_free(r);
     return 0;
@@ -165,6 +177,26 @@ int account_get(db_t *db, int64_t id, account_t *out) { return get_one(db, &Q_GE
 
 int account_session_create(db_t *db, int64_t user_id, const account_session_t *s, int64_t *session_id) {
     return insert_session(db, user_id, s->family, s, session_id);
+}
+
+int account_login_session(db_t *db, int64_t user_id, const account_session_t *s, int64_t *session_id) {
+    int rc = db_begin(db);
+    if (rc != 0) return rc;
+    if ((rc = insert_session(db, user_id, s->family, s, session_id)) != 0) {
+        db_rollback(db);
+        return rc;
+    }
+    return db_commit(db);
+}
+
+int account_banned(db_t *db, int64_t user_id) {
+    db_val_t p = DB_INT(user_id);
+    db_rows_t *r;
+    int rc = db_exec(db, &Q_BANNED, &p, 1, &r, NULL);
+    if (rc != 0) return rc;
+    rc = db_rows_count(r) > 0 ? ACCOUNT_E_BANNED : 0;
+    db_rows_free(r);
+    return rc;
 }
 
 int account_session_rotate(db_t *db, const char *old_hash, const account_session_t *s, int64_t *user_id, int64_t *session_id) {
