@@ -35,27 +35,24 @@ function adminInner({ ctx }) {
     else section[key] = err;
   }
 
-  async function loadUsers() {
-    const u = state.users;
-    const q = new URLSearchParams({ limit: String(PAGE), offset: String(u.offset) });
-    if (u.q) q.set('q', u.q);
+  /** GET `path` into section.data (a page of users or of the log). */
+  async function loadPage(section, path) {
     try {
-      u.data = await session.api(`/api/admin/users?${q}`);
-      u.error = null;
+      section.data = await session.api(path);
+      section.error = null;
     } catch (err) {
-      failed(err, u);
+      failed(err, section);
     }
   }
 
-  async function loadAudit() {
-    const a = state.audit;
-    try {
-      a.data = await session.api(`/api/admin/audit?limit=${PAGE}&offset=${a.offset}`);
-      a.error = null;
-    } catch (err) {
-      failed(err, a);
-    }
+  function loadUsers() {
+    const u = state.users;
+    const q = new URLSearchParams({ limit: String(PAGE), offset: String(u.offset) });
+    if (u.q) q.set('q', u.q);
+    return loadPage(u, `/api/admin/users?${q}`);
   }
+
+  const loadAudit = () => loadPage(state.audit, `/api/admin/audit?limit=${PAGE}&offset=${state.audit.offset}`);
 
   async function loadGames() {
     try {
