@@ -1,12 +1,13 @@
 /* api_admin — the admin role's routes (docs/security.md, "Admin role"): whether the caller is
  * an administrator, the users list and search, bans (which end every session of the user at
- * once: api_sessions_end), clearing a user's chat mutes, and the audit log. Bearer tokens
- * only; every route but the status answers 403 "forbidden" to a non-administrator, read from
- * the database in the route's own job (a grant or a revocation counts from the next request).
- * Each action writes its audit entry in its own transaction (model/admin). The live games are
- * GET /api/games?status=live (api_mm.c), the chat's reports GET /api/chat/reports (all of them
- * for an administrator), room moderation the chat's routes (an administrator ranks above every
- * room's owner): the Admin page uses those. */
+ * once: api_sessions_end; a live game of theirs ends as their resignation), clearing a user's
+ * chat mutes, and the audit log. Bearer tokens only; every route but the status answers 403
+ * "forbidden" to a non-administrator, read from the database in the route's own job (a grant
+ * or a revocation counts from the next request). Each action writes its audit entry in its
+ * own transaction (model/admin). The live games are GET /api/games?status=live (api_mm.c),
+ * the chat's reports GET /api/chat/reports (all of them for an administrator), room
+ * moderation the chat's routes (an administrator ranks above every room's owner): the Admin
+ * page uses those. */
 #include "account.h"
 #include "admin.h"
 #include "api.h"
@@ -177,6 +178,9 @@ static void ban_done(api_job_t *bj) {
         { 0, 0, NULL, NULL },
     };
     if (!api_db_ok(bj, BAN_ANSWERS)) return;
+    /* a live game of theirs ends at once: they resign (the opponent wins, the record says so) */
+    int64_t game = bj->a->matches ? match_user_game(bj->a->matches, bj->target) : 0;
+    if (game) match_resign(bj->a->matches, game, bj->target);
     /* every session, at once: access tokens void, sockets closed (4001), refresh tokens revoked */
     api_sessions_end(bj->a, bj->target, 0, ban_ended, job_of(bj));
 }
@@ -299,7 +303,8 @@ const api_route_t API_ADMIN_ROUTES[] = {
                      R_FORBIDDEN, API_R_BUSY, API_R_INTERNAL } },
     { HTTP_POST, "/api/admin/users/{id}/ban",
       "Ban a user: {reason?}. Every session ends at once (refresh tokens revoked, access tokens void, sockets closed with "
-      "4001); logging in, refreshing and every token are refused until unbanned (administrators)",
+      "4001) and a live game of theirs ends as their resignation; logging in, refreshing and every token are refused until "
+      "unbanned (administrators)",
       api_admin_ban, true, .op = "banUser", .tag = "admin", .body = "AdminBanRequest",
       .responses = { { 200, "AdminBanned", "Banned, and the sessions ended (answered once no session can refresh)" }, API_R_BAD_BODY,
                      { 400, "Error", "invalid_fields: reason (invalid_type, too_long: over 500 bytes)" }, API_R_UNAUTHORIZED,

@@ -2,13 +2,14 @@
 // PostgreSQL with PONGD_INTEGRATION_DB=postgres): `pongd admin grant|revoke|list` run against
 // the test server's own database while it runs; the admin routes refuse non-administrators;
 // a ban closes the user's open sockets (the app socket and a chat socket) with 4001 "session
-// ended", refuses their access and refresh tokens and their login, and is audited; an unban
-// lets them log in again; an administrator moderates a room they neither own nor joined, and
-// those actions are in the audit log too.
+// ended", ends their live game as their resignation, refuses their access and refresh tokens
+// and their login, and is audited; an unban lets them log in again; an administrator moderates
+// a room they neither own nor joined, and those actions are in the audit log too.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { call } from './api-client.mjs';
 import { useServer, registerUser, openApp, openChat, waitClose, runPongd, TEST_PASSWORD } from './helpers.mjs';
+import { inviteGame, waitRecord } from './game-client.mjs';
 
 const ctx = useServer({ AUTH_RATE: '10000' });
 
@@ -100,6 +101,8 @@ test('a ban closes the user\'s sockets, refuses their tokens and login, is audit
   assert.equal(second.status, 200);
   const app = await openApp(s, { token: victim.token });
   const chat = await openChat(s, `banroom${Date.now() % 100000}`, { token: second.json.access_token });
+  const opponent = await registerUser(s, 'opp');
+  const { gameId } = await inviteGame(s, victim, opponent);   // a live game: the victim is seat 0
 
   const before = Date.now();
   const r = await call(s, 'POST', `/api/admin/users/${victim.user.id}/ban`, { token: admin.token, body: { reason: 'spam' } });
@@ -111,6 +114,9 @@ test('a ban closes the user\'s sockets, refuses their tokens and login, is audit
     assert.equal(info.code, 4001, `${kind} socket: close code`);
     assert.equal(info.reason, 'session ended', `${kind} socket: reason`);
   }
+  const record = await waitRecord(s, opponent.token, gameId);
+  assert.equal(record.ended_how, 'resign', 'their live game ended as their resignation');
+  assert.equal(record.winner, 1, 'the opponent won');
   assert.equal((await call(s, 'GET', '/api/users/me', { token: victim.token })).status, 401, 'access token refused');
   assert.equal((await call(s, 'GET', '/api/users/me', { token: second.json.access_token })).status, 401);
   const rf = await call(s, 'POST', '/api/auth/refresh', { cookie: victim.cookie, origin: s.origin });
