@@ -150,6 +150,12 @@ static void api_admin_users(api_t *a, http_req_t *r, int64_t id) {
             return;
         }
     }
+    json_t *utf8 = json_string(j->q);   /* jansson refuses what is not UTF-8 (the database would too) */
+    if (!utf8) {
+        bad_query(j, "q");
+        return;
+    }
+    json_decref(utf8);
     api_run_db(&j->base, users_work, users_done);
 }
 

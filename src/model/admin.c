@@ -81,7 +81,7 @@ int admin_users(db_t *db, int64_t actor, const char *q, int limit, int offset, d
         pat[k++] = *c;
     }
     pat[k++] = '%';
-    db_val_t p[3] = { DB_TEXT(pat, k), DB_INT(clamp(limit, 1, ADMIN_PAGE_MAX)), DB_INT(offset < 0 ? 0 : offset) };
+    db_val_t p[3] = { DB_TEXT(pat, k), DB_INT(clamp(limit, 1, ADMIN_PAGE_MAX + 1)), DB_INT(offset < 0 ? 0 : offset) };
     return db_exec(db, &Q_USERS, p, 3, rows, NULL);
 }
 
@@ -154,7 +154,7 @@ int admin_audit(db_t *db, int64_t actor, int limit, int offset, db_rows_t **rows
     *rows = NULL;
     int rc = admin_check(db, actor);
     if (rc != 0) return rc;
-    db_val_t p[2] = { DB_INT(clamp(limit, 1, ADMIN_PAGE_MAX)), DB_INT(offset < 0 ? 0 : offset) };
+    db_val_t p[2] = { DB_INT(clamp(limit, 1, ADMIN_PAGE_MAX + 1)), DB_INT(offset < 0 ? 0 : offset) };
     return db_exec(db, &Q_AUDIT, p, 2, rows, NULL);
 }
 

@@ -28,7 +28,8 @@ int admin_check(db_t *db, int64_t uid);
 int admin_audit_add(db_t *db, int64_t actor, const char *action, int64_t target, span_t detail, int64_t now);
 
 /* A page of users whose username, display name or email contains q (case-insensitive; ""
- * all), by id, deleted accounts left out; at most limit (1..ADMIN_PAGE_MAX) from offset. The
+ * all), by id, deleted accounts left out; at most limit (1..ADMIN_PAGE_MAX + 1: a page and one
+ * more row, which tells whether another page follows) from offset. The
  * actor must be an administrator (ADMIN_E_FORBIDDEN). */
 enum { ADMIN_USER_COL_ID = 0, ADMIN_USER_COL_USERNAME, ADMIN_USER_COL_DISPLAY, ADMIN_USER_COL_EMAIL, ADMIN_USER_COL_CREATED,
        ADMIN_USER_COL_LAST_SEEN, ADMIN_USER_COL_BANNED_AT, ADMIN_USER_COL_ADMIN, ADMIN_USER_COL_TWOFA, ADMIN_USER_COLS_N };
@@ -47,8 +48,8 @@ int admin_unban(db_t *db, int64_t actor, int64_t target, int64_t now);
 int admin_unmute(db_t *db, int64_t actor, int64_t target, int64_t now, int64_t *rooms);
 
 /* A page of the audit log, newest first: id, actor id (NULL: the command line), actor's
- * username, action, target id (NULL: none), target's username, detail, created_at. The actor
- * must be an administrator. */
+ * username, action, target id (NULL: none), target's username, detail, created_at; at most
+ * limit (1..ADMIN_PAGE_MAX + 1) from offset. The actor must be an administrator. */
 enum { ADMIN_AUDIT_COL_ID = 0, ADMIN_AUDIT_COL_ACTOR, ADMIN_AUDIT_COL_ACTOR_NAME, ADMIN_AUDIT_COL_ACTION, ADMIN_AUDIT_COL_TARGET,
        ADMIN_AUDIT_COL_TARGET_NAME, ADMIN_AUDIT_COL_DETAIL, ADMIN_AUDIT_COL_AT, ADMIN_AUDIT_COLS_N };
 int admin_audit(db_t *db, int64_t actor, int limit, int offset, db_rows_t **rows);

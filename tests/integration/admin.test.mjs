@@ -80,6 +80,18 @@ test('pongd admin grant makes an administrator while the server runs; revoke tak
   assert.equal(row.two_factor, false);
   assert.equal(typeof row.created_at, 'number');
 
+  // paging, and bad queries refused
+  const one = await call(s, 'GET', '/api/admin/users?limit=1', { token: u.token });
+  assert.equal(one.json.users.length, 1);
+  assert.equal(one.json.more, true, 'more than one user: another page follows');
+  const next = await call(s, 'GET', '/api/admin/users?limit=1&offset=1', { token: u.token });
+  assert.notEqual(next.json.users[0].id, one.json.users[0].id);
+  for (const bad of ['q=%FF', `q=${'a'.repeat(300)}`, 'limit=0', 'limit=101', 'offset=-1', 'limit=x']) {
+    const r = await call(s, 'GET', `/api/admin/users?${bad}`, { token: u.token });
+    assert.equal(r.status, 400, `${bad}: ${r.text}`);
+    assert.equal(r.json.error.code, 'invalid_fields');
+  }
+
   const audit = await call(s, 'GET', '/api/admin/audit', { token: u.token });
   assert.equal(audit.status, 200);
   const grant = audit.json.entries.find((e) => e.action === 'admin.grant' && e.target?.id === u.user.id);

@@ -150,7 +150,7 @@ function adminInner({ ctx }) {
     actions.push(unmute);
     const open = state.confirm?.user.id === u.id;
     return h('tr', { class: 'admin-user', 'data-user-id': String(u.id), 'data-username': u.username },
-      h('td', {}, h('div', { class: 'fw-semibold text-break' }, u.display_name), h('div', { class: 'small text-body-secondary text-break' }, `@${u.username} · #${u.id}`)),
+      h('td', {}, h('a', { class: 'fw-semibold text-break d-block', href: `/users/${u.id}` }, u.display_name), h('div', { class: 'small text-body-secondary text-break' }, `@${u.username} · #${u.id}`)),
       h('td', { class: 'text-break' }, u.email),
       h('td', { class: 'small' }, when(u.created_at)),
       h('td', { class: 'small' }, when(u.last_seen_at)),
