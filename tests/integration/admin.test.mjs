@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { call } from './api-client.mjs';
 import { useServer, registerUser, openApp, openChat, waitClose, runPongd, TEST_PASSWORD } from './helpers.mjs';
 import { inviteGame, waitRecord } from './game-client.mjs';
+import { totp } from '../lib/totp.mjs';
 
 const ctx = useServer({ AUTH_RATE: '10000' });
 
@@ -217,4 +218,24 @@ test('an administrator moderates a room they neither own nor joined, and it is a
   assert.equal((await call(s, 'POST', `${base}/kick`, { token: owner.token, body: { user_id: member2.user.id } })).status, 204);
   const audit3 = await call(s, 'GET', '/api/admin/audit?limit=100', { token: admin.token });
   assert.equal(audit3.json.entries.filter((x) => x.actor?.id === owner.user.id).length, 0);
+});
+
+test('a login half-way through its second factor when the ban comes is refused at the second step', { timeout: 20000 }, async () => {
+  const s = ctx.server;
+  const admin = await makeAdmin();
+  const u = await registerUser(s, 'tf');
+  const setup = await call(s, 'POST', '/api/auth/2fa/totp/setup', { token: u.token });
+  assert.equal(setup.status, 200, setup.text);
+  const on = await call(s, 'POST', '/api/auth/2fa/totp/enable', { token: u.token, body: { code: totp(setup.json.secret) } });
+  assert.equal(on.status, 200, on.text);
+  const step1 = await call(s, 'POST', '/api/auth/login', { body: { username: u.username, password: TEST_PASSWORD } });
+  assert.equal(step1.json.two_factor_required, true, step1.text);
+  assert.equal((await call(s, 'POST', `/api/admin/users/${u.user.id}/ban`, { token: admin.token, body: {} })).status, 200);
+  const step2 = await call(s, 'POST', '/api/auth/2fa/verify', { body: { challenge: step1.json.challenge, recovery_code: on.json.recovery_codes[0] } });
+  assert.equal(step2.status, 403, step2.text);
+  assert.equal(step2.json.error.code, 'account_banned');
+  // and a new login stops at the password step, before any challenge
+  const again = await call(s, 'POST', '/api/auth/login', { body: { username: u.username, password: TEST_PASSWORD } });
+  assert.equal(again.status, 403);
+  assert.equal(again.json.error.code, 'account_banned');
 });
