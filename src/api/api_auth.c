@@ -116,6 +116,7 @@ static void new_session(job_t *j) {
     snprintf(j->sess.address, sizeof j->sess.address, "%s", http_req_peer(j->base.r));
     j->sess.now = (int64_t)now_wall_ms();
     j->sess.expires = j->sess.now + ACCOUNT_REFRESH_TTL_MS;
+    j->sess.stamp = true;   /* a login's session (and its access token) counts from under the user's row lock */
 }
 
 static bool rate_ok(api_t *a, http_req_t *r, const char *account) {
@@ -250,6 +251,7 @@ static void login_session_work(api_job_t *bj, db_t *db) {
         return;
     }
     j->base.rc = account_login_session(db, j->acc.id, &j->sess, &j->sid);
+    j->iat_ms = j->sess.now;   /* stamped under the user's row lock: a later end of sessions voids it */
 }
 
 /* A banned account's way in (login, second step, refresh): 403 with a clear message. */
@@ -356,6 +358,7 @@ static void verify_work(api_job_t *bj, db_t *db) {
     j->base.rc = twofa_login_verify_for(db, j->base.target, span_cstr(j->challenge), j->recovery ? (span_t){ 0 } : span_cstr(j->code),
                                     j->recovery ? span_cstr(j->code) : (span_t){ 0 }, j->sess.now, &j->sess, &j->acc.id, &j->sid,
                                     &j->left);
+    if (j->base.rc == 0) j->iat_ms = j->sess.now;   /* stamped under the user's row lock */
     if (j->base.rc == 0) {
         j->base.rc = account_get(db, j->acc.id, &j->acc);
         if (j->base.rc == ACCOUNT_E_NOTFOUND) j->base.rc = TWOFA_E_CHALLENGE;

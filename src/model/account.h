@@ -38,6 +38,7 @@ typedef struct {
     char address[64];
     int64_t now, expires;
     char second_factor[10];              /* what the login used: "", "totp", "email", "recovery" (kept on rotation) */
+    bool stamp;                          /* account_session_create: now and expires from the wall clock, under the lock */
 } account_session_t;
 
 /* Creates the user and its first session in one transaction. Duplicate username, email
@@ -67,10 +68,12 @@ void account_read(const db_rows_t *r, int row, account_t *out);
 
 /* A new session of user_id, in the caller's transaction (its row lock is then held until the
  * commit). ACCOUNT_E_BANNED when the user is banned (users.banned_at): no way in starts a
- * session of a banned user. */
-int account_session_create(db_t *db, int64_t user_id, const account_session_t *s, int64_t *session_id);
+ * session of a banned user. With s->stamp, s->now and s->expires are taken from the wall clock
+ * once the row lock is held: the access token issued with the session then counts from s->now
+ * (an end of sessions that commits afterwards voids it). */
+int account_session_create(db_t *db, int64_t user_id, account_session_t *s, int64_t *session_id);
 /* The same in a transaction of its own (a login outside one). */
-int account_login_session(db_t *db, int64_t user_id, const account_session_t *s, int64_t *session_id);
+int account_login_session(db_t *db, int64_t user_id, account_session_t *s, int64_t *session_id);
 /* ACCOUNT_E_BANNED when the user is banned, else 0 (or a DB_E* code). */
 int account_banned(db_t *db, int64_t user_id);
 

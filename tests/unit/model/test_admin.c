@@ -127,7 +127,9 @@ static void run_ban_effects(const char *url) {
     assert_int_equal(account_session_rotate(db, "tok-cat", &next, &uid, &sid), ACCOUNT_E_BANNED);
     /* others are untouched */
     account_session_t d = session("new-dan", 40);
+    d.stamp = true;
     assert_int_equal(account_login_session(db, dan, &d, &sid), 0);
+    assert_true(d.now > 1000000 && d.expires > d.now);   /* stamped from the wall clock under the lock */
 
     /* unbanned: the old token rotates (it was not marked), a login works */
     assert_int_equal(admin_unban(db, ann, cat, 60), 0);
