@@ -52,39 +52,19 @@ static const api_answer_t ANSWERS[] = {
 
 static json_t *int_or_null(int64_t v) { return v ? json_integer(v) : json_null(); }
 
-/* Is parameter `name` in the query at all (even empty or malformed)? */
-static bool query_present(span_t q, const char *name) {
-    size_t n = strlen(name);
-    for (size_t i = 0; i + n <= q.len; i++)
-        if ((i == 0 || q.ptr[i - 1] == '&') && memcmp(q.ptr + i, name, n) == 0 && (i + n == q.len || q.ptr[i + n] == '=' || q.ptr[i + n] == '&'))
-            return true;
-    return false;
-}
-
 /* 400 invalid_fields {name: "invalid"}, and the job's end. */
-static bool bad_query(job_t *j, const char *name) {
+static void bad_query(job_t *j, const char *name) {
     api_fields_error(j->base.r, json_pack("{s:s}", name, "invalid"));
     api_job_done(&j->base);
-    return false;
-}
-
-/* ?name= as an integer in lo..hi (default def) into *out; false after answering 400. */
-static bool query_int(job_t *j, const char *name, int lo, int hi, int def, int *out) {
-    char v[16];
-    *out = def;
-    span_t q = http_req_query(j->base.r);
-    if (!reqparse_query(q, name, v, sizeof v)) return query_present(q, name) ? bad_query(j, name) : true;
-    char *end;
-    long x = strtol(v, &end, 10);
-    if (!(v[0] >= '0' && v[0] <= '9') || *end || x < lo || x > hi) return bad_query(j, name);
-    *out = (int)x;
-    return true;
 }
 
 /* ?limit= and ?offset=; false after answering. */
 static bool page_query(job_t *j) {
-    return query_int(j, "limit", 1, ADMIN_PAGE_MAX, ADMIN_API_PAGE_DEFAULT, &j->limit) &&
-           query_int(j, "offset", 0, ADMIN_API_OFFSET_MAX, 0, &j->offset);
+    if (api_query_int(j->base.r, "limit", 1, ADMIN_PAGE_MAX, ADMIN_API_PAGE_DEFAULT, &j->limit) &&
+        api_query_int(j->base.r, "offset", 0, ADMIN_API_OFFSET_MAX, 0, &j->offset))
+        return true;
+    api_job_done(&j->base);
+    return false;
 }
 
 /* A page's rows: one more than asked tells whether more follow. */
@@ -145,7 +125,7 @@ static void api_admin_users(api_t *a, http_req_t *r, int64_t id) {
     span_t q = http_req_query(r);
     if (!reqparse_query(q, "q", j->q, sizeof j->q)) {   /* absent: all; too long or malformed: 400 */
         j->q[0] = '\0';
-        if (query_present(q, "q")) {
+        if (api_query_has(q, "q")) {
             bad_query(j, "q");
             return;
         }
