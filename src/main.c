@@ -1,6 +1,7 @@
 /* pongd: configuration, start-up, signals and shutdown. */
 #include "app.h"
 #include "cli_backup.h"
+#include "cli_admin.h"
 #include "config.h"
 #include "avatar.h"
 #include "mail.h"
@@ -59,6 +60,7 @@ static int load_config(config_t *cfg) {
 }
 
 int main(int argc, char **argv) {
+    if (argc >= 2 && !strcmp(argv[1], "admin")) return cli_admin(argc - 1, argv + 1, stdout, stderr);
     static config_t cfg;
     if (argc >= 2 && !strcmp(argv[1], "backup")) {
         int rc = load_config(&cfg);
@@ -67,6 +69,7 @@ int main(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             config_print_help(stdout);
+            cli_admin_help(stdout);
             return 0;
         }
         if (!strcmp(argv[i], "--version")) {

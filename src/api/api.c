@@ -294,3 +294,27 @@ bool api_db_ok(api_job_t *j, const api_answer_t *answers) {
     api_db_failed(j);
     return false;
 }
+
+bool api_query_has(span_t q, const char *name) {
+    size_t n = strlen(name);
+    for (size_t i = 0; i + n <= q.len; i++)
+        if ((i == 0 || q.ptr[i - 1] == '&') && memcmp(q.ptr + i, name, n) == 0 && (i + n == q.len || q.ptr[i + n] == '=' || q.ptr[i + n] == '&'))
+            return true;
+    return false;
+}
+
+bool api_query_int(http_req_t *r, const char *name, int lo, int hi, int def, int *out) {
+    char v[16];
+    *out = def;
+    span_t q = http_req_query(r);
+    bool got = reqparse_query(q, name, v, sizeof v);
+    if (!got && !api_query_has(q, name)) return true;
+    char *end = v;
+    long x = got ? strtol(v, &end, 10) : 0;
+    if (!got || !(v[0] >= '0' && v[0] <= '9') || *end || x < lo || x > hi) {
+        api_fields_error(r, json_pack("{s:s}", name, "invalid"));
+        return false;
+    }
+    *out = (int)x;
+    return true;
+}

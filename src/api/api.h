@@ -214,6 +214,7 @@ extern const api_route_t API_CHAT_ROUTES[];
 extern const api_route_t API_TWOFA_ROUTES[];
 extern const api_route_t API_EMAIL_ROUTES[];
 extern const api_route_t API_OAUTH_ROUTES[];
+extern const api_route_t API_ADMIN_ROUTES[];
 
 /* ---- the second factor (api_twofa.c), shared with the login (api_auth.c) ---- */
 
@@ -245,6 +246,14 @@ json_t *api_body_object(http_req_t *r, size_t max);
 /* Reads a string member: true with the value (NUL-free, may be empty) when it is a string,
  * false when missing or another type (then fields gets `name: "required"`/"invalid_type"). */
 bool api_string(json_t *obj, const char *name, span_t *out, json_t *fields);
+
+/* Is query parameter `name` in q at all (reqparse_query also says false for a value too long
+ * or malformed)? */
+bool api_query_has(span_t q, const char *name);
+/* An optional integer query parameter in lo..hi (decimal digits only): true with *out (def when
+ * absent); present but not such a number: answers 400 invalid_fields {name: "invalid"} itself
+ * and returns false. */
+bool api_query_int(http_req_t *r, const char *name, int lo, int hi, int def, int *out);
 
 /* Does route pattern `pattern` (api_route_t.path) match path? *id as the handler gets it. */
 bool api_route_match(const char *pattern, span_t path, int64_t *id);

@@ -121,6 +121,7 @@ void api_session_new(http_req_t *r, account_session_t *s, char token[AUTH_TOKEN_
     snprintf(s->address, sizeof s->address, "%s", http_req_peer(r));
     s->now = (int64_t)now_wall_ms();
     s->expires = s->now + ACCOUNT_REFRESH_TTL_MS;
+    s->stamp = true;   /* a login's session (and its access token) counts from under the user's row lock */
 }
 
 /* A new session's token, hash, family and client details. */
@@ -286,6 +287,7 @@ static void login_verify_work(void *arg, void *worker) {
  * to mail); without, the session. */
 static void login_session_work(api_job_t *bj, db_t *db) {
     job_t *j = job_of(bj);
+    if ((j->base.rc = account_banned(db, j->acc.id)) != 0) return;   /* told only after the right password */
     if ((j->base.rc = twofa_status(db, j->acc.id, &j->tf)) != 0) return;
     if (j->tf.factor[0]) {
         bool mail = strcmp(j->tf.factor, "email") == 0 && api_twofa_mail_ready(bj->a) && j->tf.email_verified_at;
@@ -294,8 +296,13 @@ static void login_session_work(api_job_t *bj, db_t *db) {
                                             mail ? LIM_TWOFA_EMAIL_CODE_MS : LIM_TWOFA_CHALLENGE_MS, j->challenge);
         return;
     }
-    j->base.rc = account_session_create(db, j->acc.id, &j->sess, &j->sid);
+    j->base.rc = account_login_session(db, j->acc.id, &j->sess, &j->sid);
+    j->iat_ms = j->sess.now;   /* stamped under the user's row lock: a later end of sessions voids it */
 }
+
+/* A banned account's way in (login, second step, refresh): 403 with a clear message. */
+static const api_answer_t BANNED_ANSWERS[] = {
+    { ACCOUNT_E_BANNED, 403, "account_banned", "This account is banned. Contact the site's administrators." }, { 0, 0, NULL, NULL } };
 
 /* 200 {two_factor_required, challenge, methods, expires_in}: no tokens yet. */
 static void answer_challenge(job_t *j) {
@@ -329,7 +336,7 @@ static void login_mailed(api_job_t *bj) {
 
 static void login_done(api_job_t *bj) {
     job_t *j = job_of(bj);
-    if (!api_db_ok(bj, NULL)) return;
+    if (!api_db_ok(bj, BANNED_ANSWERS)) return;
     if (j->challenge[0]) {
         if (j->mail_code[0]) api_run_pool(bj, login_mail_work, login_mailed);
         else answer_challenge(j);
@@ -401,6 +408,7 @@ static void verify_work(api_job_t *bj, db_t *db) {
     j->base.rc = twofa_login_verify_for(db, j->base.a->secret, j->base.target, span_cstr(j->challenge), j->recovery ? (span_t){ 0 } : span_cstr(j->code),
                                     j->recovery ? span_cstr(j->code) : (span_t){ 0 }, j->sess.now, &j->sess, &j->acc.id, &j->sid,
                                     &j->left);
+    if (j->base.rc == 0) j->iat_ms = j->sess.now;   /* stamped under the user's row lock */
     if (j->base.rc == 0) {
         j->base.rc = account_get(db, j->acc.id, &j->acc);
         if (j->base.rc == ACCOUNT_E_NOTFOUND) j->base.rc = TWOFA_E_CHALLENGE;
@@ -418,7 +426,8 @@ static void verify_done(api_job_t *bj) {
         return;
     }
     static const api_answer_t ANSWERS[] = {
-        { TWOFA_E_CHALLENGE, 401, "challenge_invalid", "This sign-in has expired or saw too many wrong codes; log in again." }, { 0 } };
+        { TWOFA_E_CHALLENGE, 401, "challenge_invalid", "This sign-in has expired or saw too many wrong codes; log in again." },
+        { ACCOUNT_E_BANNED, 403, "account_banned", "This account is banned. Contact the site's administrators." }, { 0 } };
     if (!api_db_ok(bj, ANSWERS)) return;
     answer_tokens(j, 200);
 }
@@ -484,6 +493,11 @@ static void refresh_done(api_job_t *bj) {
         return;
     }
     if (j->base.rc == ACCOUNT_E_REUSED) api_session_ended(bj->a, bj->uid, j->sid, j->sess.now);   /* revoked at sess.now */
+    if (j->base.rc == ACCOUNT_E_BANNED) {
+        clear_refresh_cookie(j->base.r);
+        api_db_ok(bj, BANNED_ANSWERS);
+        return;
+    }
     if (j->base.rc == ACCOUNT_E_REUSED || j->base.rc == ACCOUNT_E_REVOKED || j->base.rc == ACCOUNT_E_EXPIRED || j->base.rc == ACCOUNT_E_NOTFOUND) {
         clear_refresh_cookie(j->base.r);
         if (j->restore) {   /* no session to restore: not an error (a reuse still ended the family) */
@@ -692,6 +706,7 @@ const api_route_t API_AUTH_ROUTES[] = {
                                            "TwoFactorChallenge: no tokens until POST /api/auth/2fa/verify" },
                      API_R_BAD_BODY, { 400, "Error", "fields: username, password (required, invalid_type)" },
                      { 401, "Error", "invalid_credentials: no such account, or the wrong password" }, R_TOO_MANY,
+                     { 403, "Error", "account_banned: the account is banned (told only after the right password)" }, 
                      { 502, "Error", "mail_failed: email codes are on and the code could not be mailed" }, API_R_BUSY,
                      API_R_INTERNAL } },
     { HTTP_POST, "/api/auth/2fa/verify",
@@ -701,6 +716,7 @@ const api_route_t API_AUTH_ROUTES[] = {
                      { 400, "Error", "fields: challenge, code or recovery_code (required, invalid_type; code_or_recovery_code: both sent)" },
                      { 401, "CodeError", "invalid_code: a wrong code; code_reused: a TOTP code of a step already used; both say "
                                          "attempts_left. challenge_invalid: unknown, expired, used, or dead after 5 wrong codes: log in again" },
+                     { 403, "Error", "account_banned: the account was banned" },
                      { 429, "Error", "too_many_requests: too many codes tried from this address or for this account (TWOFA_RATE); "
                                      "wait Retry-After seconds" },
                      API_R_BUSY, API_R_INTERNAL } },
@@ -710,7 +726,7 @@ const api_route_t API_AUTH_ROUTES[] = {
                      { 401, "Error", "refresh_invalid: no, a malformed, expired or revoked refresh cookie (or the account is gone); "
                                      "refresh_reused: a rotated token came back from another client or after its 5 s grace, so its whole session was ended "
                                      "(the same client within the grace gets the current token again: 200). Both clear the cookie" },
-                     R_ORIGIN, API_R_BUSY, API_R_INTERNAL } },
+                     { 403, "Error", "account_banned: the account is banned (the cookie is cleared)" }, R_ORIGIN, API_R_BUSY, API_R_INTERNAL } },
     { HTTP_POST, "/api/auth/restore",
       "On page load: the session the refresh cookie holds (rotated, as a refresh), or nothing — never an error for a logged-out visitor",
       api_restore, false, .op = "restoreSession", .tag = "auth", .cookie = "refresh",

@@ -77,36 +77,6 @@ static void bad_field(http_req_t *r, const char *name, const char *what) {
     api_fields_error(r, f);
 }
 
-/* Whether query parameter `name` is in q at all (reqparse_query also says false for a value
- * too long or malformed). */
-static bool query_has(span_t q, const char *name) {
-    size_t n = strlen(name);
-    for (size_t i = 0; i + n <= q.len; i++)
-        if ((i == 0 || q.ptr[i - 1] == '&') && memcmp(q.ptr + i, name, n) == 0 && (i + n == q.len || q.ptr[i + n] == '=' || q.ptr[i + n] == '&'))
-            return true;
-    return false;
-}
-
-/* An optional integer query parameter within [lo, hi]: true with *out (def when absent);
- * false after answering 400. */
-static bool query_int(http_req_t *r, const char *name, int lo, int hi, int def, int *out) {
-    char v[16];
-    *out = def;
-    if (!reqparse_query(http_req_query(r), name, v, sizeof v)) {
-        if (!query_has(http_req_query(r), name)) return true;
-        bad_field(r, name, "invalid");
-        return false;
-    }
-    char *end;
-    long x = strtol(v, &end, 10);
-    if (!v[0] || *end || x < lo || x > hi) {
-        bad_field(r, name, "invalid");
-        return false;
-    }
-    *out = (int)x;
-    return true;
-}
-
 /* ---- the queue: POST, DELETE, GET /api/queue ---- */
 
 static json_t *queue_json(api_t *a, int64_t uid) {
@@ -347,7 +317,7 @@ static void api_games_list(api_t *a, http_req_t *r, int64_t id) {
     if (!reqparse_query(http_req_query(r), "status", status, sizeof status) || strcmp(status, "live") != 0)
         return bad_field(r, "status", "invalid");
     int limit;
-    if (!query_int(r, "limit", 1, LIVE_LIST_MAX, LIVE_LIST_DEFAULT, &limit)) return;
+    if (!api_query_int(r, "limit", 1, LIVE_LIST_MAX, LIVE_LIST_DEFAULT, &limit)) return;
     job_t *j = (job_t *)api_job_start(a, r, false, 0, &JOB);
     j->base.uid = uid;
     j->limit = limit;
@@ -394,8 +364,8 @@ static void api_user_matches(api_t *a, http_req_t *r, int64_t id) {
     int64_t uid = api_require_user(a, r);
     if (!uid) return;
     int page, per_page;
-    if (!query_int(r, "page", 1, MATCHES_PAGE_MAX, 1, &page) ||
-        !query_int(r, "per_page", 1, MATCHES_PER_PAGE_MAX, MATCHES_PER_PAGE_DEFAULT, &per_page))
+    if (!api_query_int(r, "page", 1, MATCHES_PAGE_MAX, 1, &page) ||
+        !api_query_int(r, "per_page", 1, MATCHES_PER_PAGE_MAX, MATCHES_PER_PAGE_DEFAULT, &per_page))
         return;
     job_t *j = (job_t *)api_job_start(a, r, false, id, &JOB);
     j->base.uid = uid;
@@ -448,7 +418,7 @@ static void api_user_search(api_t *a, http_req_t *r, int64_t id) {
     size_t n = code_points(part);
     if (n < SEARCH_MIN_CHARS || n > SEARCH_MAX_CHARS) return bad_field(r, "search", n < SEARCH_MIN_CHARS ? "too_short" : "too_long");
     int limit;
-    if (!query_int(r, "limit", 1, PROFILE_SEARCH_MAX, PROFILE_SEARCH_MAX, &limit)) return;
+    if (!api_query_int(r, "limit", 1, PROFILE_SEARCH_MAX, PROFILE_SEARCH_MAX, &limit)) return;
     job_t *j = (job_t *)api_job_start(a, r, false, 0, &JOB);
     j->base.uid = uid;
     j->limit = limit;

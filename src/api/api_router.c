@@ -9,7 +9,7 @@
 #include <string.h>
 
 /* Every table of routes, searched in order; each ends with a NULL path. */
-const api_route_t *const API_TABLES[] = { API_SYS_ROUTES, API_AUTH_ROUTES, API_TWOFA_ROUTES, API_EMAIL_ROUTES, API_OAUTH_ROUTES, API_USER_ROUTES, API_GAME_ROUTES, API_CHAT_ROUTES, API_MM_ROUTES, NULL };
+const api_route_t *const API_TABLES[] = { API_SYS_ROUTES, API_AUTH_ROUTES, API_TWOFA_ROUTES, API_EMAIL_ROUTES, API_OAUTH_ROUTES, API_USER_ROUTES, API_GAME_ROUTES, API_CHAT_ROUTES, API_MM_ROUTES, API_ADMIN_ROUTES, NULL };
 
 /* Patterns with only "{id}" go to reqparse_route (unit-tested and fuzzed); the others (the
  * chat's "{name}", "{seq}", "{user_id}") are matched here, segment by segment, with the same

@@ -83,6 +83,7 @@ void config_print_help(void *stream) {
     FILE *f = stream;
     fprintf(f,
             "Usage: pongd [--help] [--version]\n"
+            "       pongd admin grant|revoke <username> | pongd admin list (see the end)\n"
             "       pongd backup FILE   (a copy of the SQLite database while pongd runs; --help)\n\n"
             "Transcendence server: the single-page app, its API and live chat over HTTPS/WSS.\n"
             "Configured by environment variables, or by a .env file for those not set:\n\n");

@@ -43,6 +43,7 @@
     X(ACCOUNT_E_REVOKED, -305, "the session was revoked")                                              \
     X(ACCOUNT_E_EXPIRED, -306, "the session has expired")                                              \
     X(ACCOUNT_E_GONE, -307, "the caller's own account was deleted")                                    \
+    X(ACCOUNT_E_BANNED, -308, "the account is banned")                                                 \
     /* friends and blocks (model/social): -400 .. -499 */                                               \
     X(SOCIAL_E_SELF, -400, "a request about oneself")                                                  \
     X(SOCIAL_E_BLOCKED, -401, "one of the two blocks the other")                                       \
@@ -92,7 +93,11 @@
     X(OAUTH_E_LINKED, -1102, "the user already has a 42 account linked")                               \
     X(OAUTH_E_NO_PASSWORD, -1103, "unlinking would leave the account without a way in")                \
     X(OAUTH_E_PROVIDER, -1104, "the provider answered with an error or something unreadable")          \
-    X(OAUTH_E_TIMEOUT, -1105, "the provider did not answer in time")
+    X(OAUTH_E_TIMEOUT, -1105, "the provider did not answer in time") \
+    /* the admin role (model/admin): -1200 .. -1299 */                                                  \
+    X(ADMIN_E_FORBIDDEN, -1200, "the caller is not an administrator")                                  \
+    X(ADMIN_E_TARGET, -1201, "an administrator or oneself cannot be banned")                           \
+    X(ADMIN_E_STATE, -1202, "already banned, or not banned")
 
 enum {
     ERR_OK = 0,

@@ -44,6 +44,12 @@ static const db_sql_t Q_TOUCH_SESSION = { "account_touch_session", "UPDATE sessi
 static const db_sql_t Q_LOCK_USER = {
     "account_lock_user", "UPDATE users SET tokens_valid_after = tokens_valid_after WHERE id = $1",
 };
+/* The same lock, taken only while the user is not banned: a session starts under it (a ban,
+ * which writes the row, then orders before or after; one after it ends the session). */
+static const db_sql_t Q_LOCK_UNBANNED = {
+    "account_lock_unbanned", "UPDATE users SET tokens_valid_after = tokens_valid_after WHERE id = $1 AND banned_at IS NULL",
+};
+static const db_sql_t Q_BANNED = { "account_banned", "SELECT 1 FROM users WHERE id = $1 AND banned_at IS NOT NULL" };
 static const db_sql_t Q_SET_VALID_AFTER = {
     "account_set_valid_after", "UPDATE users SET tokens_valid_after = $2 WHERE id = $1 AND tokens_valid_after < $2",
 };
@@ -122,12 +128,26 @@ static int exists(db_t *db, const db_sql_t *q, const char *key) {
     return n > 0;
 }
 
-static int insert_session(db_t *db, int64_t user_id, const char *family, const account_session_t *s, int64_t *session_id) {
+/* Every session starts here (registration, login, second step, rotation): refused with
+ * ACCOUNT_E_BANNED for a banned user, under the user's row lock when in a transaction. With
+ * `stamp` (s itself), its now and expires are taken from the wall clock once the lock is held:
+ * an end of sessions then orders before (this insert sees the ban) or after (its T is later
+ * than an access token issued at stamp->now). */
+static int insert_session(db_t *db, int64_t user_id, const char *family, const account_session_t *s, account_session_t *stamp,
+                          int64_t *session_id) {
+    db_val_t u = DB_INT(user_id);
+    int64_t locked = 0;
+    int rc = db_exec(db, &Q_LOCK_UNBANNED, &u, 1, NULL, &locked);
+    if (rc != 0) return rc;
+    if (locked == 0) return ACCOUNT_E_BANNED;
+    if (stamp) {
+        stamp->now = now_wall_ms_i64();
+        stamp->expires = stamp->now + ACCOUNT_REFRESH_TTL_MS;
+    }
     db_val_t p[8] = { DB_INT(user_id), text(family), text(s->token_hash), DB_INT(s->now), DB_INT(s->expires),
                       text(s->user_agent), text(s->address), text(s->second_factor) };
     db_rows_t *r;
-    int rc = db_exec(db, &Q_INSERT_SESSION, p, 8, &r, NULL);
-    if (rc != 0) return rc;
+    if ((rc = db_exec(db, &Q_INSERT_SESSION, p, 8, &r, NULL)) != 0) return rc;
     if (session_id) *session_id = db_rows_int(r, 0, 0);
     db_rows_free(r);
     return 0;
@@ -147,7 +167,7 @@ int account_register(db_t *db, const account_t *in, const account_session_t *s, 
     if (rc == 0) {
         *user_id = db_rows_int(r, 0, 0);
         db_rows_free(r);
-        rc = insert_session(db, *user_id, s->family, s, session_id);
+        rc = insert_session(db, *user_id, s->family, s, NULL, session_id);
     }
     if (rc == 0) return db_commit(db);
     db_rollback(db);
@@ -180,8 +200,28 @@ int account_find_login(db_t *db, const char *name, account_t *out) {
 
 int account_get(db_t *db, int64_t id, account_t *out) { return get_one(db, &Q_GET, DB_INT(id), out); }
 
-int account_session_create(db_t *db, int64_t user_id, const account_session_t *s, int64_t *session_id) {
-    return insert_session(db, user_id, s->family, s, session_id);
+int account_session_create(db_t *db, int64_t user_id, account_session_t *s, int64_t *session_id) {
+    return insert_session(db, user_id, s->family, s, s->stamp ? s : NULL, session_id);
+}
+
+int account_login_session(db_t *db, int64_t user_id, account_session_t *s, int64_t *session_id) {
+    int rc = db_begin(db);
+    if (rc != 0) return rc;
+    if ((rc = insert_session(db, user_id, s->family, s, s->stamp ? s : NULL, session_id)) != 0) {
+        db_rollback(db);
+        return rc;
+    }
+    return db_commit(db);
+}
+
+int account_banned(db_t *db, int64_t user_id) {
+    db_val_t p = DB_INT(user_id);
+    db_rows_t *r;
+    int rc = db_exec(db, &Q_BANNED, &p, 1, &r, NULL);
+    if (rc != 0) return rc;
+    rc = db_rows_count(r) > 0 ? ACCOUNT_E_BANNED : 0;
+    db_rows_free(r);
+    return rc;
 }
 
 int account_session_rotate(db_t *db, const char *old_hash, const account_session_t *s, int64_t *user_id, int64_t *session_id) {
@@ -314,7 +354,7 @@ int account_session_rotate_ex(db_t *db, const char *old_hash, account_session_t 
         goto fail;
     }
     snprintf(s->second_factor, sizeof s->second_factor, "%s", old.second_factor);   /* the successor keeps the login's factor */
-    if ((rc = insert_session(db, old.uid, old.family, s, &out->session_id)) != 0) goto fail;
+    if ((rc = insert_session(db, old.uid, old.family, s, NULL, &out->session_id)) != 0) goto fail;
     return db_commit(db);
 fail:
     db_rollback(db);

@@ -47,6 +47,7 @@ typedef struct {
     char address[64];
     int64_t now, expires;
     char second_factor[10];              /* what the login used: "", "totp", "email", "recovery" (kept on rotation) */
+    bool stamp;                          /* account_session_create: now and expires from the wall clock, under the lock */
 } account_session_t;
 
 /* Creates the user and its first session in one transaction. Duplicate username, email
@@ -77,7 +78,16 @@ int account_alive(db_t *db, int64_t me);
 /* Row `row` of a result whose first columns are ACCOUNT_USER_COLS (or ACCOUNT_PUBLIC_COLS). */
 void account_read(const db_rows_t *r, int row, account_t *out);
 
-int account_session_create(db_t *db, int64_t user_id, const account_session_t *s, int64_t *session_id);
+/* A new session of user_id, in the caller's transaction (its row lock is then held until the
+ * commit). ACCOUNT_E_BANNED when the user is banned (users.banned_at): no way in starts a
+ * session of a banned user. With s->stamp, s->now and s->expires are taken from the wall clock
+ * once the row lock is held: the access token issued with the session then counts from s->now
+ * (an end of sessions that commits afterwards voids it). */
+int account_session_create(db_t *db, int64_t user_id, account_session_t *s, int64_t *session_id);
+/* The same in a transaction of its own (a login outside one). */
+int account_login_session(db_t *db, int64_t user_id, account_session_t *s, int64_t *session_id);
+/* ACCOUNT_E_BANNED when the user is banned, else 0 (or a DB_E* code). */
+int account_banned(db_t *db, int64_t user_id);
 
 /* Rotation: old_hash → s->token_hash in old's family (s->family is ignored). *user_id is
  * set on success and on ACCOUNT_E_REUSED. */
@@ -89,7 +99,8 @@ int account_session_rotate(db_t *db, const char *old_hash, const account_session
  * grace (sessions.grace_until), whose chain of successors leads — each step within its
  * grace — to the family's current token, issued to the same client (user agent and address)
  * is not a theft: out->answer is then the index in next of that current token and nothing
- * changes but its last use. Any other rotated token revokes the family (ACCOUNT_E_REUSED).
+ * changes but its last use. Any other rotated token revokes the family (ACCOUNT_E_REUSED). A
+ * banned user's token is refused (ACCOUNT_E_BANNED, nothing written).
  * stamp: s->now and s->expires are taken from the wall clock once the user's row is locked
  * (a concurrent account_sessions_end then orders before or after it, never between). */
 typedef struct {

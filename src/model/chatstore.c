@@ -1,6 +1,7 @@
 /* chatstore — see chatstore.h. */
 #include "chatstore.h"
 #include "social.h"
+#include "admin.h"
 #include "utf8.h"
 
 #include <inttypes.h>
@@ -627,6 +628,8 @@ static int moderate_tx(db_t *db, chat_mod_t *m, int64_t now) {
     int rc = db_exec(db, &Q_CHANNEL_ID, &one, 1, &r, NULL);
     if (rc != 0) return rc;
     int kind = db_rows_count(r) ? (int)db_rows_int(r, 0, 1) : -1;
+    char room[LIM_CHAT_ROOM_NAME + 1] = "";
+    if (kind == CHAT_KIND_ROOM) snprintf(room, sizeof room, "%s", db_rows_text(r, 0, 2, NULL));
     db_rows_free(r);
     if (kind != CHAT_KIND_ROOM) return CHAT_E_NO_CHANNEL;
     if ((rc = account_alive(db, m->actor_id)) != 0) return rc;
@@ -693,7 +696,15 @@ static int moderate_tx(db_t *db, chat_mod_t *m, int64_t now) {
         m->action == CHAT_ACT_DELETE ? DB_INT(m->seq) : DB_NULLV, m->action == CHAT_ACT_MUTE ? DB_INT(m->until) : DB_NULLV,
         DB_TEXT(m->reason.ptr ? m->reason.ptr : "", m->reason.len), DB_INT(now),
     };
-    return db_exec(db, &Q_ACTION_ADD, a, 8, NULL, NULL);
+    if ((rc = db_exec(db, &Q_ACTION_ADD, a, 8, NULL, NULL)) != 0 || actor != CHAT_RANK_ADMIN) return rc;
+    /* a site admin's action is also in the audit log (docs/security.md, "Admin role") */
+    char action[32], detail[LIM_CHAT_ROOM_NAME + 96 + CHATSTORE_REASON_MAX];
+    snprintf(action, sizeof action, "chat.%s", name);
+    int n = snprintf(detail, sizeof detail, "room %s", room);
+    if (m->action == CHAT_ACT_DELETE) n += snprintf(detail + n, sizeof detail - (size_t)n, ", message %" PRId64, m->seq);
+    if (m->action == CHAT_ACT_MUTE) n += snprintf(detail + n, sizeof detail - (size_t)n, ", until %" PRId64, m->until);
+    if (m->reason.len) snprintf(detail + n, sizeof detail - (size_t)n, ": %.*s", (int)m->reason.len, m->reason.ptr);
+    return admin_audit_add(db, m->actor_id, action, target_user, span_cstr(detail), now);
 }
 
 int chatstore_moderate(db_t *db, chat_mod_t *m, int64_t now) {

@@ -395,6 +395,13 @@ const EXAMPLES = {
   readChatSystem: { build: () => ({ body: { seq: 0 } }) },
   reportChat: { build: ({ other: o }) => ({ body: { user_id: o.user.id, reason: 'a test report' } }) },
   listChatReports: {},
+  // the admin role: these users are no administrators (tests/integration/admin.test.mjs drives the routes as one)
+  getAdminStatus: {},
+  listAdminUsers: { build: () => ({ query: { q: 'oa', limit: 5, offset: 0 }, expect: [403] }) },
+  banUser: { build: () => ({ body: { reason: 'example' }, expect: [403] }) },
+  unbanUser: { build: () => ({ expect: [403] }) },
+  unmuteUser: { build: () => ({ expect: [403] }) },
+  listAuditLog: { build: () => ({ query: { limit: 5 }, expect: [403] }) },
 };
 
 /** `user` joins (or opens) the room `prefix` + their id: its name. */

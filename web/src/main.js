@@ -21,6 +21,7 @@ import { friendsView } from './views/friends.js';
 import { gameView } from './views/game.js';
 import { createInviteCenter } from './views/invites.js';
 import { gamesView } from './views/games.js';
+import { adminView } from './views/admin.js';
 import { profileByNameView } from './views/profile.js';
 import { quickPlayBox } from './ui/quickplay.js';
 import { createQuickPlay } from './services/queue.js';
@@ -50,10 +51,25 @@ function start() {
 
   let nav = null;
   let queueArea = null;
+  // Whether the user is an administrator (GET /api/admin/status at each login): the Admin link.
+  let admin = false;
+  let adminAsked = null;
+  async function askAdmin(id) {
+    adminAsked = id;
+    let next = false;
+    try {
+      next = Boolean((await session.api('/api/admin/status'))?.admin);
+    } catch { /* no link: the page itself says who may use it */ }
+    if (adminAsked !== id || next === admin) return;
+    admin = next;
+    renderChrome();
+    nav.setActive(router.path ?? '/');
+  }
   function renderChrome() {
     document.documentElement.lang = i18n.lang;
     nav = renderNav(header, i18n, {
       session,
+      admin,
       onLogout() {
         // Leave first: a page that needs a session would otherwise send us to /login.
         router.navigate('/');
@@ -85,6 +101,7 @@ function start() {
       { path: '/users/:id', params: { id: USER_ID_PATTERN }, view: profileView },
       { path: '/game/:id', params: { id: USER_ID_PATTERN }, view: gameView },
       { path: '/games', view: gamesView },
+      { path: '/admin', view: adminView },
       { path: '/profile/:name', params: { name: '[^/]{1,200}' }, view: profileByNameView },
     ],
     notFound: notFoundView,
@@ -112,6 +129,12 @@ function start() {
     const id = user?.id ?? null;
     const arrived = id !== null && id !== lastUserId;
     lastUserId = id;
+    if (id === null) {
+      admin = false;
+      adminAsked = null;
+    } else if (arrived) {
+      askAdmin(id);
+    }
     if (arrived && user.language && user.language !== i18n.lang) {
       applyingAccountLanguage = true;
       try {

@@ -34,6 +34,7 @@ static const struct {
     { "ERR_", -1, -99 },         { "DB_", -100, -199 },     { "AUTH_", -200, -299 },
     { "ACCOUNT_", -300, -399 },  { "SOCIAL_", -400, -499 }, { "CHAT_", -500, -599 },
     { "INVITE_", -600, -699 }, { "MATCH_", -700, -799 }, { "TWOFA_", -900, -999 }, { "EMAILTOK_", -1000, -1099 }, { "OAUTH_", -1100, -1199 },
+    { "ADMIN_", -1200, -1299 },
 };
 
 static bool in_list(int v) {

@@ -29,12 +29,15 @@ import emailRu from './i18n/email.ru.js';
 import oauth42En from './i18n/oauth42.en.js';
 import oauth42Fr from './i18n/oauth42.fr.js';
 import oauth42Ru from './i18n/oauth42.ru.js';
+import adminEn from './i18n/admin.en.js';
+import adminFr from './i18n/admin.fr.js';
+import adminRu from './i18n/admin.ru.js';
 
 // One dictionary per language, assembled from one file per area of the app.
 export const DICTIONARIES = Object.freeze({
-  en: { ...en, ...playEn, ...tournamentEn, ...accountEn, ...remoteEn, ...chatEn, ...mmEn, ...twofaEn, ...emailEn, ...oauth42En },
-  fr: { ...fr, ...playFr, ...tournamentFr, ...accountFr, ...remoteFr, ...chatFr, ...mmFr, ...twofaFr, ...emailFr, ...oauth42Fr },
-  ru: { ...ru, ...playRu, ...tournamentRu, ...accountRu, ...remoteRu, ...chatRu, ...mmRu, ...twofaRu, ...emailRu, ...oauth42Ru },
+  en: { ...en, ...playEn, ...tournamentEn, ...accountEn, ...remoteEn, ...chatEn, ...mmEn, ...twofaEn, ...emailEn, ...oauth42En, ...adminEn },
+  fr: { ...fr, ...playFr, ...tournamentFr, ...accountFr, ...remoteFr, ...chatFr, ...mmFr, ...twofaFr, ...emailFr, ...oauth42Fr, ...adminFr },
+  ru: { ...ru, ...playRu, ...tournamentRu, ...accountRu, ...remoteRu, ...chatRu, ...mmRu, ...twofaRu, ...emailRu, ...oauth42Ru, ...adminRu },
 });
 export const SUPPORTED = Object.freeze(Object.keys(DICTIONARIES));
 export const FALLBACK = 'en';

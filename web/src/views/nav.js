@@ -13,6 +13,9 @@ const LINKS = [
   { href: '/about', key: 'nav.about', id: 'nav-about', match: (p) => p === '/about' },
 ];
 
+// Shown only to administrators (the page checks again: GET /api/admin/status), last.
+const ADMIN_LINK = { href: '/admin', key: 'nav.admin', id: 'nav-admin', match: (p) => p === '/admin' };
+
 // Shown only to logged-in users, after the main links.
 const MEMBER_LINKS = [
   { href: '/games', key: 'nav.games', id: 'nav-games', match: (p) => p === '/games' || p.startsWith('/game/') },
@@ -21,7 +24,8 @@ const MEMBER_LINKS = [
 
 /**
  * Renders the header into `root` (replacing its content) for `i18n`. `account` (optional):
- * { session, onLogout() } — the session decides which account links show.
+ * { session, onLogout(), admin } — the session decides which account links show; `admin`
+ * (the user is an administrator) adds the Admin link.
  * Returns { setActive(path) } to mark the current link and { setUnread(n) } for the chat
  * link's badge (hidden at 0, "99+" past 99).
  */
@@ -49,7 +53,7 @@ export function renderNav(root, i18n, account = null) {
 
   // The chat link carries the total of unread messages (setUnread).
   const unread = h('span', { class: 'badge rounded-pill text-bg-danger ms-1 nav-unread', id: 'nav-chat-unread', hidden: true });
-  const links = [...LINKS, ...(loggedIn ? MEMBER_LINKS : [])].map((link) => ({
+  const links = [...LINKS, ...(loggedIn ? MEMBER_LINKS : []), ...(loggedIn && account?.admin ? [ADMIN_LINK] : [])].map((link) => ({
     ...link,
     el: h('a', { class: 'nav-link', href: link.href, id: link.id, onclick: () => setOpen(false) }, t(link.key), link.id === 'nav-chat' ? unread : null),
   }));
