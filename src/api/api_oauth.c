@@ -392,6 +392,7 @@ static void login_done(api_job_t *bj) {
     job_t *j = job_of(bj);
     if (j->base.rc != 0) {
         job_fail(j, j->base.rc == ACCOUNT_E_TAKEN_USERNAME ? "name_taken"
+                    : j->base.rc == ACCOUNT_E_BANNED                  ? "banned"
                     : j->base.rc == DB_EBUSY || j->base.rc == DB_ECONN ? "busy"
                                                                       : "internal");
         return;

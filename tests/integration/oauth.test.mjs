@@ -12,7 +12,7 @@ import https from 'node:https';
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { call } from './api-client.mjs';
-import { startServer, registerUser, buildWebRoot } from './helpers.mjs';
+import { startServer, registerUser, buildWebRoot, runPongd } from './helpers.mjs';
 import { startFake42, user42 } from '../lib/fake42.mjs';
 import { totp } from '../lib/totp.mjs';
 
@@ -314,4 +314,18 @@ test('POST /api/auth/restore: 204 without a session, 200 with one; Origin checke
   assert.equal((await call(server, 'POST', '/api/auth/logout', { cookie: next, origin: server.origin })).status, 204);
   r = await call(server, 'POST', '/api/auth/restore', { cookie: next, origin: server.origin });
   assert.equal(r.status, 204);
+});
+
+test('a banned 42 user ends on the login page with "banned", and gets no session', async () => {
+  const u = await login42(user42(1077, 'banme'));
+  const admin = await registerUser(server, 'oadm');
+  const g = await runPongd(['admin', 'grant', admin.username],
+    { VAR_DIR: server.varDir, ...(server.databaseUrl ? { DATABASE_URL: server.databaseUrl } : {}) });
+  assert.equal(g.code, 0, g.out);
+  const ban = await call(server, 'POST', `/api/admin/users/${u.user.id}/ban`, { token: admin.token, body: {} });
+  assert.equal(ban.status, 200, ban.text);
+  fake.knobs.user = user42(1077, 'banme');
+  const f = await flow();
+  assert.equal(f.location, '/login?oauth_error=banned');
+  assert.equal(cookieOf(f.callback, 'refresh'), undefined);
 });

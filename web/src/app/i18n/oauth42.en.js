@@ -10,6 +10,7 @@ export default {
   'oauth42.error.taken': 'That 42 account is already linked to another account here.',
   'oauth42.error.already_linked': 'Your account is already linked to a 42 account. Unlink it first.',
   'oauth42.error.name_taken': 'No free username could be made from your 42 login. Please try again.',
+  'oauth42.error.banned': 'This account is banned.',
   'oauth42.error.gone': 'This account no longer exists.',
   'oauth42.error.busy': 'The server is busy. Please try again in a moment.',
   'oauth42.error.rate_limited': 'Too many attempts from your network. Please wait a minute and try again.',

@@ -10,6 +10,7 @@ export default {
   'oauth42.error.taken': 'Ce compte 42 est déjà lié à un autre compte ici.',
   'oauth42.error.already_linked': 'Votre compte est déjà lié à un compte 42. Déliez-le d’abord.',
   'oauth42.error.name_taken': 'Aucun nom d’utilisateur libre n’a pu être tiré de votre login 42. Veuillez réessayer.',
+  'oauth42.error.banned': 'Ce compte est banni.',
   'oauth42.error.gone': 'Ce compte n’existe plus.',
   'oauth42.error.busy': 'Le serveur est occupé. Veuillez réessayer dans un instant.',
   'oauth42.error.rate_limited': 'Trop de tentatives depuis votre réseau. Attendez une minute puis réessayez.',
