@@ -37,6 +37,14 @@ typedef struct {
     int twofa_rate;             /* TWOFA_RATE: second-factor codes tried per minute per address and per account */
     char smtp_url[512];         /* SMTP_URL: smtp://host:port or smtps://…; "" = no mail (no email codes) */
     char smtp_from[256];        /* SMTP_FROM: the sender address of mails */
+    /* availability (docs/security.md, "Availability (issue 16)") */
+    long max_connections;       /* MAX_CONNECTIONS: 0 = the descriptor limit minus LIM_FD_RESERVE */
+    long conn_per_address;      /* CONN_PER_ADDRESS: open connections of one address; 0 = no limit */
+    long handshakes_per_address; /* HANDSHAKES_PER_ADDRESS: of those, before their first request head */
+    int handshake_timeout_s;    /* HANDSHAKE_TIMEOUT: accept to complete first request head */
+    long ws_per_address;        /* WS_PER_ADDRESS: open WebSockets of one address; 0 = no limit */
+    long ws_per_account;        /* WS_PER_ACCOUNT: open WebSockets of one account; 0 = no limit */
+    int shutdown_grace_s;       /* SHUTDOWN_GRACE: running requests' and jobs' time to finish at a stop */
 } config_t;
 
 /* Looks a variable up; returns NULL when unset. */

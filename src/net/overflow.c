@@ -48,5 +48,14 @@ void overflow_lws_log(int level, const char *line) {
         answer_header_overflow();
         return;
     }
+    /* accept() failed for want of descriptors: lws 4.1 only logs it and leaves the listener
+     * readable (the loop would spin); pause accepting a moment instead (server.c) */
+    if (strstr(line, "accept: errno 24") || strstr(line, "accept: errno 23")) {
+        if (g_srv_for_log && !g_srv_for_log->emfile_pause) {
+            log_msg("warn", "lws: %s (out of descriptors: accepting paused for 100 ms)", line);
+            srv_accept_failed(g_srv_for_log);
+        }
+        return;
+    }
     log_msg(level == LLL_ERR ? "error" : "warn", "lws: %s", line);
 }

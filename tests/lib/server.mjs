@@ -50,6 +50,9 @@ function freshSchema() {
 
 /**
  * Starts pongd. `env` adds or overrides variables (WEB_ROOT, ALLOWED_ORIGINS, ...).
+ * The connection caps per address and per account (docs/security.md, "Availability") are off
+ * unless `env` sets them: every test client comes from 127.0.0.1, often with one token.
+ * `env.NOFILE` (not passed on): start pongd under `ulimit -n NOFILE`.
  * Resolves to { httpsPort, httpPort, origin, base, varDir, proc, logs(), stop() }.
  * stop() sends SIGTERM and resolves to { code, signal } once the process has exited.
  */
@@ -62,7 +65,11 @@ export async function startServer(env = {}) {
   // (PONGD_TEST_DATABASE_URL, started by scripts/with-pg.sh); otherwise SQLite in VAR_DIR.
   const databaseUrl = env.DATABASE_URL ?? (process.env.PONGD_INTEGRATION_DB === 'postgres' ? freshSchema() : undefined);
   let out = '';
-  const proc = spawn(PONGD_BIN, [], {
+  const { NOFILE: nofile, ...vars } = env;
+  const [cmd, args] = nofile
+    ? ['bash', ['-c', `ulimit -n ${Number(nofile)} && exec "$0"`, PONGD_BIN]]
+    : [PONGD_BIN, []];
+  const proc = spawn(cmd, args, {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,
@@ -74,8 +81,12 @@ export async function startServer(env = {}) {
       HTTP_PORT: String(httpPort),
       VAR_DIR: varDir,
       WEB_ROOT: join(ROOT, 'web/dist'),
+      CONN_PER_ADDRESS: '0',
+      HANDSHAKES_PER_ADDRESS: '0',
+      WS_PER_ADDRESS: '0',
+      WS_PER_ACCOUNT: '0',
       ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
-      ...env,
+      ...vars,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
