@@ -83,6 +83,10 @@ wait_healthz() { # port timeout_s pid
 }
 
 # start_pongd TMPDIR [VAR=value ...] -> sets SRV_PID, SRV_PORT, SRV_HTTP_PORT, SRV_LOG
+# Every load generator connects from 127.0.0.1, thousands of sockets at once and often with
+# one token: the caps per address and per account (docs/security.md, "Availability") are
+# off here (0), and the handshake deadline is 30 s (thousands of TLS handshakes queue at the
+# start of a run), unless a VAR=value given sets them.
 start_pongd() {
   local tmp="$1"; shift
   [ -x "$PONGD_BIN" ] || die "$PONGD_BIN not built (make)"
@@ -93,6 +97,7 @@ start_pongd() {
     HTTPS_PORT="$SRV_PORT" HTTP_PORT="$SRV_HTTP_PORT" VAR_DIR="$var" ACCESS_LOG=0 \
     TLS_CERT="$tmp/cert.pem" TLS_KEY="$tmp/key.pem" \
     ALLOWED_ORIGINS="https://127.0.0.1:$SRV_PORT" \
+    CONN_PER_ADDRESS=0 HANDSHAKES_PER_ADDRESS=0 WS_PER_ADDRESS=0 WS_PER_ACCOUNT=0 HANDSHAKE_TIMEOUT=30 \
     WEB_ROOT="${WEB_ROOT:-$ROOT/web/dist}" "$@" \
     taskset -c "$SERVER_CPU" "$PONGD_BIN" >"$SRV_LOG" 2>&1 &
   SRV_PID=$!
