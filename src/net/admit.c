@@ -123,8 +123,8 @@ static void hs_unlink(admit_t *a, conn_ent_t *c) {
 }
 
 void admit_add(admit_t *a, const void *key, const admit_addr_t *addr, uint64_t now_us) {
+    if (*conn_slot(a, key)) admit_remove(a, key);   /* a stale record (its connection was freed unannounced) */
     conn_ent_t **cs = conn_slot(a, key);
-    if (*cs) return;
     addr_ent_t **es = addr_slot(a, addr);
     if (!*es) {
         *es = xcalloc(1, sizeof **es);

@@ -44,8 +44,8 @@ bool admit_addr_from(const void *sockaddr, admit_addr_t *out);
 
 /* Whether one more connection from addr fits now. */
 admit_verdict_t admit_check(const admit_t *a, const admit_addr_t *addr);
-/* Records a new connection under key (not yet recorded), in the handshake phase since
- * now_us. Recorded even past the limits (the caller checked). */
+/* Records a new connection under key, in the handshake phase since now_us (a record under
+ * the same key is replaced). Recorded even past the limits (the caller checked). */
 void admit_add(admit_t *a, const void *key, const admit_addr_t *addr, uint64_t now_us);
 /* The connection's first request head is complete: it leaves the handshake phase. No-op for
  * an unknown key or one already out of it. */

@@ -127,6 +127,8 @@ static void test_many(void **state) {
     for (int i = 0; i < 5000; i++) admit_add(a, &many[i], i % 2 ? &x : &y, (uint64_t)i + 1);
     assert_int_equal(admit_conns(a), 5000);
     assert_int_equal(admit_addresses(a), 2);
+    admit_add(a, &many[0], &y, 9);   /* the same key again: replaced, not counted twice */
+    assert_int_equal(admit_conns(a), 5000);
     for (int i = 0; i < 5000; i += 2) admit_remove(a, &many[i]);
     assert_int_equal(admit_conns(a), 2500);
     assert_int_equal(admit_addresses(a), 1);
