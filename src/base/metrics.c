@@ -31,7 +31,7 @@ int metrics_render(buf_t *o, const metrics_t *m, uint64_t now_ms, uint64_t rss, 
         { "pongd_connections_open", "gauge", "Open accepted connections of every kind (HTTP, WebSocket, in handshake).", INT, .i = m->conns_open },
         { "pongd_handshakes_open", "gauge", "Open connections before their first request head (TLS handshake included).", INT, .i = m->handshakes_open },
         { "pongd_connections_refused_total", "counter", "Connections closed at accept by a per-address or global cap.", UINT, .u = m->conns_refused },
-        { "pongd_ws_refused_total", "counter", "WebSockets closed with 4008 (WS_PER_ADDRESS, WS_PER_ACCOUNT).", UINT, .u = m->ws_refused },
+        { "pongd_ws_refused_total", "counter", "WebSockets closed with 4008 at their handshake: the address had WS_PER_ADDRESS open.", UINT, .u = m->ws_refused },
         { "pongd_handshake_timeouts_total", "counter", "Connections closed by HANDSHAKE_TIMEOUT.", UINT, .u = m->handshake_timeouts },
         { "pongd_accept_pauses_total", "counter", "Times accepting paused at a global cap or for want of descriptors.", UINT, .u = m->accept_pauses },
     };

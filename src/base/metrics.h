@@ -22,7 +22,7 @@ typedef struct {
     int64_t conns_open;           /* accepted connections still open, of every kind */
     int64_t handshakes_open;      /* of those, before their first request head */
     uint64_t conns_refused;       /* closed at accept: a per-address or global cap */
-    uint64_t ws_refused;          /* WebSockets closed with 4008: WS_PER_ADDRESS or WS_PER_ACCOUNT */
+    uint64_t ws_refused;          /* WebSockets closed with 4008: WS_PER_ADDRESS (WS_PER_ACCOUNT: sessguard_refused) */
     uint64_t handshake_timeouts;  /* closed by HANDSHAKE_TIMEOUT */
     uint64_t accept_pauses;       /* times the listeners stopped being polled (a global cap, or EMFILE) */
 } metrics_t;

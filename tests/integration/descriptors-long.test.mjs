@@ -52,6 +52,7 @@ describe('ulimit -n 256, default caps', () => {
       }
       if (i % 8 === 7) assert.equal(await healthz(s.httpsPort, '127.0.0.1'), 200, `/healthz with ${open.length} sockets open`);
     }
+    assert.equal((await getMetrics(s.httpsPort)).values.pongd_ws_account_refused_total, 8);
     // one closes: the account may open one again
     open.shift().close(1000);
     await waitFor(async () => (await getMetrics(s.httpsPort)).values.pongd_ws_connections_open === 31, 5000, 'the socket to close');
