@@ -9,10 +9,11 @@
 // `ulimit -n` below 5,000 the attackers are scaled down in proportion (the count is printed).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { execFileSync } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import {
-  useServer, registerUser, openChat, sendJson, nextMessage, rawTls, getMetrics, withTimeout,
+  useServer, registerUser, openChat, sendJson, nextMessage, rawTls, getMetrics, withTimeout, waitFor,
 } from './helpers.mjs';
 
 const ctx = useServer({
@@ -73,6 +74,31 @@ parentPort.on('message', () => {
 `;
 
 const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]; };
+
+test('HANDSHAKES_PER_ADDRESS: the 65th connection of an address in handshake is refused at accept; HANDSHAKE_TIMEOUT closes the 64', { timeout: 60000 }, async () => {
+  const port = ctx.server.httpsPort;
+  const values = async () => (await getMetrics(port)).values;
+  const before = await values();
+  const connect = () => new Promise((res, rej) => {
+    const s = net.connect({ host: '127.0.0.1', port, localAddress: '127.0.0.3' });
+    s.gone = new Promise((r) => s.once('close', r));
+    s.once('connect', () => res(s));
+    s.once('error', rej);
+  });
+  const held = [];
+  for (let i = 0; i < 64; i++) held.push(await connect());
+  await waitFor(async () => (await values()).pongd_handshakes_open === before.pongd_handshakes_open + 64, 10000, '64 in handshake');
+  const over = await connect();
+  await withTimeout(over.gone, 10000, 'the 65th to be closed');
+  const mid = await values();
+  assert.equal(mid.pongd_connections_refused_total, before.pongd_connections_refused_total + 1, 'refused at accept');
+  assert.equal(mid.pongd_handshake_timeouts_total, before.pongd_handshake_timeouts_total, 'not by the deadline');
+  // the 64 silent ones: closed by the deadline (5 s), none left in handshake
+  await withTimeout(Promise.all(held.map((s) => s.gone)), 30000, 'the silent connections to be closed');
+  const after = await values();
+  assert.equal(after.pongd_handshake_timeouts_total, before.pongd_handshake_timeouts_total + 64);
+  assert.equal(after.pongd_handshakes_open, before.pongd_handshakes_open);
+});
 
 test('1,000 slow-header and 3,000 silent connections from 127.0.0.2: every /healthz and chat probe from 127.0.0.1 answered', { timeout: 120000 }, async () => {
   const port = ctx.server.httpsPort;
