@@ -92,8 +92,9 @@ describe('ulimit -n 256, default caps', () => {
   });
 });
 
-describe('ulimit -n 256, no caps per address or account', () => {
-  const ctx = useServer({ NOFILE: '256', AUTH_RATE: '10000' });
+// Both event loops: pausing the listeners works on libev's epoll and on lws's poll().
+for (const loop of ['epoll', 'poll']) describe(`ulimit -n 256, no caps per address or account (${loop} loop)`, () => {
+  const ctx = useServer({ NOFILE: '256', AUTH_RATE: '10000', ...(loop === 'poll' ? { PONGD_LOOP: 'poll' } : {}) });
 
   test('one token opening sockets in a loop: accepting pauses at MAX_CONNECTIONS (192), never EMFILE; served again once one closes', { timeout: 90000 }, async () => {
     const s = ctx.server;
