@@ -83,6 +83,10 @@ wait_healthz() { # port timeout_s pid
 }
 
 # start_pongd TMPDIR [VAR=value ...] -> sets SRV_PID, SRV_PORT, SRV_HTTP_PORT, SRV_LOG
+# Every load generator connects from 127.0.0.1, thousands of sockets at once and often with
+# one token: the caps per address and per account (docs/security.md, "Availability") are
+# off here (0), and the handshake deadline is 30 s (thousands of TLS handshakes queue at the
+# start of a run), unless a VAR=value given sets them.
 # (API_RATE=0: the load comes from one address, far past any person's rate; VAR=value overrides)
 start_pongd() {
   local tmp="$1"; shift
@@ -94,6 +98,7 @@ start_pongd() {
     HTTPS_PORT="$SRV_PORT" HTTP_PORT="$SRV_HTTP_PORT" VAR_DIR="$var" ACCESS_LOG=0 API_RATE=0 \
     TLS_CERT="$tmp/cert.pem" TLS_KEY="$tmp/key.pem" \
     ALLOWED_ORIGINS="https://127.0.0.1:$SRV_PORT" \
+    CONN_PER_ADDRESS=0 HANDSHAKES_PER_ADDRESS=0 WS_PER_ADDRESS=0 WS_PER_ACCOUNT=0 HANDSHAKE_TIMEOUT=30 \
     WEB_ROOT="${WEB_ROOT:-$ROOT/web/dist}" "$@" \
     taskset -c "$SERVER_CPU" "$PONGD_BIN" >"$SRV_LOG" 2>&1 &
   SRV_PID=$!

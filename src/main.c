@@ -181,6 +181,7 @@ int main(int argc, char **argv) {
         return 1;
     }
     app.guard = sessguard_create(app.revoked);
+    sessguard_set_max_per_user(app.guard, (size_t)cfg.ws_per_account);
     app.presence = presence_create(app.dbpool, app.secret, app.bus);
     presence_set_guard(app.presence, app.guard);
     app.chat = chat_create(&(chat_deps_t){

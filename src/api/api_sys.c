@@ -64,6 +64,8 @@ static void render_bus_chat(buf_t *b, const api_t *a) {
         metrics_render_value(b, "pongd_chat_rate_limited_total", "counter", "Chat messages refused over the per-user rate (CHAT_RATE).", st.rate_limited);
         metrics_render_value(b, "pongd_chat_queue_depth", "gauge", "Chat messages waiting for a write batch or being stored.", st.queued);
     }
+    if (a->guard)
+        metrics_render_value(b, "pongd_ws_account_refused_total", "counter", "WebSockets closed with 4008 after their auth frame: the account had WS_PER_ACCOUNT open.", sessguard_refused(a->guard));
 }
 
 static void api_metrics(api_t *a, http_req_t *r, int64_t id) {

@@ -53,6 +53,13 @@ static const var_doc_t VARS[] = {
     { "GAME_RESUME_SECONDS", "30", "seconds a remote player has to reconnect before forfeiting (1-600)" },
     { "GAME_INVITE_SECONDS", "300", "seconds an invite to play stays open (10-86400)" },
     { "QUICKPLAY_WINNING_SCORE", "5", "points that win a quick-play game (1-21; the classic preset's 5)" },
+    { "MAX_CONNECTIONS", "(auto)", "open connections at most (0: the descriptor limit minus 64 kept for files, logs and the database)" },
+    { "CONN_PER_ADDRESS", "512", "open connections of one client address (0: no limit; at most half of MAX_CONNECTIONS)" },
+    { "HANDSHAKES_PER_ADDRESS", "64", "connections of one address still in TLS handshake or first request head (0: no limit)" },
+    { "HANDSHAKE_TIMEOUT", "5", "seconds from accept to a complete first request head (TLS handshake included; 1-300)" },
+    { "WS_PER_ADDRESS", "256", "open WebSockets of one client address; past it close 4008 (0: no limit)" },
+    { "WS_PER_ACCOUNT", "32", "open WebSockets of one account; past it close 4008 (0: no limit)" },
+    { "SHUTDOWN_GRACE", "10", "seconds SIGTERM/SIGINT waits for running requests and jobs before exiting (0-300)" },
     { "ENV_FILE", ".env", "file read for variables not set in the environment" },
 };
 
@@ -266,6 +273,13 @@ int config_load(config_t *cfg, config_lookup_fn lookup, void *ctx, char *err, si
     LONG("GAME_INVITE_SECONDS", LIM_GAME_INVITE_DEFAULT_S, 10, 86400, game_invite_s);
     LONG("QUICKPLAY_WINNING_SCORE", 5, 1, 21, quickplay_winning_score);
     LONG("OAUTH42_TIMEOUT", 10, 1, 60, oauth42_timeout_s);
+    LONG("MAX_CONNECTIONS", 0, 0, 10000000L, max_connections);
+    LONG("CONN_PER_ADDRESS", LIM_CONN_PER_ADDRESS_DEFAULT, 0, 10000000L, conn_per_address);
+    LONG("HANDSHAKES_PER_ADDRESS", LIM_HANDSHAKES_PER_ADDRESS_DEFAULT, 0, 10000000L, handshakes_per_address);
+    LONG("HANDSHAKE_TIMEOUT", LIM_HANDSHAKE_TIMEOUT_DEFAULT_S, 1, 300, handshake_timeout_s);
+    LONG("WS_PER_ADDRESS", LIM_WS_PER_ADDRESS_DEFAULT, 0, 10000000L, ws_per_address);
+    LONG("WS_PER_ACCOUNT", LIM_WS_PER_ACCOUNT_DEFAULT, 0, 10000000L, ws_per_account);
+    LONG("SHUTDOWN_GRACE", LIM_SHUTDOWN_GRACE_DEFAULT_S, 0, 300, shutdown_grace_s);
 #undef LONG
     if (cfg->http_port == cfg->https_port)
         return fail(err, errlen, "HTTP_PORT", "must differ from HTTPS_PORT", lookup(ctx, "HTTP_PORT") ? lookup(ctx, "HTTP_PORT") : "4444");

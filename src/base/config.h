@@ -53,6 +53,14 @@ typedef struct {
     char oauth42_image_hosts[CONFIG_MAX_IMAGE_HOSTS][128];   /* where a first login's avatar may come from */
     int oauth42_n_image_hosts;
     int oauth42_timeout_s;             /* OAUTH42_TIMEOUT: an outbound call's limit */
+    /* availability (docs/security.md, "Availability (issue 16)") */
+    long max_connections;       /* MAX_CONNECTIONS: 0 = the descriptor limit minus LIM_FD_RESERVE */
+    long conn_per_address;      /* CONN_PER_ADDRESS: open connections of one address; 0 = no limit */
+    long handshakes_per_address; /* HANDSHAKES_PER_ADDRESS: of those, before their first request head */
+    int handshake_timeout_s;    /* HANDSHAKE_TIMEOUT: accept to complete first request head */
+    long ws_per_address;        /* WS_PER_ADDRESS: open WebSockets of one address; 0 = no limit */
+    long ws_per_account;        /* WS_PER_ACCOUNT: open WebSockets of one account; 0 = no limit */
+    int shutdown_grace_s;       /* SHUTDOWN_GRACE: running requests' and jobs' time to finish at a stop */
 } config_t;
 
 /* Completes the origins once the served certificate is known (before anything reads cfg):

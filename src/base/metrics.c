@@ -26,8 +26,14 @@ int metrics_render(buf_t *o, const metrics_t *m, uint64_t now_ms, uint64_t rss, 
                    uint64_t pool_queued) {
     static const char *cls[6] = { "other", "1xx", "2xx", "3xx", "4xx", "5xx" };
     const metric_t before[] = {
-        { "pongd_http_connections_open", "gauge", "Open HTTP connections.", INT, .i = m->http_open },
+        { "pongd_http_connections_open", "gauge", "Open HTTP connections (not upgraded to WebSocket).", INT, .i = m->http_open },
         { "pongd_ws_connections_open", "gauge", "Open WebSocket connections.", INT, .i = m->ws_open },
+        { "pongd_connections_open", "gauge", "Open accepted connections of every kind (HTTP, WebSocket, in handshake).", INT, .i = m->conns_open },
+        { "pongd_handshakes_open", "gauge", "Open connections before their first request head (TLS handshake included).", INT, .i = m->handshakes_open },
+        { "pongd_connections_refused_total", "counter", "Connections closed at accept by a per-address or global cap.", UINT, .u = m->conns_refused },
+        { "pongd_ws_refused_total", "counter", "WebSockets closed with 4008 at their handshake: the address had WS_PER_ADDRESS open.", UINT, .u = m->ws_refused },
+        { "pongd_handshake_timeouts_total", "counter", "Connections closed by HANDSHAKE_TIMEOUT.", UINT, .u = m->handshake_timeouts },
+        { "pongd_accept_pauses_total", "counter", "Times accepting paused at a global cap or for want of descriptors.", UINT, .u = m->accept_pauses },
     };
     const metric_t after[] = {
         { "pongd_ws_messages_in_total", "counter", "WebSocket messages received.", UINT, .u = m->ws_in },

@@ -18,6 +18,13 @@ typedef struct {
     int64_t ws_realtime_nodelay;  /* of those, how many read TCP_NODELAY back as set */
     uint64_t ws_replaced;         /* unwritten messages replaced by a newer one (ws_send_latest) */
     uint64_t ws_direct_writes;    /* realtime sockets written at the end of a loop turn, no WRITEABLE round trip */
+    /* connection caps (docs/security.md, "Availability (issue 16)") */
+    int64_t conns_open;           /* accepted connections still open, of every kind */
+    int64_t handshakes_open;      /* of those, before their first request head */
+    uint64_t conns_refused;       /* closed at accept: a per-address or global cap */
+    uint64_t ws_refused;          /* WebSockets closed with 4008: WS_PER_ADDRESS (WS_PER_ACCOUNT: sessguard_refused) */
+    uint64_t handshake_timeouts;  /* closed by HANDSHAKE_TIMEOUT */
+    uint64_t accept_pauses;       /* times the listeners stopped being polled (a global cap, or EMFILE) */
 } metrics_t;
 
 static inline void metrics_count_status(metrics_t *m, int status) {

@@ -6,7 +6,7 @@
 /* HTTP */
 #define LIM_HTTP_HEADER_BYTES     8192u     /* all request headers; more -> 431 */
 #define LIM_HTTP_URI_BYTES        4096u     /* request target; more -> 414 */
-#define LIM_HTTP_HEADER_POOL      256u      /* connections parsing headers at once */
+#define LIM_HTTP_HEADER_POOL      4096u     /* connections parsing headers at once (allocated as used) */
 #define LIM_HTTP_BODY_DEFAULT     6291456u  /* MAX_BODY_BYTES default: a 5 MiB avatar fits */
 #define LIM_HTTP_BODY_MAX         (64u * 1048576u) /* MAX_BODY_BYTES upper bound */
 #define LIM_HTTP_HEADER_TIMEOUT_S 10        /* HEADER_TIMEOUT default */
@@ -94,5 +94,16 @@
 #define LIM_RETRY_AFTER_BUSY_S    2         /* Retry-After on 503 (hashing queue full) */
 
 #define LIM_SHUTDOWN_GRACE_MS     2000      /* time for WebSockets to finish closing */
+#define LIM_SHUTDOWN_GRACE_DEFAULT_S 10     /* SHUTDOWN_GRACE default: running requests and jobs finish first */
+
+/* Connection caps (docs/security.md, "Availability (issue 16)") */
+#define LIM_FD_RESERVE            64        /* descriptors kept out of MAX_CONNECTIONS (files, logs, database, pools) */
+#define LIM_CONN_PER_ADDRESS_DEFAULT 512    /* CONN_PER_ADDRESS default */
+#define LIM_HANDSHAKES_PER_ADDRESS_DEFAULT 64 /* HANDSHAKES_PER_ADDRESS default */
+#define LIM_HANDSHAKE_TIMEOUT_DEFAULT_S 5   /* HANDSHAKE_TIMEOUT default */
+#define LIM_WS_PER_ADDRESS_DEFAULT 256      /* WS_PER_ADDRESS default */
+#define LIM_WS_PER_ACCOUNT_DEFAULT 32       /* WS_PER_ACCOUNT default */
+#define LIM_WS_TOO_MANY_CODE      4008      /* close code past WS_PER_ACCOUNT / WS_PER_ADDRESS */
+#define LIM_WS_TOO_MANY_REASON    "too many connections"
 
 #endif

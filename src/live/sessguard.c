@@ -8,7 +8,12 @@
 struct sessguard {
     revmap_t *revoked;
     room_reg_t *users;   /* room "s<uid>": the user's watched sockets */
+    size_t max_per_user; /* 0: no limit */
+    uint64_t refused;
 };
+
+void sessguard_set_max_per_user(sessguard_t *g, size_t max) { g->max_per_user = max; }
+uint64_t sessguard_refused(const sessguard_t *g) { return g->refused; }
 
 static span_t room_of(int64_t uid, char out[32]) {
     int n = snprintf(out, 32, "s%" PRId64, uid);
@@ -37,6 +42,12 @@ bool sessguard_watch(sessguard_t *g, sessguard_node_t *n, ws_conn_t *c, const ws
         return false;
     }
     char name[32];
+    const room_t *mine = g->max_per_user ? room_find(g->users, room_of(u->id, name)) : NULL;
+    if (mine && room_size(mine) >= g->max_per_user) {
+        g->refused++;
+        ws_close(c, SESSGUARD_TOO_MANY_CODE, SESSGUARD_TOO_MANY_REASON);
+        return false;
+    }
     n->c = c;
     n->uid = u->id;
     n->iat_ms = u->iat_ms;

@@ -39,9 +39,15 @@ sessguard_t *sessguard_create(revmap_t *m);
 void sessguard_destroy(sessguard_t *g);
 revmap_t *sessguard_revmap(sessguard_t *g);
 
+/* At most max watched sockets per user (WS_PER_ACCOUNT); 0 (the default): no limit. */
+void sessguard_set_max_per_user(sessguard_t *g, size_t max);
+#define SESSGUARD_TOO_MANY_CODE 4008
+#define SESSGUARD_TOO_MANY_REASON "too many connections"
+
 /* After wsauth_frame() filled u: false when u's token is void (c is then being closed with
- * 4001 "session ended"; do not use the socket further); else true and c is watched through
- * n (zero-initialised, in the connection's data). g NULL: true, nothing watched. */
+ * 4001 "session ended"; do not use the socket further) or when the user has the maximum of
+ * watched sockets open (closed with 4008 "too many connections"); else true and c is watched
+ * through n (zero-initialised, in the connection's data). g NULL: true, nothing watched. */
 bool sessguard_watch(sessguard_t *g, sessguard_node_t *n, ws_conn_t *c, const wsauth_user_t *u);
 /* In the close handler (no-op when not watched). */
 void sessguard_forget(sessguard_node_t *n);
@@ -57,5 +63,7 @@ size_t sessguard_end(sessguard_t *g, int64_t uid, int64_t t_ms, int64_t keep_sid
 size_t sessguard_end_session(sessguard_t *g, int64_t uid, int64_t sid, int64_t t_ms, int64_t now_ms);
 /* Users with a watched socket (tests, metrics). */
 size_t sessguard_count(const sessguard_t *g);
+/* Sockets closed with 4008 since start (metrics). */
+uint64_t sessguard_refused(const sessguard_t *g);
 
 #endif

@@ -42,6 +42,7 @@ void http_resp_header(http_req_t *r, const char *name, const char *value) {
 
 static void req_free(http_req_t *r) {
     if (!r) return;
+    r->srv->reqs_open--;
     free(r->query);
     for (int i = 0; i < HDR__COUNT; i++) free(r->hdr[i]);
     for (int i = 0; i < r->n_rh; i++) { free(r->rh_names[i]); free(r->rh_values[i]); }
@@ -186,6 +187,7 @@ static void answer_now(srv_t *s, conn_t *c, struct lws *wsi, http_method_t metho
                        const char *code, const char *message, bool close_after) {
     http_req_t *r = xcalloc(1, sizeof *r);
     r->srv = s;
+    s->reqs_open++;
     r->conn = c;
     r->method = method;
     r->t0_us = now_mono_us();
@@ -263,9 +265,11 @@ int http_conn_head(srv_t *s, conn_t *c, struct lws *wsi, const char *uri) {
     }
     http_req_t *r = xcalloc(1, sizeof *r);
     r->srv = s;
+    s->reqs_open++;
     r->conn = c;
     r->method = method;
     r->t0_us = now_mono_us();
+    r->close_after = s->shutting_down;   /* stopping: this connection's last request */
     buf_init(&r->body, s->cfg->max_body_bytes);
     c->kind = 1;
     c->req = r;

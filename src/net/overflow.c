@@ -48,5 +48,19 @@ void overflow_lws_log(int level, const char *line) {
         answer_header_overflow();
         return;
     }
+    /* accept() failed for want of descriptors: lws 4.1 only logs it and leaves the listener
+     * readable (the loop would spin); pause accepting a moment instead (server.c) */
+    if (strstr(line, "accept: errno 24") || strstr(line, "accept: errno 23")) {
+        static uint64_t last_logged_us;
+        if (g_srv_for_log && !g_srv_for_log->emfile_pause) {
+            uint64_t now = now_mono_us();
+            if (!last_logged_us || now - last_logged_us > 10u * 1000000u) {   /* at most one line per 10 s */
+                log_msg("warn", "lws: %s (out of descriptors: accepting paused for 100 ms at a time)", line);
+                last_logged_us = now;
+            }
+            srv_accept_failed(g_srv_for_log);
+        }
+        return;
+    }
     log_msg(level == LLL_ERR ? "error" : "warn", "lws: %s", line);
 }

@@ -9,16 +9,15 @@
 
 /* The plain-HTTP vhost: everything gets a 301 to the same path and query over HTTPS. */
 int redirect_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len) {
-    (void)user;
     (void)len;
     if (reason != LWS_CALLBACK_HTTP && reason != LWS_CALLBACK_HTTP_CONFIRM_UPGRADE) {
-        if (reason == LWS_CALLBACK_FILTER_NETWORK_CONNECTION) {
-            srv_t *s = lws_context_user(lws_get_context(wsi));
-            return s && s->shutting_down ? -1 : 0;
-        }
+        if (reason == LWS_CALLBACK_FILTER_NETWORK_CONNECTION || reason == LWS_CALLBACK_WSI_CREATE ||
+            reason == LWS_CALLBACK_WSI_DESTROY)
+            return srv_conn_event(lws_context_user(lws_get_context(wsi)), wsi, reason, user);
         return 0;
     }
     srv_t *s = lws_context_user(lws_get_context(wsi));
+    srv_conn_active(s, wsi);
     char *uri;
     int ulen;
     int m = lws_http_get_uri_and_method(wsi, &uri, &ulen);

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,6 +26,133 @@ void srv_peer(struct lws *wsi, char *out, size_t cap) {
     char tmp[64] = "";
     if (!lws_get_peer_simple(wsi, tmp, sizeof tmp)) tmp[0] = '\0';
     snprintf(out, cap, "%.63s", strncmp(tmp, "::ffff:", 7) == 0 ? tmp + 7 : tmp);
+}
+
+/* ---- connection caps (admit.h; docs/security.md "Availability (issue 16)") ----
+ *
+ * FILTER_NETWORK_CONNECTION sees each accepted socket's address before libwebsockets does
+ * anything with it (no TLS, no header slot yet): past a per-address cap it is closed there.
+ * Its WSI_CREATE follows at once (the same accept), which records it; WSI_DESTROY, libwebsockets'
+ * last word on every connection whatever its state, forgets it. At a global cap (every
+ * connection, or those in the handshake phase) the listeners stop being polled, so new
+ * connections wait in the kernel's backlog instead of being reset, and are polled again when
+ * one closes. A connection whose TLS handshake and first request head are not complete within
+ * HANDSHAKE_TIMEOUT of its accept is closed (the timer below). */
+
+static void metrics_sync(srv_t *s) {
+    s->m->conns_open = (int64_t)admit_conns(s->admit);
+    s->m->handshakes_open = (int64_t)admit_handshakes(s->admit);
+}
+
+static void accepts_set(srv_t *s) {
+    if (s->shutting_down) return;   /* the listeners may be gone */
+    bool full = admit_conns(s->admit) >= admit_limits(s->admit)->max_conns ||
+                admit_handshakes(s->admit) >= admit_limits(s->admit)->max_handshakes;
+    bool gate = full || s->emfile_pause;
+    if (gate == s->accepts_gated) return;
+    s->accepts_gated = gate;
+    if (gate) s->m->accept_pauses++;
+    for (int i = 0; i < s->n_listeners; i++) lws_rx_flow_control(s->listeners[i], gate ? 0 : 1);
+}
+
+static void emfile_resume(void *arg) {
+    srv_t *s = arg;
+    s->emfile_pause = false;
+    accepts_set(s);
+}
+
+void srv_accept_failed(srv_t *s) {
+    if (!s || s->emfile_pause || !s->emfile_timer) return;
+    s->emfile_pause = true;
+    accepts_set(s);
+    net_timer_at(s->emfile_timer, now_mono_us() + 100 * 1000u);
+}
+
+static void hs_arm(srv_t *s) {
+    uint64_t oldest = admit_oldest_us(s->admit);
+    if (oldest) net_timer_at(s->hs_timer, oldest + (uint64_t)s->cfg->handshake_timeout_s * 1000000u);
+}
+
+/* The oldest connections in the handshake phase past HANDSHAKE_TIMEOUT are closed. */
+static void hs_timer(void *arg) {
+    srv_t *s = arg;
+    uint64_t to = (uint64_t)s->cfg->handshake_timeout_s * 1000000u, now = now_mono_us();
+    const void *k;
+    while (now > to && (k = admit_expired(s->admit, now - to))) {
+        s->m->handshake_timeouts++;
+        lws_set_timeout((struct lws *)(uintptr_t)k, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+    }
+    hs_arm(s);
+}
+
+static void listener_note(srv_t *s, struct lws *lwsi) {
+    for (int i = 0; i < s->n_listeners; i++)
+        if (s->listeners[i] == lwsi) return;
+    if (s->n_listeners < (int)(sizeof s->listeners / sizeof s->listeners[0])) s->listeners[s->n_listeners++] = lwsi;
+}
+
+int srv_conn_event(srv_t *s, struct lws *wsi, enum lws_callback_reasons reason, void *user) {
+    if (!s || !s->admit) return 0;
+    switch (reason) {
+    case LWS_CALLBACK_FILTER_NETWORK_CONNECTION: {
+        const struct lws_filter_network_conn_args *f = user;
+        s->accept_pending = false;
+        listener_note(s, wsi);
+        if (s->shutting_down) return -1;
+        if (!f || !admit_addr_from(&f->cli_addr, &s->accept_addr)) return 0; /* not IP: not counted */
+        admit_verdict_t v = admit_check(s->admit, &s->accept_addr);
+        if (v != ADMIT_OK) {
+            s->m->conns_refused++;
+            accepts_set(s);
+            return -1;
+        }
+        s->accept_pending = true;
+        return 0;
+    }
+    case LWS_CALLBACK_WSI_CREATE:
+        if (!s->accept_pending) return 0;
+        s->accept_pending = false;
+        bool first = admit_oldest_us(s->admit) == 0;
+        admit_add(s->admit, wsi, &s->accept_addr, now_mono_us());
+        if (first) hs_arm(s);
+        metrics_sync(s);
+        accepts_set(s);
+        return 0;
+    case LWS_CALLBACK_WSI_DESTROY:
+        admit_remove(s->admit, wsi);
+        metrics_sync(s);
+        accepts_set(s);
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+void srv_conn_active(srv_t *s, struct lws *wsi) {
+    if (!s || !s->admit) return;
+    admit_active(s->admit, wsi);
+    metrics_sync(s);
+    accepts_set(s);
+}
+
+/* The caps from the configuration and the descriptor limit. */
+static admit_t *admit_make(const config_t *cfg) {
+    struct rlimit rl;
+    size_t fds = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY ? (size_t)rl.rlim_cur : 1048576;
+    size_t max = fds > LIM_FD_RESERVE + 16 ? fds - LIM_FD_RESERVE : 16;
+    if (cfg->max_connections > 0 && (size_t)cfg->max_connections < max) max = (size_t)cfg->max_connections;
+    size_t half = max / 2 ? max / 2 : 1;
+    admit_limits_t lim = {
+        .max_conns = max,
+        .max_handshakes = LIM_HTTP_HEADER_POOL * 3 / 4 < max ? LIM_HTTP_HEADER_POOL * 3 / 4 : max,
+        .per_addr = cfg->conn_per_address > 0 ? ((size_t)cfg->conn_per_address < half ? (size_t)cfg->conn_per_address : half) : 0,
+        .handshakes_per_addr = (size_t)cfg->handshakes_per_address,
+        .ws_per_addr = (size_t)cfg->ws_per_address,
+    };
+    log_msg("info", "connections: at most %zu (descriptor limit %zu), %zu per address, %zu in handshake (%zu per address, %d s), "
+            "%zu WebSockets per address", lim.max_conns, fds, lim.per_addr, lim.max_handshakes, lim.handshakes_per_addr,
+            cfg->handshake_timeout_s, lim.ws_per_addr);
+    return admit_create(&lim);
 }
 
 /* ---- the protocol callbacks ---- */
@@ -51,7 +179,9 @@ static int cb_main(struct lws *wsi, enum lws_callback_reasons reason, void *user
         SSL_CTX_set_msg_callback((SSL_CTX *)user, overflow_tls_msg_cb);
         return 0;
     case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
-        return s && s->shutting_down ? -1 : 0;
+    case LWS_CALLBACK_WSI_CREATE:
+    case LWS_CALLBACK_WSI_DESTROY:
+        return srv_conn_event(s, wsi, reason, user);
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
         for (int i = 0; s && i < s->n_pools; i++) pool_run_completions(s->pools[i]);
         return 0;
@@ -62,6 +192,7 @@ static int cb_main(struct lws *wsi, enum lws_callback_reasons reason, void *user
         if (s && c) http_conn_drop(s, c);
         return 0;
     case LWS_CALLBACK_HTTP:
+        srv_conn_active(s, wsi);
         if (!c) return -1;
         return http_conn_head(s, c, wsi, in ? (const char *)in : "/");
     case LWS_CALLBACK_HTTP_BODY:
@@ -76,6 +207,7 @@ static int cb_main(struct lws *wsi, enum lws_callback_reasons reason, void *user
     case LWS_CALLBACK_CLOSED_HTTP:
         return 0;
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+        srv_conn_active(s, wsi);
         return ws_conn_confirm_upgrade(s, wsi, in ? (const char *)in : "");
     case LWS_CALLBACK_ESTABLISHED:
         if (!c) return -1;
@@ -185,9 +317,11 @@ int srv_create(srv_t **out, const config_t *cfg, const char *cert, const char *k
     info.timeout_secs_ah_idle = (unsigned int)cfg->header_timeout_s;
     info.keepalive_timeout = LIM_HTTP_KEEPALIVE_S;
     info.pt_serv_buf_size = 32768;
+    s->admit = admit_make(cfg);
     s->ctx = context_create(s, &info);
     if (!s->ctx) {
         snprintf(err, errlen, "could not create the libwebsockets context");
+        admit_destroy(s->admit);
         free(s);
         return ERR_IO;
     }
@@ -221,6 +355,7 @@ int srv_create(srv_t **out, const config_t *cfg, const char *cert, const char *k
         snprintf(err, errlen, "could not listen on HTTPS_PORT %d%s%s (in use, or TLS_CERT/TLS_KEY unreadable)",
                  cfg->https_port, cfg->bind_address[0] ? " at " : "", cfg->bind_address);
         lws_context_destroy(s->ctx);
+        admit_destroy(s->admit);
         free(s);
         return ERR_IO;
     }
@@ -237,16 +372,20 @@ int srv_create(srv_t **out, const config_t *cfg, const char *cert, const char *k
         if (!s->vh_redirect) {
             snprintf(err, errlen, "could not listen on HTTP_PORT %d (in use?)", cfg->http_port);
             lws_context_destroy(s->ctx);
+            admit_destroy(s->admit);
             free(s);
             return ERR_IO;
         }
     }
     if (timers_start(s, err, errlen) != 0) {
         lws_context_destroy(s->ctx);
+        admit_destroy(s->admit);
         free(s);
         return ERR_IO;
     }
     s->flush_timer = srv_timer_new(s, flush_timer, s);
+    s->hs_timer = srv_timer_new(s, hs_timer, s);
+    s->emfile_timer = srv_timer_new(s, emfile_resume, s);
     net_timer_at(s->flush_timer, now_mono_us() + 250 * 1000u);
     ws_conn_pacing_start(s);
     *out = s;
@@ -288,11 +427,29 @@ static bool closing_own(const srv_t *s) {
     return false;
 }
 
+/* Work the shutdown waits for: requests being read, handled or written, connections not yet
+ * past their first request head (their request may already be in the socket), and jobs on
+ * the worker pools whose completion has not run. */
+static bool busy(const srv_t *s) {
+    if (s->reqs_open > 0 || admit_handshakes(s->admit) > 0) return true;
+    for (int i = 0; i < s->n_pools; i++)
+        if (pool_inflight(s->pools[i]) > 0) return true;
+    return false;
+}
+
 int srv_run(srv_t *s) {
     while (!s->stop)
         if (service(s) < 0) break;
-    /* graceful: refuse new connections, close every WebSocket with 1001, let them finish */
+    /* graceful: refuse new connections; let the running requests and jobs finish (up to
+     * SHUTDOWN_GRACE; responses now end their connection); then close every WebSocket with
+     * 1001 and let them finish */
     s->shutting_down = true;
+    uint64_t grace_end = now_mono_us() + (uint64_t)s->cfg->shutdown_grace_s * 1000000u;
+    if (busy(s))
+        log_msg("info", "stopping: finishing %lld requests (up to %d s)", (long long)s->reqs_open, s->cfg->shutdown_grace_s);
+    while (busy(s) && now_mono_us() < grace_end)
+        if (service(s) < 0) break;
+    if (busy(s)) log_msg("warn", "stopping: %lld requests not finished within SHUTDOWN_GRACE", (long long)s->reqs_open);
     /* the application's last words (games: "interrupted") go ahead of the 1001 */
     if (s->h.on_stop) s->h.on_stop(s->app);
     for (int i = 0; i < s->n_pools; i++) pool_kick(s->pools[i]);   /* jobs on_stop queued (the games' records) */
@@ -458,9 +615,12 @@ void srv_timer_free(net_timer_t *t) {
 
 void srv_destroy(srv_t *s) {
     if (!s) return;
+    s->shutting_down = true;
     ws_conn_pacing_stop(s);
     srv_timer_free(s->flush_timer);
-    s->flush_timer = NULL;
+    srv_timer_free(s->hs_timer);
+    srv_timer_free(s->emfile_timer);
+    s->flush_timer = s->hs_timer = s->emfile_timer = NULL;
     for (struct net_timer *t = s->timers, *next; t; t = next) {
         next = t->next;
         t->at_us = 0;
@@ -471,5 +631,6 @@ void srv_destroy(srv_t *s) {
     lws_context_destroy(s->ctx);   /* closes the timerfd with its wsi; a foreign loop is left to us */
     if (s->evloop) s->ev.loop_destroy(s->evloop);
     if (s->ev.dl) dlclose(s->ev.dl);
+    admit_destroy(s->admit);
     free(s);
 }

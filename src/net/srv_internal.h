@@ -10,6 +10,7 @@
 #define PONGD_SRV_INTERNAL_H
 
 #include "server.h"
+#include "admit.h"
 #include "pongd_limits.h"
 
 #include <libwebsockets.h>
@@ -74,6 +75,7 @@ struct ws_conn {
     bool shutdown_close;        /* our 1001 close frame is queued as a raw frame (shutdown) */
     int peer_close_code;
     bool opened;
+    bool refused;               /* over WS_PER_ADDRESS: closing with 4008, never shown to the application */
     struct ws_conn *prev, *next;
     struct ws_conn *pace_prev, *pace_next; /* on the paced-flush list */
     bool pace_pending;
@@ -100,6 +102,17 @@ struct srv {
     bool shutting_down;
     int64_t shutdown_pending;   /* sockets whose 1001 close frame is not written yet */
     struct ws_conn *ws_all;     /* every open WebSocket, for shutdown */
+    int64_t reqs_open;          /* http_req_t alive (being read, handled or written): the shutdown waits for them */
+    /* Connection caps (admit.h; docs/security.md "Availability (issue 16)") */
+    admit_t *admit;
+    bool accept_pending;        /* FILTER_NETWORK_CONNECTION let a connection in: its WSI_CREATE follows */
+    admit_addr_t accept_addr;   /* ... from this address */
+    struct lws *listeners[4];   /* the listening sockets seen so far (FILTER's wsi), for gating */
+    int n_listeners;
+    bool accepts_gated;         /* at a global cap: the listeners are not polled */
+    bool emfile_pause;          /* accept() failed for descriptors: paused for a moment */
+    struct net_timer *hs_timer;         /* the handshake deadline (HANDSHAKE_TIMEOUT) */
+    struct net_timer *emfile_timer;     /* resumes accepting after an EMFILE pause */
     struct net_timer *flush_timer;      /* the access log's flush, every 250 ms */
     /* Write pacing under heavy broadcast load (see ws_send). */
     struct net_timer *load_timer, *pace_timer;
@@ -122,6 +135,13 @@ struct srv {
 
 /* Client address without the IPv4-mapped prefix. */
 void srv_peer(struct lws *wsi, char *out, size_t cap);
+/* The connection-cap events both vhosts' protocols pass on (FILTER_NETWORK_CONNECTION,
+ * WSI_CREATE, WSI_DESTROY): the value to return for FILTER (-1 refuses), else 0. */
+int srv_conn_event(srv_t *s, struct lws *wsi, enum lws_callback_reasons reason, void *user);
+/* The connection's first request head is complete (it leaves the handshake phase). */
+void srv_conn_active(srv_t *s, struct lws *wsi);
+/* accept() failed for want of descriptors (lws only logs it): pause accepting briefly. */
+void srv_accept_failed(srv_t *s);
 
 /* ---- http_conn.c: the HTTP side of the main protocol's callbacks ---- */
 

@@ -317,6 +317,7 @@ static bool origin_allowed(srv_t *s, struct lws *wsi) {
 
 void ws_conn_open(srv_t *s, conn_t *cc, struct lws *wsi) {
     struct ws_conn *c = &cc->ws;
+    if (cc->kind == 1) s->m->http_open--;   /* upgraded: no longer an HTTP connection (its DROP_PROTOCOL never comes) */
     memset(cc, 0, sizeof *cc);
     cc->kind = 2;
     c->srv = s;
@@ -334,6 +335,12 @@ void ws_conn_open(srv_t *s, conn_t *cc, struct lws *wsi) {
     s->m->ws_open++;
     c->opened = true;
     if (s->cfg->access_log) log_access("ws-open %s %.*s", c->peer, (int)c->path_len, c->path);
+    if (!admit_ws_open(s->admit, wsi)) {   /* WS_PER_ADDRESS: the application never sees it */
+        c->refused = true;
+        s->m->ws_refused++;
+        ws_close(c, LIM_WS_TOO_MANY_CODE, LIM_WS_TOO_MANY_REASON);
+        return;
+    }
     s->h.ws_open(s->app, c);
     if (s->shutting_down) ws_close(c, LWS_CLOSE_STATUS_GOINGAWAY, NULL);
 }
@@ -345,7 +352,7 @@ void ws_conn_closed(srv_t *s, struct ws_conn *c) {
     if (c->shutdown_close && wsmsg_queue_len(&c->q)) s->shutdown_pending--;
     pace_unlink(s, c);
     direct_unlink(s, c);
-    s->h.ws_close(s->app, c);
+    if (!c->refused) s->h.ws_close(s->app, c);
     ws_conn_realtime_drop(s, c);
     if (c->prev) c->prev->next = c->next; else s->ws_all = c->next;
     if (c->next) c->next->prev = c->prev;

@@ -50,7 +50,10 @@ function freshSchema() {
 
 /**
  * Starts pongd. `env` adds or overrides variables (WEB_ROOT, ALLOWED_ORIGINS, API_RATE — '0' unless
- * given, ...).
+ * given, ...); a value may be a function of the ports ({ httpsPort, httpPort }) chosen here.
+ * The connection caps per address and per account (docs/security.md, "Availability") are off
+ * unless `env` sets them: every test client comes from 127.0.0.1, often with one token.
+ * `env.NOFILE` (not passed on): start pongd under `ulimit -n NOFILE`.
  * Resolves to { httpsPort, httpPort, origin, base, varDir, proc, logs(), stop() }.
  * stop() sends SIGTERM and resolves to { code, signal } once the process has exited.
  */
@@ -63,7 +66,11 @@ export async function startServer(env = {}) {
   // (PONGD_TEST_DATABASE_URL, started by scripts/with-pg.sh); otherwise SQLite in VAR_DIR.
   const databaseUrl = env.DATABASE_URL ?? (process.env.PONGD_INTEGRATION_DB === 'postgres' ? freshSchema() : undefined);
   let out = '';
-  const proc = spawn(PONGD_BIN, [], {
+  const { NOFILE: nofile, ...vars } = env;
+  const [cmd, args] = nofile
+    ? ['bash', ['-c', `ulimit -n ${Number(nofile)} && exec "$0"`, PONGD_BIN]]
+    : [PONGD_BIN, []];
+  const proc = spawn(cmd, args, {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,
@@ -78,9 +85,12 @@ export async function startServer(env = {}) {
       // Every suite runs from 127.0.0.1 faster than people do: no general API budget unless a
       // test sets API_RATE itself (tests/integration/ratelimit.test.mjs).
       API_RATE: '0',
+      CONN_PER_ADDRESS: '0',
+      HANDSHAKES_PER_ADDRESS: '0',
+      WS_PER_ADDRESS: '0',
+      WS_PER_ACCOUNT: '0',
       ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
-      // a value may be a function of the ports chosen here (e.g. ALLOWED_ORIGINS naming the port)
-      ...Object.fromEntries(Object.entries(env).map(([k, v]) => [k, typeof v === 'function' ? v({ httpsPort, httpPort }) : v])),
+      ...Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, typeof v === 'function' ? v({ httpsPort, httpPort }) : v])),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

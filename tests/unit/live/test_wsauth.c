@@ -219,6 +219,38 @@ static void test_sessguard_one_session(void **state) {
     revmap_destroy(m);
 }
 
+/* WS_PER_ACCOUNT: past the cap a socket is refused with 4008; other users are not counted;
+ * one closing makes room again. */
+static void test_sessguard_max_per_user(void **state) {
+    (void)state;
+    revmap_t *m = revmap_create();
+    sessguard_t *g = sessguard_create(m);
+    sessguard_set_max_per_user(g, 3);
+    sessguard_node_t n[5];
+    ws_conn_t *c[5];
+    bool ok;
+    for (int i = 0; i < 3; i++) {
+        c[i] = guarded(g, &n[i], 7, 1, 1, &ok);
+        assert_true(ok);
+    }
+    c[3] = guarded(g, &n[3], 7, 1, 1, &ok);
+    assert_false(ok);
+    assert_int_equal(wsd_close_code(c[3]), 4008);
+    assert_string_equal(wsd_close_reason(c[3]), "too many connections");
+    assert_int_equal(sessguard_refused(g), 1);
+    c[4] = guarded(g, &n[4], 8, 1, 1, &ok);   /* another user */
+    assert_true(ok);
+    sessguard_forget(&n[0]);
+    ws_conn_t *again = guarded(g, &n[0], 7, 1, 1, &ok);
+    assert_true(ok);
+    for (int i = 0; i < 5; i++) sessguard_forget(&n[i]);
+    assert_int_equal(sessguard_count(g), 0);
+    for (int i = 0; i < 5; i++) wsd_free(c[i]);
+    wsd_free(again);
+    sessguard_destroy(g);
+    revmap_destroy(m);
+}
+
 /* The auth frame carries the token's iat_ms and sid to the caller. */
 static void test_claims(void **state) {
     (void)state;
@@ -239,6 +271,7 @@ int main(void) {
         cmocka_unit_test(test_valid),
         cmocka_unit_test(test_sessguard),
         cmocka_unit_test(test_sessguard_one_session),
+        cmocka_unit_test(test_sessguard_max_per_user),
         cmocka_unit_test(test_claims),
         cmocka_unit_test(test_longest_display_name),
         cmocka_unit_test(test_not_an_auth_frame),
