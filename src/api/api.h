@@ -295,6 +295,9 @@ int64_t api_require_claims(api_t *a, http_req_t *r, auth_claims_t *claims);
  * when the pool refused the job, or a DB_E* code); done may be NULL. Answer the request in
  * done: once it runs, no other session can refresh. */
 void api_sessions_end(api_t *a, int64_t uid, int64_t keep_sid, void (*done)(void *ctx, int rc), void *ctx);
+/* In a done callback of api_sessions_end whose ctx is the request's job: ERR_FULL answers 503
+ * and ends the job (false: nothing more to do); else bj->rc = rc and true. */
+bool api_sessions_ended(api_job_t *bj, int rc);
 /* The loop's part of ending one session of uid (logout, DELETE /api/auth/sessions/{id}),
  * after the database revoked its refresh tokens at t_ms (account_session_logout/revoke):
  * access tokens of session sid issued before t_ms are void and its open sockets closed

@@ -608,12 +608,7 @@ static void api_logout(api_t *a, http_req_t *r, int64_t id) {
 /* Every session, this one too: refresh tokens revoked, access tokens void, sockets closed. */
 static void logout_all_ended(void *ctx, int rc) {
     job_t *j = ctx;
-    if (rc == ERR_FULL) {
-        api_busy(j->base.r);
-        api_job_done(&j->base);
-        return;
-    }
-    j->base.rc = rc;
+    if (!api_sessions_ended(&j->base, rc)) return;
     no_content_done(&j->base);
 }
 

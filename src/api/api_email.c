@@ -309,12 +309,7 @@ static void reset_work(api_job_t *bj, db_t *db) {
 
 static void reset_sessions_ended(void *ctx, int rc) {
     job_t *j = ctx;
-    if (rc == ERR_FULL) {
-        api_busy(j->base.r);
-        api_job_done(&j->base);
-        return;
-    }
-    j->base.rc = rc;
+    if (!api_sessions_ended(&j->base, rc)) return;
     if (!api_db_ok(&j->base, NULL)) return;
     http_respond(j->base.r, 204, NULL, NULL, 0, HTTP_BODY_BORROW);
     api_job_done(&j->base);

@@ -36,6 +36,16 @@ static void end_done(void *arg, int status) {
     free(j);
 }
 
+bool api_sessions_ended(api_job_t *bj, int rc) {
+    if (rc == ERR_FULL) {
+        api_busy(bj->r);
+        api_job_done(bj);
+        return false;
+    }
+    bj->rc = rc;
+    return true;
+}
+
 void api_sessions_end(api_t *a, int64_t uid, int64_t keep_sid, void (*done)(void *ctx, int rc), void *ctx) {
     int64_t now = (int64_t)now_wall_ms();
     if (a->guard) sessguard_end(a->guard, uid, now, keep_sid, now);   /* at once, before the database has it */

@@ -123,12 +123,7 @@ static json_t *recovery_json(const twofa_recovery_t *rec) {
 
 static void others_ended(void *ctx, int rc) {
     job_t *j = ctx;
-    if (rc == ERR_FULL) {
-        api_busy(j->base.r);
-        api_job_done(&j->base);
-        return;
-    }
-    j->base.rc = rc;
+    if (!api_sessions_ended(&j->base, rc)) return;
     if (!api_db_ok(&j->base, NULL)) return;
     if (j->rec.codes[0][0]) api_json(j->base.r, 200, recovery_json(&j->rec));
     else http_respond(j->base.r, 204, NULL, NULL, 0, HTTP_BODY_BORROW);
