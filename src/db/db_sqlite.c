@@ -4,7 +4,6 @@
 #include "db_internal.h"
 #include "util.h"
 
-#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -171,28 +170,26 @@ static int sqlite_exec_many(db_t *db, const db_sql_t *q, const db_val_t *params,
 static const db_ops_t OPS = { sqlite_exec, sqlite_script, sqlite_close, sqlite_exec_many };
 
 /* The database holds password hashes, emails and messages: only its owner may read it,
- * whatever the umask and the mode of the directory it is in. SQLite creates the -wal and
- * -shm files with the database file's permissions (and fchmods them to those), so the
- * database is created 0600 before SQLite opens it; files an older version left readable
- * by others are narrowed to their owner's bits. A special name (":memory:", a "file:" URI)
- * is left to SQLite. Failures are sqlite3_open_v2's to report. */
+ * whatever the umask and the mode of the directory it is in. Called right after
+ * sqlite3_open_v2 created (or opened) the file, before the first statement: SQLite creates
+ * the -wal and -shm files later with the database file's permissions, so narrowing the
+ * database narrows them; files an older version left readable by others are narrowed to
+ * their owner's bits. Only chmod() by path: opening and closing a descriptor of the file
+ * here would drop the POSIX locks of every other connection of this process to it (close()
+ * releases all of a process's fcntl locks on the file), leaving them without their
+ * transaction's protection. A special name (":memory:", a "file:" URI) is left to SQLite. */
 static void private_files(const char *path) {
     if (!path[0] || path[0] == ':' || strncmp(path, "file:", 5) == 0) return;
-    int fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
-    if (fd < 0) return;
-    struct stat st;
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077)) (void)fchmod(fd, st.st_mode & 0700);
-    close(fd);
-    static const char *const SIDE[] = { "-wal", "-shm", "-journal" };
+    static const char *const SIDE[] = { "", "-wal", "-shm", "-journal" };
     for (size_t i = 0; i < sizeof SIDE / sizeof SIDE[0]; i++) {
-        char side[4096];
-        if (snprintf(side, sizeof side, "%s%s", path, SIDE[i]) >= (int)sizeof side) break;
-        if (stat(side, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077)) (void)chmod(side, st.st_mode & 0700);
+        char f[4096];
+        struct stat st;
+        if (snprintf(f, sizeof f, "%s%s", path, SIDE[i]) >= (int)sizeof f) break;
+        if (stat(f, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077)) (void)chmod(f, st.st_mode & 0700);
     }
 }
 
 int db_sqlite_open(const char *path, db_t **out, char *err, size_t errlen) {
-    private_files(path);
     sqlite_db_t *s = xcalloc(1, sizeof *s);
     s->base.ops = &OPS;
     s->base.backend = DB_SQLITE;
@@ -203,6 +200,7 @@ int db_sqlite_open(const char *path, db_t **out, char *err, size_t errlen) {
         free(s);
         return DB_ECONN;
     }
+    private_files(path);
     sqlite3_busy_timeout(s->conn, BUSY_TIMEOUT_MS);
     sqlite3_extended_result_codes(s->conn, 1);
     static const char *const PRAGMAS = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;";
