@@ -70,7 +70,8 @@ function seatClient({ proxy, gameId, token, label }) {
     predictions.set(s[F_TICK], s);
     return s;
   };
-  const origin = `https://127.0.0.1:${proxy.port}`;
+  // the page came from pongd itself (the proxy only delays the socket's bytes)
+  const origin = ctx.server.origin;
   const ws = new WebSocket(`wss://127.0.0.1:${proxy.port}/ws/game/${gameId}/`, { rejectUnauthorized: false, origin });
   ws.binaryType = 'arraybuffer';
   open.push(ws);
