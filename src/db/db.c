@@ -58,7 +58,7 @@ int db_exec_many(db_t *db, const db_sql_t *q, const db_val_t *params, int nparam
     if (n < 0 || n > DB_MANY_MAX) return db_fail(db, DB_EINVAL, "%s: %d executions at once", q->name, n);
     if (nparams < 0 || nparams > DB_MAX_PARAMS) return db_fail(db, DB_EINVAL, "%s: %d parameters", q->name, nparams);
     for (int i = 0; i < n; i++) rows[i] = NULL;
-    if (n > 1 && !db->in_tx && db->ops->exec_many) return db->ops->exec_many(db, q, params, nparams, n, rows, rcs);
+    if (n > 1 && db->ops->exec_many) return db->ops->exec_many(db, q, params, nparams, n, rows, rcs);
     for (int i = 0; i < n; i++) rcs[i] = db->ops->exec(db, q, params + (size_t)i * (size_t)nparams, nparams, &rows[i], NULL);
     return 0;
 }

@@ -70,12 +70,15 @@ int db_schema_version(void);
  * (db_rows_free); `changes` (may be NULL) the number of rows changed. */
 int db_exec(db_t *db, const db_sql_t *q, const db_val_t *params, int nparams, db_rows_t **rows, int64_t *changes);
 
-/* Runs one read statement n times, with the i-th set of nparams values params[i * nparams ..]
- * each time: rows[i] gets the i-th result (or NULL) and rcs[i] its status, as db_exec
- * would give them. On PostgreSQL the n executions go in one pipeline — one round trip, one
- * wake-up of the server; on SQLite they run one after the other in one read transaction (one
- * WAL read lock). Inside a caller's transaction they simply run one by one. Returns 0 when every rcs[i] is set (each may still
- * be an error); a negative code (rows NULL, rcs unset) when nothing could run. */
+/* Runs one statement n times, in order, with the i-th set of nparams values
+ * params[i * nparams ..] each time: rows[i] gets the i-th result (or NULL) and rcs[i] its
+ * status, as db_exec would give them. On PostgreSQL the n executions go in one pipeline — one
+ * round trip, one wake-up of the server. Outside a transaction (reads): on SQLite they run one
+ * after the other in one read transaction (one WAL read lock); on PostgreSQL an execution that
+ * fails does not fail the others. Inside the caller's transaction (writes too) they run in it:
+ * on PostgreSQL the first failure aborts the transaction, and every execution after it gets
+ * that error (not run); the caller rolls back. Returns 0 when every rcs[i] is set (each may
+ * still be an error); a negative code (rows NULL, rcs unset) when nothing could run. */
 #define DB_MANY_MAX 64
 int db_exec_many(db_t *db, const db_sql_t *q, const db_val_t *params, int nparams, int n, db_rows_t **rows, int *rcs);
 

@@ -122,8 +122,10 @@ static int pg_exec(db_t *db, const db_sql_t *q, const db_val_t *params, int npar
 }
 
 /* Pipeline mode: every execution is sent before any result is read, with one Sync at the
- * end (libpq writes them in one go; the server reads and answers them in one go). They share
- * one implicit transaction, so an error aborts the ones after it: those run again one by one. */
+ * end (libpq writes them in one go; the server reads and answers them in one go). Outside a
+ * transaction they share one implicit transaction, so an error aborts the ones after it: those
+ * run again one by one. Inside the caller's transaction (the Sync does not end it) an error
+ * aborts that transaction: the executions after it are not run and get the same error code. */
 static int pg_exec_many(db_t *db, const db_sql_t *q, const db_val_t *params, int nparams, int n, db_rows_t **rows, int *rcs) {
     pg_db_t *p = (pg_db_t *)db;
     int rc = prepare(p, q, nparams);
@@ -139,6 +141,7 @@ static int pg_exec_many(db_t *db, const db_sql_t *q, const db_val_t *params, int
         }
     }
     bool broken = PQpipelineSync(p->conn) != 1;
+    int first_err = 0;   /* the error that aborted the rest */
     for (int i = 0; i < sent && !broken; i++) {
         PGresult *res = PQgetResult(p->conn);
         if (!res) {   /* the connection went away */
@@ -155,6 +158,7 @@ static int pg_exec_many(db_t *db, const db_sql_t *q, const db_val_t *params, int
             PQclear(res);
         } else {
             rcs[i] = failed(p, res, q);
+            if (!first_err) first_err = rcs[i];
         }
         while ((res = PQgetResult(p->conn)) != NULL) PQclear(res);   /* the end of this one's results */
     }
@@ -179,8 +183,11 @@ static int pg_exec_many(db_t *db, const db_sql_t *q, const db_val_t *params, int
         return code;
     }
     for (int i = sent; i < n; i++) rcs[i] = rc;   /* could not be sent (rc set above) */
-    for (int i = 0; i < sent; i++)
-        if (rcs[i] == 1) rcs[i] = pg_exec(db, q, params + (size_t)i * (size_t)nparams, nparams, &rows[i], NULL);
+    for (int i = 0; i < sent; i++) {
+        if (rcs[i] != 1) continue;
+        if (db->in_tx) rcs[i] = first_err ? first_err : db_fail(db, DB_EIO, "%s: not run (pipeline aborted)", q->name);
+        else rcs[i] = pg_exec(db, q, params + (size_t)i * (size_t)nparams, nparams, &rows[i], NULL);
+    }
     return 0;
 }
 
