@@ -6,7 +6,7 @@
 #include "db.h"
 
 #define DB_STMT_CACHE 256   /* distinct statements per connection (open addressing) */
-#define DB_MAX_PARAMS 32
+#define DB_MAX_PARAMS 64   /* a multi-row INSERT of 8 rows of 7 columns takes 56 */
 
 typedef struct {
     int (*exec)(db_t *db, const db_sql_t *q, const db_val_t *params, int nparams, db_rows_t **rows, int64_t *changes);

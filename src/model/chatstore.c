@@ -75,9 +75,16 @@ static const db_sql_t Q_POST_PEER = {
 static const db_sql_t Q_SEQ_ADD = {
     "chat_seq_add", "UPDATE chat_channels SET last_seq = last_seq + $3, last_at = $2 WHERE id = $1 RETURNING last_seq",
 };
-static const db_sql_t Q_MSG_INSERT = {
-    "chat_msg_insert",
-    "INSERT INTO chat_messages (channel_id, seq, sender_id, kind, body, ref_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+#define MSG_INSERT "INSERT INTO chat_messages (channel_id, seq, sender_id, kind, body, ref_id, created_at) VALUES "
+#define MSG_COLS 7
+static const db_sql_t Q_MSG_INSERT = { "chat_msg_insert", MSG_INSERT "($1, $2, $3, $4, $5, $6, $7)" };
+/* eight rows in one statement (one executor run on PostgreSQL instead of eight) */
+#define MSG_ROWS 8
+static const db_sql_t Q_MSG_INSERT8 = {
+    "chat_msg_insert8",
+    MSG_INSERT "($1, $2, $3, $4, $5, $6, $7), ($8, $9, $10, $11, $12, $13, $14), ($15, $16, $17, $18, $19, $20, $21),"
+               " ($22, $23, $24, $25, $26, $27, $28), ($29, $30, $31, $32, $33, $34, $35), ($36, $37, $38, $39, $40, $41, $42),"
+               " ($43, $44, $45, $46, $47, $48, $49), ($50, $51, $52, $53, $54, $55, $56)",
 };
 
 /* history: what reader $2 may see of channel $1 (not the messages of users $2 blocked) */
@@ -536,7 +543,7 @@ static int post_store(db_t *db, chat_post_t *posts, const int *order, int n, int
     }
     int rc = exec_all(db, &Q_SEQ_ADD, sv, 3, nch, rows);
     if (rc != 0) return rc;
-    db_val_t *mv = xcalloc((size_t)n * 7, sizeof *mv);
+    db_val_t *mv = xcalloc((size_t)n * MSG_COLS, sizeof *mv);
     int nm = 0;
     for (int c = 0; c < nch; c++) {
         bool found = db_rows_count(rows[c]) > 0;
@@ -551,7 +558,7 @@ static int post_store(db_t *db, chat_post_t *posts, const int *order, int n, int
             }
             p->seq = ++seq;
             p->at = now;
-            db_val_t *m = &mv[7 * nm++];
+            db_val_t *m = &mv[MSG_COLS * nm++];
             m[0] = DB_INT(p->channel_id);
             m[1] = DB_INT(p->seq);
             m[2] = id_or_null(p->sender_id);
@@ -562,9 +569,15 @@ static int post_store(db_t *db, chat_post_t *posts, const int *order, int n, int
         }
     }
     free_all(rows, nch);
+    /* the inserts: eight rows a statement, the rest one by one */
     db_rows_t *ins[CHATSTORE_BATCH_MAX];
-    rc = exec_all(db, &Q_MSG_INSERT, mv, 7, nm, ins);
-    if (rc == 0) free_all(ins, nm);
+    int n8 = nm / MSG_ROWS, rest = nm % MSG_ROWS;
+    rc = exec_all(db, &Q_MSG_INSERT8, mv, MSG_COLS * MSG_ROWS, n8, ins);
+    if (rc == 0) {
+        free_all(ins, n8);
+        rc = exec_all(db, &Q_MSG_INSERT, mv + (size_t)MSG_COLS * MSG_ROWS * (size_t)n8, MSG_COLS, rest, ins);
+        if (rc == 0) free_all(ins, rest);
+    }
     free(mv);
     return rc;
 }
