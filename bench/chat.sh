@@ -42,7 +42,17 @@ set -uo pipefail
 TARGETS="${TARGETS:-sqlite postgres old node}"
 OLD_PONGD="${OLD_PONGD:-/tmp/old-chat/build/pongd}"
 BASE_PONGD="${BASE_PONGD:-}"
-loop_ticks() { awk '{print $14 + $15}' "/proc/$1/task/$1/stat" 2>/dev/null; }   # the main thread: pongd's event loop
+# CPU time in ns (schedstat: finer than the 10 ms ticks of stat): pongd's event loop (its main
+# thread), pongd's other threads (the pools: in this test the database workers), PostgreSQL
+cpu_split_ns() { # pid -> "loop_ns rest_ns pg_ns"
+  local t loop=0 rest=0 pg=0 v p
+  for t in /proc/"$1"/task/*; do
+    v="$(awk '{print $1}' "$t/schedstat" 2>/dev/null)" || continue
+    if [ "${t##*/}" = "$1" ]; then loop=$v; else rest=$((rest + ${v:-0})); fi
+  done
+  for p in $(pg_pids); do v="$(awk '{print $1}' "/proc/$p/schedstat" 2>/dev/null)" && pg=$((pg + ${v:-0})); done
+  echo "$loop $rest $pg"
+}
 is_pg() { [ "$1" = postgres ] || [ "$1" = base-postgres ]; }
 SCENARIOS="${SCENARIOS:-1000:10:500 1000:10:1000 1000:10:1500 1000:10:2000 1000:10:3000 100:10:10000}"
 COMMON="${COMMON:-1000:10:1000}"
@@ -165,11 +175,11 @@ run_one() { # target round n rooms senders rate
     [ "$SECONDS" -lt "$t_end" ] || break
     sleep 0.05
   done
-  c1="$(cpu_ticks "$SRV_PID" 2>/dev/null)"; p1="$(pg_ticks)"; b1="$(machine_busy_ticks)"; l1="$(loop_ticks "$SRV_PID")"
+  c1="$(cpu_ticks "$SRV_PID" 2>/dev/null)"; p1="$(pg_ticks)"; b1="$(machine_busy_ticks)"; l1="$(cpu_split_ns "$SRV_PID")"
   wait "$gpid"; local grc=$?
   b2="$(machine_busy_ticks)"
   local res; res="$(grep '^RESULT' "$out" | tail -n 1)"
-  if kill -0 "$SRV_PID" 2>/dev/null; then c2="$(cpu_ticks "$SRV_PID")"; l2="$(loop_ticks "$SRV_PID")"; else c2=""; status=server-died; fi
+  if kill -0 "$SRV_PID" 2>/dev/null; then c2="$(cpu_ticks "$SRV_PID")"; l2="$(cpu_split_ns "$SRV_PID")"; else c2=""; status=server-died; fi
   p2="$(pg_ticks)"
   stop_server
   [ "$status" = ok ] || problem "$target died during: $gen_cmd"
@@ -197,9 +207,12 @@ run_one() { # target round n rooms senders rate
     # the split: the loop thread (the fan-out, and the batches' completions), the rest of the
     # process (the database workers; other pools idle) plus PostgreSQL = the cost of storing
     if [ -n "$l1" ] && [ -n "$l2" ]; then
-      lcpu="$(ticks_to_s $((l2 - l1)))"
-      [ "${recv:-0}" -gt 0 ] && lus="$(awk -v t=$((l2 - l1)) -v r="$recv" -v hz="$CLK_TCK" 'BEGIN{printf "%.3f", t/hz*1e6/r}')"
-      [ "$stored" != - ] && [ "$stored" -gt 0 ] && dbus="$(awk -v t=$((c2 - c1 - (l2 - l1) + pgd)) -v m="$stored" -v hz="$CLK_TCK" 'BEGIN{printf "%.1f", t/hz*1e6/m}')"
+      local la ra ga lb rb gb
+      read -r la ra ga <<<"$l1"; read -r lb rb gb <<<"$l2"
+      lcpu="$(awk -v t=$((lb - la)) 'BEGIN{printf "%.2f", t/1e9}')"
+      [ "${recv:-0}" -gt 0 ] && lus="$(awk -v t=$((lb - la)) -v r="$recv" 'BEGIN{printf "%.3f", t/1e3/r}')"
+      is_pg "$target" || gb=$ga
+      [ "$stored" != - ] && [ "$stored" -gt 0 ] && dbus="$(awk -v t=$((rb - ra + gb - ga)) -v m="$stored" 'BEGIN{printf "%.1f", t/1e3/m}')"
     fi
   fi
   # stored (batches) per second over the delivery window (received / achieved deliveries/s)
