@@ -779,14 +779,14 @@ static void run_batch_order(const char *url) {
     int got = 0, acks[3] = { 0 };
     for (int i = 0; i < N; i++) {
         int room = (i / 2) % 2, who = i % 3;
-        char text[8], ref[8];
+        char text[16], ref[16];
         snprintf(text, sizeof text, "m%d", i);
         snprintf(ref, sizeof ref, "%d", i);
         if (room == 1 && who == 2) {   /* the muted one: an error with its ref, in order with its acks */
             expect_error(t[2], acks[2]++, "muted", ref);
             continue;
         }
-        char chan[8];
+        char chan[24];
         snprintf(chan, sizeof chan, "room:r%d", room);
         expect_message(w, got++, chan, next[room], uid[who], text);
         json_t *o = frame(t[who], acks[who]++);

@@ -897,7 +897,7 @@ static void run_account(const char *url) {
 static void run_batch(const char *url) {
     db_t *db = fresh(url);
     int64_t u[NB_USERS];
-    char name[16];
+    char name[24];
     for (int i = 0; i < NB_USERS; i++) {
         snprintf(name, sizeof name, "u%02d", i);
         u[i] = add(db, name);
