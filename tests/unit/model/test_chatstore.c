@@ -897,10 +897,10 @@ static void run_account(const char *url) {
 static void run_batch(const char *url) {
     db_t *db = fresh(url);
     int64_t u[NB_USERS];
-    char name[24];
+    char uname[16], name[24];
     for (int i = 0; i < NB_USERS; i++) {
-        snprintf(name, sizeof name, "u%02d", i);
-        u[i] = add(db, name);
+        snprintf(uname, sizeof uname, "u%02d", i);
+        u[i] = add(db, uname);
     }
     int64_t room[3];
     for (int r = 0; r < 3; r++) {
