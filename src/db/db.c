@@ -63,6 +63,30 @@ int db_exec_many(db_t *db, const db_sql_t *q, const db_val_t *params, int nparam
     return 0;
 }
 
+int db_pipeline(db_t *db, unsigned flags, const db_step_t *steps, int n, db_rows_t **rows) {
+    if (n < 0 || n > DB_PIPE_MAX) return db_fail(db, DB_EINVAL, "pipeline of %d statements", n);
+    for (int i = 0; i < n; i++) {
+        rows[i] = NULL;
+        if (steps[i].nparams < 0 || steps[i].nparams > DB_MAX_PARAMS)
+            return db_fail(db, DB_EINVAL, "%s: %d parameters", steps[i].q->name, steps[i].nparams);
+    }
+    int rc = 0;
+    if (db->ops->pipeline) {
+        rc = db->ops->pipeline(db, flags, steps, n, rows);
+    } else {
+        if (flags & DB_PIPE_BEGIN) rc = db_begin(db);
+        for (int i = 0; rc == 0 && i < n; i++) rc = db->ops->exec(db, steps[i].q, steps[i].params, steps[i].nparams, &rows[i], NULL);
+        if (rc == 0 && (flags & DB_PIPE_COMMIT)) rc = db_commit(db);
+        if (rc != 0)
+            for (int i = 0; i < n; i++) {
+                db_rows_free(rows[i]);
+                rows[i] = NULL;
+            }
+    }
+    if (rc != 0) db_rollback(db);
+    return rc;
+}
+
 int db_begin(db_t *db) {
     int rc = db->ops->script(db, db->backend == DB_SQLITE ? "BEGIN IMMEDIATE" : "BEGIN");
     if (rc == 0) db->in_tx = true;

@@ -82,6 +82,23 @@ int db_exec(db_t *db, const db_sql_t *q, const db_val_t *params, int nparams, db
 #define DB_MANY_MAX 64
 int db_exec_many(db_t *db, const db_sql_t *q, const db_val_t *params, int nparams, int n, db_rows_t **rows, int *rcs);
 
+/* One statement of a pipeline: q with its nparams values (borrowed for the call). */
+typedef struct {
+    const db_sql_t *q;
+    const db_val_t *params;
+    int nparams;
+} db_step_t;
+#define DB_PIPE_BEGIN 1u    /* begin a transaction first (as db_begin) */
+#define DB_PIPE_COMMIT 2u   /* commit it after the last step (as db_commit) */
+#define DB_PIPE_MAX 512
+/* Runs n (0..DB_PIPE_MAX) statements, different ones, in order: rows[i] gets the i-th result
+ * (the caller frees them). flags may begin a transaction first and commit it after. On
+ * PostgreSQL all of it is one pipeline: one round trip, BEGIN and COMMIT included; on SQLite
+ * the statements run one after the other. The first failure stops it: nothing after it runs,
+ * the transaction — the caller's too — is rolled back, every rows[i] is NULL and its error is
+ * returned. Meant for writes inside a transaction (a batch's statements). */
+int db_pipeline(db_t *db, unsigned flags, const db_step_t *steps, int n, db_rows_t **rows);
+
 int db_begin(db_t *db);      /* BEGIN (IMMEDIATE on SQLite: writers queue up front) */
 int db_commit(db_t *db);
 int db_rollback(db_t *db);   /* safe to call when no transaction is open */

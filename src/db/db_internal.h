@@ -15,6 +15,9 @@ typedef struct {
     void (*close)(db_t *db);
     /* db_exec_many outside a transaction; NULL: db_exec one by one */
     int (*exec_many)(db_t *db, const db_sql_t *q, const db_val_t *params, int nparams, int n, db_rows_t **rows, int *rcs);
+    /* db_pipeline's statements (flags: BEGIN/COMMIT in the same round trip; sets in_tx);
+     * on failure rows are freed and NULL, the rollback is db.c's; NULL: one by one */
+    int (*pipeline)(db_t *db, unsigned flags, const db_step_t *steps, int n, db_rows_t **rows);
 } db_ops_t;
 
 struct db {

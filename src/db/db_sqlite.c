@@ -166,7 +166,7 @@ static int sqlite_exec_many(db_t *db, const db_sql_t *q, const db_val_t *params,
     return 0;
 }
 
-static const db_ops_t OPS = { sqlite_exec, sqlite_script, sqlite_close, sqlite_exec_many };
+static const db_ops_t OPS = { sqlite_exec, sqlite_script, sqlite_close, sqlite_exec_many, NULL };
 
 int db_sqlite_open(const char *path, db_t **out, char *err, size_t errlen) {
     sqlite_db_t *s = xcalloc(1, sizeof *s);

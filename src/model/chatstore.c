@@ -462,32 +462,23 @@ static int post_verdict(const db_rows_t *r, int64_t sender, int64_t now, int64_t
     return 0;
 }
 
-/* db_exec_many over any n (in runs of DB_MANY_MAX): rows[0..n) set, or all NULL on failure.
- * 0, or the first execution's error (the caller rolls back). */
-static int exec_all(db_t *db, const db_sql_t *q, const db_val_t *params, int nparams, int n, db_rows_t **rows) {
-    int rcs[DB_MANY_MAX], rc = 0;
-    for (int i = 0; i < n; i++) rows[i] = NULL;
-    for (int at = 0; rc == 0 && at < n; at += DB_MANY_MAX) {
-        int k = n - at < DB_MANY_MAX ? n - at : DB_MANY_MAX;
-        rc = db_exec_many(db, q, params + (size_t)at * (size_t)nparams, nparams, k, rows + at, rcs);
-        for (int i = 0; rc == 0 && i < k; i++) rc = rcs[i];
-    }
-    if (rc != 0)
-        for (int i = 0; i < n; i++) {
-            db_rows_free(rows[i]);
-            rows[i] = NULL;
-        }
-    return rc;
+/* Runs the statement q once per set of nparams values (n sets) as one db_pipeline (flags:
+ * DB_PIPE_BEGIN / DB_PIPE_COMMIT): rows[0..n) set, or all NULL on failure. 0 or the error
+ * (the transaction is rolled back then). */
+static int run_steps(db_t *db, unsigned flags, const db_sql_t *q, const db_val_t *params, int nparams, int n, db_rows_t **rows) {
+    db_step_t st[CHATSTORE_BATCH_MAX];
+    for (int i = 0; i < n; i++) st[i] = (db_step_t){ q, params + (size_t)i * (size_t)nparams, nparams };
+    return db_pipeline(db, flags, st, n, rows);
 }
 
 static void free_all(db_rows_t **rows, int n) {
     for (int i = 0; i < n; i++) db_rows_free(rows[i]);
 }
 
-/* The checks of the batch's distinct (channel, sender) pairs, in the transaction: why[i] is 0
- * or why sender snd[i] may not post to channel ch[i]. One pipeline for the membership, ban and
- * mute checks of every pair, one more for the block checks of the direct channels among them.
- * 0, or a DB_E* code. */
+/* BEGIN and the checks of the batch's distinct (channel, sender) pairs in the transaction: why[i]
+ * is 0 or why sender snd[i] may not post to channel ch[i]. One pipeline for BEGIN and the
+ * membership, ban and mute checks of every pair, one more for the block checks of the direct
+ * channels among them. 0, or a DB_E* code (rolled back). */
 static int post_checks(db_t *db, const int64_t *ch, const int64_t *snd, int n, int64_t now, int *why) {
     db_val_t v[2 * CHATSTORE_BATCH_MAX];
     db_rows_t *rows[CHATSTORE_BATCH_MAX];
@@ -495,7 +486,7 @@ static int post_checks(db_t *db, const int64_t *ch, const int64_t *snd, int n, i
         v[2 * i] = DB_INT(ch[i]);
         v[2 * i + 1] = DB_INT(snd[i]);
     }
-    int rc = exec_all(db, &Q_POST_CHECK, v, 2, n, rows);
+    int rc = run_steps(db, DB_PIPE_BEGIN, &Q_POST_CHECK, v, 2, n, rows);
     if (rc != 0) return rc;
     int direct[CHATSTORE_BATCH_MAX], nd = 0;
     for (int i = 0; i < n; i++) {
@@ -509,7 +500,7 @@ static int post_checks(db_t *db, const int64_t *ch, const int64_t *snd, int n, i
     }
     free_all(rows, n);
     if (nd == 0) return 0;
-    if ((rc = exec_all(db, &Q_POST_PEER, v, 2, nd, rows)) != 0) return rc;
+    if ((rc = run_steps(db, 0, &Q_POST_PEER, v, 2, nd, rows)) != 0) return rc;
     for (int j = 0; j < nd; j++) {
         bool blocked = db_rows_int(rows[j], 0, 0) == 1, alive = db_rows_int(rows[j], 0, 1) == 1;
         if (blocked) why[direct[j]] = SOCIAL_E_BLOCKED;
@@ -520,8 +511,9 @@ static int post_checks(db_t *db, const int64_t *ch, const int64_t *snd, int n, i
 }
 
 /* Takes a block of seqs for each channel's accepted posts (posts in channel order: order[], each
- * channel's run contiguous) — one UPDATE … RETURNING per channel — and inserts the messages.
- * A channel that is gone refuses its posts with CHAT_E_NO_CHANNEL. 0, or a DB_E* code. */
+ * channel's run contiguous) — one pipeline of UPDATE … RETURNING, one per channel — then
+ * inserts the messages and commits — one more pipeline. A channel that is gone refuses its posts
+ * with CHAT_E_NO_CHANNEL. 0, or a DB_E* code (rolled back). */
 static int post_store(db_t *db, chat_post_t *posts, const int *order, int n, int64_t now) {
     db_val_t sv[3 * CHATSTORE_BATCH_MAX];
     db_rows_t *rows[CHATSTORE_BATCH_MAX];
@@ -535,13 +527,13 @@ static int post_store(db_t *db, chat_post_t *posts, const int *order, int n, int
         }
         count[nch - 1]++;
     }
-    if (nch == 0) return 0;
+    if (nch == 0) return db_pipeline(db, DB_PIPE_COMMIT, NULL, 0, NULL);
     for (int c = 0; c < nch; c++) {
         sv[3 * c] = DB_INT(posts[order[first[c]]].channel_id);
         sv[3 * c + 1] = DB_INT(now);
         sv[3 * c + 2] = DB_INT(count[c]);
     }
-    int rc = exec_all(db, &Q_SEQ_ADD, sv, 3, nch, rows);
+    int rc = run_steps(db, 0, &Q_SEQ_ADD, sv, 3, nch, rows);
     if (rc != 0) return rc;
     db_val_t *mv = xcalloc((size_t)n * MSG_COLS, sizeof *mv);
     int nm = 0;
@@ -569,15 +561,14 @@ static int post_store(db_t *db, chat_post_t *posts, const int *order, int n, int
         }
     }
     free_all(rows, nch);
-    /* the inserts: eight rows a statement, the rest one by one */
+    /* the inserts, eight rows a statement and the rest one by one, and COMMIT: one pipeline */
+    db_step_t st[CHATSTORE_BATCH_MAX];
+    int ns = 0, i = 0;
+    for (; nm - i >= MSG_ROWS; i += MSG_ROWS) st[ns++] = (db_step_t){ &Q_MSG_INSERT8, mv + (size_t)MSG_COLS * (size_t)i, MSG_COLS * MSG_ROWS };
+    for (; i < nm; i++) st[ns++] = (db_step_t){ &Q_MSG_INSERT, mv + (size_t)MSG_COLS * (size_t)i, MSG_COLS };
     db_rows_t *ins[CHATSTORE_BATCH_MAX];
-    int n8 = nm / MSG_ROWS, rest = nm % MSG_ROWS;
-    rc = exec_all(db, &Q_MSG_INSERT8, mv, MSG_COLS * MSG_ROWS, n8, ins);
-    if (rc == 0) {
-        free_all(ins, n8);
-        rc = exec_all(db, &Q_MSG_INSERT, mv + (size_t)MSG_COLS * MSG_ROWS * (size_t)n8, MSG_COLS, rest, ins);
-        if (rc == 0) free_all(ins, rest);
-    }
+    rc = db_pipeline(db, DB_PIPE_COMMIT, st, ns, ins);
+    if (rc == 0) free_all(ins, ns);
     free(mv);
     return rc;
 }
@@ -621,17 +612,15 @@ int chatstore_post(db_t *db, chat_post_t *posts, int n, int64_t now) {
             pair_of[k] = np++;
         }
     }
-    int rc = db_begin(db);
-    if (rc != 0) goto failed;
-    if (np > 0 && (rc = post_checks(db, pch, psnd, np, now, why)) != 0) goto rollback;
-    for (int k = 0; k < n; k++)
-        if (pair_of[k] >= 0) posts[order[k]].rc = why[pair_of[k]];
-    if ((rc = post_store(db, posts, order, n, now)) != 0) goto rollback;
-    if ((rc = db_commit(db)) == 0) return 0;
-    goto failed;
-rollback:
-    db_rollback(db);
-failed:
+    /* PostgreSQL: three round trips (BEGIN + checks, seq blocks, inserts + COMMIT), four with DMs */
+    int rc = np > 0 ? post_checks(db, pch, psnd, np, now, why) : db_begin(db);
+    if (rc == 0) {
+        for (int k = 0; k < n; k++)
+            if (pair_of[k] >= 0) posts[order[k]].rc = why[pair_of[k]];
+        rc = post_store(db, posts, order, n, now);
+    }
+    if (rc == 0) return 0;
+    db_rollback(db);   /* (a failed pipeline did it already: a no-op then) */
     for (int i = 0; i < n; i++) {
         posts[i].rc = rc;
         posts[i].seq = 0;
