@@ -58,9 +58,33 @@ int db_exec_many(db_t *db, const db_sql_t *q, const db_val_t *params, int nparam
     if (n < 0 || n > DB_MANY_MAX) return db_fail(db, DB_EINVAL, "%s: %d executions at once", q->name, n);
     if (nparams < 0 || nparams > DB_MAX_PARAMS) return db_fail(db, DB_EINVAL, "%s: %d parameters", q->name, nparams);
     for (int i = 0; i < n; i++) rows[i] = NULL;
-    if (n > 1 && !db->in_tx && db->ops->exec_many) return db->ops->exec_many(db, q, params, nparams, n, rows, rcs);
+    if (n > 1 && db->ops->exec_many) return db->ops->exec_many(db, q, params, nparams, n, rows, rcs);
     for (int i = 0; i < n; i++) rcs[i] = db->ops->exec(db, q, params + (size_t)i * (size_t)nparams, nparams, &rows[i], NULL);
     return 0;
+}
+
+int db_pipeline(db_t *db, unsigned flags, const db_step_t *steps, int n, db_rows_t **rows) {
+    if (n < 0 || n > DB_PIPE_MAX) return db_fail(db, DB_EINVAL, "pipeline of %d statements", n);
+    for (int i = 0; i < n; i++) {
+        rows[i] = NULL;
+        if (steps[i].nparams < 0 || steps[i].nparams > DB_MAX_PARAMS)
+            return db_fail(db, DB_EINVAL, "%s: %d parameters", steps[i].q->name, steps[i].nparams);
+    }
+    int rc = 0;
+    if (db->ops->pipeline) {
+        rc = db->ops->pipeline(db, flags, steps, n, rows);
+    } else {
+        if (flags & DB_PIPE_BEGIN) rc = db_begin(db);
+        for (int i = 0; rc == 0 && i < n; i++) rc = db->ops->exec(db, steps[i].q, steps[i].params, steps[i].nparams, &rows[i], NULL);
+        if (rc == 0 && (flags & DB_PIPE_COMMIT)) rc = db_commit(db);
+        if (rc != 0)
+            for (int i = 0; i < n; i++) {
+                db_rows_free(rows[i]);
+                rows[i] = NULL;
+            }
+    }
+    if (rc != 0) db_rollback(db);
+    return rc;
 }
 
 int db_begin(db_t *db) {

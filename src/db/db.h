@@ -81,14 +81,34 @@ int db_schema_version(void);
  * (db_rows_free); `changes` (may be NULL) the number of rows changed. */
 int db_exec(db_t *db, const db_sql_t *q, const db_val_t *params, int nparams, db_rows_t **rows, int64_t *changes);
 
-/* Runs one read statement n times, with the i-th set of nparams values params[i * nparams ..]
- * each time: rows[i] gets the i-th result (or NULL) and rcs[i] its status, as db_exec
- * would give them. On PostgreSQL the n executions go in one pipeline — one round trip, one
- * wake-up of the server; on SQLite they run one after the other in one read transaction (one
- * WAL read lock). Inside a caller's transaction they simply run one by one. Returns 0 when every rcs[i] is set (each may still
- * be an error); a negative code (rows NULL, rcs unset) when nothing could run. */
+/* Runs one statement n times, in order, with the i-th set of nparams values
+ * params[i * nparams ..] each time: rows[i] gets the i-th result (or NULL) and rcs[i] its
+ * status, as db_exec would give them. On PostgreSQL the n executions go in one pipeline — one
+ * round trip, one wake-up of the server. Outside a transaction (reads): on SQLite they run one
+ * after the other in one read transaction (one WAL read lock); on PostgreSQL an execution that
+ * fails does not fail the others. Inside the caller's transaction (writes too) they run in it:
+ * on PostgreSQL the first failure aborts the transaction, and every execution after it gets
+ * that error (not run); the caller rolls back. Returns 0 when every rcs[i] is set (each may
+ * still be an error); a negative code (rows NULL, rcs unset) when nothing could run. */
 #define DB_MANY_MAX 64
 int db_exec_many(db_t *db, const db_sql_t *q, const db_val_t *params, int nparams, int n, db_rows_t **rows, int *rcs);
+
+/* One statement of a pipeline: q with its nparams values (borrowed for the call). */
+typedef struct {
+    const db_sql_t *q;
+    const db_val_t *params;
+    int nparams;
+} db_step_t;
+#define DB_PIPE_BEGIN 1u    /* begin a transaction first (as db_begin) */
+#define DB_PIPE_COMMIT 2u   /* commit it after the last step (as db_commit) */
+#define DB_PIPE_MAX 512
+/* Runs n (0..DB_PIPE_MAX) statements, different ones, in order: rows[i] gets the i-th result
+ * (the caller frees them). flags may begin a transaction first and commit it after. On
+ * PostgreSQL all of it is one pipeline: one round trip, BEGIN and COMMIT included; on SQLite
+ * the statements run one after the other. The first failure stops it: nothing after it runs,
+ * the transaction — the caller's too — is rolled back, every rows[i] is NULL and its error is
+ * returned. Meant for writes inside a transaction (a batch's statements). */
+int db_pipeline(db_t *db, unsigned flags, const db_step_t *steps, int n, db_rows_t **rows);
 
 int db_begin(db_t *db);      /* BEGIN (IMMEDIATE on SQLite: writers queue up front) */
 int db_commit(db_t *db);

@@ -6,7 +6,7 @@
 #include "db.h"
 
 #define DB_STMT_CACHE 256   /* distinct statements per connection (open addressing) */
-#define DB_MAX_PARAMS 32
+#define DB_MAX_PARAMS 64   /* a multi-row INSERT of 8 rows of 7 columns takes 56 */
 
 typedef struct {
     int (*exec)(db_t *db, const db_sql_t *q, const db_val_t *params, int nparams, db_rows_t **rows, int64_t *changes);
@@ -15,6 +15,9 @@ typedef struct {
     void (*close)(db_t *db);
     /* db_exec_many outside a transaction; NULL: db_exec one by one */
     int (*exec_many)(db_t *db, const db_sql_t *q, const db_val_t *params, int nparams, int n, db_rows_t **rows, int *rcs);
+    /* db_pipeline's statements (flags: BEGIN/COMMIT in the same round trip; sets in_tx);
+     * on failure rows are freed and NULL, the rollback is db.c's; NULL: one by one */
+    int (*pipeline)(db_t *db, unsigned flags, const db_step_t *steps, int n, db_rows_t **rows);
 } db_ops_t;
 
 struct db {

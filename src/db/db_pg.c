@@ -122,8 +122,10 @@ static int pg_exec(db_t *db, const db_sql_t *q, const db_val_t *params, int npar
 }
 
 /* Pipeline mode: every execution is sent before any result is read, with one Sync at the
- * end (libpq writes them in one go; the server reads and answers them in one go). They share
- * one implicit transaction, so an error aborts the ones after it: those run again one by one. */
+ * end (libpq writes them in one go; the server reads and answers them in one go). Outside a
+ * transaction they share one implicit transaction, so an error aborts the ones after it: those
+ * run again one by one. Inside the caller's transaction (the Sync does not end it) an error
+ * aborts that transaction: the executions after it are not run and get the same error code. */
 static int pg_exec_many(db_t *db, const db_sql_t *q, const db_val_t *params, int nparams, int n, db_rows_t **rows, int *rcs) {
     pg_db_t *p = (pg_db_t *)db;
     int rc = prepare(p, q, nparams);
@@ -139,6 +141,7 @@ static int pg_exec_many(db_t *db, const db_sql_t *q, const db_val_t *params, int
         }
     }
     bool broken = PQpipelineSync(p->conn) != 1;
+    int first_err = 0;   /* the error that aborted the rest */
     for (int i = 0; i < sent && !broken; i++) {
         PGresult *res = PQgetResult(p->conn);
         if (!res) {   /* the connection went away */
@@ -155,6 +158,7 @@ static int pg_exec_many(db_t *db, const db_sql_t *q, const db_val_t *params, int
             PQclear(res);
         } else {
             rcs[i] = failed(p, res, q);
+            if (!first_err) first_err = rcs[i];
         }
         while ((res = PQgetResult(p->conn)) != NULL) PQclear(res);   /* the end of this one's results */
     }
@@ -179,9 +183,86 @@ static int pg_exec_many(db_t *db, const db_sql_t *q, const db_val_t *params, int
         return code;
     }
     for (int i = sent; i < n; i++) rcs[i] = rc;   /* could not be sent (rc set above) */
-    for (int i = 0; i < sent; i++)
-        if (rcs[i] == 1) rcs[i] = pg_exec(db, q, params + (size_t)i * (size_t)nparams, nparams, &rows[i], NULL);
+    for (int i = 0; i < sent; i++) {
+        if (rcs[i] != 1) continue;
+        if (db->in_tx) rcs[i] = first_err ? first_err : db_fail(db, DB_EIO, "%s: not run (pipeline aborted)", q->name);
+        else rcs[i] = pg_exec(db, q, params + (size_t)i * (size_t)nparams, nparams, &rows[i], NULL);
+    }
     return 0;
+}
+
+/* db_pipeline: BEGIN, the statements and COMMIT in one pipeline (one Sync). The first error
+ * aborts the rest (PGRES_PIPELINE_ABORTED); db.c then rolls back. */
+static int pg_pipeline(db_t *db, unsigned flags, const db_step_t *steps, int n, db_rows_t **rows) {
+    pg_db_t *p = (pg_db_t *)db;
+    int rc = 0;
+    for (int i = 0; i < n; i++)   /* prepared first (a round trip each, once per connection) */
+        if ((rc = prepare(p, steps[i].q, steps[i].nparams)) != 0) return rc;
+    static const db_sql_t BEGIN_Q = { "begin", "BEGIN" }, COMMIT_Q = { "commit", "COMMIT" };
+    bool begin = flags & DB_PIPE_BEGIN, commit = flags & DB_PIPE_COMMIT;
+    if (PQenterPipelineMode(p->conn) != 1) return failed(p, NULL, &BEGIN_Q);
+    if (begin) db->in_tx = true;   /* from here a failure is rolled back */
+    int nq = 0;   /* queries sent: [BEGIN] steps... [COMMIT] */
+    bool ok = !begin || PQsendQueryParams(p->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) == 1;
+    if (ok && begin) nq++;
+    for (int i = 0; ok && i < n; i++) {
+        pg_params_t b;
+        if ((rc = bind_params(db, steps[i].q, steps[i].params, steps[i].nparams, &b)) != 0) {
+            ok = false;
+            break;
+        }
+        ok = PQsendQueryPrepared(p->conn, steps[i].q->name, steps[i].nparams, b.values, b.lengths, b.formats, 0) == 1;
+        if (ok) nq++;
+    }
+    if (ok && commit) {
+        ok = PQsendQueryParams(p->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) == 1;
+        if (ok) nq++;
+    }
+    if (!ok && rc == 0) rc = db_fail(db, DB_ECONN, "pipeline: %s", PQerrorMessage(p->conn));
+    bool broken = PQpipelineSync(p->conn) != 1;
+    bool committed = false;
+    for (int j = 0; j < nq && !broken; j++) {
+        PGresult *res = PQgetResult(p->conn);
+        if (!res) {
+            broken = true;
+            break;
+        }
+        int step = j - (begin ? 1 : 0);   /* -1: BEGIN; n: COMMIT */
+        const db_sql_t *q = step < 0 ? &BEGIN_Q : step >= n ? &COMMIT_Q : steps[step].q;
+        ExecStatusType st = PQresultStatus(res);
+        if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
+            if (step >= 0 && step < n) rows[step] = rows_of(res);
+            if (step >= n) committed = true;
+            PQclear(res);
+        } else if (st == PGRES_PIPELINE_ABORTED) {
+            PQclear(res);
+        } else if (rc == 0) {
+            rc = failed(p, res, q);
+            if (step >= n) db->in_tx = false;   /* a failed COMMIT ends the transaction */
+        } else {
+            PQclear(res);
+        }
+        while ((res = PQgetResult(p->conn)) != NULL) PQclear(res);   /* the end of this one's results */
+    }
+    PGresult *res;
+    while (!broken && (res = PQgetResult(p->conn)) != NULL) {   /* the Sync's result */
+        bool sync = PQresultStatus(res) == PGRES_PIPELINE_SYNC;
+        PQclear(res);
+        if (sync) break;
+    }
+    if (broken || PQexitPipelineMode(p->conn) != 1) {
+        int code = failed(p, NULL, &COMMIT_Q);
+        if (PQpipelineStatus(p->conn) != PQ_PIPELINE_OFF) memset(&p->cache, 0, sizeof p->cache);
+        rc = code == 0 ? DB_ECONN : code;
+        committed = false;
+    }
+    if (committed && rc == 0) db->in_tx = false;
+    if (rc != 0)
+        for (int i = 0; i < n; i++) {
+            db_rows_free(rows[i]);
+            rows[i] = NULL;
+        }
+    return rc;
 }
 
 static int pg_script(db_t *db, const char *sql) {
@@ -199,7 +280,7 @@ static void pg_close(db_t *db) {
     free(p);
 }
 
-static const db_ops_t OPS = { pg_exec, pg_script, pg_close, pg_exec_many };
+static const db_ops_t OPS = { pg_exec, pg_script, pg_close, pg_exec_many, pg_pipeline };
 
 static void quiet_notices(void *arg, const char *message) {
     (void)arg;

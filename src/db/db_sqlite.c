@@ -159,15 +159,16 @@ static void sqlite_close(db_t *db) {
 }
 
 /* The executions in one read transaction (a deferred BEGIN takes no write lock): one WAL read
- * lock for all of them — two fcntl() calls instead of two per statement — and one snapshot. */
+ * lock for all of them — two fcntl() calls instead of two per statement — and one snapshot.
+ * Inside the caller's transaction they run in it, one after the other. */
 static int sqlite_exec_many(db_t *db, const db_sql_t *q, const db_val_t *params, int nparams, int n, db_rows_t **rows, int *rcs) {
-    bool tx = sqlite_script(db, "BEGIN") == 0;
+    bool tx = !db->in_tx && sqlite_script(db, "BEGIN") == 0;
     for (int i = 0; i < n; i++) rcs[i] = sqlite_exec(db, q, params + (size_t)i * (size_t)nparams, nparams, &rows[i], NULL);
     if (tx && sqlite_script(db, "COMMIT") != 0) sqlite_script(db, "ROLLBACK");
     return 0;
 }
 
-static const db_ops_t OPS = { sqlite_exec, sqlite_script, sqlite_close, sqlite_exec_many };
+static const db_ops_t OPS = { sqlite_exec, sqlite_script, sqlite_close, sqlite_exec_many, NULL };
 
 /* The database holds password hashes, emails and messages: only its owner may read it,
  * whatever the umask and the mode of the directory it is in. Called right after

@@ -7,10 +7,16 @@
  * the bus subscription to "room:<channel id>" and a member of the rooms registry (the metric).
  *
  * The write batcher: chat.send, legacy messages, chat_send and chat_notice queue a post_t;
- * when no batch is in flight the queue (up to CHATSTORE_BATCH_MAX) goes to the database in one
- * job: channels are resolved there (room names, DM peers, system channels), the senders the
- * loop knows nothing of are read, then chatstore_post stores them in one transaction. Back on
- * the loop each stored message is rendered once and published in order, the senders get their
+ * when no batch is in flight a database job is submitted, and the batch is formed when that job
+ * STARTS on its worker: it takes what is queued then (up to CHATSTORE_BATCH_MAX) — everything
+ * the loop queued in the turn that submitted it (the pool's wake-ups are deferred to the end of
+ * the turn) and after, until the worker runs. The queue is therefore the one piece of chat state
+ * shared with a worker: qhead/qtail/queued are under qmu, taken by the loop to append and by the
+ * worker to cut the batch; everything else stays the loop's. On the worker channels are resolved
+ * (room names, DM peers, system channels), the senders the loop knows nothing of are read, then
+ * chatstore_post stores the batch in one transaction. Back on the loop each stored message is
+ * rendered once and published in order (one batch in flight: batches commit and come back in
+ * order, and within a batch a channel's seqs are in queue order), the senders get their
  * chat.ack / chat.error, and the next batch (what queued meanwhile) starts. Every post is
  * answered exactly once (answer()): stored, refused by the database, or refused with ERR_AGAIN
  * by chat_stop / chat_destroy when shutting down.
@@ -26,6 +32,7 @@
 
 #include <inttypes.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,7 +107,7 @@ struct post {
 
 typedef struct {
     chat_t *c;
-    post_t *head;
+    post_t *head;             /* set by the worker when the job starts (take_batch) */
     int n;
     int64_t now;
     bool ran;                 /* it went to the database (set by the worker) */
@@ -115,10 +122,11 @@ struct chat {
     int rate;
     ratemap_t *limits;        /* per user */
     bool stopped;
-    post_t *qhead, *qtail;    /* waiting for the next batch */
-    int queued;
-    bool inflight;
-    int inflight_n;           /* posts in the batch in flight */
+    pthread_mutex_t qmu;      /* the queue below: the loop appends, the batch's worker takes */
+    post_t *qhead, *qtail;    /* waiting for the next batch (under qmu) */
+    int queued;               /* (under qmu) */
+    bool inflight;            /* a batch job submitted, its done() not run yet */
+    int waiting;              /* posts accepted and not answered yet (queued or in the batch) */
     chat_stats_t st;
     buf_t text, out;          /* scratch */
     int largest;              /* the largest batch that reached the database */
@@ -527,8 +535,31 @@ static int batch_db(db_t *db, void *arg) {
     return rc;
 }
 
+/* On the worker, when the batch's job starts: the batch is what is queued now. */
+static void take_batch(batch_t *b) {
+    chat_t *c = b->c;
+    pthread_mutex_lock(&c->qmu);
+    b->head = c->qhead;
+    b->n = 0;
+    post_t *last = NULL;
+    for (post_t *p = c->qhead; p && b->n < CHATSTORE_BATCH_MAX; p = p->next) {
+        last = p;
+        b->n++;
+    }
+    if (last) {
+        c->qhead = last->next;
+        if (!c->qhead) c->qtail = NULL;
+        last->next = NULL;
+        c->queued -= b->n;
+    }
+    pthread_mutex_unlock(&c->qmu);
+}
+
 static void batch_work(void *arg, void *worker) {
     batch_t *b = arg;
+    take_batch(b);
+    if (b->n == 0) return;   /* chat_stop refused them meanwhile */
+    b->now = (int64_t)now_wall_ms();
     b->ran = true;
     int rc = dbpool_run(worker, batch_db, b);
     if (rc == DB_ECONN)
@@ -597,6 +628,7 @@ static void batch_done(void *arg, int status) {
         c->st.batches++;   /* batches that reached the database */
         if (b->n > c->largest) c->largest = b->n;
     }
+    c->waiting -= b->n;
     for (post_t *p = b->head, *next; p; p = next) {
         next = p->next;
         if (status != 0) p->rc = ERR_AGAIN;
@@ -611,30 +643,19 @@ static void batch_done(void *arg, int status) {
     buf_free(&chan);
     free(b);
     c->inflight = false;
-    c->inflight_n = 0;
     batch_start(c);
 }
 
+/* Submits the job of the next batch when none is in flight and posts are waiting (the batch
+ * itself is cut when the job starts: take_batch). */
 static void batch_start(chat_t *c) {
-    if (c->inflight || !c->qhead) return;
+    if (c->inflight || c->waiting == 0) return;
     batch_t *b = xcalloc(1, sizeof *b);
     b->c = c;
-    b->now = (int64_t)now_wall_ms();
-    b->head = c->qhead;
-    post_t *last = c->qhead;
-    b->n = 1;
-    while (last->next && b->n < CHATSTORE_BATCH_MAX) {
-        last = last->next;
-        b->n++;
-    }
-    c->qhead = last->next;
-    if (!c->qhead) c->qtail = NULL;
-    last->next = NULL;
-    c->queued -= b->n;
     c->inflight = true;
-    c->inflight_n = b->n;
     if (c->stopped || pool_submit(dbpool_pool(c->db), batch_work, batch_done, b) != 0) {
         int rc = c->stopped ? ERR_AGAIN : ERR_FULL;
+        take_batch(b);
         for (post_t *p = b->head; p; p = p->next) p->rc = rc;
         batch_done(b, 0);   /* answers the refusals, then tries the rest */
     }
@@ -642,16 +663,23 @@ static void batch_start(chat_t *c) {
 
 /* Queues p (owned from now on) and starts a batch when none is in flight. */
 static int enqueue(chat_t *c, post_t *p) {
-    if (c->queued >= CHAT_QUEUE_MAX || c->stopped) {
+    pthread_mutex_lock(&c->qmu);
+    bool full = c->queued >= CHAT_QUEUE_MAX;
+    if (!full && !c->stopped) {
+        p->next = NULL;
+        if (c->qtail) c->qtail->next = p;
+        else c->qhead = p;
+        c->qtail = p;
+        c->queued++;
+    }
+    pthread_mutex_unlock(&c->qmu);
+    if (full || c->stopped) {
         int rc = c->stopped ? ERR_AGAIN : ERR_FULL;
         c->st.refused++;
         post_free(p);
         return rc;
     }
-    if (c->qtail) c->qtail->next = p;
-    else c->qhead = p;
-    c->qtail = p;
-    c->queued++;
+    c->waiting++;
     batch_start(c);
     return 0;
 }
@@ -700,9 +728,12 @@ static int make_post(chat_t *c, int64_t uid, span_t channel, span_t text, post_t
 
 /* Answers every post waiting for a batch with rc and frees it. */
 static void refuse_queued(chat_t *c, int rc) {
+    pthread_mutex_lock(&c->qmu);
     post_t *p = c->qhead;
     c->qhead = c->qtail = NULL;
+    c->waiting -= c->queued;
     c->queued = 0;
+    pthread_mutex_unlock(&c->qmu);
     buf_t none;
     buf_init(&none, 1);
     while (p) {
@@ -724,6 +755,7 @@ chat_t *chat_create(const chat_deps_t *d) {
     c->rooms = d->rooms;
     c->secret = d->secret;
     c->guard = d->guard;
+    pthread_mutex_init(&c->qmu, NULL);
     c->rate = d->rate_per_sec;
     double rate = c->rate > 0 ? c->rate : 1;
     c->limits = ratemap_create(rate * 60.0, 2.0 * rate, LIM_RATEMAP_KEYS);
@@ -741,7 +773,11 @@ void chat_stop(chat_t *c) {
 
 chat_stats_t chat_stats(const chat_t *c) {
     chat_stats_t st = c->st;
-    st.queued = (uint64_t)c->queued + (uint64_t)c->inflight_n;
+    st.queued = (uint64_t)c->waiting;
+    pthread_mutex_t *mu = (pthread_mutex_t *)&c->qmu;   /* the worker cuts batches under it */
+    pthread_mutex_lock(mu);
+    st.storing = (uint64_t)(c->waiting - c->queued);
+    pthread_mutex_unlock(mu);
     return st;
 }
 
@@ -751,6 +787,7 @@ void chat_destroy(chat_t *c) {
     refuse_queued(c, ERR_AGAIN);
     if (c->inflight) log_msg("error", "chat: destroyed with a write batch in flight (destroy the database pool first)");
     ratemap_destroy(c->limits);
+    pthread_mutex_destroy(&c->qmu);
     buf_free(&c->text);
     buf_free(&c->out);
     free(c);

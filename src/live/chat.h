@@ -121,6 +121,7 @@ typedef struct {
                                 a database error, shutting down */
     uint64_t rate_limited;   /* of those, over the per-user rate */
     uint64_t queued;         /* messages waiting for a batch or being stored now (a gauge) */
+    uint64_t storing;        /* of those, the ones a database worker took as its batch (a gauge) */
 } chat_stats_t;
 chat_stats_t chat_stats(const chat_t *c);
 

@@ -74,12 +74,20 @@ static const db_sql_t Q_POST_PEER = {
     " OR (blocker_id = $2 AND blocked_id = $1)) THEN 1 ELSE 0 END,"
     " CASE WHEN EXISTS (SELECT 1 FROM users WHERE id = $2 AND deleted_at IS NULL) THEN 1 ELSE 0 END",
 };
-static const db_sql_t Q_SEQ_NEXT = {
-    "chat_seq_next", "UPDATE chat_channels SET last_seq = last_seq + 1, last_at = $2 WHERE id = $1 RETURNING last_seq",
+/* a block of $3 seqs for channel $1: the last one (the block is last_seq - $3 + 1 .. last_seq) */
+static const db_sql_t Q_SEQ_ADD = {
+    "chat_seq_add", "UPDATE chat_channels SET last_seq = last_seq + $3, last_at = $2 WHERE id = $1 RETURNING last_seq",
 };
-static const db_sql_t Q_MSG_INSERT = {
-    "chat_msg_insert",
-    "INSERT INTO chat_messages (channel_id, seq, sender_id, kind, body, ref_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+#define MSG_INSERT "INSERT INTO chat_messages (channel_id, seq, sender_id, kind, body, ref_id, created_at) VALUES "
+#define MSG_COLS 7
+static const db_sql_t Q_MSG_INSERT = { "chat_msg_insert", MSG_INSERT "($1, $2, $3, $4, $5, $6, $7)" };
+/* eight rows in one statement (one executor run on PostgreSQL instead of eight) */
+#define MSG_ROWS 8
+static const db_sql_t Q_MSG_INSERT8 = {
+    "chat_msg_insert8",
+    MSG_INSERT "($1, $2, $3, $4, $5, $6, $7), ($8, $9, $10, $11, $12, $13, $14), ($15, $16, $17, $18, $19, $20, $21),"
+               " ($22, $23, $24, $25, $26, $27, $28), ($29, $30, $31, $32, $33, $34, $35), ($36, $37, $38, $39, $40, $41, $42),"
+               " ($43, $44, $45, $46, $47, $48, $49), ($50, $51, $52, $53, $54, $55, $56)",
 };
 
 /* history: what reader $2 may see of channel $1 (not the messages of users $2 blocked) */
@@ -440,58 +448,133 @@ int chatstore_membership(db_t *db, int64_t channel_id, int64_t uid, chat_members
 /* ---- messages ----------------------------------------------------------------------------- */
 
 /* Why post p may not go in (0: it may), read in the transaction. */
-static int post_check(db_t *db, const chat_post_t *p, int64_t now) {
-    db_val_t v[2] = { DB_INT(p->channel_id), DB_INT(p->sender_id) };
-    db_rows_t *r;
-    int rc = db_exec(db, &Q_POST_CHECK, v, 2, &r, NULL);
-    if (rc != 0) return rc;
-    if (db_rows_count(r) == 0) {
-        db_rows_free(r);
-        return CHAT_E_NO_CHANNEL;
-    }
+/* What one (channel, sender) pair's Q_POST_CHECK row says: 0, or why the sender may not post
+ * there; *peer gets a direct channel's other user (its block check comes next), else 0. */
+static int post_verdict(const db_rows_t *r, int64_t sender, int64_t now, int64_t *peer) {
+    *peer = 0;
+    if (db_rows_count(r) == 0) return CHAT_E_NO_CHANNEL;
     int kind = (int)db_rows_int(r, 0, 0);
-    int64_t peer = kind == CHAT_KIND_DIRECT ? direct_peer(db_rows_text(r, 0, 1, NULL), p->sender_id) : 0;
     bool gone = db_rows_int(r, 0, 2) == 1, member = db_rows_int(r, 0, 3) == 1, banned = db_rows_int(r, 0, 5) == 1;
     int64_t muted_until = db_rows_int(r, 0, 4);
-    db_rows_free(r);
     if (gone) return ACCOUNT_E_GONE;
     if (kind == CHAT_KIND_SYSTEM) return CHAT_E_FORBIDDEN;   /* the server's only */
     if (banned) return CHAT_E_BANNED;
     if (!member) return CHAT_E_NOT_MEMBER;
     if (muted_until > now) return CHAT_E_MUTED;
-    if (kind == CHAT_KIND_DIRECT) {
-        db_val_t q[2] = { DB_INT(p->sender_id), DB_INT(peer) };
-        if ((rc = db_exec(db, &Q_POST_PEER, q, 2, &r, NULL)) != 0) return rc;
-        bool blocked = db_rows_int(r, 0, 0) == 1, alive = db_rows_int(r, 0, 1) == 1;
-        db_rows_free(r);
-        if (blocked) return SOCIAL_E_BLOCKED;
-        if (!alive) return ACCOUNT_E_NOTFOUND;
+    if (kind == CHAT_KIND_DIRECT) *peer = direct_peer(db_rows_text(r, 0, 1, NULL), sender);
+    return 0;
+}
+
+/* Runs the statement q once per set of nparams values (n sets) as one db_pipeline (flags:
+ * DB_PIPE_BEGIN / DB_PIPE_COMMIT): rows[0..n) set, or all NULL on failure. 0 or the error
+ * (the transaction is rolled back then). */
+static int run_steps(db_t *db, unsigned flags, const db_sql_t *q, const db_val_t *params, int nparams, int n, db_rows_t **rows) {
+    db_step_t st[CHATSTORE_BATCH_MAX];
+    for (int i = 0; i < n; i++) st[i] = (db_step_t){ q, params + (size_t)i * (size_t)nparams, nparams };
+    return db_pipeline(db, flags, st, n, rows);
+}
+
+static void free_all(db_rows_t **rows, int n) {
+    for (int i = 0; i < n; i++) db_rows_free(rows[i]);
+}
+
+/* BEGIN and the checks of the batch's distinct (channel, sender) pairs in the transaction: why[i]
+ * is 0 or why sender snd[i] may not post to channel ch[i]. One pipeline for BEGIN and the
+ * membership, ban and mute checks of every pair, one more for the block checks of the direct
+ * channels among them. 0, or a DB_E* code (rolled back). */
+static int post_checks(db_t *db, const int64_t *ch, const int64_t *snd, int n, int64_t now, int *why) {
+    db_val_t v[2 * CHATSTORE_BATCH_MAX];
+    db_rows_t *rows[CHATSTORE_BATCH_MAX];
+    for (int i = 0; i < n; i++) {
+        v[2 * i] = DB_INT(ch[i]);
+        v[2 * i + 1] = DB_INT(snd[i]);
     }
-    return 0;
-}
-
-/* Stores post p with the next seq of its channel: 0, CHAT_E_NO_CHANNEL, or a DB_E* code. */
-static int post_one(db_t *db, chat_post_t *p, int64_t now) {
-    db_val_t v[2] = { DB_INT(p->channel_id), DB_INT(now) };
-    db_rows_t *r;
-    int rc = db_exec(db, &Q_SEQ_NEXT, v, 2, &r, NULL);
+    int rc = run_steps(db, DB_PIPE_BEGIN, &Q_POST_CHECK, v, 2, n, rows);
     if (rc != 0) return rc;
-    int found = db_rows_count(r);
-    int64_t seq = found ? db_rows_int(r, 0, 0) : 0;
-    db_rows_free(r);
-    if (!found) return CHAT_E_NO_CHANNEL;
-    db_val_t m[7] = {
-        DB_INT(p->channel_id), DB_INT(seq), id_or_null(p->sender_id), DB_INT(p->kind),
-        DB_TEXT(p->text.ptr ? p->text.ptr : "", p->text.len), id_or_null(p->ref_id), DB_INT(now),
-    };
-    if ((rc = db_exec(db, &Q_MSG_INSERT, m, 7, NULL, NULL)) != 0) return rc;
-    p->seq = seq;
-    p->at = now;
+    int direct[CHATSTORE_BATCH_MAX], nd = 0;
+    for (int i = 0; i < n; i++) {
+        int64_t peer;
+        why[i] = post_verdict(rows[i], snd[i], now, &peer);
+        if (why[i] == 0 && peer != 0) {   /* Q_POST_PEER's parameters: sender, peer */
+            v[2 * nd] = DB_INT(snd[i]);
+            v[2 * nd + 1] = DB_INT(peer);
+            direct[nd++] = i;
+        }
+    }
+    free_all(rows, n);
+    if (nd == 0) return 0;
+    if ((rc = run_steps(db, 0, &Q_POST_PEER, v, 2, nd, rows)) != 0) return rc;
+    for (int j = 0; j < nd; j++) {
+        bool blocked = db_rows_int(rows[j], 0, 0) == 1, alive = db_rows_int(rows[j], 0, 1) == 1;
+        if (blocked) why[direct[j]] = SOCIAL_E_BLOCKED;
+        else if (!alive) why[direct[j]] = ACCOUNT_E_NOTFOUND;
+    }
+    free_all(rows, nd);
     return 0;
 }
 
-/* a code of the database range (err.h: -100 .. -199): the transaction failed with it */
-static bool db_failed(int rc) { return rc <= DB_ECONSTRAINT && rc > DB_ECONSTRAINT - 100; }
+/* Takes a block of seqs for each channel's accepted posts (posts in channel order: order[], each
+ * channel's run contiguous) — one pipeline of UPDATE … RETURNING, one per channel — then
+ * inserts the messages and commits — one more pipeline. A channel that is gone refuses its posts
+ * with CHAT_E_NO_CHANNEL. 0, or a DB_E* code (rolled back). */
+static int post_store(db_t *db, chat_post_t *posts, const int *order, int n, int64_t now) {
+    db_val_t sv[3 * CHATSTORE_BATCH_MAX];
+    db_rows_t *rows[CHATSTORE_BATCH_MAX];
+    int first[CHATSTORE_BATCH_MAX], count[CHATSTORE_BATCH_MAX], nch = 0;   /* channel runs of order[] */
+    for (int k = 0; k < n; k++) {
+        const chat_post_t *p = &posts[order[k]];
+        if (p->rc != 0) continue;
+        if (nch == 0 || posts[order[first[nch - 1]]].channel_id != p->channel_id) {
+            first[nch] = k;
+            count[nch++] = 0;
+        }
+        count[nch - 1]++;
+    }
+    if (nch == 0) return db_pipeline(db, DB_PIPE_COMMIT, NULL, 0, NULL);
+    for (int c = 0; c < nch; c++) {
+        sv[3 * c] = DB_INT(posts[order[first[c]]].channel_id);
+        sv[3 * c + 1] = DB_INT(now);
+        sv[3 * c + 2] = DB_INT(count[c]);
+    }
+    int rc = run_steps(db, 0, &Q_SEQ_ADD, sv, 3, nch, rows);
+    if (rc != 0) return rc;
+    db_val_t *mv = xcalloc((size_t)n * MSG_COLS, sizeof *mv);
+    int nm = 0;
+    for (int c = 0; c < nch; c++) {
+        bool found = db_rows_count(rows[c]) > 0;
+        int64_t seq = found ? db_rows_int(rows[c], 0, 0) - count[c] : 0;   /* the last seq before this block */
+        for (int k = first[c]; k < n; k++) {
+            chat_post_t *p = &posts[order[k]];
+            if (p->channel_id != posts[order[first[c]]].channel_id) break;
+            if (p->rc != 0) continue;
+            if (!found) {
+                p->rc = CHAT_E_NO_CHANNEL;
+                continue;
+            }
+            p->seq = ++seq;
+            p->at = now;
+            db_val_t *m = &mv[MSG_COLS * nm++];
+            m[0] = DB_INT(p->channel_id);
+            m[1] = DB_INT(p->seq);
+            m[2] = id_or_null(p->sender_id);
+            m[3] = DB_INT(p->kind);
+            m[4] = DB_TEXT(p->text.ptr ? p->text.ptr : "", p->text.len);
+            m[5] = id_or_null(p->ref_id);
+            m[6] = DB_INT(now);
+        }
+    }
+    free_all(rows, nch);
+    /* the inserts, eight rows a statement and the rest one by one, and COMMIT: one pipeline */
+    db_step_t st[CHATSTORE_BATCH_MAX];
+    int ns = 0, i = 0;
+    for (; nm - i >= MSG_ROWS; i += MSG_ROWS) st[ns++] = (db_step_t){ &Q_MSG_INSERT8, mv + (size_t)MSG_COLS * (size_t)i, MSG_COLS * MSG_ROWS };
+    for (; i < nm; i++) st[ns++] = (db_step_t){ &Q_MSG_INSERT, mv + (size_t)MSG_COLS * (size_t)i, MSG_COLS };
+    db_rows_t *ins[CHATSTORE_BATCH_MAX];
+    rc = db_pipeline(db, DB_PIPE_COMMIT, st, ns, ins);
+    if (rc == 0) free_all(ins, ns);
+    free(mv);
+    return rc;
+}
 
 int chatstore_post(db_t *db, chat_post_t *posts, int n, int64_t now) {
     if (n < 1 || n > CHATSTORE_BATCH_MAX) return DB_EINVAL;
@@ -517,21 +600,30 @@ int chatstore_post(db_t *db, chat_post_t *posts, int n, int64_t now) {
             order[j + 1] = k;
         }
     }
-    int rc = db_begin(db);
-    if (rc != 0) goto failed;
+    /* the distinct (channel, sender) pairs to check: a channel's pairs are contiguous */
+    int64_t pch[CHATSTORE_BATCH_MAX], psnd[CHATSTORE_BATCH_MAX];
+    int pair_of[CHATSTORE_BATCH_MAX], why[CHATSTORE_BATCH_MAX], np = 0;
     for (int k = 0; k < n; k++) {
-        chat_post_t *p = &posts[order[k]];
-        int why = p->sender_id ? post_check(db, p, now) : 0;
-        if (why == 0) why = post_one(db, p, now);
-        if (db_failed(why)) {
-            rc = why;
-            db_rollback(db);
-            goto failed;
+        const chat_post_t *p = &posts[order[k]];
+        pair_of[k] = -1;
+        if (!p->sender_id) continue;   /* the server's: not checked */
+        for (int j = np - 1; j >= 0 && pch[j] == p->channel_id; j--)
+            if (psnd[j] == p->sender_id) pair_of[k] = j;
+        if (pair_of[k] < 0) {
+            pch[np] = p->channel_id;
+            psnd[np] = p->sender_id;
+            pair_of[k] = np++;
         }
-        p->rc = why;
     }
-    if ((rc = db_commit(db)) == 0) return 0;
-failed:
+    /* PostgreSQL: three round trips (BEGIN + checks, seq blocks, inserts + COMMIT), four with DMs */
+    int rc = np > 0 ? post_checks(db, pch, psnd, np, now, why) : db_begin(db);
+    if (rc == 0) {
+        for (int k = 0; k < n; k++)
+            if (pair_of[k] >= 0) posts[order[k]].rc = why[pair_of[k]];
+        rc = post_store(db, posts, order, n, now);
+    }
+    if (rc == 0) return 0;
+    db_rollback(db);   /* (a failed pipeline did it already: a no-op then) */
     for (int i = 0; i < n; i++) {
         posts[i].rc = rc;
         posts[i].seq = 0;

@@ -175,6 +175,52 @@ static void run_two_connections(const char *url) {
 /* One statement, many parameter sets: each result in its place, as db_exec gives it; on
  * PostgreSQL (a pipeline) an execution that fails aborts the ones after it, which must still
  * come back right; inside a transaction; more than DB_MANY_MAX refused. */
+/* db_pipeline: BEGIN, different statements and COMMIT at once (one round trip on PostgreSQL):
+ * committed together; a failure in the middle (a duplicate username) rolls all of it back,
+ * leaves every rows[i] NULL and the connection usable; inside the caller's transaction too. */
+static void run_pipeline(const char *url) {
+    db_t *db = fresh(url);
+    int64_t ann = add_user(db, "ann", "ann@x.org");
+    db_val_t a[7] = { DB_TEXT("bob", 3), DB_TEXT("bob", 3), DB_TEXT("b@x.org", 7), DB_TEXT("b@x.org", 7),
+                      DB_TEXT("bob", 3), DB_TEXT("bob", 3), DB_INT(5) };
+    db_val_t touch[2] = { DB_INT(42), DB_INT(ann) };
+    db_val_t get = DB_INT(ann);
+    db_step_t st[3] = { { &Q_INSERT_USER, a, 7 }, { &Q_TOUCH, touch, 2 }, { &Q_GET_USER, &get, 1 } };
+    db_rows_t *rows[3];
+    assert_int_equal(db_pipeline(db, DB_PIPE_BEGIN | DB_PIPE_COMMIT, st, 3, rows), 0);
+    int64_t bob = db_rows_int(rows[0], 0, 0);
+    assert_true(bob > ann);
+    assert_int_equal(db_rows_int(rows[2], 0, 4), 42);   /* the UPDATE before it, seen */
+    for (int i = 0; i < 3; i++) db_rows_free(rows[i]);
+    /* bob again: the INSERT fails after the UPDATE ran: nothing stays */
+    db_val_t touch2[2] = { DB_INT(77), DB_INT(ann) };
+    db_step_t bad[3] = { { &Q_TOUCH, touch2, 2 }, { &Q_INSERT_USER, a, 7 }, { &Q_GET_USER, &get, 1 } };
+    for (int round = 0; round < 2; round++) {
+        if (round == 1) {
+            assert_int_equal(db_begin(db), 0);   /* the caller's transaction: rolled back too */
+            assert_int_equal(db_pipeline(db, 0, bad, 3, rows), DB_ECONSTRAINT);
+        } else {
+            assert_int_equal(db_pipeline(db, DB_PIPE_BEGIN | DB_PIPE_COMMIT, bad, 3, rows), DB_ECONSTRAINT);
+        }
+        for (int i = 0; i < 3; i++) assert_null(rows[i]);
+        assert_int_equal(db_rollback(db), 0);   /* nothing open any more: a no-op */
+        db_rows_t *r;
+        assert_int_equal(db_exec(db, &Q_GET_USER, &get, 1, &r, NULL), 0);
+        assert_int_equal(db_rows_int(r, 0, 4), 42);
+        db_rows_free(r);
+        assert_int_equal(db_exec(db, &Q_COUNT_USERS, NULL, 0, &r, NULL), 0);
+        assert_int_equal(db_rows_int(r, 0, 0), 2);
+        db_rows_free(r);
+    }
+    /* BEGIN alone, then statements, then COMMIT alone */
+    assert_int_equal(db_pipeline(db, DB_PIPE_BEGIN, NULL, 0, NULL), 0);
+    assert_int_equal(db_pipeline(db, 0, &st[1], 1, rows), 0);
+    db_rows_free(rows[0]);
+    assert_int_equal(db_pipeline(db, DB_PIPE_COMMIT, NULL, 0, NULL), 0);
+    assert_int_equal(db_pipeline(db, 0, st, DB_PIPE_MAX + 1, rows), DB_EINVAL);
+    db_close(db);
+}
+
 static void run_exec_many(const char *url) {
     db_t *db = fresh(url);
     int64_t id[5];
@@ -354,6 +400,7 @@ BOTH(values_round_trip)
 BOTH(constraints_and_transactions)
 BOTH(two_connections)
 BOTH(exec_many)
+BOTH(pipeline)
 
 static unsigned file_mode(const char *path) {
     struct stat st;
@@ -455,9 +502,10 @@ int main(void) {
         cmocka_unit_test(test_sqlite_two_connections),
         cmocka_unit_test(test_sqlite_exec_many),
         cmocka_unit_test(test_sqlite_modes_and_backup),
+        cmocka_unit_test(test_sqlite_pipeline),
         cmocka_unit_test(test_sqlite_security_schema),
         cmocka_unit_test(test_postgres_security_schema),
-        cmocka_unit_test(test_postgres_exec_many),
+        cmocka_unit_test(test_postgres_exec_many), cmocka_unit_test(test_postgres_pipeline),
         cmocka_unit_test(test_postgres_migrations_twice_and_refuse_newer),
         cmocka_unit_test(test_postgres_values_round_trip),
         cmocka_unit_test(test_postgres_constraints_and_transactions),

@@ -242,6 +242,7 @@ static fx_t fx_new(const char *url, int rate) {
 static void settle(fx_t *f) {
     pool_t *pl = dbpool_pool(f->pool);
     for (int i = 0; i < 10000; i++) {
+        pool_kick(pl);   /* as the server's loop does once per turn (for a pool with deferred wake-ups) */
         pool_run_completions(pl);
         if (pool_inflight(pl) == 0) return;
         usleep(1000);
@@ -696,9 +697,13 @@ static void run_shutdown(const char *url) {
     ws_conn_t *a = tab(&f, ann, "ann"), *old = legacy(&f, "bye", ann, "ann");
     stop_n = stop_again = stop_ok = 0;
     stop_pool_alive = true;
-    /* the first one goes to the database at once (a batch in flight), the others wait for it */
+    /* the first one goes to the database alone (its job starts and takes it: a batch in flight),
+     * the others wait for it */
     enum { N = 6 };
-    for (int i = 0; i < N; i++) assert_int_equal(chat_send(f.chat, ann, SPAN_LIT("room:bye"), SPAN_LIT("rest"), on_stop_sent, xcalloc(1, 24)), 0);
+    assert_int_equal(chat_send(f.chat, ann, SPAN_LIT("room:bye"), SPAN_LIT("first"), on_stop_sent, xcalloc(1, 24)), 0);
+    for (int i = 0; i < 10000 && chat_stats(f.chat).storing == 0; i++) usleep(1000);
+    assert_int_equal(chat_stats(f.chat).storing, 1);
+    for (int i = 1; i < N; i++) assert_int_equal(chat_send(f.chat, ann, SPAN_LIT("room:bye"), SPAN_LIT("rest"), on_stop_sent, xcalloc(1, 24)), 0);
     tab_frame(&f, a, "{\"type\":\"chat.send\",\"channel\":\"room:bye\",\"text\":\"tab\",\"ref\":\"t1\"}");
     chat_on_message(f.chat, old, SPAN_LIT("{\"message\":\"legacy\"}"));
     chat_notice(f.chat, ann, CHAT_MSG_SYSTEM, SPAN_LIT("a notice"), 0, span_of(NULL, 0));
@@ -733,7 +738,74 @@ static void run_shutdown(const char *url) {
     db_close(f.db);
 }
 
+
+/* The batch is cut when its job starts: everything queued before the worker runs is one batch
+ * (deferred wake-ups, as in the server: the job waits for pool_kick). Several senders in two
+ * rooms, interleaved, one of them muted in one room: the watcher gets each room's messages in
+ * seq order with no gap and in send order, the muted sender's posts there are refused alone. */
+static void run_batch_order(const char *url) {
+    fx_t f = fx_new(url, 0);
+    int64_t uid[3] = { accounttest_add(f.db, "ann"), accounttest_add(f.db, "ben"), accounttest_add(f.db, "cat") };
+    int64_t dan = accounttest_add(f.db, "dan");
+    int64_t rid[2] = { join(&f, "r0", uid[0]), join(&f, "r1", uid[0]) };
+    for (int i = 1; i < 3; i++) {
+        join(&f, "r0", uid[i]);
+        join(&f, "r1", uid[i]);
+    }
+    join(&f, "r0", dan);
+    join(&f, "r1", dan);
+    chat_mod_t mu = { .channel_id = rid[1], .actor_id = uid[0], .target_id = uid[2], .action = CHAT_ACT_MUTE,
+                      .until = (int64_t)now_wall_ms() + 3600000 };
+    assert_int_equal(chatstore_moderate(f.db, &mu, (int64_t)now_wall_ms()), 0);
+    ws_conn_t *t[3] = { tab(&f, uid[0], "ann"), tab(&f, uid[1], "ben"), tab(&f, uid[2], "cat") };
+    ws_conn_t *w = tab(&f, dan, "dan");
+    tab_frame(&f, w, "{\"type\":\"chat.subscribe\",\"channel\":\"room:r0\"}");
+    tab_frame(&f, w, "{\"type\":\"chat.subscribe\",\"channel\":\"room:r1\"}");
+    settle(&f);
+    wsd_clear_sent(w);
+    uint64_t batches = chat_stats(f.chat).batches;
+    pool_defer_wakeups(dbpool_pool(f.pool));
+    enum { N = 30 };
+    char fr[160];
+    for (int i = 0; i < N; i++) {
+        snprintf(fr, sizeof fr, "{\"type\":\"chat.send\",\"channel\":\"room:r%d\",\"text\":\"m%d\",\"ref\":\"%d\"}", (i / 2) % 2, i, i);
+        tab_frame(&f, t[i % 3], fr);
+    }
+    assert_int_equal(chat_stats(f.chat).queued, N);
+    pool_kick(dbpool_pool(f.pool));
+    settle(&f);
+    assert_int_equal(chat_stats(f.chat).batches, batches + 1);   /* one batch: cut when its job started */
+    int64_t next[2] = { 1, 1 };
+    int got = 0, acks[3] = { 0 };
+    for (int i = 0; i < N; i++) {
+        int room = (i / 2) % 2, who = i % 3;
+        char text[16], ref[16];
+        snprintf(text, sizeof text, "m%d", i);
+        snprintf(ref, sizeof ref, "%d", i);
+        if (room == 1 && who == 2) {   /* the muted one: an error with its ref, in order with its acks */
+            expect_error(t[2], acks[2]++, "muted", ref);
+            continue;
+        }
+        char chan[24];
+        snprintf(chan, sizeof chan, "room:r%d", room);
+        expect_message(w, got++, chan, next[room], uid[who], text);
+        json_t *o = frame(t[who], acks[who]++);
+        assert_string_equal(str(o, "type"), "chat.ack");
+        assert_string_equal(str(o, "ref"), ref);
+        assert_int_equal(num(o, "seq"), next[room]);
+        json_decref(o);
+        next[room]++;
+    }
+    assert_int_equal(wsd_sent_count(w), got);
+    for (int i = 0; i < 3; i++) assert_int_equal(wsd_sent_count(t[i]), acks[i]);
+    assert_true(next[1] - 1 < N / 2);   /* some were refused in r1 */
+    for (int i = 0; i < 3; i++) tab_close(&f, t[i]);
+    tab_close(&f, w);
+    fx_free(&f);
+}
+
 BOTH(legacy_room)
+BOTH(batch_order)
 BOTH(join_pending)
 BOTH(shutdown)
 BOTH(rate_per_user)
@@ -752,14 +824,14 @@ int main(void) {
         cmocka_unit_test(test_sqlite_rate_per_user),
         cmocka_unit_test(test_sqlite_tabs),
         cmocka_unit_test(test_sqlite_notice_remove),
-        cmocka_unit_test(test_sqlite_close_in_flight),
+        cmocka_unit_test(test_sqlite_close_in_flight), cmocka_unit_test(test_sqlite_batch_order),
         cmocka_unit_test(test_sqlite_join_pending),
         cmocka_unit_test(test_sqlite_shutdown),
         cmocka_unit_test(test_postgres_legacy_room),
         cmocka_unit_test(test_postgres_rate_per_user),
         cmocka_unit_test(test_postgres_tabs),
         cmocka_unit_test(test_postgres_notice_remove),
-        cmocka_unit_test(test_postgres_close_in_flight),
+        cmocka_unit_test(test_postgres_close_in_flight), cmocka_unit_test(test_postgres_batch_order),
         cmocka_unit_test(test_postgres_join_pending),
         cmocka_unit_test(test_postgres_shutdown),
     };

@@ -887,7 +887,98 @@ static void run_account(const char *url) {
     db_close(db);
 }
 
+
+/* One batch from many senders to several rooms and DMs, interleaved: each channel's accepted
+ * messages get consecutive seqs in batch order (no gap: refused ones take none), a muted sender
+ * and a blocked DM are refused alone, and the history holds exactly the accepted texts in
+ * order. 70 senders: more (channel, sender) pairs than one pipeline (DB_MANY_MAX) takes. */
+#define NB_USERS 70
+#define NB_POSTS 240
+static void run_batch(const char *url) {
+    db_t *db = fresh(url);
+    int64_t u[NB_USERS];
+    char uname[16], name[24];
+    for (int i = 0; i < NB_USERS; i++) {
+        snprintf(uname, sizeof uname, "u%02d", i);
+        u[i] = add(db, uname);
+    }
+    int64_t room[3];
+    for (int r = 0; r < 3; r++) {
+        snprintf(name, sizeof name, "batch%d", r);
+        room[r] = join(db, name, u[0], 1, true);
+        for (int i = 1; i < NB_USERS; i++) join(db, name, u[i], 1, false);
+    }
+    say(db, room[1], u[0], "before", 2);   /* room 1 starts at seq 1 */
+    /* u[1] muted in room 2 only; u[3] blocked u[2]: their DM is refused, u[2]-u[4] is not */
+    chat_mod_t mu = { .channel_id = room[2], .actor_id = u[0], .target_id = u[1], .action = CHAT_ACT_MUTE, .until = 10 + 60000 };
+    assert_int_equal(chatstore_moderate(db, &mu, 3), 0);
+    chat_channel_t dm_ok, dm_blocked;
+    assert_int_equal(chatstore_direct(db, u[2], u[4], 4, &dm_ok), 0);
+    assert_int_equal(chatstore_direct(db, u[2], u[3], 4, &dm_blocked), 0);
+    assert_int_equal(social_block(db, u[3], u[2], 5), 0);
+    int64_t chans[5] = { room[0], room[1], room[2], dm_ok.id, dm_blocked.id };
+    chat_post_t p[NB_POSTS];
+    char texts[NB_POSTS][16];
+    for (int i = 0; i < NB_POSTS; i++) {
+        int c = (i * 7 + i / 3) % 5;
+        int64_t from = c >= 3 ? u[2] : u[(i * 13) % NB_USERS];
+        if (i % 11 == 0 && c < 3) from = u[1];   /* the muted one, now and then, everywhere */
+        if (i % 17 == 0) from = 0;               /* the server's, unchecked */
+        snprintf(texts[i], sizeof texts[i], "m%d", i);
+        p[i] = (chat_post_t){ .channel_id = chans[c], .sender_id = from, .kind = from ? CHAT_MSG_TEXT : CHAT_MSG_SYSTEM,
+                              .text = cs(texts[i]) };
+    }
+    assert_int_equal(chatstore_post(db, p, NB_POSTS, 10), 0);
+    int64_t next[5] = { 1, 2, 1, 1, 1 };   /* each channel's next seq */
+    int refused_mute = 0, refused_block = 0;
+    for (int i = 0; i < NB_POSTS; i++) {
+        int c = 0;
+        while (chans[c] != p[i].channel_id) c++;
+        int want = 0;
+        if (p[i].sender_id == u[1] && c == 2) want = CHAT_E_MUTED;
+        if (p[i].sender_id != 0 && c == 4) want = SOCIAL_E_BLOCKED;
+        if (p[i].rc != want) fail_msg("post %d (channel %d, sender %lld): rc %d, want %d", i, c, (long long)p[i].sender_id, p[i].rc, want);
+        if (want == CHAT_E_MUTED) refused_mute++;
+        if (want == SOCIAL_E_BLOCKED) refused_block++;
+        if (want) {
+            assert_int_equal(p[i].seq, 0);
+            continue;
+        }
+        if (p[i].seq != next[c]) fail_msg("post %d (channel %d): seq %lld, want %lld", i, c, (long long)p[i].seq, (long long)next[c]);
+        next[c]++;
+        assert_int_equal(p[i].at, 10);
+    }
+    assert_true(refused_mute > 0);
+    assert_true(refused_block > 0);
+    /* each channel: last_seq = what was accepted, the history exactly those texts in order */
+    for (int c = 0; c < 5; c++) {
+        db_rows_t *r;
+        int64_t last = 0;
+        bool more = false;
+        assert_int_equal(chatstore_history(db, chans[c], u[4], 0, 0, 200, &r, &last, &more), 0);
+        assert_int_equal(last, next[c] - 1);
+        int row = c == 1 ? 1 : 0;   /* room 1's "before" */
+        assert_int_equal(db_rows_count(r), (int)(next[c] - 1));
+        for (int i = 0; i < NB_POSTS; i++) {
+            if (p[i].channel_id != chans[c] || p[i].rc != 0) continue;
+            assert_int_equal(db_rows_int(r, row, CHAT_MSG_COL_SEQ), p[i].seq);
+            assert_string_equal(db_rows_text(r, row, CHAT_MSG_COL_BODY, NULL), texts[i]);
+            row++;
+        }
+        assert_int_equal(row, db_rows_count(r));
+        db_rows_free(r);
+    }
+    /* the next batch goes on from there */
+    chat_post_t more_posts[2] = { { .channel_id = room[2], .sender_id = u[5], .text = cs("after") },
+                                  { .channel_id = room[2], .sender_id = u[1], .text = cs("still muted") } };
+    assert_int_equal(chatstore_post(db, more_posts, 2, 11), 0);
+    assert_int_equal(more_posts[0].seq, next[2]);
+    assert_int_equal(more_posts[1].rc, CHAT_E_MUTED);
+    db_close(db);
+}
+
 BOTH(rooms)
+BOTH(batch)
 BOTH(direct)
 BOTH(post)
 BOTH(history)
@@ -903,10 +994,12 @@ int main(void) {
         cmocka_unit_test(test_sqlite_post),     cmocka_unit_test(test_sqlite_history),
         cmocka_unit_test(test_sqlite_read_conversations), cmocka_unit_test(test_sqlite_moderation),
         cmocka_unit_test(test_sqlite_reports),  cmocka_unit_test(test_sqlite_account),
+        cmocka_unit_test(test_sqlite_batch),
         cmocka_unit_test(test_postgres_rooms),  cmocka_unit_test(test_postgres_direct),
         cmocka_unit_test(test_postgres_post),   cmocka_unit_test(test_postgres_history),
         cmocka_unit_test(test_postgres_read_conversations), cmocka_unit_test(test_postgres_moderation),
         cmocka_unit_test(test_postgres_reports), cmocka_unit_test(test_postgres_account),
+        cmocka_unit_test(test_postgres_batch),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     dbtest_remove(sqlite_path);
