@@ -39,8 +39,11 @@ async function start(env) {
 
 /** Env for a start attempt that must fail before listening. */
 async function baseEnv() {
+  const https = await freePort();
+  let http = await freePort();
+  while (http === https) http = await freePort();   // the OS may hand the same free port out twice
   return {
-    BIND_ADDRESS: '127.0.0.1', HTTPS_PORT: String(await freePort()), HTTP_PORT: String(await freePort()),
+    BIND_ADDRESS: '127.0.0.1', HTTPS_PORT: String(https), HTTP_PORT: String(http),
     VAR_DIR: mkdtempSync(join(tmp, 'var-')), WEB_ROOT: fixture.root,
   };
 }
