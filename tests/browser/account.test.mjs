@@ -550,7 +550,10 @@ test('settings: display name, email, password, language, sessions, export, delet
     await page.waitForSelector('#sessions-list:not([aria-busy])');
     const sessionsBefore = await page.locator('#sessions-list li[data-session-id]').count();
     assert.ok(sessionsBefore >= 2, `${sessionsBefore} sessions`);
-    await page.locator('#sessions-list li[data-session-id]').last().locator('.session-revoke').click();
+    // this browser's own session has no revoke button (ending it would log this page out)
+    assert.equal(await page.locator('#sessions-list li[data-current]').count(), 1);
+    assert.equal(await page.locator('#sessions-list li[data-current] .session-revoke').count(), 0);
+    await page.locator('#sessions-list li[data-session-id]:not([data-current])').last().locator('.session-revoke').click();
     await page.waitForSelector('#sessions-done:not([hidden])');
     await eventually(async () => (await page.locator('#sessions-list li[data-session-id]').count()) === sessionsBefore - 1);
 

@@ -458,9 +458,14 @@ function settingsInner({ ctx, deps = {} }) {
       return;
     }
     list.replaceChildren(...sessions.map((s) => {
-      const revoke = h('button', { class: 'btn btn-sm btn-outline-danger session-revoke', type: 'button' }, t('account.settings.sessions.revoke'));
-      revoke.addEventListener('click', () => revokeSession(s.id, revoke));
-      return h('li', { class: 'list-group-item d-flex flex-wrap align-items-center gap-2', 'data-session-id': String(s.id) },
+      // this browser's own session ends with "Log out", not here: ending it really ends it
+      // (its access token and sockets too), which would log this page out mid-list
+      let revoke = null;
+      if (!s.current) {
+        revoke = h('button', { class: 'btn btn-sm btn-outline-danger session-revoke', type: 'button' }, t('account.settings.sessions.revoke'));
+        revoke.addEventListener('click', () => revokeSession(s.id, revoke));
+      }
+      return h('li', { class: 'list-group-item d-flex flex-wrap align-items-center gap-2', 'data-session-id': String(s.id), ...(s.current ? { 'data-current': '' } : {}) },
         h('div', { class: 'flex-grow-1 min-w-0' },
           h('div', { class: 'fw-semibold text-break' }, describeUserAgent(s.user_agent) || t('account.settings.sessions.unknownDevice'),
             s.current ? h('span', { class: 'badge text-bg-success ms-2' }, t('account.settings.sessions.current')) : null),
